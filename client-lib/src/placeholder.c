@@ -1,0 +1,1 @@
+/* placeholder */ int khnet__placeholder(void); int khnet__placeholder(void) { return 0; }

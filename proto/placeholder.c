@@ -1,0 +1,1 @@
+/* placeholder */ int kp__placeholder(void); int kp__placeholder(void) { return 0; }

@@ -1,0 +1,109 @@
+/* db.h — the database layer: an asynchronous PostgreSQL pool on a libuv loop,
+ * and schema migrations.
+ *
+ * The pool belongs to one worker thread and its loop; nothing here is
+ * thread-safe.  Connections are non-blocking libpq driven by uv_poll, run in
+ * pipeline mode, and prepare every registered statement once per connection
+ * before taking queries.  When PostgreSQL is unreachable, queries fail at once
+ * with DB_UNAVAILABLE and the pool reconnects by itself with backoff.
+ *
+ * Migrations (db_migrate_*) are blocking and run from main() before any loop
+ * starts, never on a loop.
+ */
+#ifndef KHNET_DB_H
+#define KHNET_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
+
+/* A statement the pool prepares on every connection.  Registered once per
+ * pool, in a static table owned by the api layer; `id` is the index. */
+typedef struct db_stmt {
+    const char *name; /* prepared statement name, unique */
+    const char *sql;  /* text with $1..$n */
+    int nparams;
+} db_stmt;
+
+typedef enum db_status {
+    DB_OK = 0,          /* res holds PGRES_TUPLES_OK or PGRES_COMMAND_OK */
+    DB_UNAVAILABLE,     /* no usable connection, or it died mid-query */
+    DB_TIMEOUT,         /* statement_timeout fired (SQLSTATE 57014) */
+    DB_QUERY_ERROR,     /* the statement failed; sqlstate says why */
+} db_status;
+
+typedef struct db_reply {
+    db_status status;
+    const PGresult *res;  /* DB_OK only; valid during the callback only */
+    const char *sqlstate; /* DB_QUERY_ERROR/DB_TIMEOUT: 5 chars, else "" */
+    const char *message;  /* server's message, for logs only, never clients */
+} db_reply;
+
+/* Called exactly once per accepted query, on the loop thread. */
+typedef void (*db_cb)(void *data, const db_reply *reply);
+
+typedef struct db_config {
+    const char *conninfo;       /* libpq URL or key=value string */
+    int connections;            /* connections per pool (per worker) */
+    int statement_timeout_ms;   /* applied to every session */
+    int max_queue;              /* queued + in flight per pool; beyond → DB_UNAVAILABLE */
+    int reconnect_min_ms;       /* first backoff */
+    int reconnect_max_ms;       /* backoff ceiling */
+} db_config;
+
+typedef struct db_stats {
+    int connections;   /* configured */
+    int connected;     /* ready for queries */
+    int broken;        /* down or reconnecting */
+    int in_flight;     /* sent, awaiting results */
+    int queued;        /* waiting for a connection */
+    uint64_t queries;  /* completed with DB_OK */
+    uint64_t failures; /* completed with anything else */
+} db_stats;
+
+typedef struct db_pool db_pool;
+
+/* Starts connecting at once (non-blocking).  `stmts` must outlive the pool.
+ * Returns NULL on allocation failure. */
+db_pool *db_pool_new(uv_loop_t *loop, const db_config *cfg, const db_stmt *stmts,
+                     size_t nstmts);
+
+/* Queues statement `stmt_id` with text parameters (NULL value = SQL NULL).
+ * The values are copied before return.  Returns 0 when accepted (cb will be
+ * called later, never from inside this call), or -1 when not accepted
+ * (pool closing, or bad stmt_id); then cb is never called. */
+int db_query(db_pool *p, int stmt_id, int nparams, const char *const *values,
+             const int *lengths, db_cb cb, void *data);
+
+void db_pool_stats(const db_pool *p, db_stats *out);
+
+/* Fails every queued and in-flight query with DB_UNAVAILABLE, closes all
+ * handles, then calls done(data) and frees the pool. */
+void db_pool_close(db_pool *p, void (*done)(void *data), void *data);
+
+/* ---- migrations (blocking; main thread only) ---------------------------- */
+typedef struct db_migration {
+    const char *name; /* "0001_init.sql" */
+    const char *sql;
+    size_t len;
+} db_migration;
+
+/* The migrations compiled into this binary, sorted by name. */
+extern const db_migration db_migrations[];
+extern const size_t db_migrations_count;
+
+/* Applies pending migrations in order, each in its own transaction, under a
+ * session advisory lock, recording name and SHA-256 checksum.  Refuses (and
+ * applies nothing) when an applied migration's checksum differs or the
+ * database has migrations this binary does not know.  Logs each applied one
+ * to `log` (may be NULL).  Returns 0, or -1 with a message in err. */
+int db_migrate(const char *conninfo, FILE *log, char *err, size_t errlen);
+
+/* Checks that the schema is exactly what this binary expects (all applied,
+ * checksums equal).  Returns 0, or -1 with a message in err. */
+int db_check_schema(const char *conninfo, char *err, size_t errlen);
+
+#endif
