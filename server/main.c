@@ -1,1 +1,76 @@
-int main(void) { return 0; } /* placeholder until the server core lands */
+/* main.c — khnetd's entry: read the configuration, run a command (migrate,
+ * check-schema) or serve: check the schema, start the workers, wait for
+ * SIGTERM/SIGINT, drain, exit 0. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "db/db.h"
+#include "log.h"
+#include "worker.h"
+
+static int serve(const config *cfg)
+{
+    char err[512];
+    if (db_check_schema(cfg->database_url, err, sizeof err) != 0) {
+        log_event("error", "msg=\"refusing to start\" reason=\"%s\"", err);
+        return 1;
+    }
+    /* Block the signals in every thread; main waits for them with sigwait,
+     * so no handler ever runs inside a loop. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    worker_group g;
+    if (workers_start(&g, cfg) != 0) {
+        workers_stop(&g);
+        workers_join(&g);
+        return 1;
+    }
+    log_event("info", "msg=listening addr=%s:%d workers=%d", cfg->listen_host, cfg->listen_port,
+              cfg->workers);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_event("info", "msg=\"shutting down\" signal=%d", sig);
+    workers_stop(&g);
+    workers_join(&g);
+    log_event("info", "msg=stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    config cfg;
+    int cmd = config_parse(&cfg, argc, argv, stderr);
+    char err[512];
+    switch (cmd) {
+    case CMD_HELP:
+        config_usage(stdout);
+        return 0;
+    case CMD_VERSION:
+        printf("khnetd %s\n", KHNET_VERSION);
+        return 0;
+    case CMD_MIGRATE:
+        if (db_migrate(cfg.database_url, stderr, err, sizeof err) != 0) {
+            log_event("error", "msg=\"migration failed\" reason=\"%s\"", err);
+            return 1;
+        }
+        return 0;
+    case CMD_CHECK_SCHEMA:
+        if (db_check_schema(cfg.database_url, err, sizeof err) != 0) {
+            fprintf(stderr, "khnetd: %s\n", err);
+            return 1;
+        }
+        printf("schema is current\n");
+        return 0;
+    case CMD_SERVE:
+        return serve(&cfg);
+    default:
+        return 2;
+    }
+}

@@ -1,0 +1,39 @@
+/* config.h — khnetd's configuration: defaults, flags, KHNET_* environment.
+ *
+ * Precedence: flag > environment > default.  Parsed once in main() before
+ * any thread starts; read-only afterwards, so workers share it freely. */
+#ifndef KHNET_CONFIG_H
+#define KHNET_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct config {
+    char listen_host[256];     /* address to bind */
+    int listen_port;           /* TCP port */
+    int workers;               /* worker threads; 0 = number of cores */
+    const char *database_url;  /* libpq conninfo */
+    int db_connections;        /* pool size per worker */
+    int statement_timeout_ms;  /* bounds every query */
+    int db_max_queue;          /* queued + in-flight queries per worker */
+    size_t max_header_bytes;   /* request line + headers */
+    size_t max_body_bytes;     /* decoded body */
+    int header_timeout_ms;     /* first byte to end of headers */
+    int body_timeout_ms;       /* end of headers to end of body */
+    int idle_timeout_ms;       /* keep-alive connection with nothing to do */
+    int max_connections;       /* open connections per worker */
+    int max_pipeline;          /* requests queued per connection */
+    int shutdown_timeout_ms;   /* grace period on SIGTERM */
+    bool access_log;           /* one log line per request */
+} config;
+
+/* What the command line asked for. */
+typedef enum config_cmd { CMD_SERVE, CMD_MIGRATE, CMD_CHECK_SCHEMA, CMD_HELP, CMD_VERSION } config_cmd;
+
+/* Fills `c` from defaults, the environment and argv.  Returns the command, or
+ * -1 after printing a message to `err` for a bad flag or value. */
+int config_parse(config *c, int argc, char **argv, FILE *err);
+void config_usage(FILE *out);
+
+#endif

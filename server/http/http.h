@@ -1,0 +1,157 @@
+/* http.h — the HTTP layer: connections (llhttp on libuv streams), the
+ * router, content negotiation, and replies in msgpack or JSON.
+ *
+ * An http_server belongs to one worker's loop; nothing here is thread-safe.
+ * The layer knows nothing of the database or of what handlers do: it parses,
+ * routes, decodes the body into a kp_value tree, calls the handler, and
+ * writes the one reply the handler gives — now or later (after a query).
+ *
+ * Request lifetime: a request lives until it is replied to AND its bytes are
+ * written (or its connection died).  A handler that goes asynchronous keeps
+ * the http_req pointer and must reply exactly once; if the client vanished in
+ * the meantime the reply is simply dropped.  Memory from http_req_arena()
+ * lives exactly as long as the request.
+ */
+#ifndef KHNET_HTTP_H
+#define KHNET_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "khproto.h"
+#include "log.h"
+#include "metrics.h"
+
+typedef struct http_req http_req;
+typedef struct http_server http_server;
+typedef struct http_conn http_conn;
+
+typedef void (*http_handler)(http_req *req);
+
+typedef struct http_route {
+    const char *method;  /* "GET", "POST", ... (HEAD is served by GET routes) */
+    const char *pattern; /* "/v1/profiles/{id}": literal segments and {params} */
+    http_handler handler;
+} http_route;
+
+/* ---- router (pure; no I/O) ---------------------------------------------- */
+enum { HTTP_MAX_PARAMS = 4, HTTP_MAX_SEGMENTS = 12 };
+
+typedef struct http_param {
+    const char *name; /* from the pattern, static */
+    char *value;      /* percent-decoded, NUL-terminated, in the request arena */
+} http_param;
+
+typedef struct http_router http_router;
+
+/* Compiles `routes` (which must outlive the router).  NULL on a bad pattern
+ * (the message goes to the log). Caller frees with http_router_free. */
+http_router *http_router_new(const http_route *routes, int n);
+void http_router_free(http_router *r);
+
+typedef enum http_match { HTTP_MATCH_OK, HTTP_MATCH_NOT_FOUND, HTTP_MATCH_METHOD, HTTP_MATCH_BAD_PATH } http_match;
+
+/* Matches method + path (no query string).  On OK sets *route_index and
+ * fills params (values in arena).  On HTTP_MATCH_METHOD writes the allowed
+ * methods, comma-separated, into allow.  HTTP_MATCH_BAD_PATH: invalid
+ * percent-encoding or a NUL byte in a parameter. */
+http_match http_router_match(const http_router *r, const char *method, const char *path,
+                             size_t len, kp_arena *arena, int *route_index,
+                             http_param params[HTTP_MAX_PARAMS], char *allow, size_t allow_cap);
+
+/* ---- content negotiation (pure) ----------------------------------------- */
+typedef enum http_ctype { HTTP_CT_NONE, HTTP_CT_MSGPACK, HTTP_CT_JSON, HTTP_CT_OTHER } http_ctype;
+
+/* Classifies a Content-Type header value (parameters allowed; JSON with a
+ * charset other than utf-8 is OTHER). */
+http_ctype http_content_type(const char *v, size_t n);
+/* Picks the response type from an Accept header (NULL = absent): returns
+ * MSGPACK or JSON, or NONE when Accept admits neither (→ 406).  `fallback`
+ * is used without Accept. */
+http_ctype http_accept(const char *v, size_t n, http_ctype fallback);
+
+/* ---- server ------------------------------------------------------------- */
+typedef struct http_limits {
+    size_t max_header_bytes; /* request line + headers */
+    size_t max_body_bytes;   /* decoded body */
+    int header_timeout_ms;
+    int body_timeout_ms;
+    int idle_timeout_ms;
+    int max_connections; /* open at once on this server */
+    int max_pipeline;    /* requests queued per connection */
+} http_limits;
+
+struct http_server {
+    uv_loop_t *loop;          /* the worker's loop */
+    http_limits lim;          /* copied at init */
+    const http_route *routes; /* the route table */
+    int nroutes;              /* entries in routes */
+    http_router *router;      /* compiled routes */
+    metrics *metrics;         /* owner-written counters (may be NULL) */
+    log_buf *log;             /* access log buffer (NULL = no access log) */
+    void *app;                /* the layer above's context, for handlers */
+    int worker_id;            /* for request ids and logs */
+    int nconns;               /* open connections */
+    http_conn *conns;         /* list of open connections */
+    http_req *free_reqs;      /* recycled request objects */
+    int nfree_reqs;           /* length of free_reqs */
+    uint64_t next_req;        /* request counter, for ids */
+    uint32_t rid_prefix;      /* random per server, for ids */
+    bool draining;            /* shutting down: finish, accept nothing */
+    void (*drained)(http_server *s); /* called once when draining and nconns hits 0 */
+    char date[40];            /* cached "Date: ...\r\n" value */
+    uint64_t date_sec;        /* second the cache was made for */
+};
+
+/* Sets up a server on `loop`; the routes must outlive it.  0 or -1. */
+int http_server_init(http_server *s, uv_loop_t *loop, const http_limits *lim,
+                     const http_route *routes, int nroutes);
+/* Accepts one pending connection from `listener` (call from its
+ * connection callback).  Over the connection limit or while draining the
+ * client gets a 503 and is closed. */
+void http_server_accept(http_server *s, uv_stream_t *listener);
+/* Stops taking new requests: idle connections close now, busy ones after
+ * their queued replies are written.  Calls `drained` when none is left
+ * (maybe before returning). */
+void http_server_drain(http_server *s, void (*drained)(http_server *s));
+/* Closes every connection at once (after the shutdown grace period). */
+void http_server_close_all(http_server *s);
+/* Frees the router and recycled requests; connections must be gone. */
+void http_server_free(http_server *s);
+
+/* ---- requests, for handlers --------------------------------------------- */
+http_server *http_req_server(const http_req *r);
+void *http_req_app(const http_req *r);
+kp_arena *http_req_arena(http_req *r);
+const char *http_req_method(const http_req *r);
+const char *http_req_path(const http_req *r);   /* without the query */
+const char *http_req_query(const http_req *r);  /* after '?', or "" */
+const char *http_req_id(const http_req *r);
+/* The value of the named route parameter, or NULL. */
+const char *http_req_param(const http_req *r, const char *name);
+/* First header of that name (case-insensitive), or NULL; sets *len. */
+const char *http_req_header(const http_req *r, const char *name, size_t *len);
+/* The decoded body (a KP_MAP), or NULL when the request had none. */
+const kp_value *http_req_body(const http_req *r);
+http_ctype http_req_body_type(const http_req *r);
+
+/* The buffer a handler writes its msgpack reply body into (empty on entry). */
+kp_buf *http_req_out(http_req *r);
+/* Adds a response header line ("Name", "value"), before replying. */
+void http_req_add_header(http_req *r, const char *name, const char *value);
+
+/* Exactly one of these per request.  http_reply sends http_req_out() as
+ * msgpack or transcoded to JSON, as negotiated. */
+void http_reply(http_req *r, int status);
+void http_reply_error(http_req *r, int status, const char *code, const char *message,
+                      const char *field);
+void http_reply_kperr(http_req *r, int status, const kp_err *e);
+/* A body sent as is with its own content type (e.g. /metrics). */
+void http_reply_raw(http_req *r, int status, const char *content_type, const void *body,
+                    size_t len);
+
+const char *http_status_text(int status);
+
+#endif
