@@ -74,14 +74,22 @@ db_pool *db_pool_new(uv_loop_t *loop, const db_config *cfg, const db_stmt *stmts
 /* Queues statement `stmt_id` with text parameters (NULL value = SQL NULL).
  * The values are copied before return.  Returns 0 when accepted (cb will be
  * called later, never from inside this call), or -1 when not accepted
- * (pool closing, or bad stmt_id); then cb is never called. */
+ * (pool closing, or bad stmt_id); then cb is never called.
+ * Clarifications: `lengths` may be NULL (values are then NUL-terminated
+ * strings); with it, values[i] need not be NUL-terminated, and a negative
+ * length means "use strlen".  -1 is also returned when nparams differs from
+ * stmts[stmt_id].nparams, cb is NULL, or memory runs out.  Being accepted
+ * does not mean being sent: when the pool is down or full, cb reports
+ * DB_UNAVAILABLE on the next loop iteration. */
 int db_query(db_pool *p, int stmt_id, int nparams, const char *const *values,
              const int *lengths, db_cb cb, void *data);
 
 void db_pool_stats(const db_pool *p, db_stats *out);
 
 /* Fails every queued and in-flight query with DB_UNAVAILABLE, closes all
- * handles, then calls done(data) and frees the pool. */
+ * handles, then calls done(data) and frees the pool.  The failure callbacks
+ * and done run later on the loop, not inside this call; done may be NULL.
+ * A second call is ignored. */
 void db_pool_close(db_pool *p, void (*done)(void *data), void *data);
 
 /* ---- migrations (blocking; main thread only) ---------------------------- */

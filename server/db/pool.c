@@ -1,0 +1,761 @@
+/* pool.c — the asynchronous PostgreSQL pool (db_pool_*, db_query).
+ *
+ * One pool per worker loop; nothing here is thread-safe.  Each connection is
+ * a non-blocking libpq connection driven by a uv_poll_t on its socket and
+ * runs in pipeline mode: every query is sent at once as Bind/Execute followed
+ * by its own Sync, so an error in one query aborts only that query, and the
+ * results come back in the order sent (one FIFO of in-flight items per
+ * connection).  A connection becomes ready only after its setup batch (set
+ * statement_timeout, prepare every registered statement, Sync) succeeded.
+ *
+ * Failures that are not read from the socket (pool down, queue full, timeout,
+ * connection lost, pool closing) go through a deferred list that a uv_idle
+ * handle drains on the next loop iteration, so no callback ever runs inside
+ * db_query and callers need no re-entrancy care.
+ *
+ * Migrations live in migrate.c; they are blocking and never run on a loop.
+ *
+ * Known limitation: libpq resolves host names inside PQconnectPoll with a
+ * blocking getaddrinfo.  Configure an IP address (host= or hostaddr=) for the
+ * pool so a slow resolver cannot stall a worker loop.
+ */
+#include "db/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CONNECT_TIMEOUT_MS 10000 /* whole connect + setup attempt */
+#define DEFAULT_WAIT_MS 30000    /* queue wait bound when statement_timeout is 0 */
+#define STALL_GRACE_MS 5000      /* beyond the timeout before a silent conn is dead */
+#define TICK_MS 100              /* housekeeping period (queue expiry, stalls) */
+#define STABLE_MS 1000           /* ready this long → the next reconnect is immediate */
+
+typedef enum conn_state {
+    CONN_BACKOFF,    /* no PGconn; timer will start the next attempt */
+    CONN_CONNECTING, /* PQconnectPoll in progress */
+    CONN_SETUP,      /* connected; setup batch in flight */
+    CONN_READY,      /* taking queries */
+    CONN_CLOSED,     /* pool closing; handles closed or closing */
+} conn_state;
+
+typedef struct db_item db_item;
+struct db_item {
+    db_item *next;      /* FIFO link (queue, in-flight, or deferred list) */
+    int stmt_id;        /* index into the pool's statements; -1 for setup */
+    int nparams;        /* number of entries in values */
+    char **values;      /* copied parameters, NULL = SQL NULL; in this block */
+    db_cb cb;           /* the caller's callback; NULL for setup */
+    void *data;         /* the caller's argument to cb */
+    uint64_t since_ms;  /* when queued (queue) or sent (in flight) */
+    int nres;           /* results seen since the last NULL separator */
+    PGresult *res;      /* the result kept for the reply, or NULL */
+    db_status status;   /* deferred failure: the status to report */
+    const char *errmsg; /* deferred failure: static text for logs */
+};
+
+typedef struct db_fifo {
+    db_item *head; /* oldest */
+    db_item *tail; /* newest */
+    int n;         /* items in the list */
+} db_fifo;
+
+typedef struct db_conn {
+    db_pool *pool;     /* owner */
+    int index;         /* position in pool->conns, for logs */
+    conn_state state;  /* see conn_state */
+    PGconn *pg;        /* NULL in CONN_BACKOFF and CONN_CLOSED */
+    uv_poll_t *poll;   /* on PQsocket(pg); freed in its close callback */
+    int fd;            /* the socket poll was made for, or -1 */
+    int events;        /* the events poll is started with */
+    uv_timer_t timer;  /* backoff delay, or connect deadline */
+    int failures;      /* consecutive failed attempts */
+    unsigned gen;      /* bumped when pg is torn down, to spot it mid-callback */
+    uint64_t ready_ms; /* when it last became ready */
+    uint64_t head_ms;  /* when the current in-flight head became the head */
+    db_fifo inflight;  /* sent, in order; setup item first while in SETUP */
+} db_conn;
+
+struct db_pool {
+    uv_loop_t *loop;      /* the worker's loop */
+    db_config cfg;        /* copy; conninfo points into conninfo_copy */
+    char *conninfo_copy;  /* owned copy of cfg.conninfo */
+    const db_stmt *stmts; /* the caller's table, outlives the pool */
+    size_t nstmts;        /* entries in stmts */
+    db_conn *conns;       /* cfg.connections entries */
+    db_fifo queue;        /* waiting for a ready connection */
+    db_fifo deferred;     /* failed, callback pending on the next iteration */
+    int in_flight;        /* caller queries sent on any connection */
+    uint64_t queries;     /* completed with DB_OK */
+    uint64_t failures;    /* completed with anything else */
+    uint64_t rng;         /* xorshift state for backoff jitter */
+    uv_idle_t idle;       /* drains `deferred` */
+    uv_timer_t tick;      /* housekeeping */
+    int handles;          /* open handles; the pool is freed at 0 when closing */
+    bool closing;         /* db_pool_close was called */
+    void (*done)(void *); /* db_pool_close's callback */
+    void *done_data;      /* its argument */
+};
+
+static void conn_start(db_conn *c);
+static void conn_down(db_conn *c, const char *why);
+static void poll_cb(uv_poll_t *h, int status, int events);
+static void idle_cb(uv_idle_t *h);
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static void fifo_push(db_fifo *f, db_item *it)
+{
+    it->next = NULL;
+    if (f->tail)
+        f->tail->next = it;
+    else
+        f->head = it;
+    f->tail = it;
+    f->n++;
+}
+
+static db_item *fifo_pop(db_fifo *f)
+{
+    db_item *it = f->head;
+    if (!it) return NULL;
+    f->head = it->next;
+    if (!f->head) f->tail = NULL;
+    f->n--;
+    it->next = NULL;
+    return it;
+}
+
+/* One line on stderr per connection event (state changes only, never per
+ * query); libpq's multi-line messages are flattened to fit. */
+static void db_log(const db_conn *c, const char *what, const char *detail)
+{
+    char line[512];
+    size_t n = 0;
+    for (const char *s = detail ? detail : ""; *s && n + 1 < sizeof line; s++) {
+        if (*s != '\n' && *s != '\t' && *s != ' ')
+            line[n++] = *s;
+        else if (n > 0 && line[n - 1] != ' ')
+            line[n++] = ' ';
+    }
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
+    line[n] = '\0';
+    (void)fprintf(stderr, "khnetd db: connection %d: %s%s%s\n", c->index, what, n ? ": " : "",
+                  line);
+}
+
+static uint64_t wait_bound_ms(const db_pool *p)
+{
+    return p->cfg.statement_timeout_ms > 0 ? (uint64_t)p->cfg.statement_timeout_ms
+                                           : DEFAULT_WAIT_MS;
+}
+
+static void item_free(db_item *it)
+{
+    if (it->res) PQclear(it->res);
+    free(it);
+}
+
+/* Fails an item later, from the idle handle: see the file comment. */
+static void defer_fail(db_pool *p, db_item *it, db_status st, const char *why)
+{
+    if (!it->cb) { /* a connection's setup batch: nobody to tell */
+        item_free(it);
+        return;
+    }
+    if (it->res) {
+        PQclear(it->res);
+        it->res = NULL;
+    }
+    it->status = st;
+    it->errmsg = why;
+    p->failures++;
+    fifo_push(&p->deferred, it);
+    uv_idle_start(&p->idle, idle_cb); /* idempotent while active */
+}
+
+static size_t param_len(const char *const *values, const int *lengths, int i)
+{
+    return lengths && lengths[i] >= 0 ? (size_t)lengths[i] : strlen(values[i]);
+}
+
+/* Copies the parameters into the item's own block so queued items never
+ * point at the caller's memory. */
+static db_item *item_new(int stmt_id, int nparams, const char *const *values, const int *lengths)
+{
+    size_t bytes = sizeof(db_item) + (size_t)nparams * sizeof(char *);
+    for (int i = 0; i < nparams; i++)
+        if (values[i]) bytes += param_len(values, lengths, i) + 1;
+    db_item *it = calloc(1, bytes);
+    if (!it) return NULL;
+    it->stmt_id = stmt_id;
+    it->nparams = nparams;
+    it->values = (char **)(it + 1);
+    char *dst = (char *)(it->values + nparams);
+    for (int i = 0; i < nparams; i++) {
+        if (!values[i]) continue; /* calloc left it NULL: SQL NULL */
+        size_t n = param_len(values, lengths, i);
+        memcpy(dst, values[i], n);
+        dst[n] = '\0';
+        it->values[i] = dst;
+        dst += n + 1;
+    }
+    return it;
+}
+
+/* ---- handle lifetime ------------------------------------------------------ */
+
+/* Every handle the pool opens counts in p->handles; the pool is freed, and
+ * done() called, when the last close callback of a closing pool has run. */
+static void pool_unref(db_pool *p)
+{
+    if (--p->handles > 0 || !p->closing) return;
+    void (*done)(void *) = p->done;
+    void *data = p->done_data;
+    free(p->conns);
+    free(p->conninfo_copy);
+    free(p);
+    if (done) done(data);
+}
+
+static void pool_handle_closed(uv_handle_t *h)
+{
+    pool_unref(h->data);
+}
+
+static void conn_timer_closed(uv_handle_t *h)
+{
+    const db_conn *c = h->data;
+    pool_unref(c->pool);
+}
+
+static void poll_closed(uv_handle_t *h)
+{
+    const db_conn *c = h->data;
+    db_pool *p = c->pool;
+    free(h);
+    pool_unref(p);
+}
+
+static void poll_drop(db_conn *c)
+{
+    if (!c->poll) return;
+    uv_close((uv_handle_t *)c->poll, poll_closed);
+    c->poll = NULL;
+    c->fd = -1;
+    c->events = 0;
+}
+
+/* Watches PQsocket(pg) for `events`.  libpq may switch sockets while
+ * connecting (next host address, SSL fallback), possibly reusing the same fd
+ * number, so `rearm` stops and restarts the watch to re-register the fd with
+ * epoll; a different fd number gets a new handle. */
+static int poll_watch(db_conn *c, int events, bool rearm)
+{
+    int fd = PQsocket(c->pg);
+    if (fd < 0) return -1;
+    if (c->poll && c->fd != fd) poll_drop(c);
+    if (!c->poll) {
+        uv_poll_t *h = malloc(sizeof *h);
+        if (!h || uv_poll_init(c->pool->loop, h, fd) != 0) {
+            free(h);
+            return -1;
+        }
+        h->data = c;
+        c->pool->handles++;
+        c->poll = h;
+        c->fd = fd;
+        c->events = 0;
+    } else if (rearm) {
+        uv_poll_stop(c->poll);
+        c->events = 0;
+    }
+    if (events != c->events && uv_poll_start(c->poll, events, poll_cb) != 0) return -1;
+    c->events = events;
+    return 0;
+}
+
+/* ---- connection state machine --------------------------------------------- */
+
+static uint64_t backoff_ms(db_pool *p, int failures)
+{
+    uint64_t d = (uint64_t)p->cfg.reconnect_min_ms;
+    for (int i = 1; i < failures && d < (uint64_t)p->cfg.reconnect_max_ms; i++)
+        d *= 2;
+    if (d > (uint64_t)p->cfg.reconnect_max_ms) d = (uint64_t)p->cfg.reconnect_max_ms;
+    p->rng ^= p->rng << 13; /* xorshift64: jitter only, not security */
+    p->rng ^= p->rng >> 7;
+    p->rng ^= p->rng << 17;
+    /* "Equal jitter": half fixed, half random, so workers that lost the
+     * database together do not reconnect in lockstep. */
+    return d / 2 + p->rng % (d / 2 + 1);
+}
+
+static bool first_attempt(const db_conn *c)
+{
+    return (c->state == CONN_CONNECTING || c->state == CONN_SETUP) && c->failures == 0;
+}
+
+static db_conn *best_conn(db_pool *p)
+{
+    db_conn *best = NULL;
+    for (int i = 0; i < p->cfg.connections; i++) {
+        db_conn *c = &p->conns[i];
+        if (c->state == CONN_READY && (!best || c->inflight.n < best->inflight.n)) best = c;
+    }
+    return best;
+}
+
+/* Requests must fail fast, never hang, while PostgreSQL is down: queued
+ * items may only wait for a connection that is up or in its first attempt. */
+static void pool_check_unavailable(db_pool *p)
+{
+    if (p->queue.n == 0 || p->closing) return;
+    for (int i = 0; i < p->cfg.connections; i++)
+        if (p->conns[i].state == CONN_READY || first_attempt(&p->conns[i])) return;
+    db_item *it;
+    while ((it = fifo_pop(&p->queue)))
+        defer_fail(p, it, DB_UNAVAILABLE, "database unavailable");
+}
+
+static void retry_cb(uv_timer_t *t)
+{
+    conn_start(t->data);
+}
+
+static void connect_timeout_cb(uv_timer_t *t)
+{
+    conn_down(t->data, "connect timed out");
+}
+
+/* Tears the connection down, fails what it carried, and plans the next
+ * attempt: at once after losing a connection that had been stable (the
+ * server may just have restarted), else after an exponential backoff. */
+static void conn_down(db_conn *c, const char *why)
+{
+    db_pool *p = c->pool;
+    bool was_ready = c->state == CONN_READY;
+    if (why && (was_ready || c->failures == 0))
+        db_log(c, was_ready ? "lost" : "cannot connect",
+               why); /* before PQfinish: why may live in pg */
+    db_item *it;
+    while ((it = fifo_pop(&c->inflight))) {
+        if (it->cb) p->in_flight--;
+        defer_fail(p, it, DB_UNAVAILABLE, "connection lost");
+    }
+    poll_drop(c); /* before PQfinish closes the socket */
+    if (c->pg) PQfinish(c->pg);
+    c->pg = NULL;
+    c->gen++;
+    uv_timer_stop(&c->timer);
+    if (p->closing) {
+        c->state = CONN_CLOSED;
+        return;
+    }
+    if (was_ready && uv_now(p->loop) - c->ready_ms >= STABLE_MS) {
+        c->failures = 0;
+        conn_start(c);
+    } else {
+        c->failures++;
+        c->state = CONN_BACKOFF;
+        uv_timer_start(&c->timer, retry_cb, backoff_ms(p, c->failures), 0);
+    }
+    pool_check_unavailable(p);
+}
+
+static void conn_start(db_conn *c)
+{
+    db_pool *p = c->pool;
+    /* expand_dbname lets cfg.conninfo be a URL or key=value string. */
+    const char *const kw[] = {"dbname", "fallback_application_name", NULL};
+    const char *const val[] = {p->cfg.conninfo, "khnetd", NULL};
+    c->state = CONN_CONNECTING;
+    c->pg = PQconnectStartParams(kw, val, 1);
+    uv_timer_start(&c->timer, connect_timeout_cb, CONNECT_TIMEOUT_MS, 0);
+    if (!c->pg)
+        conn_down(c, "out of memory");
+    else if (PQstatus(c->pg) == CONNECTION_BAD)
+        conn_down(c, PQerrorMessage(c->pg));
+    else if (poll_watch(c, UV_WRITABLE, true) != 0) /* libpq: start as if WRITING */
+        conn_down(c, "no socket");
+}
+
+/* Sends what libpq buffered; waits for writability too while some remains. */
+static int conn_flush(db_conn *c)
+{
+    int r = PQflush(c->pg);
+    if (r < 0) {
+        conn_down(c, PQerrorMessage(c->pg));
+        return -1;
+    }
+    if (poll_watch(c, r ? UV_READABLE | UV_WRITABLE : UV_READABLE, false) != 0) {
+        conn_down(c, "cannot watch socket");
+        return -1;
+    }
+    return 0;
+}
+
+/* Connected: queue the setup batch.  The connection is ready only when its
+ * Sync comes back with every step successful (see setup_done). */
+static void conn_setup(db_conn *c)
+{
+    db_pool *p = c->pool;
+    PGconn *pg = c->pg;
+    char ms[24];
+    snprintf(ms, sizeof ms, "%d", p->cfg.statement_timeout_ms);
+    const char *const v[] = {ms};
+    db_item *it = item_new(-1, 0, NULL, NULL);
+    if (!it) {
+        conn_down(c, "out of memory");
+        return;
+    }
+    c->state = CONN_SETUP;
+    c->head_ms = uv_now(p->loop);
+    fifo_push(&c->inflight, it);
+    int ok = PQsetnonblocking(pg, 1) == 0 && PQenterPipelineMode(pg) &&
+             PQsendQueryParams(pg, "SELECT pg_catalog.set_config('statement_timeout', $1, false)",
+                               1, NULL, v, NULL, NULL, 0);
+    for (size_t i = 0; ok && i < p->nstmts; i++)
+        ok = PQsendPrepare(pg, p->stmts[i].name, p->stmts[i].sql, p->stmts[i].nparams, NULL);
+    if (!ok || !PQpipelineSync(pg)) {
+        conn_down(c, PQerrorMessage(pg));
+        return;
+    }
+    if (poll_watch(c, UV_READABLE, true) != 0) { /* the socket is final now */
+        conn_down(c, "no socket");
+        return;
+    }
+    conn_flush(c);
+}
+
+static void connect_step(db_conn *c)
+{
+    int events = UV_WRITABLE;
+    switch (PQconnectPoll(c->pg)) {
+    case PGRES_POLLING_FAILED:
+        conn_down(c, PQerrorMessage(c->pg));
+        return;
+    case PGRES_POLLING_OK:
+        conn_setup(c);
+        return;
+    case PGRES_POLLING_READING:
+        events = UV_READABLE;
+        break;
+    default:
+        break;
+    }
+    if (poll_watch(c, events, true) != 0) conn_down(c, "no socket");
+}
+
+/* ---- sending and receiving ------------------------------------------------ */
+
+static void send_item(db_conn *c, db_item *it)
+{
+    db_pool *p = c->pool;
+    const db_stmt *s = &p->stmts[it->stmt_id];
+    it->since_ms = uv_now(p->loop);
+    if (c->inflight.n == 0) c->head_ms = it->since_ms;
+    fifo_push(&c->inflight, it);
+    p->in_flight++;
+    /* Text parameters: libpq copies them into its output buffer here.  One
+     * Sync per query so an error aborts only this query's segment. */
+    if (!PQsendQueryPrepared(c->pg, s->name, it->nparams, (const char *const *)it->values, NULL,
+                             NULL, 0) ||
+        !PQpipelineSync(c->pg)) {
+        conn_down(c, PQerrorMessage(c->pg));
+        return;
+    }
+    conn_flush(c);
+}
+
+static void pool_drain(db_pool *p)
+{
+    db_conn *c;
+    while (p->queue.head && (c = best_conn(p)))
+        send_item(c, fifo_pop(&p->queue));
+}
+
+static bool result_ok(const PGresult *r)
+{
+    ExecStatusType st = PQresultStatus(r);
+    return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+/* Keeps one result per item: the first, unless a later one is an error. */
+static void keep_result(db_item *it, PGresult *r)
+{
+    if (!it->res || (result_ok(it->res) && !result_ok(r))) {
+        if (it->res) PQclear(it->res);
+        it->res = r;
+    } else {
+        PQclear(r);
+    }
+}
+
+static void reply_from(const PGresult *res, db_reply *rep)
+{
+    *rep = (db_reply){DB_UNAVAILABLE, NULL, "", "no result"};
+    if (!res) return;
+    if (result_ok(res)) {
+        *rep = (db_reply){DB_OK, res, "", ""};
+        return;
+    }
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    rep->message = PQresultErrorMessage(res);
+    if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED)
+        rep->message = "pipeline aborted by an earlier error";
+    if (!state || strlen(state) != 5)
+        state = "XX000"; /* no SQLSTATE (client-side failure): internal_error */
+    if (strcmp(state, "57014") == 0) {
+        rep->status = DB_TIMEOUT;
+        rep->sqlstate = state;
+    } else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
+        rep->status = DB_UNAVAILABLE; /* connection exception, server shutting down */
+    } else {
+        rep->status = DB_QUERY_ERROR;
+        rep->sqlstate = state;
+    }
+}
+
+static void setup_done(db_conn *c, db_item *it)
+{
+    db_pool *p = c->pool;
+    if (!it->res || !result_ok(it->res)) {
+        conn_down(c, it->res ? PQresultErrorMessage(it->res) : "setup failed");
+        item_free(it);
+        return;
+    }
+    item_free(it);
+    if (c->failures > 0) db_log(c, "connected again", NULL);
+    c->state = CONN_READY;
+    c->failures = 0;
+    c->ready_ms = uv_now(p->loop);
+    uv_timer_stop(&c->timer);
+    pool_drain(p);
+}
+
+/* The head item's Sync arrived: its results are complete. */
+static void item_done(db_conn *c)
+{
+    db_pool *p = c->pool;
+    db_item *it = fifo_pop(&c->inflight);
+    c->head_ms = uv_now(p->loop);
+    if (!it->cb) {
+        setup_done(c, it);
+        return;
+    }
+    p->in_flight--;
+    db_reply rep;
+    reply_from(it->res, &rep);
+    if (rep.status == DB_OK)
+        p->queries++;
+    else
+        p->failures++;
+    it->cb(it->data, &rep);
+    item_free(it);
+}
+
+/* Maps results to in-flight items in FIFO order.  Per item libpq yields its
+ * result(s), a NULL separator, then PGRES_PIPELINE_SYNC.  A NULL with no
+ * result before it means nothing is pending; two in a row end the loop.
+ * Callbacks may close the pool or drop this connection, hence `gen`. */
+static void read_results(db_conn *c)
+{
+    PGconn *pg = c->pg;
+    unsigned gen = c->gen;
+    int strays = 0;
+    while (c->gen == gen && !PQisBusy(pg)) {
+        PGresult *r = PQgetResult(pg);
+        db_item *it = c->inflight.head;
+        if (!r) {
+            if (it && it->nres > 0)
+                it->nres = 0;
+            else if (++strays > 1)
+                break;
+            continue;
+        }
+        strays = 0;
+        if (!it) {
+            PQclear(r);
+            conn_down(c, "result with no query");
+            return;
+        }
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            item_done(c);
+            continue;
+        }
+        it->nres++;
+        keep_result(it, r);
+    }
+    if (c->gen == gen && PQstatus(pg) == CONNECTION_BAD) conn_down(c, PQerrorMessage(pg));
+}
+
+/* libuv reports a socket error (POLLERR) as status UV_EBADF and stops the
+ * handle; libpq then knows the real cause (SO_ERROR, the server's last
+ * message), so it still gets to read before the connection is dropped, and
+ * while connecting PQconnectPoll may move on to the host's next address. */
+static void poll_cb(uv_poll_t *h, int status, int events)
+{
+    db_conn *c = h->data;
+    if (c->state == CONN_CONNECTING) {
+        connect_step(c);
+        return;
+    }
+    unsigned gen = c->gen;
+    if (status < 0) events = UV_READABLE;
+    if ((events & UV_READABLE) && !PQconsumeInput(c->pg)) {
+        conn_down(c, PQerrorMessage(c->pg));
+        return;
+    }
+    if (status == 0 && (c->events & UV_WRITABLE) && conn_flush(c) != 0) return;
+    read_results(c);
+    if (status < 0 && c->gen == gen) conn_down(c, uv_strerror(status));
+}
+
+/* ---- housekeeping --------------------------------------------------------- */
+
+static void idle_cb(uv_idle_t *h)
+{
+    db_pool *p = h->data;
+    db_fifo list = p->deferred;
+    p->deferred = (db_fifo){0};
+    db_item *it;
+    while ((it = fifo_pop(&list))) {
+        db_reply rep = {it->status, NULL, "", it->errmsg};
+        it->cb(it->data, &rep);
+        item_free(it);
+    }
+    if (p->deferred.n > 0) return; /* a callback failed more; next iteration */
+    uv_idle_stop(h);
+    if (p->closing && !uv_is_closing((uv_handle_t *)h))
+        uv_close((uv_handle_t *)h, pool_handle_closed);
+}
+
+/* Bounds every wait: queued items expire, and a connection whose oldest
+ * query is silent well past statement_timeout is presumed dead (a peer that
+ * vanished without a FIN would otherwise hold its queries forever). */
+static void tick_cb(uv_timer_t *t)
+{
+    db_pool *p = t->data;
+    uint64_t now = uv_now(p->loop);
+    uint64_t bound = wait_bound_ms(p);
+    while (p->queue.head && now - p->queue.head->since_ms >= bound)
+        defer_fail(p, fifo_pop(&p->queue), DB_UNAVAILABLE, "waited too long for a connection");
+    if (p->cfg.statement_timeout_ms <= 0)
+        return; /* long queries are allowed; rely on TCP keepalives */
+    for (int i = 0; i < p->cfg.connections; i++) {
+        db_conn *c = &p->conns[i];
+        const db_item *head = c->inflight.head;
+        if (c->state != CONN_READY || !head) continue;
+        uint64_t start = head->since_ms > c->head_ms ? head->since_ms : c->head_ms;
+        if (now - start > bound + STALL_GRACE_MS)
+            conn_down(c, "no reply within the statement timeout");
+    }
+}
+
+/* ---- public interface ----------------------------------------------------- */
+
+static void normalize(db_config *cfg)
+{
+    if (cfg->connections < 1) cfg->connections = 1;
+    if (cfg->max_queue < 1) cfg->max_queue = 1024;
+    if (cfg->statement_timeout_ms < 0) cfg->statement_timeout_ms = 0;
+    if (cfg->reconnect_min_ms < 1) cfg->reconnect_min_ms = 100;
+    if (cfg->reconnect_max_ms < cfg->reconnect_min_ms)
+        cfg->reconnect_max_ms = cfg->reconnect_min_ms;
+}
+
+db_pool *db_pool_new(uv_loop_t *loop, const db_config *cfg, const db_stmt *stmts, size_t nstmts)
+{
+    db_pool *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->cfg = *cfg;
+    normalize(&p->cfg);
+    p->conninfo_copy = strdup(cfg->conninfo ? cfg->conninfo : "");
+    p->conns = calloc((size_t)p->cfg.connections, sizeof *p->conns);
+    if (!p->conninfo_copy || !p->conns) {
+        free(p->conninfo_copy);
+        free(p->conns);
+        free(p);
+        return NULL;
+    }
+    p->cfg.conninfo = p->conninfo_copy;
+    p->loop = loop;
+    p->stmts = stmts;
+    p->nstmts = nstmts;
+    p->rng = (uv_hrtime() ^ (uint64_t)(uintptr_t)p) | 1;
+    uv_idle_init(loop, &p->idle);
+    p->idle.data = p;
+    uv_timer_init(loop, &p->tick);
+    p->tick.data = p;
+    uv_timer_start(&p->tick, tick_cb, TICK_MS, TICK_MS);
+    uv_unref((uv_handle_t *)&p->tick); /* housekeeping must not keep a loop alive */
+    p->handles = 2;
+    for (int i = 0; i < p->cfg.connections; i++) {
+        db_conn *c = &p->conns[i];
+        c->pool = p;
+        c->index = i;
+        c->fd = -1;
+        uv_timer_init(loop, &c->timer);
+        c->timer.data = c;
+        p->handles++;
+    }
+    for (int i = 0; i < p->cfg.connections; i++)
+        conn_start(&p->conns[i]);
+    return p;
+}
+
+int db_query(db_pool *p, int stmt_id, int nparams, const char *const *values, const int *lengths,
+             db_cb cb, void *data)
+{
+    if (!p || p->closing || !cb || stmt_id < 0 || (size_t)stmt_id >= p->nstmts ||
+        nparams != p->stmts[stmt_id].nparams || (nparams > 0 && !values))
+        return -1;
+    db_item *it = item_new(stmt_id, nparams, values, lengths);
+    if (!it) return -1;
+    it->cb = cb;
+    it->data = data;
+    it->since_ms = uv_now(p->loop);
+    db_conn *c = best_conn(p);
+    if (p->queue.n + p->in_flight >= p->cfg.max_queue) {
+        defer_fail(p, it, DB_UNAVAILABLE, "database queue full");
+    } else if (c) {
+        send_item(c, it);
+    } else {
+        fifo_push(&p->queue, it);
+        pool_check_unavailable(p); /* fails it (deferred) unless a first attempt runs */
+    }
+    return 0;
+}
+
+void db_pool_stats(const db_pool *p, db_stats *out)
+{
+    *out = (db_stats){0};
+    out->connections = p->cfg.connections;
+    for (int i = 0; i < p->cfg.connections; i++)
+        if (p->conns[i].state == CONN_READY) out->connected++;
+    out->broken = out->connections - out->connected;
+    out->in_flight = p->in_flight;
+    out->queued = p->queue.n;
+    out->queries = p->queries;
+    out->failures = p->failures;
+}
+
+void db_pool_close(db_pool *p, void (*done)(void *data), void *data)
+{
+    if (!p || p->closing) return;
+    p->closing = true;
+    p->done = done;
+    p->done_data = data;
+    db_item *it;
+    while ((it = fifo_pop(&p->queue)))
+        defer_fail(p, it, DB_UNAVAILABLE, "pool closing");
+    for (int i = 0; i < p->cfg.connections; i++) {
+        db_conn *c = &p->conns[i];
+        conn_down(c, NULL);
+        uv_close((uv_handle_t *)&c->timer, conn_timer_closed);
+    }
+    uv_close((uv_handle_t *)&p->tick, pool_handle_closed);
+    uv_idle_start(&p->idle, idle_cb); /* delivers the failures, then closes itself */
+}

@@ -1,0 +1,304 @@
+/* test_migrate.c — schema migrations (server/db/migrate.c) against a real
+ * PostgreSQL.  Each test gets a fresh database, created from
+ * KHNET_TEST_DATABASE_URL and dropped afterwards.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "db/db.h"
+
+typedef struct fixture {
+    char name[64];       /* the scratch database */
+    char conninfo[1024]; /* key=value conninfo pointing at it */
+} fixture;
+
+static PGconn *connect_to(const char *conninfo)
+{
+    PGconn *pg = PQconnectdb(conninfo);
+    if (PQstatus(pg) != CONNECTION_OK) fail_msg("cannot connect: %s", PQerrorMessage(pg));
+    return pg;
+}
+
+static void exec_or_fail(PGconn *pg, const char *sql)
+{
+    PGresult *r = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+}
+
+/* Rebuilds the test URL as key=value pairs with dbname replaced. */
+static void conninfo_for(const char *url, const char *dbname, char *out, size_t cap)
+{
+    char *errmsg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &errmsg);
+    if (!opts) fail_msg("bad KHNET_TEST_DATABASE_URL: %s", errmsg ? errmsg : "?");
+    size_t n = 0;
+    out[0] = '\0';
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        const char *v = strcmp(o->keyword, "dbname") == 0 ? dbname : o->val;
+        if (!v) continue;
+        n += (size_t)snprintf(out + n, cap - n, "%s='", o->keyword);
+        for (const char *c = v; *c && n + 3 < cap; c++) {
+            if (*c == '\'' || *c == '\\') out[n++] = '\\';
+            out[n++] = *c;
+        }
+        n += (size_t)snprintf(out + n, cap - n, "' ");
+        assert_true(n < cap);
+    }
+    PQconninfoFree(opts);
+}
+
+static int setup(void **state)
+{
+    static int serial;
+    const char *url = getenv("KHNET_TEST_DATABASE_URL");
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->name, sizeof f->name, "khnet_migtest_%d_%d", (int)getpid(), serial++);
+    char sql[128];
+    PGconn *pg = connect_to(url);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->name);
+    exec_or_fail(pg, sql);
+    PQfinish(pg);
+    conninfo_for(url, f->name, f->conninfo, sizeof f->conninfo);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char sql[128];
+    PGconn *pg = connect_to(getenv("KHNET_TEST_DATABASE_URL"));
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->name);
+    exec_or_fail(pg, sql);
+    PQfinish(pg);
+    free(f);
+    return 0;
+}
+
+/* Runs db_migrate with its log captured into `log` (caller frees). */
+static int migrate(const fixture *f, char **log, char *err, size_t errlen)
+{
+    size_t len = 0;
+    FILE *m = open_memstream(log, &len);
+    assert_non_null(m);
+    int rc = db_migrate(f->conninfo, m, err, errlen);
+    fclose(m);
+    return rc;
+}
+
+static char *query_one(const fixture *f, const char *sql)
+{
+    PGconn *pg = connect_to(f->conninfo);
+    PGresult *r = PQexec(pg, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    char *v = strdup(PQgetisnull(r, 0, 0) ? "(null)" : PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(pg);
+    return v;
+}
+
+static void exec_in(const fixture *f, const char *sql)
+{
+    PGconn *pg = connect_to(f->conninfo);
+    exec_or_fail(pg, sql);
+    PQfinish(pg);
+}
+
+static const char *latest(void)
+{
+    return db_migrations[db_migrations_count - 1].name;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_embedded_table(void **state)
+{
+    assert_true(db_migrations_count >= 1);
+    assert_string_equal(db_migrations[0].name, "0001_init.sql");
+    for (size_t i = 1; i < db_migrations_count; i++)
+        assert_true(strcmp(db_migrations[i - 1].name, db_migrations[i].name) < 0);
+    assert_null(db_migrations[db_migrations_count].name); /* sentinel */
+}
+
+/* A fresh database gets everything, and the schema then checks out. */
+static void test_fresh_applies_all(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), -1);
+    assert_non_null(strstr(err, "schema is behind"));
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    assert_non_null(strstr(log, "applied 0001_init.sql\n"));
+    free(log);
+    assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), 0);
+
+    char *n = query_one(f, "SELECT count(*) FROM khnet_schema_migrations");
+    assert_int_equal(strtol(n, NULL, 10), (long)db_migrations_count);
+    free(n);
+    char *v = query_one(f, "SELECT schema_version FROM khnet_info()");
+    assert_string_equal(v, latest());
+    free(v);
+    v = query_one(f, "SELECT khnet_unaccent('Nguyễn nuôi trồng thủy sản')");
+    assert_string_equal(v, "Nguyen nuoi trong thuy san");
+    free(v);
+    v = query_one(f, "SELECT provolatile FROM pg_proc WHERE proname = 'khnet_unaccent'");
+    assert_string_equal(v, "i");
+    free(v);
+    exec_in(f, "INSERT INTO khnet_idempotency (key, scope) VALUES ('k1', 'acct:1')");
+}
+
+/* Running again applies nothing and logs nothing. */
+static void test_second_run_noop(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    free(log);
+    char *before = query_one(f, "SELECT string_agg(applied_at::text, ',') FROM "
+                                "khnet_schema_migrations");
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    assert_string_equal(log, "");
+    free(log);
+    char *after = query_one(f, "SELECT string_agg(applied_at::text, ',') FROM "
+                               "khnet_schema_migrations");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_int_equal(db_migrate(f->conninfo, NULL, err, sizeof err), 0); /* NULL log is fine */
+}
+
+/* An applied file whose bytes changed since: refused, by name. */
+static void test_edited_refused(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    free(log);
+    exec_in(f, "UPDATE khnet_schema_migrations SET checksum = repeat('0', 64) "
+               "WHERE name = '0001_init.sql'");
+    assert_int_equal(migrate(f, &log, err, sizeof err), -1);
+    assert_string_equal(log, "");
+    free(log);
+    assert_non_null(strstr(err, "0001_init.sql"));
+    assert_non_null(strstr(err, "changed"));
+    err[0] = '\0';
+    assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), -1);
+    assert_non_null(strstr(err, "0001_init.sql"));
+}
+
+/* The database knows a migration this binary does not: refused, and nothing
+ * pending is applied. */
+static void test_unknown_refused(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    exec_in(f, "CREATE TABLE khnet_schema_migrations (name text PRIMARY KEY, checksum text "
+               "NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());"
+               "INSERT INTO khnet_schema_migrations (name, checksum) "
+               "VALUES ('9999_from_the_future.sql', 'abc')");
+    assert_int_equal(migrate(f, &log, err, sizeof err), -1);
+    assert_string_equal(log, "");
+    free(log);
+    assert_non_null(strstr(err, "9999_from_the_future.sql"));
+    char *v = query_one(f, "SELECT to_regproc('khnet_info')::text");
+    assert_string_equal(v, "(null)"); /* 0001 was not applied */
+    free(v);
+    assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), -1);
+    assert_non_null(strstr(err, "9999_from_the_future.sql"));
+}
+
+/* Pending migrations: the check says so and names the command to run. */
+static void test_check_behind(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    free(log);
+    char sql[256];
+    snprintf(sql, sizeof sql, "DELETE FROM khnet_schema_migrations WHERE name = '%s'", latest());
+    exec_in(f, sql);
+    assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), -1);
+    assert_non_null(strstr(err, "schema is behind"));
+    assert_non_null(strstr(err, "khnetd migrate"));
+    assert_non_null(strstr(err, latest()));
+}
+
+/* Unreachable database: a clear error, no crash. */
+static void test_bad_conninfo(void **state)
+{
+    char err[512] = "";
+    assert_int_equal(
+        db_migrate("postgresql://khnet@127.0.0.1:1/x?connect_timeout=2", NULL, err, sizeof err),
+        -1);
+    assert_non_null(strstr(err, "cannot connect"));
+    err[0] = '\0';
+    assert_int_equal(db_check_schema("postgresql://khnet@127.0.0.1:1/x", err, sizeof err), -1);
+    assert_true(err[0] != '\0');
+}
+
+/* Two migrators at once (instances starting together): the advisory lock
+ * serialises them, so each file is applied exactly once. */
+typedef struct racer {
+    const fixture *f; /* database */
+    int rc;           /* db_migrate's result */
+    char *log;        /* its log */
+    char err[512];    /* its error */
+} racer;
+
+static void race(void *arg)
+{
+    racer *r = arg;
+    size_t len = 0;
+    FILE *m = open_memstream(&r->log, &len);
+    r->rc = db_migrate(r->f->conninfo, m, r->err, sizeof r->err);
+    fclose(m);
+}
+
+static void test_concurrent_migrators(void **state)
+{
+    racer r[2] = {{.f = *state}, {.f = *state}};
+    uv_thread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(uv_thread_create(&t[i], race, &r[i]), 0);
+    for (int i = 0; i < 2; i++)
+        uv_thread_join(&t[i]);
+    assert_int_equal(r[0].rc, 0);
+    assert_int_equal(r[1].rc, 0);
+    int applied =
+        (strstr(r[0].log, "applied 0001") != NULL) + (strstr(r[1].log, "applied 0001") != NULL);
+    assert_int_equal(applied, 1);
+    free(r[0].log);
+    free(r[1].log);
+}
+
+int main(void)
+{
+    if (!getenv("KHNET_TEST_DATABASE_URL") || !*getenv("KHNET_TEST_DATABASE_URL")) {
+        fprintf(stderr, "test_migrate: KHNET_TEST_DATABASE_URL is not set; these tests need "
+                        "PostgreSQL (e.g. postgresql://khnet@127.0.0.1:54329/postgres)\n");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_embedded_table),
+        cmocka_unit_test_setup_teardown(test_fresh_applies_all, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_run_noop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edited_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_behind, setup, teardown),
+        cmocka_unit_test(test_bad_conninfo),
+        cmocka_unit_test_setup_teardown(test_concurrent_migrators, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
