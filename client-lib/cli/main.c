@@ -1,1 +1,250 @@
-int main(void) { return 0; } /* placeholder */
+/* main.c — `khnet`, the command-line tool built on libkhnet.
+ *
+ * A thin shell over the public API only (no khnet__ internals), so it
+ * doubles as an example for integrators.  Output: replies as JSON on
+ * stdout, errors on stderr with the server's code and message; the exit
+ * code says which kind of failure happened (see usage()).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "khnet.h"
+
+enum {
+    EXIT_OK = 0,      /* 2xx (health: status 200) */
+    EXIT_HTTP = 1,    /* the server answered with an error status */
+    EXIT_USAGE = 2,   /* bad command line */
+    EXIT_NETWORK = 3, /* no usable answer: connect, I/O, timeout, protocol */
+};
+
+typedef struct options {
+    const char *url;   /* --url, else $KHNET_URL, else the default */
+    const char *token; /* --token or NULL */
+    int timeout_ms;    /* --timeout */
+    int json;          /* --json: machine-readable output */
+} options;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: khnet [--url URL] [--token T] [--timeout MS] [--json] COMMAND ...\n"
+            "\n"
+            "commands:\n"
+            "  health                      GET /healthz; print status and the DB pool\n"
+            "  call METHOD PATH [BODY]     send a request; BODY is JSON text ('-' reads\n"
+            "                              stdin); print the reply as JSON\n"
+            "\n"
+            "options:\n"
+            "  --url URL      server, http://host[:port]  (default $KHNET_URL, else\n"
+            "                 http://127.0.0.1:8080)\n"
+            "  --token T      send Authorization: Bearer T\n"
+            "  --timeout MS   longest wait for any step (default 10000, 0 = forever)\n"
+            "  --json         health: print the raw reply as JSON; errors: also print\n"
+            "                 the error body as JSON on stdout\n"
+            "  -h, --help     this text\n"
+            "  -V, --version  print the version\n"
+            "\n"
+            "exit codes:\n"
+            "  0  success (2xx; health: 200)\n"
+            "  1  the server answered with an error status (or health not 200)\n"
+            "  2  usage error\n"
+            "  3  no usable answer (bad URL, connect, I/O, timeout, malformed reply)\n");
+}
+
+/* Prints `v` as JSON plus a newline to f. */
+static void print_json(FILE *f, const kp_value *v)
+{
+    kp_buf b;
+    kp_buf_init(&b);
+    kp_json_write(&b, v);
+    if (!b.oom)
+        fprintf(f, "%.*s\n", (int)b.len, (const char *)b.data);
+    kp_buf_free(&b);
+}
+
+/* Error line on stderr; returns the exit code for `err`. */
+static int report(khnet_ctx *ctx, khnet_err err, const khnet_reply *rep, const options *o)
+{
+    if (err == KHNET_ERR_HTTP && rep) {
+        fprintf(stderr, "khnet: HTTP %d %s: %s", rep->status, rep->code ? rep->code : "error",
+                rep->message ? rep->message : "(no message)");
+        if (rep->field)
+            fprintf(stderr, " (field %s)", rep->field);
+        if (rep->request_id[0])
+            fprintf(stderr, " [request %s]", rep->request_id);
+        fputc('\n', stderr);
+        if (o->json && rep->root)
+            print_json(stdout, rep->root);
+        return EXIT_HTTP;
+    }
+    fprintf(stderr, "khnet: %s: %s\n", khnet_strerror(err), ctx ? khnet_errstr(ctx) : "");
+    return err == KHNET_ERR_ARG ? EXIT_USAGE : EXIT_NETWORK;
+}
+
+static void print_scalar(const kp_value *v)
+{
+    if (v->type == KP_STR)
+        printf("%.*s", (int)v->v.s.len, v->v.s.ptr);
+    else {
+        kp_buf b;
+        kp_buf_init(&b);
+        kp_json_write(&b, v);
+        printf("%.*s", (int)b.len, b.data ? (const char *)b.data : "");
+        kp_buf_free(&b);
+    }
+}
+
+/* Human form: "key: value" per field, maps (the db pool) one level deep. */
+static void print_health(const kp_value *root)
+{
+    for (uint32_t i = 0; i < root->v.map.n; i++) {
+        const kp_pair *p = &root->v.map.pairs[i];
+        printf("%.*s:", (int)p->key.v.s.len, p->key.v.s.ptr);
+        if (p->val.type == KP_MAP) {
+            for (uint32_t j = 0; j < p->val.v.map.n; j++) {
+                const kp_pair *q = &p->val.v.map.pairs[j];
+                printf(" %.*s=", (int)q->key.v.s.len, q->key.v.s.ptr);
+                print_scalar(&q->val);
+            }
+        } else {
+            putchar(' ');
+            print_scalar(&p->val);
+        }
+        putchar('\n');
+    }
+}
+
+static int cmd_health(khnet_ctx *ctx, const options *o)
+{
+    khnet_reply *rep = NULL;
+    khnet_err err = khnet_health(ctx, &rep);
+    int rc;
+    if (err != KHNET_OK) {
+        rc = report(ctx, err, rep, o);
+    } else if (o->json && rep->root) {
+        print_json(stdout, rep->root);
+        rc = rep->status == 200 ? EXIT_OK : EXIT_HTTP;
+    } else {
+        printf("http: %d\n", rep->status);
+        if (rep->root && rep->root->type == KP_MAP)
+            print_health(rep->root);
+        rc = rep->status == 200 ? EXIT_OK : EXIT_HTTP;
+    }
+    khnet_reply_free(rep);
+    return rc;
+}
+
+/* Whole stdin as a NUL-terminated string (caller frees), NULL on failure. */
+static char *read_stdin(void)
+{
+    kp_buf b;
+    kp_buf_init(&b);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+        kp_buf_append(&b, chunk, n);
+    kp_buf_append(&b, "", 1);
+    if (b.oom || ferror(stdin)) {
+        kp_buf_free(&b);
+        return NULL;
+    }
+    return (char *)b.data; /* kp_buf's bytes are plain malloc memory */
+}
+
+static int cmd_call(khnet_ctx *ctx, const options *o, int argc, char **argv)
+{
+    if (argc < 2 || argc > 3) {
+        fprintf(stderr, "khnet: call needs METHOD PATH [JSON-BODY]\n");
+        return EXIT_USAGE;
+    }
+    char *owned = NULL;
+    const char *body = argc == 3 ? argv[2] : NULL;
+    if (body && strcmp(body, "-") == 0) {
+        if (!(body = owned = read_stdin())) {
+            fprintf(stderr, "khnet: cannot read the body from stdin\n");
+            return EXIT_USAGE;
+        }
+    }
+    khnet_reply *rep = NULL;
+    khnet_err err = khnet_call_json(ctx, argv[0], argv[1], body, &rep);
+    free(owned);
+    int rc = EXIT_OK;
+    if (err != KHNET_OK)
+        rc = report(ctx, err, rep, o);
+    else if (rep->root)
+        print_json(stdout, rep->root);
+    else if (rep->body_len)
+        printf("%.*s\n", (int)rep->body_len, (const char *)rep->body);
+    if (rc == EXIT_OK && rep->status / 100 != 2)
+        rc = EXIT_HTTP; /* 1xx/3xx: not an error to the library, not success here */
+    khnet_reply_free(rep);
+    return rc;
+}
+
+/* Parses options into *o; returns -1 to exit with *code. */
+static int parse_options(int argc, char **argv, options *o, int *code)
+{
+    static const struct option longopts[] = {
+        {"url", required_argument, NULL, 'u'},     {"token", required_argument, NULL, 't'},
+        {"timeout", required_argument, NULL, 'T'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    const char *env = getenv("KHNET_URL");
+    *o = (options){.url = env && *env ? env : "http://127.0.0.1:8080", .timeout_ms = 10000};
+    int c;
+    /* "+": stop at the command, so `call GET /x` is never read as options. */
+    while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+        char *end = NULL;
+        switch (c) {
+        case 'u': o->url = optarg; break;
+        case 't': o->token = optarg; break;
+        case 'j': o->json = 1; break;
+        case 'T':
+            o->timeout_ms = (int)strtol(optarg, &end, 10);
+            if (!*optarg || *end || o->timeout_ms < 0) {
+                fprintf(stderr, "khnet: --timeout needs milliseconds >= 0\n");
+                *code = EXIT_USAGE;
+                return -1;
+            }
+            break;
+        case 'h': usage(stdout); *code = EXIT_OK; return -1;
+        case 'V': printf("khnet %s (libkhnet %s)\n", KHNET_VERSION_STRING, khnet_version());
+            *code = EXIT_OK;
+            return -1;
+        default: usage(stderr); *code = EXIT_USAGE; return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    int code = EXIT_OK;
+    if (parse_options(argc, argv, &o, &code) < 0)
+        return code;
+    argc -= optind;
+    argv += optind;
+    if (argc < 1 || (strcmp(argv[0], "health") != 0 && strcmp(argv[0], "call") != 0)) {
+        if (argc >= 1)
+            fprintf(stderr, "khnet: unknown command '%s'\n", argv[0]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    khnet_ctx *ctx = NULL;
+    khnet_err err = khnet_connect(o.url, &ctx);
+    if (err == KHNET_OK)
+        err = khnet_set_timeout(ctx, o.timeout_ms);
+    if (err == KHNET_OK && o.token)
+        err = khnet_set_token(ctx, o.token);
+    if (err != KHNET_OK) {
+        code = report(ctx, err, NULL, &o);
+        khnet_free(ctx);
+        return code;
+    }
+    code = strcmp(argv[0], "health") == 0 ? cmd_health(ctx, &o) : cmd_call(ctx, &o, argc - 1, argv + 1);
+    khnet_free(ctx);
+    return code;
+}

@@ -1,0 +1,153 @@
+/* khnet.h — libkhnet, the C client library for the khnet server.
+ *
+ * What lives here: the whole public interface — a connection context, one
+ * generic request call plus a few conveniences, the reply type, errors and
+ * version.  The wire codec (kp_value, kp_json_write, the msgpack writer) is
+ * khproto.h, installed beside this header and included by it.
+ *
+ * Threading: a khnet_ctx is not thread-safe; use one context per thread.
+ * Different contexts share nothing and may be used concurrently.
+ *
+ * Strings: every string passed into the library is copied (the caller may
+ * free it as soon as the call returns).  Every function that returns memory
+ * says below, in one line, who frees it.
+ *
+ * ABI promise: within one major version, functions are only added, enum
+ * values are only appended, and public structs only grow at the end.  The
+ * library allocates every khnet_reply and struct khnet_stats is filled by
+ * size, so growing them is safe.
+ */
+#ifndef KHNET_H
+#define KHNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "khproto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KHNET_VERSION_MAJOR 0
+#define KHNET_VERSION_MINOR 1
+#define KHNET_VERSION_PATCH 0
+#define KHNET_VERSION_STRING "0.1.0"
+
+/* "x.y.z" of the library actually linked (static storage). */
+const char *khnet_version(void);
+
+/* ---- errors ------------------------------------------------------------ */
+typedef enum khnet_err {
+    KHNET_OK = 0,
+    KHNET_ERR_URL,      /* the URL given to khnet_connect is not http://host[:port][/] */
+    KHNET_ERR_CONNECT,  /* name resolution or TCP connect failed */
+    KHNET_ERR_IO,       /* send/receive failed or the server closed mid-response */
+    KHNET_ERR_TIMEOUT,  /* no progress within the context's timeout */
+    KHNET_ERR_PROTOCOL, /* the server sent bad HTTP or an undecodable body */
+    KHNET_ERR_HTTP,     /* the server answered with status >= 400; the reply says why */
+    KHNET_ERR_NOMEM,    /* out of memory */
+    KHNET_ERR_ARG       /* invalid argument (NULL, bad method or path, ...) */
+} khnet_err;
+
+/* Short English description of an error code (static storage, never NULL). */
+const char *khnet_strerror(khnet_err err);
+
+/* ---- context ----------------------------------------------------------- */
+typedef struct khnet_ctx khnet_ctx;
+
+/* Parses `url` (http://host[:port][/], host a name, IPv4 or [IPv6]; port 80
+ * if absent), resolves it with getaddrinfo and opens a keep-alive TCP
+ * connection.  *out gets a new context even when the connection fails, so
+ * khnet_errstr() can explain it and later calls retry the connect; it is NULL
+ * only on KHNET_ERR_NOMEM or KHNET_ERR_ARG.  Caller frees *out with
+ * khnet_free() in every case. */
+khnet_err khnet_connect(const char *url, khnet_ctx **out);
+
+/* Closes the connection and frees the context and its strings; NULL is a no-op. */
+void khnet_free(khnet_ctx *ctx);
+
+/* Error of the last call on this context (KHNET_OK after a success). */
+khnet_err khnet_errcode(const khnet_ctx *ctx);
+/* Human text for the last error, "" after a success; owned by ctx, valid until the next call. */
+const char *khnet_errstr(const khnet_ctx *ctx);
+
+/* Longest wait in milliseconds for any single step (connect, each write,
+ * each read); default 10000; 0 waits forever. */
+khnet_err khnet_set_timeout(khnet_ctx *ctx, int ms);
+
+/* Sends `Authorization: Bearer <bearer>` on every later request; the string is
+ * copied; NULL removes it.  Rejects tokens with control characters. */
+khnet_err khnet_set_token(khnet_ctx *ctx, const char *bearer);
+
+/* Counters since khnet_connect, for monitoring and tests. */
+struct khnet_stats {
+    uint64_t connects;       /* TCP connections opened (1 while keep-alive holds) */
+    uint64_t retries;        /* requests re-sent after a stale keep-alive connection */
+    uint64_t requests;       /* responses received */
+    uint64_t bytes_sent;     /* request bytes written */
+    uint64_t bytes_received; /* response bytes read */
+};
+/* Copies the counters into *out (caller-owned). */
+void khnet_stats(const khnet_ctx *ctx, struct khnet_stats *out);
+
+/* ---- replies ----------------------------------------------------------- */
+/* One HTTP response.  Allocated by the library, read-only for the caller,
+ * freed (with everything it points to) by khnet_reply_free(). */
+typedef struct khnet_reply {
+    int status;               /* HTTP status code, e.g. 200 */
+    const uint8_t *body;      /* raw body bytes, followed by a NUL not counted in body_len */
+    size_t body_len;          /* bytes in body */
+    const char *content_type; /* Content-Type header value, "" if absent */
+    const kp_value *root;     /* decoded msgpack/JSON body; NULL if empty or another type */
+    const char *code;         /* status >= 400: error.code from the body, else NULL */
+    const char *message;      /* status >= 400: error.message from the body, else NULL */
+    const char *field;        /* status >= 400: error.field from the body, else NULL */
+    const char *request_id;   /* X-Request-Id (names the server's log line), "" if absent */
+} khnet_reply;
+
+/* Frees a reply and every string and value it points to; NULL is a no-op. */
+void khnet_reply_free(khnet_reply *reply);
+
+/* ---- requests ---------------------------------------------------------- */
+/* A full request description for khnet_call_ex.  Unset (NULL/0) fields take
+ * their defaults.  Nothing is retained after the call returns. */
+typedef struct khnet_request {
+    const char *method;          /* "GET", "POST", ... (required, uppercase token) */
+    const char *path;            /* "/v1/..." with optional query (required, starts with '/') */
+    const void *body;            /* request body or NULL */
+    size_t body_len;             /* bytes in body */
+    const char *content_type;    /* default "application/msgpack" when a body is present */
+    const char *idempotency_key; /* sent as Idempotency-Key; also makes the request retryable */
+    const char *const *headers;  /* extra "Name: value" lines, NULL-terminated array, or NULL */
+} khnet_request;
+
+/* Sends one request on the context's keep-alive connection and reads the
+ * whole response (Content-Length, chunked, or until close).  Asks for
+ * msgpack (Accept: application/msgpack) and decodes a msgpack or JSON body
+ * into the reply.  If a reused idle connection turns out to be closed before
+ * any response byte arrived, the request is re-sent once on a new connection
+ * — only for GET/HEAD or when an idempotency key is set.
+ * Returns KHNET_OK for status < 400, KHNET_ERR_HTTP for status >= 400, other
+ * codes when no usable response arrived.  *out is set whenever a response
+ * arrived (KHNET_OK, KHNET_ERR_HTTP, and KHNET_ERR_PROTOCOL when the body of
+ * a status < 400 could not be decoded), NULL otherwise; caller frees it with
+ * khnet_reply_free(). */
+khnet_err khnet_call_ex(khnet_ctx *ctx, const khnet_request *req, khnet_reply **out);
+
+/* khnet_call_ex with a msgpack body (may be NULL/0); same ownership of *out. */
+khnet_err khnet_call(khnet_ctx *ctx, const char *method, const char *path,
+                     const void *msgpack_body, size_t body_len, khnet_reply **out);
+
+/* khnet_call_ex with a JSON text body (NUL-terminated, may be NULL) sent as
+ * application/json; the reply is still asked for in msgpack; same ownership of *out. */
+khnet_err khnet_call_json(khnet_ctx *ctx, const char *method, const char *path,
+                          const char *json_body, khnet_reply **out);
+
+/* GET /healthz; same ownership of *out. */
+khnet_err khnet_health(khnet_ctx *ctx, khnet_reply **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,299 @@
+/* khnet.c — the context: connection lifecycle, errors, and the call loop.
+ *
+ * One context holds one keep-alive TCP connection, opened eagerly by
+ * khnet_connect() and reopened lazily when it was closed.  A request that
+ * meets a keep-alive connection the server has already dropped (its idle
+ * timeout raced our send) is re-sent once on a fresh connection — but only
+ * when sending twice is harmless: GET/HEAD or an Idempotency-Key, and only
+ * when no response byte arrived.  Parsing lives in read.c, sockets in net.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "khnet_int.h"
+
+#define DEFAULT_TIMEOUT_MS 10000
+#define READ_CHUNK 16384
+
+struct khnet_ctx {
+    khnet__url url;                    /* parsed server address */
+    bool url_ok;                       /* url parsed; else url_err says why */
+    char url_err[KHNET__ERRSTR_MAX];   /* reason the URL was refused */
+    char hostport[KHNET__HOST_MAX + 8]; /* Host header value */
+    int fd;                            /* connected socket, -1 if none */
+    bool fresh;                        /* fd not yet used by a request */
+    int timeout_ms;                    /* per-step wait, 0 = forever */
+    char *token;                       /* bearer token (owned copy) or NULL */
+    kp_buf head;                       /* request head, reused across calls */
+    khnet_err err;                     /* last call's result */
+    char errstr[KHNET__ERRSTR_MAX];    /* last call's reason, "" on success */
+    struct khnet_stats stats;          /* counters for khnet_stats() */
+};
+
+const char *khnet_version(void)
+{
+    return KHNET_VERSION_STRING;
+}
+
+const char *khnet_strerror(khnet_err err)
+{
+    switch (err) {
+    case KHNET_OK: return "success";
+    case KHNET_ERR_URL: return "invalid URL";
+    case KHNET_ERR_CONNECT: return "cannot connect to server";
+    case KHNET_ERR_IO: return "network I/O error";
+    case KHNET_ERR_TIMEOUT: return "timed out";
+    case KHNET_ERR_PROTOCOL: return "malformed response from server";
+    case KHNET_ERR_HTTP: return "server returned an error status";
+    case KHNET_ERR_NOMEM: return "out of memory";
+    case KHNET_ERR_ARG: return "invalid argument";
+    }
+    return "unknown error";
+}
+
+static khnet_err set_err(khnet_ctx *ctx, khnet_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static khnet_err set_err(khnet_ctx *ctx, khnet_err code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->errstr, sizeof ctx->errstr, fmt, ap);
+    va_end(ap);
+    ctx->err = code;
+    return code;
+}
+
+/* For failures whose reason a helper already wrote into ctx->errstr. */
+static khnet_err keep_err(khnet_ctx *ctx, khnet_err code)
+{
+    ctx->err = code;
+    return code;
+}
+
+static void drop_conn(khnet_ctx *ctx)
+{
+    if (ctx->fd >= 0)
+        close(ctx->fd);
+    ctx->fd = -1;
+}
+
+/* Makes sure a usable connection exists, replacing one the server closed
+ * while it sat idle (the cheap, race-free half of stale detection). */
+static khnet_err ensure_conn(khnet_ctx *ctx)
+{
+    if (!ctx->url_ok)
+        return set_err(ctx, KHNET_ERR_URL, "%s", ctx->url_err);
+    if (ctx->fd >= 0 && khnet__net_stale(ctx->fd))
+        drop_conn(ctx);
+    if (ctx->fd >= 0)
+        return KHNET_OK;
+    khnet_err rc = khnet__net_connect(&ctx->url, ctx->timeout_ms, &ctx->fd, ctx->errstr,
+                                      sizeof ctx->errstr);
+    if (rc != KHNET_OK) {
+        ctx->fd = -1;
+        ctx->err = rc;
+        return rc;
+    }
+    ctx->stats.connects++;
+    ctx->fresh = true;
+    return KHNET_OK;
+}
+
+khnet_err khnet_connect(const char *url, khnet_ctx **out)
+{
+    if (!out)
+        return KHNET_ERR_ARG;
+    *out = NULL;
+    if (!url)
+        return KHNET_ERR_ARG;
+    khnet_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return KHNET_ERR_NOMEM;
+    ctx->fd = -1;
+    ctx->timeout_ms = DEFAULT_TIMEOUT_MS;
+    kp_buf_init(&ctx->head);
+    *out = ctx;
+    ctx->url_ok = khnet__url_parse(url, &ctx->url, ctx->url_err, sizeof ctx->url_err) == 0;
+    if (ctx->url_ok)
+        khnet__url_hostport(&ctx->url, ctx->hostport, sizeof ctx->hostport);
+    khnet_err rc = ensure_conn(ctx);
+    if (rc == KHNET_OK) {
+        ctx->err = KHNET_OK;
+        ctx->errstr[0] = '\0';
+    }
+    return rc;
+}
+
+void khnet_free(khnet_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    drop_conn(ctx);
+    free(ctx->token);
+    kp_buf_free(&ctx->head);
+    free(ctx);
+}
+
+khnet_err khnet_errcode(const khnet_ctx *ctx)
+{
+    return ctx ? ctx->err : KHNET_ERR_ARG;
+}
+
+const char *khnet_errstr(const khnet_ctx *ctx)
+{
+    return ctx ? ctx->errstr : "NULL context";
+}
+
+khnet_err khnet_set_timeout(khnet_ctx *ctx, int ms)
+{
+    if (!ctx)
+        return KHNET_ERR_ARG;
+    if (ms < 0)
+        return set_err(ctx, KHNET_ERR_ARG, "timeout must be >= 0 ms");
+    ctx->timeout_ms = ms;
+    return KHNET_OK;
+}
+
+khnet_err khnet_set_token(khnet_ctx *ctx, const char *bearer)
+{
+    if (!ctx)
+        return KHNET_ERR_ARG;
+    char *copy = NULL;
+    if (bearer) {
+        /* Visible ASCII only: the token goes verbatim into a header line. */
+        for (const unsigned char *p = (const unsigned char *)bearer; *p; p++)
+            if (*p <= 0x20 || *p >= 0x7f)
+                return set_err(ctx, KHNET_ERR_ARG, "token holds a space or control byte");
+        if (!*bearer)
+            return set_err(ctx, KHNET_ERR_ARG, "empty token");
+        if (!(copy = strdup(bearer)))
+            return set_err(ctx, KHNET_ERR_NOMEM, "out of memory");
+    }
+    free(ctx->token);
+    ctx->token = copy;
+    return KHNET_OK;
+}
+
+void khnet_stats(const khnet_ctx *ctx, struct khnet_stats *out)
+{
+    if (ctx && out)
+        *out = ctx->stats;
+}
+
+int khnet__ctx_fd(const khnet_ctx *ctx)
+{
+    return ctx->fd;
+}
+
+/* Reads until the parser has a whole response.  *closed_early is set when the
+ * connection died before any response byte: the retry condition. */
+static khnet_err read_response(khnet_ctx *ctx, khnet__resp *resp, bool *closed_early)
+{
+    char buf[READ_CHUNK];
+    for (;;) {
+        size_t got = 0;
+        khnet_err rc = khnet__net_recv(ctx->fd, buf, sizeof buf, ctx->timeout_ms, &got,
+                                       ctx->errstr, sizeof ctx->errstr);
+        if (rc != KHNET_OK) {
+            *closed_early = rc == KHNET_ERR_IO && resp->received == 0;
+            return keep_err(ctx, rc);
+        }
+        ctx->stats.bytes_received += got;
+        khnet__rstate st = got ? khnet__resp_feed(resp, buf, got) : khnet__resp_eof(resp);
+        if (st == KHNET__R_DONE)
+            return KHNET_OK;
+        if (st == KHNET__R_ERROR)
+            return set_err(ctx, KHNET_ERR_PROTOCOL, "%s", resp->err);
+        if (st == KHNET__R_CLOSED) {
+            *closed_early = true;
+            return set_err(ctx, KHNET_ERR_IO, "server closed the connection before responding");
+        }
+    }
+}
+
+/* One attempt: send on the current connection and read the response. */
+static khnet_err exchange(khnet_ctx *ctx, const khnet_request *req, khnet__resp *resp,
+                          bool *closed_early)
+{
+    size_t sent = 0;
+    khnet_err rc = khnet__net_send(ctx->fd, ctx->head.data, ctx->head.len, req->body,
+                                   req->body_len, ctx->timeout_ms, &sent, ctx->errstr,
+                                   sizeof ctx->errstr);
+    ctx->stats.bytes_sent += sent;
+    if (rc != KHNET_OK) {
+        /* EPIPE/ECONNRESET on send: the peer is gone and cannot have answered. */
+        *closed_early = rc == KHNET_ERR_IO;
+        return keep_err(ctx, rc);
+    }
+    return read_response(ctx, resp, closed_early);
+}
+
+static khnet_err finish(khnet_ctx *ctx, khnet__resp *resp, khnet_reply **out)
+{
+    ctx->stats.requests++;
+    if (!resp->keep_alive) /* Connection: close, HTTP/1.0, or a read-until-close body */
+        drop_conn(ctx);
+    ctx->err = khnet__reply_build(resp, out, ctx->errstr, sizeof ctx->errstr);
+    return ctx->err;
+}
+
+khnet_err khnet_call_ex(khnet_ctx *ctx, const khnet_request *req, khnet_reply **out)
+{
+    if (!ctx)
+        return KHNET_ERR_ARG;
+    if (!out || !req)
+        return set_err(ctx, KHNET_ERR_ARG, "NULL request or reply pointer");
+    *out = NULL;
+    kp_buf_reset(&ctx->head);
+    int hr = khnet__req_head(&ctx->head, req, ctx->hostport, ctx->token, ctx->errstr,
+                             sizeof ctx->errstr);
+    if (hr < 0)
+        return keep_err(ctx, hr == -2 ? KHNET_ERR_NOMEM : KHNET_ERR_ARG);
+    bool retryable = khnet__req_retryable(req);
+    bool head_req = strcmp(req->method, "HEAD") == 0;
+    for (int attempt = 0;; attempt++) {
+        khnet_err rc = ensure_conn(ctx);
+        if (rc != KHNET_OK)
+            return rc;
+        bool reused = !ctx->fresh;
+        ctx->fresh = false;
+        khnet__resp resp;
+        khnet__resp_init(&resp, head_req);
+        bool closed_early = false;
+        rc = exchange(ctx, req, &resp, &closed_early);
+        if (rc == KHNET_OK)
+            rc = finish(ctx, &resp, out);
+        else
+            drop_conn(ctx); /* after any failure the stream position is unknown */
+        khnet__resp_free(&resp);
+        if (rc == KHNET_OK || *out || !(closed_early && reused && retryable && attempt == 0))
+            return rc;
+        ctx->stats.retries++;
+    }
+}
+
+khnet_err khnet_call(khnet_ctx *ctx, const char *method, const char *path,
+                     const void *msgpack_body, size_t body_len, khnet_reply **out)
+{
+    khnet_request req = {.method = method, .path = path, .body = msgpack_body,
+                         .body_len = body_len};
+    return khnet_call_ex(ctx, &req, out);
+}
+
+khnet_err khnet_call_json(khnet_ctx *ctx, const char *method, const char *path,
+                          const char *json_body, khnet_reply **out)
+{
+    khnet_request req = {.method = method, .path = path, .body = json_body,
+                         .body_len = json_body ? strlen(json_body) : 0,
+                         .content_type = "application/json"};
+    return khnet_call_ex(ctx, &req, out);
+}
+
+khnet_err khnet_health(khnet_ctx *ctx, khnet_reply **out)
+{
+    return khnet_call(ctx, "GET", "/healthz", NULL, 0, out);
+}

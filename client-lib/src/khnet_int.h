@@ -1,0 +1,108 @@
+/* khnet_int.h — libkhnet internals shared between its files and unit tests.
+ *
+ * Layers, hiredis-style: url.c (URL parsing), read.c (an I/O-free HTTP
+ * response parser fed bytes), request.c (request serialisation), reply.c
+ * (response -> khnet_reply), net.c (sockets, poll timeouts), khnet.c (the
+ * context and the call loop).  Nothing here is part of the ABI.
+ */
+#ifndef KHNET_INT_H
+#define KHNET_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <llhttp.h>
+
+#include "khnet.h"
+
+#define KHNET__ERRSTR_MAX 256
+#define KHNET__HOST_MAX 256
+#define KHNET__MAX_HEADER_BYTES 65536u    /* 64 KiB: status line + all headers */
+#define KHNET__MAX_BODY_BYTES 67108864u /* 64 MiB: one response body */
+
+/* ---- url.c ---------------------------------------------------------------- */
+typedef struct khnet__url {
+    char host[KHNET__HOST_MAX]; /* name or address, without IPv6 brackets */
+    char port[6];               /* decimal, "80" if absent */
+    bool ipv6;                  /* host was written as [addr] */
+} khnet__url;
+
+/* 0 on success, -1 with a reason in err (errlen bytes) otherwise. */
+int khnet__url_parse(const char *url, khnet__url *out, char *err, size_t errlen);
+/* Host header value: host, [v6] and ":port" unless it is 80. */
+void khnet__url_hostport(const khnet__url *u, char *out, size_t outlen);
+
+/* ---- read.c: response parser ------------------------------------------------ */
+typedef enum khnet__rstate {
+    KHNET__R_MORE = 0,   /* feed more bytes */
+    KHNET__R_DONE = 1,   /* a full response was parsed */
+    KHNET__R_ERROR = -1, /* malformed or over a limit; reason in r->err */
+    KHNET__R_CLOSED = -2 /* EOF before any response byte (retry candidate) */
+} khnet__rstate;
+
+typedef struct khnet__resp {
+    llhttp_t parser;           /* llhttp in HTTP_RESPONSE mode */
+    llhttp_settings_t settings; /* callbacks below, pointing back at this struct */
+    int status;                /* status code once the status line is parsed */
+    kp_buf body;               /* body bytes, de-chunked; moved into the reply */
+    kp_buf hname;              /* header name being accumulated (spans may split) */
+    kp_buf hvalue;             /* header value being accumulated */
+    char content_type[128];    /* Content-Type value, truncated, "" if absent */
+    char request_id[72];       /* X-Request-Id value, truncated, "" if absent */
+    size_t header_bytes;       /* bytes of status line and headers so far */
+    size_t max_body;           /* body limit, KHNET__MAX_BODY_BYTES by default */
+    size_t received;           /* bytes fed so far */
+    size_t trailing;           /* bytes fed after the end of the response */
+    bool head;                 /* response to HEAD: headers only */
+    bool done;                 /* message complete */
+    bool keep_alive;           /* connection reusable after this response */
+    char err[160];             /* reason for KHNET__R_ERROR */
+} khnet__resp;
+
+/* Prepares r for one response; head_request for a reply to HEAD. */
+void khnet__resp_init(khnet__resp *r, bool head_request);
+/* Frees r's buffers (the body too, unless it was moved out). */
+void khnet__resp_free(khnet__resp *r);
+/* Feeds n bytes.  Bytes after a complete response are counted in
+ * r->trailing and make the connection non-reusable. */
+khnet__rstate khnet__resp_feed(khnet__resp *r, const char *p, size_t n);
+/* The peer closed the connection: completes a read-until-close body or
+ * reports KHNET__R_CLOSED / KHNET__R_ERROR. */
+khnet__rstate khnet__resp_eof(khnet__resp *r);
+
+/* ---- request.c ------------------------------------------------------------ */
+/* Appends the request head (request line and headers, ending in CRLFCRLF) to
+ * out.  Returns 0, -1 with a reason in err when req is invalid, -2 when out
+ * of memory. */
+int khnet__req_head(kp_buf *out, const khnet_request *req, const char *hostport,
+                    const char *token, char *err, size_t errlen);
+/* GET/HEAD, or an idempotency key: safe to send twice. */
+bool khnet__req_retryable(const khnet_request *req);
+
+/* ---- reply.c -------------------------------------------------------------- */
+/* Builds a reply from a complete response, taking r's body.  Returns
+ * KHNET_OK, KHNET_ERR_HTTP (status >= 400), KHNET_ERR_PROTOCOL (body not
+ * decodable; *out still set) or KHNET_ERR_NOMEM (*out NULL).  err explains. */
+khnet_err khnet__reply_build(khnet__resp *r, khnet_reply **out, char *err, size_t errlen);
+
+/* ---- net.c ---------------------------------------------------------------- */
+/* Each returns KHNET_OK or an error code with a reason in err.  timeout_ms 0
+ * waits forever. */
+khnet_err khnet__net_connect(const khnet__url *u, int timeout_ms, int *fd_out, char *err,
+                             size_t errlen);
+/* Writes all of head then body; *sent counts bytes written (even on error). */
+khnet_err khnet__net_send(int fd, const void *head, size_t head_len, const void *body,
+                          size_t body_len, int timeout_ms, size_t *sent, char *err,
+                          size_t errlen);
+/* Reads once: *got > 0 bytes, or 0 at EOF. */
+khnet_err khnet__net_recv(int fd, void *buf, size_t cap, int timeout_ms, size_t *got, char *err,
+                          size_t errlen);
+/* An idle keep-alive socket that the peer has closed (or that has unread
+ * bytes, which also makes it unusable)? */
+bool khnet__net_stale(int fd);
+
+/* ---- khnet.c -------------------------------------------------------------- */
+/* The socket of the current connection, -1 if none (tests only). */
+int khnet__ctx_fd(const khnet_ctx *ctx);
+
+#endif

@@ -1,1 +1,0 @@
-/* placeholder */ int khnet__placeholder(void); int khnet__placeholder(void) { return 0; }
