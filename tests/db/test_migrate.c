@@ -41,7 +41,10 @@ static void conninfo_for(const char *url, const char *dbname, char *out, size_t 
 {
     char *errmsg = NULL;
     PQconninfoOption *opts = PQconninfoParse(url, &errmsg);
-    if (!opts) fail_msg("bad KHNET_TEST_DATABASE_URL: %s", errmsg ? errmsg : "?");
+    if (!opts) {
+        fail_msg("bad KHNET_TEST_DATABASE_URL: %s", errmsg ? errmsg : "?");
+        return;
+    }
     size_t n = 0;
     out[0] = '\0';
     for (PQconninfoOption *o = opts; o->keyword; o++) {
@@ -94,7 +97,7 @@ static int migrate(const fixture *f, char **log, char *err, size_t errlen)
     FILE *m = open_memstream(log, &len);
     assert_non_null(m);
     int rc = db_migrate(f->conninfo, m, err, errlen);
-    fclose(m);
+    assert_int_equal(fclose(m), 0);
     return rc;
 }
 
@@ -263,7 +266,7 @@ static void race(void *arg)
     size_t len = 0;
     FILE *m = open_memstream(&r->log, &len);
     r->rc = db_migrate(r->f->conninfo, m, r->err, sizeof r->err);
-    fclose(m);
+    if (m && fclose(m) != 0) r->rc = -2;
 }
 
 static void test_concurrent_migrators(void **state)
@@ -285,7 +288,8 @@ static void test_concurrent_migrators(void **state)
 
 int main(void)
 {
-    if (!getenv("KHNET_TEST_DATABASE_URL") || !*getenv("KHNET_TEST_DATABASE_URL")) {
+    const char *url = getenv("KHNET_TEST_DATABASE_URL");
+    if (!url || !*url) {
         fprintf(stderr, "test_migrate: KHNET_TEST_DATABASE_URL is not set; these tests need "
                         "PostgreSQL (e.g. postgresql://khnet@127.0.0.1:54329/postgres)\n");
         return 1;

@@ -31,14 +31,14 @@ typedef struct ctx ctx;
 
 typedef struct query {
     ctx *x;           /* owning test context */
-    bool done;        /* callback ran */
-    int seq;          /* order among all callbacks of the test */
-    db_status st;     /* reply status */
-    char sqlstate[6]; /* reply sqlstate */
     long v;           /* first column of the first row, DB_OK only */
     long pid;         /* second column (backend pid, or echo) */
-    char text[32];    /* second column as text */
     uint64_t at_ms;   /* loop time of the callback */
+    int seq;          /* order among all callbacks of the test */
+    db_status st;     /* reply status */
+    char text[32];    /* second column as text */
+    char sqlstate[6]; /* reply sqlstate */
+    bool done;        /* callback ran */
 } query;
 
 struct ctx {
@@ -333,7 +333,7 @@ static void test_params_copied(void **state)
     query q[2] = {0};
     q[0].x = q[1].x = &x;
     assert_int_equal(db_query(x.pool, S_ECHO, 2, v, len, on_reply, &q[0]), 0);
-    memcpy(buf, "XXXXXXXXXXXX", 12);
+    memset(buf, 'X', 12);
     v[0] = "not null";
     assert_int_equal(db_query(x.pool, S_ECHO, 2, v, NULL, on_reply, &q[1]), 0);
     memset(buf, 0, sizeof buf);
@@ -440,8 +440,11 @@ static bool probe_until_ok(ctx *x, int timeout_ms)
  * back. */
 static void test_server_restart(void **state)
 {
-    if (!getenv("KHNET_TEST_PGCTL") || !*getenv("KHNET_TEST_PGCTL"))
+    const char *pgctl_path = getenv("KHNET_TEST_PGCTL");
+    if (!pgctl_path || !*pgctl_path) {
         skip(); /* needs control over the cluster */
+        return;
+    }
     ctx x;
     db_config cfg = config(db_url(), 2);
     start(&x, &cfg, 2);
@@ -482,7 +485,8 @@ static void test_server_restart(void **state)
 
 int main(void)
 {
-    if (!getenv("KHNET_TEST_DATABASE_URL") || !*getenv("KHNET_TEST_DATABASE_URL")) {
+    const char *url = getenv("KHNET_TEST_DATABASE_URL");
+    if (!url || !*url) {
         fprintf(stderr, "test_pool: KHNET_TEST_DATABASE_URL is not set; these tests need "
                         "PostgreSQL (e.g. postgresql://khnet@127.0.0.1:54329/postgres)\n");
         return 1;
