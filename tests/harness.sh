@@ -69,6 +69,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The cluster may be restarting (db tests use KHNET_TEST_PGCTL): wait for it.
+for ((i = 0; i < 60; i++)); do
+  psql "$ADMIN_URL" -XqtAc 'SELECT 1' >/dev/null 2>&1 && break
+  sleep 0.5
+done
 psql "$ADMIN_URL" -Xq -c "CREATE DATABASE \"$DB_NAME\"" >/dev/null
 DB_CREATED=1
 if ! "$KHNETD" migrate --database-url "$DB_URL" >"$LOG" 2>&1; then
