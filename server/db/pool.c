@@ -20,6 +20,7 @@
  * pool so a slow resolver cannot stall a worker loop.
  */
 #include "db/db.h"
+#include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -129,19 +130,12 @@ static db_item *fifo_pop(db_fifo *f)
  * query); libpq's multi-line messages are flattened to fit. */
 static void db_log(const db_conn *c, const char *what, const char *detail)
 {
-    char line[512];
-    size_t n = 0;
-    for (const char *s = detail ? detail : ""; *s && n + 1 < sizeof line; s++) {
-        if (*s != '\n' && *s != '\t' && *s != ' ')
-            line[n++] = *s;
-        else if (n > 0 && line[n - 1] != ' ')
-            line[n++] = ' ';
-    }
-    while (n > 0 && line[n - 1] == ' ')
-        n--;
-    line[n] = '\0';
-    (void)fprintf(stderr, "khnetd db: connection %d: %s%s%s\n", c->index, what, n ? ": " : "",
-                  line);
+    char quoted[512];
+    const char *d = detail ? detail : "";
+    size_t n = strlen(d);
+    while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == ' ')) n--; /* libpq ends with \n */
+    log_quote(quoted, sizeof quoted, d, n);
+    log_event("warn", "msg=\"db connection %s\" conn=%d detail=%s", what, c->index, quoted);
 }
 
 static uint64_t wait_bound_ms(const db_pool *p)
