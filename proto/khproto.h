@@ -87,7 +87,8 @@ struct kp_value {
             uint32_t n;
         } map;
     } v;
-    int8_t ext_type; /* KP_EXT only */
+    int8_t ext_type; /* KP_EXT: the ext type.  KP_FLOAT: 32 when decoded from
+                        a float32 (kp_w_value writes it back as float32), else 0 */
 };
 
 struct kp_pair {
@@ -105,13 +106,15 @@ typedef struct kp_err {
     char message[192];
 } kp_err;
 
+/* field may be NULL; field and message are cut to fit on a UTF-8 character
+ * boundary.  e may be NULL (nothing happens). */
 void kp_err_set(kp_err *e, const char *code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* ---- decoding limits ---------------------------------------------------- */
 typedef struct kp_limits {
     uint32_t max_depth;     /* nesting of arrays/maps; 1 = a flat map */
-    uint32_t max_items;     /* total values in the document */
+    uint32_t max_items;     /* total values in the document (map keys count) */
     uint32_t max_str;       /* bytes in one string/bin */
     size_t max_total;       /* bytes in the document */
 } kp_limits;
@@ -123,13 +126,16 @@ extern const kp_limits kp_default_limits; /* depth 16, 100k items, 1 MiB str, 4 
  * are valid UTF-8, map keys are unique strings, depth and counts stay within
  * `lim`, and that no bytes trail.  Returns 0 and sets *out (arena-owned), or
  * -1 with `e` set (code "invalid_msgpack", "too_deep", "too_large",
- * "invalid_utf8", or "out_of_memory"). */
+ * "invalid_utf8", or "out_of_memory").  lim NULL means kp_default_limits.
+ * Any value may be the top level; checking for a map is the caller's job. */
 int kp_decode(kp_arena *a, const uint8_t *buf, size_t len, const kp_limits *lim,
               kp_value **out, kp_err *e);
 
 /* Same contract for a JSON document (RFC 8259, UTF-8).  Codes:
  * "invalid_json", "too_deep", "too_large", "invalid_utf8".  Integers outside
- * int64/uint64 are rejected; strings are copied into the arena. */
+ * int64 are rejected with "invalid_json" (jansson reads integers as int64, so
+ * unlike msgpack, JSON cannot carry 2^63..2^64-1); strings are copied into the
+ * arena (NUL-terminated) and \u0000 is refused. */
 int kp_json_decode(kp_arena *a, const char *text, size_t len, const kp_limits *lim,
                    kp_value **out, kp_err *e);
 
@@ -146,8 +152,15 @@ size_t kp_utf8_len(const char *s, size_t n);
  *      "missing_field" / "invalid_type" / "out_of_range" / "too_long" /
  *      "too_short" / "invalid_value".
  * Field names in errors are prefixed with `e->field`'s current content when
- * called through kp_path helpers; plain callers pass top-level keys. */
+ * called through kp_path helpers; plain callers pass top-level keys.
+ * So: zero-initialise the error (kp_err e = {0}); to read a nested map, put
+ * its path in e->field first ("degrees.2") and errors name "degrees.2.year".
+ * Strings from kp_get_str are not NUL-terminated: use *out_len (may be NULL).
+ * Integer fields refuse floats, even integral ones ("invalid_type"). */
+/* The value under key (nil included), or NULL when absent or map is not a map. */
 const kp_value *kp_map_get(const kp_value *map, const char *key);
+/* 0 when v is a map, else -1: "invalid_body" for the body itself (field NULL
+ * or "" and no prefix in e->field), "invalid_type" for a named field. */
 int kp_expect_map(const kp_value *v, const char *field, kp_err *e);
 int kp_get_str(const kp_value *map, const char *key, bool required, uint32_t min_chars,
                uint32_t max_chars, const char **out, uint32_t *out_len, kp_err *e);
@@ -156,7 +169,8 @@ int kp_get_int(const kp_value *map, const char *key, bool required, int64_t min,
 int kp_get_bool(const kp_value *map, const char *key, bool required, bool *out, kp_err *e);
 int kp_get_array(const kp_value *map, const char *key, bool required, uint32_t max_items,
                  const kp_value **out, kp_err *e);
-/* Rejects keys not in `allowed` (NULL-terminated) with code "unknown_field". */
+/* Rejects keys not in `allowed` (NULL-terminated) with code "unknown_field";
+ * 0 when every key is allowed, else -1 naming the first unknown key. */
 int kp_check_fields(const kp_value *map, const char *const *allowed, kp_err *e);
 
 /* ---- msgpack writer -----------------------------------------------------
@@ -166,7 +180,7 @@ void kp_w_nil(kp_buf *b);
 void kp_w_bool(kp_buf *b, bool v);
 void kp_w_int(kp_buf *b, int64_t v);
 void kp_w_uint(kp_buf *b, uint64_t v);
-void kp_w_double(kp_buf *b, double v);
+void kp_w_double(kp_buf *b, double v); /* always float64 */
 void kp_w_str(kp_buf *b, const char *s, size_t n);
 void kp_w_cstr(kp_buf *b, const char *s);
 void kp_w_bin(kp_buf *b, const void *p, size_t n);

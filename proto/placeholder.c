@@ -1,1 +1,0 @@
-/* placeholder */ int kp__placeholder(void); int kp__placeholder(void) { return 0; }
