@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# server_lifecycle.sh — khnetd as an operator meets it: --help lists every
+# setting with its environment variable, bad flags are refused, the server
+# refuses a schema that is behind or edited, refuses a taken port, and stops
+# cleanly (exit 0) on SIGTERM and SIGINT with connections open.
+# Runs under tests/harness.sh (KHNETD, KHNET_DATABASE_URL, KHNET_URL set).
+set -euo pipefail
+PY=/usr/bin/python3
+fails=0
+ok() { printf 'ok   %s\n' "$*"; }
+bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# --help: every flag with its KHNET_* variable and default
+"$KHNETD" --help >"$WORK/help"
+for f in listen workers database-url db-connections statement-timeout max-header-bytes \
+         max-body-bytes header-timeout body-timeout idle-timeout max-connections shutdown-timeout; do
+  env=KHNET_$(printf '%s' "$f" | tr 'a-z-' 'A-Z_')
+  if grep -q -- "--$f" "$WORK/help" && grep -q "$env" "$WORK/help"; then ok "--help lists --$f"
+  else bad "--help lacks --$f / $env"; fi
+done
+
+# bad flags and values are refused with a message, not ignored
+for args in "--nope 1" "--workers -1" "--listen nowhere" "--listen 127.0.0.1:70000" \
+            "--max-body-bytes abc" "frobnicate"; do
+  # shellcheck disable=SC2086
+  if "$KHNETD" $args >"$WORK/out" 2>&1; then bad "accepted: $args"
+  elif [[ -s $WORK/out ]]; then ok "refused: $args ($(head -c 60 "$WORK/out"))"
+  else bad "refused silently: $args"; fi
+done
+
+# environment variables configure it; flags win over them
+port=$(free_port)
+KHNET_LISTEN=127.0.0.1:1 "$KHNETD" --listen "127.0.0.1:$port" --workers 1 \
+  --database-url "$KHNET_DATABASE_URL" >"$WORK/envlog" 2>&1 &
+pid=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null; then ok "flag beats KHNET_LISTEN"
+else bad "server did not listen on the flag's port"; fi
+
+# a taken port: the second server fails to start (SO_REUSEPORT is per user, so
+# this binds a plain socket without it to hold the port)
+hold_port=$(free_port)
+"$PY" -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$hold_port)); s.listen(); time.sleep(5)" &
+holder=$!
+sleep 0.3
+if "$KHNETD" --listen "127.0.0.1:$hold_port" --workers 1 --database-url "$KHNET_DATABASE_URL" \
+     >"$WORK/taken" 2>&1; then bad "started on a taken port"
+else ok "taken port refused: $(grep -o 'error="[^"]*"' "$WORK/taken" | head -1)"; fi
+kill "$holder" 2>/dev/null || true
+
+# SIGINT with an idle keep-alive connection open: exits 0, quickly
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&3
+sleep 0.3
+t0=$(date +%s%N)
+kill -INT "$pid"
+if wait "$pid"; then
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  if ((ms < 3000)); then ok "SIGINT with an open connection: exit 0 in ${ms} ms"
+  else bad "SIGINT took ${ms} ms"; fi
+else bad "SIGINT: non-zero exit"; fi
+exec 3>&-
+
+# a schema that is behind: fresh database, not migrated
+admin=$KHNET_DATABASE_URL
+fresh="khnet_lifecycle_$$"
+psql "$admin" -Xqc "CREATE DATABASE $fresh" >/dev/null
+fresh_url=$("$PY" -c "import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path='/'+sys.argv[2])))" "$admin" "$fresh")
+if "$KHNETD" --listen "127.0.0.1:$(free_port)" --workers 1 --database-url "$fresh_url" \
+     >"$WORK/behind" 2>&1; then bad "started on an unmigrated database"
+elif grep -q "behind" "$WORK/behind"; then ok "refuses a schema that is behind"
+else bad "refused, but without saying the schema is behind: $(cat "$WORK/behind")"; fi
+"$KHNETD" migrate --database-url "$fresh_url" >/dev/null 2>&1
+if "$KHNETD" check-schema --database-url "$fresh_url" >/dev/null; then ok "check-schema after migrate"
+else bad "check-schema fails after migrate"; fi
+# an applied migration edited afterwards: refused
+psql "$fresh_url" -Xqc "UPDATE khnet_schema_migrations SET checksum = 'edited' WHERE name = (SELECT min(name) FROM khnet_schema_migrations)"
+if "$KHNETD" --listen "127.0.0.1:$(free_port)" --workers 1 --database-url "$fresh_url" \
+     >"$WORK/edited" 2>&1; then bad "started on an edited schema"
+else ok "refuses an edited migration: $(grep -o 'reason="[^"]*"' "$WORK/edited" | head -c 120)"; fi
+if "$KHNETD" migrate --database-url "$fresh_url" >"$WORK/remig" 2>&1; then bad "migrate accepted an edited migration"
+else ok "migrate refuses an edited migration"; fi
+psql "$admin" -Xqc "DROP DATABASE $fresh WITH (FORCE)" >/dev/null
+
+echo "$((fails == 0 ? 1 : 0)) passed, $fails failed" >/dev/null
+if ((fails)); then echo "server_lifecycle: $fails failed"; exit 1; fi
+echo "server_lifecycle: all passed"
