@@ -193,8 +193,18 @@ static void set_request_id(http_req *r)
         memcpy(r->rid, v, n);
         r->rid[n] = '\0';
     } else {
-        snprintf(r->rid, sizeof r->rid, "%08x-%d-%llx", r->srv->rid_prefix, r->srv->worker_id,
-                 (unsigned long long)r->srv->next_req);
+        /* "<random prefix>-<worker>-<counter>", all hex; by hand, per request */
+        static const char hex[] = "0123456789abcdef";
+        char *p = r->rid;
+        for (int sh = 28; sh >= 0; sh -= 4) *p++ = hex[(r->srv->rid_prefix >> sh) & 15];
+        *p++ = '-';
+        for (int sh = 4; sh >= 0; sh -= 4) *p++ = hex[((unsigned)r->srv->worker_id >> sh) & 15];
+        *p++ = '-';
+        uint64_t seq = r->srv->next_req;
+        int sh = 60;
+        while (sh > 0 && !((seq >> sh) & 15)) sh -= 4;
+        for (; sh >= 0; sh -= 4) *p++ = hex[(seq >> sh) & 15];
+        *p = '\0';
     }
     r->srv->next_req++;
 }

@@ -168,16 +168,39 @@ static const char *date_header(http_server *s)
     return s->date;
 }
 
+static void put(kp_buf *b, const char *s) { kp_buf_append(b, s, strlen(s)); }
+
+static void put_uint(kp_buf *b, uint64_t v)
+{
+    char tmp[24];
+    int i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    kp_buf_append(b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+/* Built by hand, not with printf: this runs for every reply. */
 void http__build_head(http_req *r)
 {
     kp_buf *h = &r->head_buf;
     kp_buf_reset(h);
-    kp_buf_appendf(h, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Length: %zu\r\nX-Request-Id: %s\r\n",
-                   r->status, http_status_text(r->status), date_header(r->srv), r->raw_len, r->rid);
-    if (!r->keep_alive) kp_buf_append(h, "Connection: close\r\n", 19);
-    else if (r->http10) kp_buf_append(h, "Connection: keep-alive\r\n", 24);
+    put(h, "HTTP/1.1 ");
+    put_uint(h, (uint64_t)r->status);
+    put(h, " ");
+    put(h, http_status_text(r->status));
+    put(h, "\r\nDate: ");
+    put(h, date_header(r->srv));
+    put(h, "\r\nContent-Length: ");
+    put_uint(h, r->raw_len);
+    put(h, "\r\nX-Request-Id: ");
+    put(h, r->rid);
+    put(h, "\r\n");
+    if (!r->keep_alive) put(h, "Connection: close\r\n");
+    else if (r->http10) put(h, "Connection: keep-alive\r\n");
     kp_buf_append(h, r->extra.data, r->extra.len);
-    kp_buf_append(h, "\r\n", 2);
+    put(h, "\r\n");
 }
 
 static void account(http_req *r)
@@ -209,7 +232,11 @@ static void finish(http_req *r, int status, const char *ctype)
     r->status = status;
     r->replied = true;
     if (r->srv->draining) r->keep_alive = false;
-    if (ctype) kp_buf_appendf(&r->extra, "Content-Type: %s\r\n", ctype);
+    if (ctype) {
+        put(&r->extra, "Content-Type: ");
+        put(&r->extra, ctype);
+        put(&r->extra, "\r\n");
+    }
     http__build_head(r);
     account(r);
     if (!r->conn) { /* the client left while we worked */
