@@ -1,0 +1,75 @@
+/* token.c — bearer tokens (256 random bits, base64url) and the SHA-256
+ * digests the database keeps instead of them; e-mail normalisation. */
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <string.h>
+
+#include "auth.h"
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int auth_token_new(char token[AUTH_TOKEN_LEN + 1], uint8_t digest[AUTH_DIGEST_LEN])
+{
+    uint8_t raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1) return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < sizeof raw; i += 3) { /* 32 bytes: 10 groups of 3, then 2 */
+        uint32_t v = (uint32_t)raw[i] << 16;
+        if (i + 1 < sizeof raw) v |= (uint32_t)raw[i + 1] << 8;
+        if (i + 2 < sizeof raw) v |= raw[i + 2];
+        size_t chars = i + 2 < sizeof raw ? 4 : 3; /* the last group has 2 bytes */
+        for (size_t k = 0; k < chars; k++) token[o++] = b64url[(v >> (18 - 6 * k)) & 63];
+    }
+    token[o] = '\0';
+    auth_sha256(token, AUTH_TOKEN_LEN, digest);
+    return 0;
+}
+
+int auth_token_digest(const char *tok, size_t len, uint8_t digest[AUTH_DIGEST_LEN])
+{
+    if (len != AUTH_TOKEN_LEN) return -1;
+    for (size_t i = 0; i < len; i++)
+        if (!tok[i] || !memchr(b64url, tok[i], sizeof b64url - 1)) return -1;
+    auth_sha256(tok, len, digest);
+    return 0;
+}
+
+void auth_sha256(const void *p, size_t len, uint8_t digest[AUTH_DIGEST_LEN])
+{
+    SHA256(p, len, digest);
+}
+
+void auth_digest_hex(const uint8_t digest[AUTH_DIGEST_LEN], char out[AUTH_DIGEST_HEX])
+{
+    static const char hx[] = "0123456789abcdef";
+    out[0] = '\\';
+    out[1] = 'x';
+    for (int i = 0; i < AUTH_DIGEST_LEN; i++) {
+        out[2 + 2 * i] = hx[digest[i] >> 4];
+        out[3 + 2 * i] = hx[digest[i] & 15];
+    }
+    out[AUTH_DIGEST_HEX - 1] = '\0';
+}
+
+/* Deliberately simple (no quoted local parts, no IP literals): what a
+ * registration form needs, not all of RFC 5321. */
+bool auth_email_normalize(const char *in, size_t len, char out[AUTH_EMAIL_MAX + 1])
+{
+    const char *at = memchr(in, '@', len);
+    if (len > AUTH_EMAIL_MAX || !at || memchr(at + 1, '@', len - (size_t)(at - in) - 1))
+        return false;
+    size_t local = (size_t)(at - in), dom = len - local - 1;
+    const char *d = at + 1;
+    if (local == 0 || local > 64 || dom < 3 || d[0] == '.' || d[dom - 1] == '.' ||
+        !memchr(d, '.', dom))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c <= ' ' || c == 0x7f || c == ',' || c == ';' || c == '<' || c == '>' || c == '"')
+            return false;
+        if (i > local && c == '.' && in[i - 1] == '.') return false;
+        out[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    out[len] = '\0';
+    return true;
+}
