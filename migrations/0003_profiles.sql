@@ -1,0 +1,249 @@
+-- 0003_profiles.sql — the profile directory: the province's database of
+-- intellectuals.  One profile per account, its degrees and sectors, the
+-- controlled sector list, and the SQL functions the API calls (one round
+-- trip per request: the visibility rules live here, next to the data).
+--
+-- Visibility: some fields are always public (they make the directory card:
+-- names, headline, country, languages, expertise, sectors); the rest sit in
+-- groups, each 'public' | 'members' | 'liaison'.  A viewer's level decides
+-- which groups it sees: anonymous 0, member/moderator 1, liaison 2,
+-- owner/admin 3 (owner and admin also see the settings and the version).
+
+-- ISO 7064 MOD 11-2 over the 15 digits of an ORCID iD; the 16th is the
+-- check character (0-9 or X).  The C side has the same rule
+-- (server/profile/orcid.c) so a bad iD gets a 400 naming the field before
+-- any query; this CHECK keeps imports and hand edits honest.
+CREATE FUNCTION khnet_orcid_valid(id text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    digits text := replace(id, '-', '');
+    total int := 0;
+    r int;
+BEGIN
+    IF id !~ '^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$' THEN
+        RETURN false;
+    END IF;
+    FOR i IN 1..15 LOOP
+        total := (total + (substr(digits, i, 1))::int) * 2;
+    END LOOP;
+    r := (12 - total % 11) % 11;
+    RETURN substr(digits, 16, 1) = CASE WHEN r = 10 THEN 'X' ELSE r::text END;
+END
+$$;
+
+CREATE DOMAIN khnet_visibility AS text
+    CHECK (VALUE IN ('public', 'members', 'liaison'));
+
+-- The controlled sector list (editable by admins).  Slugs are the wire
+-- values; names are for people, in English and Vietnamese.
+CREATE TABLE khnet_sectors (
+    id      smallint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    slug    text NOT NULL UNIQUE CHECK (slug ~ '^[a-z][a-z0-9_]{1,39}$'),
+    name_en text NOT NULL CHECK (length(name_en) BETWEEN 1 AND 100),
+    name_vi text NOT NULL CHECK (length(name_vi) BETWEEN 1 AND 100)
+);
+
+-- The province's priority sectors (issue 3).
+INSERT INTO khnet_sectors (slug, name_en, name_vi) VALUES
+    ('marine_economy', 'Marine economy', 'Kinh tế biển'),
+    ('aquaculture', 'Aquaculture', 'Nuôi trồng thủy sản'),
+    ('ocean_technology', 'Ocean technology', 'Công nghệ biển'),
+    ('high_tech_industry', 'High-tech industry', 'Công nghiệp công nghệ cao'),
+    ('it_ai', 'Information technology and AI', 'Công nghệ thông tin và trí tuệ nhân tạo'),
+    ('healthcare', 'Healthcare and medical technology', 'Y tế và công nghệ y học'),
+    ('pharmacy', 'Pharmacy', 'Dược học'),
+    ('tourism', 'Tourism', 'Du lịch'),
+    ('renewable_energy', 'Renewable energy', 'Năng lượng tái tạo'),
+    ('logistics_seaports', 'Logistics and seaports', 'Logistics và cảng biển'),
+    ('education', 'Education', 'Giáo dục và đào tạo'),
+    ('environment_climate', 'Environment and climate', 'Môi trường và biến đổi khí hậu'),
+    ('agriculture', 'Agriculture', 'Nông nghiệp'),
+    ('finance', 'Finance', 'Tài chính');
+
+CREATE TABLE khnet_profiles (
+    account_id         bigint PRIMARY KEY REFERENCES khnet_accounts (id) ON DELETE CASCADE,
+    external_id        text UNIQUE CHECK (length(external_id) BETWEEN 1 AND 200), -- imports
+    full_name          text NOT NULL CHECK (length(full_name) BETWEEN 1 AND 200),  -- kept exact
+    display_name       text CHECK (length(display_name) BETWEEN 1 AND 100),
+    headline           text CHECK (length(headline) <= 200),
+    bio                text CHECK (length(bio) <= 5000),
+    country            text CHECK (country ~ '^[A-Z]{2}$'),       -- ISO 3166-1 alpha-2
+    city               text CHECK (length(city) <= 100),
+    affiliation        text CHECK (length(affiliation) <= 200),
+    position           text CHECK (length(position) <= 200),
+    years_experience   int CHECK (years_experience BETWEEN 0 AND 80),
+    publications_count int CHECK (publications_count BETWEEN 0 AND 100000),
+    orcid              text CHECK (khnet_orcid_valid(orcid)),
+    time_zone          text CHECK (length(time_zone) BETWEEN 1 AND 64), -- IANA, checked in C
+    links              jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(links) = 'array'),
+    languages          text[] NOT NULL DEFAULT '{}',              -- BCP 47 tags
+    expertise          text[] NOT NULL DEFAULT '{}',              -- normalised, lower-case
+    willing_to_mentor  boolean NOT NULL DEFAULT false,
+    mentor_capacity    int NOT NULL DEFAULT 0 CHECK (mentor_capacity BETWEEN 0 AND 50),
+    mentor_topics      text[] NOT NULL DEFAULT '{}',
+    seeking_mentor     boolean NOT NULL DEFAULT false,
+    vis_contact        khnet_visibility NOT NULL DEFAULT 'members',  -- city, time_zone, links
+    vis_affiliation    khnet_visibility NOT NULL DEFAULT 'public',   -- affiliation, position
+    vis_education      khnet_visibility NOT NULL DEFAULT 'public',   -- degrees
+    vis_bio            khnet_visibility NOT NULL DEFAULT 'public',   -- bio
+    vis_career         khnet_visibility NOT NULL DEFAULT 'members',  -- years, publications, orcid
+    vis_mentoring      khnet_visibility NOT NULL DEFAULT 'members',  -- mentoring fields
+    version            int NOT NULL DEFAULT 1,                   -- optimistic concurrency
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    updated_at         timestamptz NOT NULL DEFAULT now(),
+    CHECK (cardinality(languages) <= 20 AND cardinality(expertise) <= 50
+           AND cardinality(mentor_topics) <= 20),
+    CHECK (expertise = lower(expertise::text)::text[])
+);
+
+-- Directory filters.  The listing walks account_id DESC (the primary key);
+-- these let a selective filter start from its own rows instead.
+CREATE INDEX khnet_profiles_country ON khnet_profiles (country, account_id);
+CREATE INDEX khnet_profiles_languages ON khnet_profiles USING gin (languages);
+CREATE INDEX khnet_profiles_expertise ON khnet_profiles USING gin (expertise);
+CREATE INDEX khnet_profiles_mentors ON khnet_profiles (account_id) WHERE willing_to_mentor;
+CREATE INDEX khnet_profiles_mentees ON khnet_profiles (account_id) WHERE seeking_mentor;
+CREATE INDEX khnet_profiles_updated ON khnet_profiles (updated_at DESC, account_id DESC);
+
+CREATE TABLE khnet_degrees (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    profile_id  bigint NOT NULL REFERENCES khnet_profiles (account_id) ON DELETE CASCADE,
+    level       text NOT NULL
+                CHECK (level IN ('bachelor', 'master', 'phd', 'md', 'engineer', 'other')),
+    field       text NOT NULL CHECK (length(field) BETWEEN 1 AND 200),
+    institution text NOT NULL CHECK (length(institution) BETWEEN 1 AND 200),
+    year        int CHECK (year BETWEEN 1940 AND 2100)
+);
+CREATE INDEX khnet_degrees_profile ON khnet_degrees (profile_id);
+CREATE INDEX khnet_degrees_level ON khnet_degrees (level, profile_id);
+
+CREATE TABLE khnet_profile_sectors (
+    profile_id bigint   NOT NULL REFERENCES khnet_profiles (account_id) ON DELETE CASCADE,
+    sector_id  smallint NOT NULL REFERENCES khnet_sectors (id),
+    PRIMARY KEY (profile_id, sector_id)
+);
+CREATE INDEX khnet_profile_sectors_sector ON khnet_profile_sectors (sector_id, profile_id);
+
+-- ---- visibility ----------------------------------------------------------
+
+-- How much a viewer sees of someone else's profile; 3 for the owner is
+-- decided by the caller that knows both ids.
+CREATE FUNCTION khnet_viewer_level(role text) RETURNS int
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE role WHEN 'admin' THEN 3 WHEN 'liaison' THEN 2
+                     WHEN 'member' THEN 1 WHEN 'moderator' THEN 1 ELSE 0 END
+$$;
+
+CREATE FUNCTION khnet_vis_rank(v text) RETURNS int
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE v WHEN 'public' THEN 0 WHEN 'members' THEN 1 ELSE 2 END $$;
+
+CREATE FUNCTION khnet_ts(t timestamptz) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+
+-- The profile as a JSON object holding exactly the fields a viewer of
+-- `level` may see: hidden groups' keys are absent (not null), so a client
+-- can tell "hidden" from "empty".  `full` adds what only the detail view
+-- carries (bio, degrees, links, timestamps).
+CREATE FUNCTION khnet_profile_json(p khnet_profiles, level int, full_view boolean)
+    RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT jsonb_build_object(
+        'id', p.account_id, 'full_name', p.full_name, 'display_name', p.display_name,
+        'headline', p.headline, 'country', p.country,
+        'languages', to_jsonb(p.languages), 'expertise', to_jsonb(p.expertise),
+        'sectors', coalesce((SELECT jsonb_agg(s.slug ORDER BY s.slug)
+                               FROM khnet_profile_sectors ps
+                               JOIN khnet_sectors s ON s.id = ps.sector_id
+                              WHERE ps.profile_id = p.account_id), '[]'))
+    || CASE WHEN khnet_vis_rank(p.vis_affiliation) <= level THEN jsonb_build_object(
+           'affiliation', p.affiliation, 'position', p.position) ELSE '{}' END
+    || CASE WHEN khnet_vis_rank(p.vis_mentoring) <= level THEN jsonb_build_object(
+           'willing_to_mentor', p.willing_to_mentor, 'mentor_capacity', p.mentor_capacity,
+           'mentor_topics', to_jsonb(p.mentor_topics), 'seeking_mentor', p.seeking_mentor)
+       ELSE '{}' END
+    || CASE WHEN NOT full_view THEN '{}'::jsonb ELSE
+           jsonb_build_object('updated_at', khnet_ts(p.updated_at))
+        || CASE WHEN khnet_vis_rank(p.vis_contact) <= level THEN jsonb_build_object(
+               'city', p.city, 'time_zone', p.time_zone, 'links', p.links) ELSE '{}' END
+        || CASE WHEN khnet_vis_rank(p.vis_bio) <= level THEN jsonb_build_object(
+               'bio', p.bio) ELSE '{}' END
+        || CASE WHEN khnet_vis_rank(p.vis_career) <= level THEN jsonb_build_object(
+               'years_experience', p.years_experience,
+               'publications_count', p.publications_count, 'orcid', p.orcid) ELSE '{}' END
+        || CASE WHEN khnet_vis_rank(p.vis_education) <= level THEN jsonb_build_object(
+               'degrees', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                   'level', d.level, 'field', d.field, 'institution', d.institution,
+                   'year', d.year) ORDER BY d.year NULLS LAST, d.id)
+                   FROM khnet_degrees d WHERE d.profile_id = p.account_id), '[]'))
+           ELSE '{}' END
+        || CASE WHEN level >= 3 THEN jsonb_build_object(
+               'version', p.version, 'created_at', khnet_ts(p.created_at),
+               'visibility', jsonb_build_object(
+                   'contact', p.vis_contact, 'affiliation', p.vis_affiliation,
+                   'education', p.vis_education, 'bio', p.vis_bio,
+                   'career', p.vis_career, 'mentoring', p.vis_mentoring))
+           ELSE '{}' END
+       END
+$$;
+
+-- GET /v1/profiles/{id}.  viewer_id NULL = anonymous; viewer_role is the
+-- account's role.  No row: no such profile, or its account was erased (the
+-- caller answers 404 either way).  A liaison officer's read of a profile
+-- with liaison-only groups is audited, hence VOLATILE.
+CREATE FUNCTION khnet_profile_view(profile_id bigint, viewer_id bigint, viewer_role text)
+    RETURNS TABLE (profile jsonb) LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    p khnet_profiles;
+    level int := CASE WHEN viewer_id IS NULL THEN 0 ELSE khnet_viewer_level(viewer_role) END;
+BEGIN
+    SELECT pr.* INTO p FROM khnet_profiles pr
+      JOIN khnet_accounts a ON a.id = pr.account_id AND a.erased_at IS NULL
+     WHERE pr.account_id = profile_id;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF viewer_id = p.account_id THEN
+        level := 3;
+    ELSIF level = 2 AND 'liaison' IN (p.vis_contact, p.vis_affiliation, p.vis_education,
+                                      p.vis_bio, p.vis_career, p.vis_mentoring) THEN
+        INSERT INTO khnet_audit_log (actor_id, action, target_id)
+        VALUES (viewer_id, 'liaison_profile_read', p.account_id);
+    END IF;
+    RETURN QUERY SELECT khnet_profile_json(p, level, true);
+END
+$$;
+
+-- GET /v1/profiles: a page of directory cards, newest accounts first, keyset
+-- on account_id (after_id NULL = first page).  Each filter is NULL or a
+-- value; a filter on a grouped field matches only profiles whose group the
+-- viewer may see, so filtering cannot reveal hidden values.
+CREATE FUNCTION khnet_profile_directory(
+    viewer_id bigint, viewer_role text, sector text, country_code text, degree_level text,
+    lang text, mentoring text, after_id bigint, page_size int)
+    RETURNS TABLE (id bigint, card jsonb) LANGUAGE sql STABLE
+AS $$
+    WITH v AS (SELECT CASE WHEN viewer_id IS NULL THEN 0
+                           ELSE least(khnet_viewer_level(viewer_role), 2) END AS level)
+    SELECT p.account_id, khnet_profile_json(p, v.level, false)
+      FROM khnet_profiles p CROSS JOIN v
+      JOIN khnet_accounts a ON a.id = p.account_id AND a.erased_at IS NULL
+     WHERE (after_id IS NULL OR p.account_id < after_id)
+       AND (country_code IS NULL OR p.country = country_code)
+       AND (lang IS NULL OR p.languages @> ARRAY[lang])
+       AND (sector IS NULL OR EXISTS (
+             SELECT 1 FROM khnet_profile_sectors ps JOIN khnet_sectors s ON s.id = ps.sector_id
+              WHERE ps.profile_id = p.account_id AND s.slug = sector))
+       AND (degree_level IS NULL OR (khnet_vis_rank(p.vis_education) <= v.level AND EXISTS (
+             SELECT 1 FROM khnet_degrees d
+              WHERE d.profile_id = p.account_id AND d.level = degree_level)))
+       AND (mentoring IS NULL OR (khnet_vis_rank(p.vis_mentoring) <= v.level AND
+             CASE mentoring WHEN 'willing' THEN p.willing_to_mentor
+                            WHEN 'seeking' THEN p.seeking_mentor ELSE false END))
+     ORDER BY p.account_id DESC
+     LIMIT page_size
+$$;
