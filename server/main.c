@@ -24,7 +24,7 @@ static int serve(const config *cfg)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    (void)signal(SIGPIPE, SIG_IGN); /* writes report EPIPE instead */
 
     worker_group g;
     if (workers_start(&g, cfg) != 0) {

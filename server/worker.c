@@ -134,7 +134,7 @@ int workers_start(worker_group *g, const config *cfg)
     g->cfg = cfg;
     g->n = cfg->workers;
     g->w = calloc((size_t)g->n, sizeof *g->w);
-    g->all_metrics = calloc((size_t)g->n, sizeof *g->all_metrics);
+    g->all_metrics = calloc((size_t)g->n, sizeof(metrics *));
     if (!g->w || !g->all_metrics) return -1;
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);

@@ -162,7 +162,8 @@ static const char *date_header(http_server *s)
         time_t t = time(NULL);
         struct tm tm;
         gmtime_r(&t, &tm);
-        strftime(s->date, sizeof s->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        if (strftime(s->date, sizeof s->date, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+            s->date[0] = '\0';
         s->date_sec = now;
     }
     return s->date;
