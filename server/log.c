@@ -31,17 +31,24 @@ static void write_all(const char *p, size_t n)
     }
 }
 
+/* Formats one whole line, newline included, into line; returns its length. */
+static size_t format_line(char *line, size_t cap, const char *level, const char *fmt, va_list ap)
+{
+    size_t n = stamp(line, cap, level);
+    int m = vsnprintf(line + n, cap - n - 1, fmt, ap);
+    if (m < 0) m = 0;
+    n += (size_t)m < cap - n - 1 ? (size_t)m : cap - n - 2;
+    line[n++] = '\n';
+    return n;
+}
+
 void log_event(const char *level, const char *fmt, ...)
 {
     char line[2048];
-    size_t n = stamp(line, sizeof line, level);
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
+    size_t n = format_line(line, sizeof line, level, fmt, ap);
     va_end(ap);
-    if (m < 0) m = 0;
-    n += (size_t)m < sizeof line - n - 1 ? (size_t)m : sizeof line - n - 2;
-    line[n++] = '\n';
     write_all(line, n);
 }
 
@@ -50,14 +57,10 @@ void log_buf_init(log_buf *l) { kp_buf_init(&l->buf); }
 void log_buf_line(log_buf *l, const char *level, const char *fmt, ...)
 {
     char line[1024];
-    size_t n = stamp(line, sizeof line, level);
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
+    size_t n = format_line(line, sizeof line, level, fmt, ap);
     va_end(ap);
-    if (m < 0) m = 0;
-    n += (size_t)m < sizeof line - n - 1 ? (size_t)m : sizeof line - n - 2;
-    line[n++] = '\n';
     kp_buf_append(&l->buf, line, n);
     if (l->buf.len >= LOG_FLUSH_AT) log_buf_flush(l);
 }
