@@ -51,6 +51,10 @@ static const opt opts[] = {
      600000, "grace period for in-flight requests on SIGTERM, ms"},
     {"access-log", "KHNET_ACCESS_LOG", OPT_BOOL, OFF(access_log), "on", 0, 0,
      "log one line per request (on/off)"},
+    {"profiles", "KHNET_SEED_PROFILES", OPT_INT, OFF(seed_profiles), "1000", 1, 10000000,
+     "seed: demo profiles to create"},
+    {"seed", "KHNET_SEED", OPT_INT, OFF(seed), "1", 0, INT_MAX,
+     "seed: random seed (the same seed makes the same people)"},
 };
 #undef OFF
 
@@ -134,6 +138,8 @@ void config_usage(FILE *out)
                  "  serve          serve HTTP (the default)\n"
                  "  migrate        apply pending database migrations, then exit\n"
                  "  check-schema   exit 0 if the database schema matches this binary\n"
+                 "  seed           add demo profiles (--profiles N, --seed S); password\n"
+                 "                 of every demo account: khnet-demo-password\n"
                  "  --help, --version\n\n"
                  "settings (flag, environment variable, default):\n");
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -155,6 +161,7 @@ int config_parse(config *c, int argc, char **argv, FILE *err)
         if (!strcmp(argv[1], "serve")) cmd = CMD_SERVE;
         else if (!strcmp(argv[1], "migrate")) cmd = CMD_MIGRATE;
         else if (!strcmp(argv[1], "check-schema")) cmd = CMD_CHECK_SCHEMA;
+        else if (!strcmp(argv[1], "seed")) cmd = CMD_SEED;
         else {
             fprintf(err, "khnetd: unknown command '%s' (try --help)\n", argv[1]);
             return -1;

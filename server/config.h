@@ -26,10 +26,12 @@ typedef struct config {
     int max_pipeline;          /* requests queued per connection */
     int shutdown_timeout_ms;   /* grace period on SIGTERM */
     bool access_log;           /* one log line per request */
+    int seed_profiles;         /* seed: demo profiles to create */
+    int seed;                  /* seed: PRNG seed (same seed, same people) */
 } config;
 
 /* What the command line asked for. */
-typedef enum config_cmd { CMD_SERVE, CMD_MIGRATE, CMD_CHECK_SCHEMA, CMD_HELP, CMD_VERSION } config_cmd;
+typedef enum config_cmd { CMD_SERVE, CMD_MIGRATE, CMD_CHECK_SCHEMA, CMD_HELP, CMD_VERSION, CMD_SEED } config_cmd;
 
 /* Fills `c` from defaults, the environment and argv.  Returns the command, or
  * -1 after printing a message to `err` for a bad flag or value. */

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "db/db.h"
 #include "log.h"
+#include "seed/seed.h"
 #include "worker.h"
 
 static int serve(const config *cfg)
@@ -67,6 +68,13 @@ int main(int argc, char **argv)
             return 1;
         }
         printf("schema is current\n");
+        return 0;
+    case CMD_SEED:
+        if (seed_run(cfg.database_url, cfg.seed_profiles, (uint64_t)cfg.seed, stdout, err,
+                     sizeof err) != 0) {
+            fprintf(stderr, "khnetd: seed failed: %s\n", err);
+            return 1;
+        }
         return 0;
     case CMD_SERVE:
         return serve(&cfg);
