@@ -62,7 +62,7 @@ static uint64_t rnd(uint64_t *s)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
     return z ^ (z >> 31);
 }
-static int pick(uint64_t *s, size_t n) { return (int)(rnd(s) % n); }
+static int pick(uint64_t *s, size_t n) { return n ? (int)(rnd(s) % n) : 0; }
 static bool chance(uint64_t *s, int percent) { return (int)(rnd(s) % 100) < percent; }
 
 static const seed_country *pick_country(uint64_t *s)
@@ -142,7 +142,7 @@ static void make_person(uint64_t seed, int i, person *p)
     }
     add_keywords(&s, p);
     p->years = 1 + pick(&s, 40);
-    p->pubs = pick(&s, (size_t)(p->years * 4 + 1));
+    p->pubs = pick(&s, (size_t)p->years * 4 + 1);
     p->display = chance(&s, 50);
     p->english_bio = p->country != &seed_countries[0] && chance(&s, 60);
     p->willing = p->years >= 5 && chance(&s, 35);
