@@ -154,4 +154,12 @@ void http_reply_raw(http_req *r, int status, const char *content_type, const voi
 
 const char *http_status_text(int status);
 
+/* The first query parameter `name` of `query` ("a=1&b=x%20y", no '?'),
+ * percent-decoded ('+' = space) into the arena: 1 and *out, 0 when absent,
+ * -1 when its value is badly encoded, holds NUL or is not UTF-8.  A name
+ * without '=' has the value "".  Names are compared undecoded. */
+int http_query_param(const char *query, const char *name, kp_arena *a, const char **out);
+/* The same on the request's query string and arena. */
+int http_req_query_param(http_req *r, const char *name, const char **out);
+
 #endif

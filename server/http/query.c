@@ -1,0 +1,58 @@
+/* query.c — query-string parameters for handlers: find a name in
+ * "a=1&b=x%20y" and percent-decode its value ('+' is a space, as HTML forms
+ * send it).  Pure but for the request accessor at the end. */
+#include <string.h>
+
+#include "http/http.h"
+
+static int hex(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes s[0..n) into the arena; NULL on a bad escape, NUL or bad UTF-8. */
+static char *decode(kp_arena *a, const char *s, size_t n)
+{
+    char *out = kp_arena_alloc(a, n + 1);
+    if (!out) return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '+') c = ' ';
+        else if (c == '%') {
+            int hi = i + 2 < n ? hex(s[i + 1]) : -1, lo = i + 2 < n ? hex(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return NULL;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return kp_utf8_valid(out, o) ? out : NULL;
+}
+
+int http_query_param(const char *query, const char *name, kp_arena *a, const char **out)
+{
+    size_t nl = strlen(name);
+    for (const char *p = query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t kl = eq ? (size_t)(eq - p) : len;
+        if (kl == nl && !memcmp(p, name, nl)) {
+            const char *v = eq ? eq + 1 : p + len;
+            *out = decode(a, v, (size_t)(p + len - v));
+            return *out ? 1 : -1;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+int http_req_query_param(http_req *r, const char *name, const char **out)
+{
+    return http_query_param(http_req_query(r), name, http_req_arena(r), out);
+}
