@@ -55,6 +55,21 @@ static const opt opts[] = {
      "seed: demo profiles to create"},
     {"seed", "KHNET_SEED", OPT_INT, OFF(seed), "1", 0, INT_MAX,
      "seed: random seed (the same seed makes the same people)"},
+    {"scrypt-n", "KHNET_SCRYPT_N", OPT_INT, OFF(scrypt_n), "32768", 2, 1048576,
+     "scrypt cost N for new password hashes (power of two)"},
+    {"scrypt-r", "KHNET_SCRYPT_R", OPT_INT, OFF(scrypt_r), "8", 1, 64, "scrypt block size r"},
+    {"scrypt-p", "KHNET_SCRYPT_P", OPT_INT, OFF(scrypt_p), "1", 1, 64, "scrypt parallelism p"},
+    {"session-ttl-hours", "KHNET_SESSION_TTL_HOURS", OPT_INT, OFF(session_ttl_hours), "720", 1,
+     87600, "lifetime of a login token, hours"},
+    {"auth-burst-addr", "KHNET_AUTH_BURST_ADDR", OPT_INT, OFF(auth_burst_addr), "10", 1, 1000000,
+     "logins/sign-ups at once per client address (per worker)"},
+    {"auth-burst-email", "KHNET_AUTH_BURST_EMAIL", OPT_INT, OFF(auth_burst_email), "5", 1,
+     1000000, "logins/sign-ups at once per e-mail (per worker)"},
+    {"auth-rate-per-min", "KHNET_AUTH_RATE_PER_MIN", OPT_INT, OFF(auth_rate_per_min), "5", 1,
+     1000000, "refill of those limits, per minute"},
+    {"email", "KHNET_ADMIN_EMAIL", OPT_STR, OFF(email), "", 0, 0, "admin create: e-mail"},
+    {"password", "KHNET_ADMIN_PASSWORD", OPT_STR, OFF(password), "", 0, 0,
+     "admin create: password"},
 };
 #undef OFF
 
@@ -140,6 +155,7 @@ void config_usage(FILE *out)
                  "  check-schema   exit 0 if the database schema matches this binary\n"
                  "  seed           add demo profiles (--profiles N, --seed S); password\n"
                  "                 of every demo account: khnet-demo-password\n"
+                 "  admin create   make an admin account (--email, --password), then exit\n"
                  "  --help, --version\n\n"
                  "settings (flag, environment variable, default):\n");
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -162,11 +178,14 @@ int config_parse(config *c, int argc, char **argv, FILE *err)
         else if (!strcmp(argv[1], "migrate")) cmd = CMD_MIGRATE;
         else if (!strcmp(argv[1], "check-schema")) cmd = CMD_CHECK_SCHEMA;
         else if (!strcmp(argv[1], "seed")) cmd = CMD_SEED;
-        else {
+        else if (!strcmp(argv[1], "admin") && argc > 2 && !strcmp(argv[2], "create")) {
+            cmd = CMD_ADMIN_CREATE;
+            i = 3;
+        } else {
             fprintf(err, "khnetd: unknown command '%s' (try --help)\n", argv[1]);
             return -1;
         }
-        i = 2;
+        if (i == 1) i = 2;
     }
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -189,6 +208,10 @@ int config_parse(config *c, int argc, char **argv, FILE *err)
             return -1;
         }
         if (set_opt(c, o, v, err)) return -1;
+    }
+    if (c->scrypt_n & (c->scrypt_n - 1)) {
+        fprintf(err, "khnetd: --scrypt-n must be a power of two, got %d\n", c->scrypt_n);
+        return -1;
     }
     if (c->workers == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

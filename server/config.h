@@ -28,10 +28,27 @@ typedef struct config {
     bool access_log;           /* one log line per request */
     int seed_profiles;         /* seed: demo profiles to create */
     int seed;                  /* seed: PRNG seed (same seed, same people) */
+    int scrypt_n;              /* scrypt cost for new password hashes, power of two */
+    int scrypt_r;              /* scrypt block size */
+    int scrypt_p;              /* scrypt parallelism */
+    int session_ttl_hours;     /* lifetime of a login token */
+    int auth_burst_addr;       /* login/sign-up bucket size per client address */
+    int auth_burst_email;      /* login/sign-up bucket size per e-mail */
+    int auth_rate_per_min;     /* refill of those buckets, tokens a minute */
+    const char *email;         /* admin create: the new admin's e-mail */
+    const char *password;      /* admin create: its password */
 } config;
 
 /* What the command line asked for. */
-typedef enum config_cmd { CMD_SERVE, CMD_MIGRATE, CMD_CHECK_SCHEMA, CMD_HELP, CMD_VERSION, CMD_SEED } config_cmd;
+typedef enum config_cmd {
+    CMD_SERVE,
+    CMD_MIGRATE,
+    CMD_CHECK_SCHEMA,
+    CMD_HELP,
+    CMD_VERSION,
+    CMD_ADMIN_CREATE,
+    CMD_SEED
+} config_cmd;
 
 /* Fills `c` from defaults, the environment and argv.  Returns the command, or
  * -1 after printing a message to `err` for a bad flag or value. */

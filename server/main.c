@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "admin.h"
 #include "config.h"
 #include "db/db.h"
 #include "log.h"
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
             return 1;
         }
         return 0;
+    case CMD_ADMIN_CREATE:
+        return admin_create(&cfg);
     case CMD_SERVE:
         return serve(&cfg);
     default:

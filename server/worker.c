@@ -96,7 +96,14 @@ static int setup(worker *w)
         snprintf(w->err, sizeof w->err, "cannot create the database pool");
         return -1;
     }
-    w->app = (api_ctx){w->db, w->id, (metrics *const *)w->group->all_metrics, w->group->n};
+    w->app = (api_ctx){.db = w->db,
+                       .worker_id = w->id,
+                       .all_metrics = (metrics *const *)w->group->all_metrics,
+                       .nworkers = w->group->n};
+    if (api_ctx_auth_init(&w->app, c) != 0) {
+        snprintf(w->err, sizeof w->err, "cannot set up the rate limiters");
+        return -1;
+    }
     w->http.app = &w->app;
     w->http.worker_id = w->id;
     w->http.metrics = &w->metrics;
@@ -122,6 +129,7 @@ static void *run(void *arg)
     else on_stop(&w->stop); /* unwind through the normal shutdown path */
     uv_run(&w->loop, UV_RUN_DEFAULT);
     http_server_free(&w->http);
+    api_ctx_auth_free(&w->app);
     log_buf_free(&w->log);
     if (uv_loop_close(&w->loop) != 0)
         log_event("error", "msg=\"loop closed with open handles\" worker=%d", w->id);

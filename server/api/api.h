@@ -7,6 +7,8 @@
 #ifndef KHNET_API_H
 #define KHNET_API_H
 
+#include "auth/auth.h"
+#include "config.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "metrics.h"
@@ -16,10 +18,22 @@ typedef struct api_ctx {
     int worker_id;               /* index of this worker */
     metrics *const *all_metrics; /* every worker's counters, for /metrics */
     int nworkers;                /* entries in all_metrics */
+    const config *cfg;           /* shared, read-only settings */
+    auth_scrypt scrypt;          /* parameters for new password hashes */
+    auth_rl *rl_addr;            /* login/sign-up buckets per client address */
+    auth_rl *rl_email;           /* login/sign-up buckets per e-mail */
 } api_ctx;
 
+/* Sets up the auth part of ctx (cfg, scrypt, rate limiters); 0 or -1.
+ * api_ctx_auth_free releases it (safe on a half-built ctx). */
+int api_ctx_auth_init(api_ctx *ctx, const config *cfg);
+void api_ctx_auth_free(api_ctx *ctx);
+
 /* Statement ids: indexes into api_stmts. */
-enum api_stmt { STMT_INFO, API_NSTMTS };
+enum api_stmt { STMT_INFO,
+    STMT_REGISTER, STMT_LOGIN_LOOKUP, STMT_SESSION_CREATE, STMT_SESSION_AUTH,
+    STMT_SESSIONS_LIST, STMT_SESSIONS_REVOKE, STMT_ACCOUNT_GET, STMT_PASSWORD_SET,
+    STMT_ROLE_SET, API_NSTMTS };
 extern const db_stmt api_stmts[API_NSTMTS];
 
 extern const http_route api_routes[];
@@ -30,12 +44,48 @@ void api_healthz(http_req *r);
 void api_metrics(http_req *r);
 void api_info(http_req *r);
 void api_echo(http_req *r);
+void api_register(http_req *r);
+void api_login(http_req *r);
+void api_me(http_req *r);
+void api_password_change(http_req *r);
+void api_role_set(http_req *r);
+void api_sessions_list(http_req *r);
+void api_logout(http_req *r);
+void api_logout_all(http_req *r);
+void api_session_revoke(http_req *r);
+
+/* ---- authentication (auth.c) ------------------------------------------- */
+typedef enum api_role { ROLE_MEMBER, ROLE_MODERATOR, ROLE_LIAISON, ROLE_ADMIN } api_role;
+
+typedef struct api_principal {
+    int64_t account_id; /* who is calling */
+    int64_t session_id; /* through which session */
+    api_role role;      /* with what rights */
+} api_principal;
+
+/* Continues a request once its caller is known; `who` lives in the
+ * request's arena. */
+typedef void (*api_authed)(http_req *r, const api_principal *who);
+/* Reads `Authorization: Bearer`, looks the session up (one query) and calls
+ * next, or replies 401 unauthenticated with WWW-Authenticate: Bearer. */
+void api_authenticate(http_req *r, api_authed next);
+/* Takes a login/sign-up token for the client address and `email`; on
+ * refusal replies 429 rate_limited with Retry-After and returns -1. */
+int api_rate_limit(http_req *r, const char *email);
+/* Runs fn(data) on the libuv threadpool (for scrypt), then after(r, data)
+ * back on the loop.  Replies 500 itself when the work cannot be queued. */
+void api_offload(http_req *r, void (*fn)(void *data), void (*after)(http_req *r, void *data),
+                 void *data);
 
 /* Sends a query for `r` whose result `done` encodes; on any database
  * failure the client gets the documented 503/500 and `done` is not called.
  * Replies 503 db_unavailable itself when the pool refuses the query. */
 typedef void (*api_done)(http_req *r, const PGresult *res);
 void api_query(http_req *r, int stmt, int nparams, const char *const *values, api_done done);
+/* The same, handing `data` (e.g. arena state) to the callback. */
+typedef void (*api_done_with)(http_req *r, const PGresult *res, void *data);
+void api_query_with(http_req *r, int stmt, int nparams, const char *const *values,
+                    api_done_with done, void *data);
 
 /* Text of a column of row 0, or NULL when NULL. */
 const char *api_col(const PGresult *res, const char *name);

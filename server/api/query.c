@@ -8,7 +8,9 @@
 
 typedef struct pending {
     http_req *req;
-    api_done done;
+    api_done done;         /* either this ... */
+    api_done_with done_with; /* ... or this, with data */
+    void *data;            /* for done_with */
 } pending;
 
 static void on_result(void *data, const db_reply *rep)
@@ -17,7 +19,8 @@ static void on_result(void *data, const db_reply *rep)
     http_req *r = p->req;
     switch (rep->status) {
     case DB_OK:
-        p->done(r, rep->res);
+        if (p->done_with) p->done_with(r, rep->res, p->data);
+        else p->done(r, rep->res);
         return;
     case DB_UNAVAILABLE:
         http_reply_error(r, 503, "db_unavailable", "the database is unavailable; retry later",
@@ -36,7 +39,8 @@ static void on_result(void *data, const db_reply *rep)
     }
 }
 
-void api_query(http_req *r, int stmt, int nparams, const char *const *values, api_done done)
+static void send_query(http_req *r, int stmt, int nparams, const char *const *values,
+                       pending init)
 {
     api_ctx *ctx = http_req_app(r);
     pending *p = kp_arena_alloc(http_req_arena(r), sizeof *p);
@@ -44,10 +48,21 @@ void api_query(http_req *r, int stmt, int nparams, const char *const *values, ap
         http_reply_error(r, 500, "internal", "out of memory", NULL);
         return;
     }
-    *p = (pending){r, done};
+    *p = init;
     if (db_query(ctx->db, stmt, nparams, values, NULL, on_result, p) != 0)
         http_reply_error(r, 503, "db_unavailable", "the database is unavailable; retry later",
                          NULL);
+}
+
+void api_query(http_req *r, int stmt, int nparams, const char *const *values, api_done done)
+{
+    send_query(r, stmt, nparams, values, (pending){r, done, NULL, NULL});
+}
+
+void api_query_with(http_req *r, int stmt, int nparams, const char *const *values,
+                    api_done_with done, void *data)
+{
+    send_query(r, stmt, nparams, values, (pending){r, NULL, done, data});
 }
 
 const char *api_col(const PGresult *res, const char *name)

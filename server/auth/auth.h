@@ -31,6 +31,12 @@ int auth_password_hash(const char *pw, size_t len, const auth_scrypt *prm, char 
  * a hash this code wrote.  The key comparison is constant-time. */
 int auth_password_verify(const char *pw, size_t len, const char *stored);
 
+/* A well-formed hash with the given parameters that no password matches
+ * (random salt, zero key), built without running scrypt: verifying against
+ * it costs what a real check costs, so an unknown e-mail at login takes as
+ * long as a wrong password.  0 or -1. */
+int auth_password_dummy(const auth_scrypt *prm, char out[AUTH_HASH_MAX]);
+
 /* ---- tokens --------------------------------------------------------------- */
 enum { AUTH_TOKEN_LEN = 43, AUTH_DIGEST_LEN = 32, AUTH_DIGEST_HEX = 2 + 2 * AUTH_DIGEST_LEN + 1 };
 

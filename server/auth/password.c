@@ -28,18 +28,32 @@ static bool valid_params(const auth_scrypt *prm)
            prm->r >= 1 && prm->r <= 64 && prm->p >= 1 && prm->p <= 64;
 }
 
+static int format(const auth_scrypt *prm, const uint8_t salt[SALT_LEN],
+                  const uint8_t key[KEY_LEN], char out[AUTH_HASH_MAX])
+{
+    unsigned char s64[B64_MAX], k64[B64_MAX];
+    EVP_EncodeBlock(s64, salt, SALT_LEN);
+    EVP_EncodeBlock(k64, key, KEY_LEN);
+    int n = snprintf(out, AUTH_HASH_MAX, "scrypt$%llu$%u$%u$%s$%s", (unsigned long long)prm->n,
+                     prm->r, prm->p, (const char *)s64, (const char *)k64);
+    return n > 0 && n < AUTH_HASH_MAX ? 0 : -1;
+}
+
+int auth_password_dummy(const auth_scrypt *prm, char out[AUTH_HASH_MAX])
+{
+    uint8_t salt[SALT_LEN], key[KEY_LEN] = {0};
+    if (!valid_params(prm) || RAND_bytes(salt, SALT_LEN) != 1) return -1;
+    return format(prm, salt, key, out);
+}
+
 int auth_password_hash(const char *pw, size_t len, const auth_scrypt *prm, char out[AUTH_HASH_MAX])
 {
     uint8_t salt[SALT_LEN], key[KEY_LEN];
     if (!valid_params(prm) || RAND_bytes(salt, SALT_LEN) != 1) return -1;
     if (derive(pw, len, salt, SALT_LEN, prm, key) != 0) return -1;
-    unsigned char s64[B64_MAX], k64[B64_MAX];
-    EVP_EncodeBlock(s64, salt, SALT_LEN);
-    EVP_EncodeBlock(k64, key, KEY_LEN);
+    int rc = format(prm, salt, key, out);
     OPENSSL_cleanse(key, sizeof key);
-    int n = snprintf(out, AUTH_HASH_MAX, "scrypt$%llu$%u$%u$%s$%s", (unsigned long long)prm->n,
-                     prm->r, prm->p, (const char *)s64, (const char *)k64);
-    return n > 0 && n < AUTH_HASH_MAX ? 0 : -1;
+    return rc;
 }
 
 /* Decodes padded base64 of exactly `want` bytes. */

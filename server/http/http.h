@@ -129,6 +129,9 @@ const char *http_req_method(const http_req *r);
 const char *http_req_path(const http_req *r);   /* without the query */
 const char *http_req_query(const http_req *r);  /* after '?', or "" */
 const char *http_req_id(const http_req *r);
+/* The client's address (IP text, no port) into buf; 0, or -1 when the
+ * connection is gone or the address is unknown. */
+int http_req_peer(const http_req *r, char *buf, size_t cap);
 /* The value of the named route parameter, or NULL. */
 const char *http_req_param(const http_req *r, const char *name);
 /* First header of that name (case-insensitive), or NULL; sets *len. */

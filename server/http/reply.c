@@ -114,6 +114,19 @@ const char *http_req_header(const http_req *r, const char *name, size_t *len)
     return NULL;
 }
 
+int http_req_peer(const http_req *r, char *buf, size_t cap)
+{
+    struct sockaddr_storage ss;
+    int len = (int)sizeof ss;
+    if (!r->conn || uv_tcp_getpeername(&r->conn->tcp, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        return uv_ip6_name((const struct sockaddr_in6 *)&ss, buf, cap) == 0 ? 0 : -1;
+    if (ss.ss_family == AF_INET)
+        return uv_ip4_name((const struct sockaddr_in *)&ss, buf, cap) == 0 ? 0 : -1;
+    return -1;
+}
+
 kp_buf *http_req_out(http_req *r) { return &r->out; }
 
 void http_req_add_header(http_req *r, const char *name, const char *value)
