@@ -89,6 +89,7 @@ static void rearm(http_conn *c)
 }
 
 static void reply_now(http_conn *c, http_req *r, int status, const char *code, const char *msg);
+static void set_request_id(http_req *r);
 
 static void on_timeout(uv_timer_t *t)
 {
@@ -159,6 +160,7 @@ static void reply_now(http_conn *c, http_req *r, int status, const char *code, c
     stop_reading(c);
     r->keep_alive = false;
     if (r->resp_type == HTTP_CT_NONE) r->resp_type = HTTP_CT_JSON;
+    if (!r->rid[0]) set_request_id(r);
     enqueue(c, r);
     http_reply_error(r, status, code, msg, NULL);
 }
@@ -185,6 +187,23 @@ static bool valid_rid(const char *v, size_t n)
     return true;
 }
 
+/* A fresh id "<random prefix>-<worker>-<counter>", all hex; by hand, since
+ * it runs per request. `out` holds at least 32 bytes. */
+static void make_rid(http_server *s, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *p = out;
+    for (int sh = 28; sh >= 0; sh -= 4) *p++ = hex[(s->rid_prefix >> sh) & 15];
+    *p++ = '-';
+    for (int sh = 4; sh >= 0; sh -= 4) *p++ = hex[((unsigned)s->worker_id >> sh) & 15];
+    *p++ = '-';
+    uint64_t seq = s->next_req++;
+    int sh = 60;
+    while (sh > 0 && !((seq >> sh) & 15)) sh -= 4;
+    for (; sh >= 0; sh -= 4) *p++ = hex[(seq >> sh) & 15];
+    *p = '\0';
+}
+
 static void set_request_id(http_req *r)
 {
     size_t n;
@@ -193,20 +212,8 @@ static void set_request_id(http_req *r)
         memcpy(r->rid, v, n);
         r->rid[n] = '\0';
     } else {
-        /* "<random prefix>-<worker>-<counter>", all hex; by hand, per request */
-        static const char hex[] = "0123456789abcdef";
-        char *p = r->rid;
-        for (int sh = 28; sh >= 0; sh -= 4) *p++ = hex[(r->srv->rid_prefix >> sh) & 15];
-        *p++ = '-';
-        for (int sh = 4; sh >= 0; sh -= 4) *p++ = hex[((unsigned)r->srv->worker_id >> sh) & 15];
-        *p++ = '-';
-        uint64_t seq = r->srv->next_req;
-        int sh = 60;
-        while (sh > 0 && !((seq >> sh) & 15)) sh -= 4;
-        for (; sh >= 0; sh -= 4) *p++ = hex[(seq >> sh) & 15];
-        *p = '\0';
+        make_rid(r->srv, r->rid);
     }
-    r->srv->next_req++;
 }
 
 /* Decodes the body as its Content-Type says; replies and returns -1 on error. */
@@ -318,6 +325,9 @@ static int on_header_field(llhttp_t *p, const char *at, size_t n)
     http_conn *c = conn_of(p);
     http_req *r = c->parsing;
     if (count_header_bytes(c, n)) return -1;
+    /* RFC 9112 5.1: no whitespace between name and colon (llhttp 8.1 lets
+     * it through; a proxy may read the header differently) */
+    if (memchr(at, ' ', n) || memchr(at, '\t', n)) return reject(c, 400, "bad_request");
     if (r->in_value || r->nhdrs == 0) { /* a new header starts */
         if (r->nhdrs == HTTP_MAX_HEADERS) return reject(c, 431, "headers_too_large");
         r->hdrs[r->nhdrs++] = (hdr_span){(uint32_t)r->hbuf.len, 0, 0, 0};
@@ -379,10 +389,25 @@ static int on_headers_complete(llhttp_t *p)
     return 0;
 }
 
+static int check_chunk_crlf(http_conn *c, const char *p, const char *end);
+
+static int on_chunk_header(llhttp_t *p)
+{
+    conn_of(p)->chunk_left = p->content_length;
+    return 0;
+}
+
 static int on_body(llhttp_t *p, const char *at, size_t n)
 {
     http_conn *c = conn_of(p);
     http_req *r = c->parsing;
+    if (p->flags & F_CHUNKED) {
+        c->chunk_left -= n < c->chunk_left ? n : c->chunk_left;
+        if (c->chunk_left == 0) { /* the chunk's CRLF follows its data */
+            c->crlf_pending = 2;
+            if (check_chunk_crlf(c, at + n, c->feed_end)) return reject(c, 400, "bad_request");
+        }
+    }
     if (r->body_in.len + n > c->srv->lim.max_body_bytes) return reject(c, 413, "body_too_large");
     kp_buf_append(&r->body_in, at, n);
     if (r->body_in.oom) return reject(c, 503, "server_busy");
@@ -409,11 +434,27 @@ static const llhttp_settings_t *parser_settings(void)
         t.on_header_value = on_header_value;
         t.on_headers_complete = on_headers_complete;
         t.on_body = on_body;
+        t.on_chunk_header = on_chunk_header;
         t.on_message_complete = on_message_complete;
         s = t;
         ready = true;
     }
     return &s;
+}
+
+/* "TOKEN SP" at the start of the request line: a method we do not know,
+ * as opposed to a request line that is malformed. */
+static bool tchar(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+static bool looks_like_method(const http_conn *c)
+{
+    size_t i = 0;
+    while (i < c->line_len && tchar(c->line_head[i])) i++;
+    return i > 0 && i < c->line_len && c->line_head[i] == ' ';
 }
 
 /* Maps a parser failure to the reply PROTOCOL.md names. */
@@ -428,11 +469,12 @@ static void parse_failed(http_conn *c, llhttp_errno_t err)
     int status = c->err_status ? c->err_status : 400;
     const char *code = c->err_code ? c->err_code : "bad_request";
     const char *msg = "malformed HTTP request";
-    if (!c->err_status && err == HPE_INVALID_METHOD) {
+    bool http1 = c->parser.http_major == 1 && c->parser.http_minor <= 1;
+    if (!c->err_status && err == HPE_INVALID_METHOD && looks_like_method(c)) {
         status = 501;
         code = "not_implemented";
         msg = "unknown HTTP method";
-    } else if (!c->err_status && err == HPE_INVALID_VERSION) {
+    } else if (!c->err_status && err == HPE_INVALID_VERSION && !http1) {
         status = 505;
         code = "http_version_not_supported";
         msg = "only HTTP/1.x is served";
@@ -445,17 +487,39 @@ static void parse_failed(http_conn *c, llhttp_errno_t err)
     } else if (status == 503) {
         msg = "server out of memory";
     }
-    set_request_id(r);
     r->route = -1;
     reply_now(c, r, status, code, msg);
 }
 
+/* llhttp 8.1 skips the two bytes after a chunk's data without checking that
+ * they are CRLF (a request smuggling vector behind a proxy), so we check
+ * them here, also when they arrive in a later read. */
+static int check_chunk_crlf(http_conn *c, const char *p, const char *end)
+{
+    while (c->crlf_pending > 0 && p < end) {
+        char want = c->crlf_pending == 2 ? '\r' : '\n';
+        if (*p++ != want) return -1;
+        c->crlf_pending--;
+    }
+    return 0;
+}
+
+
 static void feed(http_conn *c, const char *data, size_t len)
 {
+    c->feed_end = data + len;
     while (len > 0 && !c->closing && !c->no_more) {
         if (c->queued >= c->srv->lim.max_pipeline) { /* wait for replies */
             kp_buf_append(&c->stash, data, len);
             stop_reading(c);
+            return;
+        }
+        if (!c->parsing) { /* remember how the request line starts */
+            c->line_len = len < sizeof c->line_head ? len : sizeof c->line_head;
+            memcpy(c->line_head, data, c->line_len);
+        }
+        if (check_chunk_crlf(c, data, data + len)) {
+            parse_failed(c, HPE_INVALID_CHUNK_SIZE);
             return;
         }
         llhttp_errno_t err = llhttp_execute(&c->parser, data, len);
@@ -609,13 +673,15 @@ static void refuse(http_server *s, uv_stream_t *listener, const char *code)
     if (!t) return;
     uv_tcp_init(s->loop, t);
     if (uv_accept(listener, (uv_stream_t *)t) == 0) {
-        char msg[256];
+        char msg[320], rid[40];
+        make_rid(s, rid);
         int body_len = snprintf(NULL, 0, "{\"error\":{\"code\":\"%s\",\"message\":\"try again later\"}}", code);
         int n = snprintf(msg, sizeof msg,
                          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                         "Content-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+                         "Content-Length: %d\r\nRetry-After: 1\r\nX-Request-Id: %s\r\n"
+                         "Connection: close\r\n\r\n"
                          "{\"error\":{\"code\":\"%s\",\"message\":\"try again later\"}}",
-                         body_len, code);
+                         body_len, rid, code);
         uv_buf_t b = uv_buf_init(msg, (unsigned)n);
         (void)uv_try_write((uv_stream_t *)t, &b, 1);
     }

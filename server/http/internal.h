@@ -71,6 +71,11 @@ struct http_conn {
     bool reading;             /* uv_read_start is active */
     bool closing;             /* uv_close called */
     bool no_more;             /* read nothing more: close once answered */
+    char line_head[16];       /* first bytes of the current request line */
+    size_t line_len;          /* bytes in line_head */
+    uint64_t chunk_left;      /* bytes left in the current body chunk */
+    int crlf_pending;         /* bytes of a chunk's CRLF not yet checked */
+    const char *feed_end;     /* end of the bytes being parsed now */
 };
 
 /* reply.c */

@@ -328,6 +328,38 @@ static void limits_and_errors(void **s)
                  "Content-Length: 1\r\n\r\n\xc1",
                  "HTTP/1.1 400", "invalid_msgpack");
     expect_error("GET /t/%zz HTTP/1.1\r\n\r\n", "HTTP/1.1 400", "bad_request");
+    /* malformed request line vs unknown method vs other version */
+    expect_error("GET\r\n\r\n", "HTTP/1.1 400", "bad_request");
+    expect_error("FOO /t/1 HTTP/1.1\r\n\r\n", "HTTP/1.1 501", "not_implemented");
+    expect_error("GET /t/1 HTTP/1.1 junk\r\n\r\n", "HTTP/1.1 400", "bad_request");
+    /* smuggling vectors llhttp 8.1 lets through */
+    expect_error("GET /t/1 HTTP/1.1\r\nHost : x\r\n\r\n", "HTTP/1.1 400", "bad_request");
+    expect_error("POST /t/echo HTTP/1.1\r\nContent-Type: application/msgpack\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n1\r\n\x80XX0\r\n\r\n",
+                 "HTTP/1.1 400", "bad_request");
+}
+
+static void chunk_crlf_split_across_reads(void **s)
+{
+    (void)s;
+    int fd = dial();
+    char buf[4096];
+    bool closed;
+    put(fd, "POST /t/echo HTTP/1.1\r\nContent-Type: application/msgpack\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n1\r\n\x80");
+    usleep(50 * 1000); /* the chunk's CRLF comes in a later read */
+    put(fd, "\r");
+    usleep(50 * 1000);
+    put(fd, "\n0\r\n\r\n");
+    get(fd, buf, sizeof buf, 1, 2000, &closed);
+    assert_non_null(strstr(buf, "HTTP/1.1 200"));
+    put(fd, "POST /t/echo HTTP/1.1\r\nContent-Type: application/msgpack\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n1\r\n\x80");
+    usleep(50 * 1000);
+    put(fd, "X\n0\r\n\r\n");
+    get(fd, buf, sizeof buf, 1, 2000, &closed);
+    assert_non_null(strstr(buf, "HTTP/1.1 400"));
+    close(fd);
 }
 
 static void head_has_no_body(void **s)
@@ -357,6 +389,7 @@ static void header_timeout_gets_408(void **s)
     get(fd, buf, sizeof buf, 1, 3000, &closed);
     assert_non_null(strstr(buf, "HTTP/1.1 408"));
     assert_non_null(strstr(buf, "request_timeout"));
+    assert_non_null(strstr(buf, "X-Request-Id: "));
     get(fd, buf, sizeof buf, 2, 2000, &closed);
     assert_true(closed);
     close(fd);
@@ -390,6 +423,7 @@ static void connection_limit_503(void **s)
     get(extra, buf, sizeof buf, 1, 2000, &closed);
     assert_non_null(strstr(buf, "HTTP/1.1 503"));
     assert_non_null(strstr(buf, "server_busy"));
+    assert_non_null(strstr(buf, "X-Request-Id: "));
     close(extra);
     for (int i = 0; i < 8; i++) close(fds[i]);
     usleep(100 * 1000); /* let the server see the closes */
@@ -434,6 +468,7 @@ int main(void)
         cmocka_unit_test(expect_continue),
         cmocka_unit_test(expect_continue_too_large),
         cmocka_unit_test(limits_and_errors),
+        cmocka_unit_test(chunk_crlf_split_across_reads),
         cmocka_unit_test(head_has_no_body),
         cmocka_unit_test(header_timeout_gets_408),
         cmocka_unit_test(idle_connection_closed),
