@@ -33,7 +33,7 @@ void api_ctx_auth_free(api_ctx *ctx);
 enum api_stmt { STMT_INFO,
     STMT_REGISTER, STMT_LOGIN_LOOKUP, STMT_SESSION_CREATE, STMT_SESSION_AUTH,
     STMT_SESSIONS_LIST, STMT_SESSIONS_REVOKE, STMT_ACCOUNT_GET, STMT_PASSWORD_SET,
-    STMT_ROLE_SET, API_NSTMTS };
+    STMT_ROLE_SET, STMT_PROFILE_GET, STMT_PROFILE_LIST, API_NSTMTS };
 extern const db_stmt api_stmts[API_NSTMTS];
 
 extern const http_route api_routes[];
@@ -44,6 +44,8 @@ void api_healthz(http_req *r);
 void api_metrics(http_req *r);
 void api_info(http_req *r);
 void api_echo(http_req *r);
+void api_profile_get(http_req *r);  /* profiles.c */
+void api_profile_list(http_req *r);
 void api_register(http_req *r);
 void api_login(http_req *r);
 void api_me(http_req *r);

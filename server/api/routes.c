@@ -8,6 +8,8 @@ const http_route api_routes[] = {
     {"GET", "/metrics", api_metrics},
     {"GET", "/v1/info", api_info},
     {"POST", "/v1/echo", api_echo},
+    {"GET", "/v1/profiles", api_profile_list},
+    {"GET", "/v1/profiles/{id}", api_profile_get},
     {"POST", "/v1/accounts", api_register},
     {"PUT", "/v1/accounts/{id}/role", api_role_set},
     {"GET", "/v1/account", api_me},
@@ -21,6 +23,12 @@ const http_route api_routes[] = {
 const int api_nroutes = (int)(sizeof api_routes / sizeof api_routes[0]);
 
 const db_stmt api_stmts[API_NSTMTS] = {
+    [STMT_PROFILE_GET] = {"profile_get",
+                          "SELECT profile FROM khnet_profile_view($1::bigint, $2::bigint, $3)", 3},
+    [STMT_PROFILE_LIST] = {"profile_list",
+                           "SELECT d.id, d.card, $9::int AS fetch FROM khnet_profile_directory("
+                           "$1::bigint, $2, $3, $4, $5, $6, $7, $8::bigint, $9::int) d",
+                           9},
     [STMT_INFO] = {"info",
                    "SELECT schema_version, to_char(db_time AT TIME ZONE 'UTC', "
                    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS db_time FROM khnet_info()",
