@@ -211,13 +211,19 @@ void http__build_head(http_req *r)
     put(h, "\r\nX-Request-Id: ");
     put(h, r->rid);
     put(h, "\r\n");
+    if (r->vary_origin) put(h, "Vary: Origin\r\n");
+    if (r->origin) {
+        put(h, "Access-Control-Allow-Origin: ");
+        put(h, r->origin);
+        put(h, "\r\nAccess-Control-Expose-Headers: X-Request-Id, Retry-After\r\n");
+    }
     if (!r->keep_alive) put(h, "Connection: close\r\n");
     else if (r->http10) put(h, "Connection: keep-alive\r\n");
     kp_buf_append(h, r->extra.data, r->extra.len);
     put(h, "\r\n");
 }
 
-static void account(http_req *r)
+void http__account(http_req *r)
 {
     http_server *s = r->srv;
     uint64_t dur_us = r->start_ns ? (uv_hrtime() - r->start_ns) / 1000 : 0;
@@ -252,7 +258,7 @@ static void finish(http_req *r, int status, const char *ctype)
         put(&r->extra, "\r\n");
     }
     http__build_head(r);
-    account(r);
+    http__account(r);
     if (!r->conn) { /* the client left while we worked */
         http__req_recycle(r->srv, r);
         return;

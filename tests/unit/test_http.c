@@ -78,6 +78,14 @@ static const http_route routes[] = {
     {"GET", "/slow/{ms}", h_slow},
 };
 
+/* The CORS hook: one registered origin. */
+static bool test_origin(http_server *s, const char *origin, size_t len)
+{
+    (void)s;
+    static const char ok[] = "https://partner.example";
+    return len == sizeof ok - 1 && memcmp(origin, ok, len) == 0;
+}
+
 static void on_conn(uv_stream_t *l, int status)
 {
     if (status == 0) http_server_accept(&srv, l);
@@ -113,6 +121,7 @@ static int setup(void **state)
     uv_loop_init(&loop);
     if (http_server_init(&srv, &loop, &lim, routes, 3)) return -1;
     srv.metrics = &mx;
+    srv.cors_origin = test_origin;
     uv_tcp_init(&loop, &listener);
     char err[128];
     if (net_listen(&loop, &listener, "127.0.0.1", 0, 64, on_conn, err, sizeof err)) return -1;
@@ -458,6 +467,65 @@ static void request_id_echoed(void **s)
     close(fd);
 }
 
+static void cors_headers_only_for_allowed_origin(void **s)
+{
+    (void)s;
+    int fd = dial();
+    char buf[8192];
+    bool closed;
+    put(fd, "GET /t/1 HTTP/1.1\r\nOrigin: https://partner.example\r\n\r\n");
+    get(fd, buf, sizeof buf, 1, 2000, &closed);
+    assert_non_null(strstr(buf, "Access-Control-Allow-Origin: https://partner.example\r\n"));
+    assert_non_null(strstr(buf, "Access-Control-Expose-Headers: X-Request-Id, Retry-After\r\n"));
+    assert_non_null(strstr(buf, "Vary: Origin\r\n"));
+    assert_null(strstr(buf, "Allow-Credentials"));
+    put(fd, "GET /nope HTTP/1.1\r\nOrigin: https://partner.example\r\n\r\n");
+    get(fd, buf, sizeof buf, 1, 2000, &closed); /* errors are readable too */
+    assert_non_null(strstr(buf, "HTTP/1.1 404"));
+    assert_non_null(strstr(buf, "Access-Control-Allow-Origin: https://partner.example\r\n"));
+    put(fd, "GET /t/1 HTTP/1.1\r\nOrigin: https://evil.example\r\n\r\n");
+    get(fd, buf, sizeof buf, 1, 2000, &closed);
+    assert_non_null(strstr(buf, "HTTP/1.1 200"));
+    assert_null(strstr(buf, "Access-Control-"));
+    assert_non_null(strstr(buf, "Vary: Origin\r\n"));
+    put(fd, "GET /t/1 HTTP/1.1\r\n\r\n");
+    get(fd, buf, sizeof buf, 1, 2000, &closed);
+    assert_null(strstr(buf, "Access-Control-"));
+    assert_null(strstr(buf, "Vary:"));
+    close(fd);
+}
+
+static void cors_preflight(void **s)
+{
+    (void)s;
+    int fd = dial();
+    char buf[8192];
+    bool closed;
+    put(fd, "OPTIONS /t/echo HTTP/1.1\r\nOrigin: https://partner.example\r\n"
+            "Access-Control-Request-Method: POST\r\n\r\n");
+    get(fd, buf, sizeof buf, 1, 2000, &closed);
+    assert_non_null(strstr(buf, "HTTP/1.1 204"));
+    assert_non_null(strstr(buf, "Access-Control-Allow-Methods: GET, HEAD, POST\r\n"));
+    assert_non_null(strstr(buf, "Access-Control-Allow-Headers: Authorization, Content-Type, "
+                                "Idempotency-Key, X-Partner-Key, X-Request-Id\r\n"));
+    assert_non_null(strstr(buf, "Access-Control-Max-Age: 600\r\n"));
+    assert_non_null(strstr(buf, "Access-Control-Allow-Origin: https://partner.example\r\n"));
+    put(fd, "OPTIONS /t/1 HTTP/1.1\r\nOrigin: https://partner.example\r\n"
+            "Access-Control-Request-Method: GET\r\n\r\n");
+    get(fd, buf, sizeof buf, 1, 2000, &closed);
+    assert_non_null(strstr(buf, "Access-Control-Allow-Methods: GET, HEAD\r\n"));
+    close(fd);
+    expect_error("OPTIONS /t/1 HTTP/1.1\r\nOrigin: https://evil.example\r\n"
+                 "Access-Control-Request-Method: GET\r\n\r\n",
+                 "HTTP/1.1 403", "cors_origin_denied");
+    expect_error("OPTIONS /nope HTTP/1.1\r\nOrigin: https://partner.example\r\n"
+                 "Access-Control-Request-Method: GET\r\n\r\n",
+                 "HTTP/1.1 404", "not_found");
+    /* not a preflight (no Access-Control-Request-Method): routed as usual */
+    expect_error("OPTIONS /t/1 HTTP/1.1\r\nOrigin: https://partner.example\r\n\r\n",
+                 "HTTP/1.1 405", "method_not_allowed");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +543,8 @@ int main(void)
         cmocka_unit_test(connection_limit_503),
         cmocka_unit_test(http10_and_version),
         cmocka_unit_test(request_id_echoed),
+        cmocka_unit_test(cors_headers_only_for_allowed_origin),
+        cmocka_unit_test(cors_preflight),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
