@@ -74,6 +74,8 @@ CREATE TABLE khnet_profiles (
     position           text CHECK (length(position) <= 200),
     years_experience   int CHECK (years_experience BETWEEN 0 AND 80),
     publications_count int CHECK (publications_count BETWEEN 0 AND 100000),
+    publications       jsonb NOT NULL DEFAULT '[]'                -- [{title, doi?, year?}]
+                       CHECK (jsonb_typeof(publications) = 'array'),
     orcid              text CHECK (khnet_orcid_valid(orcid)),
     time_zone          text CHECK (length(time_zone) BETWEEN 1 AND 64), -- IANA, checked in C
     links              jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(links) = 'array'),
@@ -173,7 +175,8 @@ AS $$
                'bio', p.bio) ELSE '{}' END
         || CASE WHEN khnet_vis_rank(p.vis_career) <= level THEN jsonb_build_object(
                'years_experience', p.years_experience,
-               'publications_count', p.publications_count, 'orcid', p.orcid) ELSE '{}' END
+               'publications_count', p.publications_count,
+               'publications', p.publications, 'orcid', p.orcid) ELSE '{}' END
         || CASE WHEN khnet_vis_rank(p.vis_education) <= level THEN jsonb_build_object(
                'degrees', coalesce((SELECT jsonb_agg(jsonb_build_object(
                    'level', d.level, 'field', d.field, 'institution', d.institution,

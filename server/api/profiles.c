@@ -4,8 +4,11 @@
  * hidden keys absent; here we validate input, send one statement, and
  * re-encode the JSON as the negotiated msgpack/JSON body.
  *
- * Viewer: anonymous until api_authenticate lands; profile_viewer is the
- * one place that will read the principal. */
+ * Viewer: reads take an optional bearer token.  Without Authorization the
+ * caller is anonymous; with one, api_authenticate must accept it (a bad,
+ * expired or revoked token is 401, never a silent downgrade to anonymous).
+ * profile_viewer is the one place that turns the principal into the SQL's
+ * viewer parameters. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +21,22 @@ typedef struct viewer {
     const char *role;       /* khnet_accounts.role, NULL = anonymous */
 } viewer;
 
-static viewer profile_viewer(http_req *r)
+static viewer profile_viewer(http_req *r, const api_principal *who)
 {
-    (void)r;
-    return (viewer){NULL, NULL};
+    static const char *const roles[] = {"member", "moderator", "liaison", "admin"};
+    if (!who) return (viewer){NULL, NULL};
+    char *id = kp_arena_alloc(http_req_arena(r), 24);
+    if (!id) return (viewer){NULL, NULL}; /* out of memory: the narrowest view */
+    snprintf(id, 24, "%lld", (long long)who->account_id);
+    return (viewer){id, roles[who->role]};
+}
+
+/* Runs next with the caller, or with NULL when no Authorization was sent. */
+static void with_optional_viewer(http_req *r, api_authed next)
+{
+    size_t n = 0;
+    if (http_req_header(r, "authorization", &n)) api_authenticate(r, next);
+    else next(r, NULL);
 }
 
 /* A positive decimal id without sign, spaces or leading zeros. */
@@ -56,16 +71,20 @@ static void get_done(http_req *r, const PGresult *res)
     http_reply(r, 200);
 }
 
+static void get_authed(http_req *r, const api_principal *who)
+{
+    viewer v = profile_viewer(r, who);
+    const char *params[3] = {http_req_param(r, "id"), v.account_id, v.role};
+    api_query(r, STMT_PROFILE_GET, 3, params, get_done);
+}
+
 void api_profile_get(http_req *r)
 {
-    const char *id = http_req_param(r, "id");
-    if (!valid_id(id)) {
+    if (!valid_id(http_req_param(r, "id"))) {
         http_reply_error(r, 400, "invalid_value", "a profile id is a positive integer", "id");
         return;
     }
-    viewer v = profile_viewer(r);
-    const char *params[3] = {id, v.account_id, v.role};
-    api_query(r, STMT_PROFILE_GET, 3, params, get_done);
+    with_optional_viewer(r, get_authed);
 }
 
 /* ---- directory -------------------------------------------------------------- */
@@ -171,12 +190,21 @@ static void list_done(http_req *r, const PGresult *res)
     http_reply(r, 200);
 }
 
+static void list_authed(http_req *r, const api_principal *who)
+{
+    list_req q = {{NULL}, 0};
+    if (list_parse(r, &q) != 0) return;
+    viewer v = profile_viewer(r, who);
+    q.p[0] = v.account_id;
+    q.p[1] = v.role;
+    api_query(r, STMT_PROFILE_LIST, 9, q.p, list_done);
+}
+
+/* The query string is checked before the token lookup (no query wasted on
+ * a bad request) and parsed again once the caller is known: it is cheap. */
 void api_profile_list(http_req *r)
 {
     list_req q = {{NULL}, 0};
     if (list_parse(r, &q) != 0) return;
-    viewer v = profile_viewer(r);
-    q.p[0] = v.account_id;
-    q.p[1] = v.role;
-    api_query(r, STMT_PROFILE_LIST, 9, q.p, list_done);
+    with_optional_viewer(r, list_authed);
 }
