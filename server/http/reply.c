@@ -223,7 +223,7 @@ void http__build_head(http_req *r)
     put(h, "\r\n");
 }
 
-void http__account(http_req *r)
+static void account(http_req *r)
 {
     http_server *s = r->srv;
     uint64_t dur_us = r->start_ns ? (uv_hrtime() - r->start_ns) / 1000 : 0;
@@ -258,7 +258,7 @@ static void finish(http_req *r, int status, const char *ctype)
         put(&r->extra, "\r\n");
     }
     http__build_head(r);
-    http__account(r);
+    account(r);
     if (!r->conn) { /* the client left while we worked */
         http__req_recycle(r->srv, r);
         return;
