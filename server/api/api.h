@@ -33,7 +33,11 @@ void api_ctx_auth_free(api_ctx *ctx);
 enum api_stmt { STMT_INFO,
     STMT_REGISTER, STMT_LOGIN_LOOKUP, STMT_SESSION_CREATE, STMT_SESSION_AUTH,
     STMT_SESSIONS_LIST, STMT_SESSIONS_REVOKE, STMT_ACCOUNT_GET, STMT_PASSWORD_SET,
-    STMT_ROLE_SET, STMT_PROFILE_GET, STMT_PROFILE_LIST, API_NSTMTS };
+    STMT_ROLE_SET, STMT_PROFILE_GET, STMT_PROFILE_LIST,
+    STMT_CONV_CREATE, STMT_CONV_LIST, STMT_CONV_GET, STMT_CONV_TITLE, STMT_CONV_MEMBER_ADD,
+    STMT_CONV_MEMBER_REMOVE, STMT_CONV_READ, STMT_UNREAD, STMT_MSG_SEND, STMT_MSG_HISTORY,
+    STMT_MSG_CHANGE, STMT_BLOCK_SET, STMT_BLOCKS_LIST, STMT_REPORT_MESSAGE, STMT_REPORTS_LIST,
+    STMT_REPORT_RESOLVE, STMT_SILENCE, API_NSTMTS };
 extern const db_stmt api_stmts[API_NSTMTS];
 
 extern const http_route api_routes[];
@@ -55,6 +59,25 @@ void api_sessions_list(http_req *r);
 void api_logout(http_req *r);
 void api_logout_all(http_req *r);
 void api_session_revoke(http_req *r);
+void api_conv_create(http_req *r); /* conversations.c */
+void api_conv_list(http_req *r);
+void api_conv_get(http_req *r);
+void api_conv_title(http_req *r);
+void api_conv_member_add(http_req *r);
+void api_conv_member_remove(http_req *r);
+void api_conv_read(http_req *r);
+void api_unread(http_req *r);
+void api_msg_send(http_req *r); /* messages.c */
+void api_msg_history(http_req *r);
+void api_msg_edit(http_req *r);
+void api_msg_delete(http_req *r);
+void api_block(http_req *r); /* moderation.c */
+void api_unblock(http_req *r);
+void api_blocks_list(http_req *r);
+void api_report_message(http_req *r);
+void api_reports_list(http_req *r);
+void api_report_resolve(http_req *r);
+void api_silence(http_req *r);
 
 /* ---- authentication (auth.c) ------------------------------------------- */
 typedef enum api_role { ROLE_MEMBER, ROLE_MODERATOR, ROLE_LIAISON, ROLE_ADMIN } api_role;
