@@ -37,7 +37,8 @@ enum api_stmt { STMT_INFO,
     STMT_CONV_CREATE, STMT_CONV_LIST, STMT_CONV_GET, STMT_CONV_TITLE, STMT_CONV_MEMBER_ADD,
     STMT_CONV_MEMBER_REMOVE, STMT_CONV_READ, STMT_UNREAD, STMT_MSG_SEND, STMT_MSG_HISTORY,
     STMT_MSG_CHANGE, STMT_BLOCK_SET, STMT_BLOCKS_LIST, STMT_REPORT_MESSAGE, STMT_REPORTS_LIST,
-    STMT_REPORT_RESOLVE, STMT_SILENCE, API_NSTMTS };
+    STMT_REPORT_RESOLVE, STMT_SILENCE,
+    STMT_SEARCH_EXPERTS, STMT_SEARCH_FIT, STMT_SEARCH_SIMILAR, STMT_SEARCH_SUGGEST, API_NSTMTS };
 extern const db_stmt api_stmts[API_NSTMTS];
 
 extern const http_route api_routes[];
@@ -59,6 +60,10 @@ void api_sessions_list(http_req *r);
 void api_logout(http_req *r);
 void api_logout_all(http_req *r);
 void api_session_revoke(http_req *r);
+void api_search_experts(http_req *r); /* search.c */
+void api_search_fit(http_req *r);
+void api_search_similar(http_req *r);
+void api_suggest(http_req *r);
 void api_conv_create(http_req *r); /* conversations.c */
 void api_conv_list(http_req *r);
 void api_conv_get(http_req *r);

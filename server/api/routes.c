@@ -10,6 +10,10 @@ const http_route api_routes[] = {
     {"POST", "/v1/echo", api_echo},
     {"GET", "/v1/profiles", api_profile_list},
     {"GET", "/v1/profiles/{id}", api_profile_get},
+    {"GET", "/v1/profiles/{id}/similar", api_search_similar},
+    {"POST", "/v1/search/experts", api_search_experts},
+    {"POST", "/v1/search/fit", api_search_fit},
+    {"GET", "/v1/suggest", api_suggest},
     {"POST", "/v1/accounts", api_register},
     {"PUT", "/v1/accounts/{id}/role", api_role_set},
     {"GET", "/v1/account", api_me},
@@ -42,6 +46,18 @@ const http_route api_routes[] = {
 const int api_nroutes = (int)(sizeof api_routes / sizeof api_routes[0]);
 
 const db_stmt api_stmts[API_NSTMTS] = {
+    [STMT_SEARCH_EXPERTS] = {"search_experts",
+                             "SELECT khnet_search_experts($1::bigint, $2, $3, $4::text[], "
+                             "$5::text[], $6::text[], $7::text[], $8::boolean, $9::int, "
+                             "$10::timestamptz, $11, $12::int, $13, $14::bigint)",
+                             14},
+    [STMT_SEARCH_FIT] = {"search_fit",
+                         "SELECT khnet_search_fit($1::bigint, $2, $3, $4::text[], $5::text[], "
+                         "$6::text[], $7::text[], $8::boolean, $9::int, $10::int)",
+                         10},
+    [STMT_SEARCH_SIMILAR] = {"search_similar",
+                             "SELECT khnet_search_similar($1::bigint, $2, $3::bigint, $4::int)", 4},
+    [STMT_SEARCH_SUGGEST] = {"search_suggest", "SELECT khnet_search_suggest($1, $2::int)", 2},
     [STMT_PROFILE_GET] = {"profile_get",
                           "SELECT profile FROM khnet_profile_view($1::bigint, $2::bigint, $3)", 3},
     [STMT_PROFILE_LIST] = {"profile_list",

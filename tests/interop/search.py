@@ -1,0 +1,168 @@
+"""search.py — POST /v1/search/experts, /v1/search/fit, GET /v1/suggest and
+/v1/profiles/{id}/similar from an independent peer (hand-written HTTP,
+python3-msgpack, psql as the oracle): bad inputs, folding (diacritics,
+NFD, tone-mark placement, đ), visibility, facets against SQL, cursor
+paging without duplicates, typo correction, suggest latency."""
+
+import os
+import sys
+import time
+import unicodedata
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from rawhttp import Checker  # noqa: E402
+from search_lib import add_hand_profiles, call, member_token, psql, search, seed  # noqa: E402
+
+T = Checker("search")
+seed(1500, 5)
+IDS = add_hand_profiles()
+
+
+def ids_of(r):
+    return [h["id"] for h in r.json["hits"]]
+
+
+def expect_400(body, code, field):
+    r = search(body)
+    assert r.status == 400, (r.status, r.json)
+    e = r.json["error"]
+    assert e["code"] == code and e.get("field") == field, e
+
+
+def t_bad_inputs():
+    expect_400({"sectors": ["aquaculture", "underwater_basket_weaving"]}, "invalid_value", "sectors.1")
+    expect_400({"countries": ["JPN"]}, "invalid_value", "countries.0")
+    expect_400({"countries": ["jp"]}, "invalid_value", "countries.0")
+    expect_400({"limit": 0}, "out_of_range", "limit")
+    expect_400({"limit": 51}, "out_of_range", "limit")
+    expect_400({"q": "x" * 501}, "too_long", "q")
+    expect_400({"q": 5}, "invalid_type", "q")
+    expect_400({"after": "not-a-cursor"}, "invalid_value", "after")
+    expect_400({"sort": "price"}, "invalid_value", "sort")
+    expect_400({"degree_levels": ["wizard"]}, "invalid_value", "degree_levels.0")
+    expect_400({"updated_since": "yesterday"}, "invalid_value", "updated_since")
+    expect_400({"min_years": 81}, "out_of_range", "min_years")
+    expect_400({"colour": "blue"}, "unknown_field", "colour")
+    r = call("POST", "/v1/search/fit", {"text": "x" * 20481})
+    assert r.status == 400 and r.json["error"]["field"] == "text", r.json
+    r = call("GET", "/v1/suggest?q=")
+    assert r.status == 400 and r.json["error"]["field"] == "q", r.json
+    r = call("GET", "/v1/profiles/abc/similar")
+    assert r.status == 400 and r.json["error"]["field"] == "id", r.json
+    r = call("GET", "/v1/profiles/999999999/similar")
+    assert r.status == 404, r.status
+    r = search({"q": "x"}, token="A" * 43)
+    assert r.status == 401, r.status
+
+
+def t_folding():
+    thu = IDS["thu"]
+    for q in ["Nguyen Thi Minh Thu", "nguyễn thị minh thư", "NGUYỄN THỊ MINH THƯ",
+              unicodedata.normalize("NFD", "Nguyễn Thị Minh Thư")]:
+        r = search({"q": q})
+        assert r.status == 200 and thu in ids_of(r)[:2], (q, ids_of(r)[:3])
+    # with the diacritics typed, the exact person first, the namesake next
+    r = search({"q": "Nguyễn Thị Minh Thư"})
+    assert ids_of(r)[:2] == [thu, IDS["thu-decoy"]], ids_of(r)[:3]
+    for q in ["Khánh Hoà", "Khánh Hòa", "khanh hoa planner", "thuỵ sinh học", "thụy sinh hoc",
+              unicodedata.normalize("NFD", "thuỵ sinh học"), "Tran Van Hoa"]:
+        assert IDS["hoa"] in ids_of(search({"q": q, "limit": 50})), q
+    assert IDS["wind"] in ids_of(search({"q": "Pham Duc Dat"}))
+    assert IDS["wind"] in ids_of(search({"q": "dien gio ngoai khoi", "limit": 50}))
+
+
+def t_phrase_prefix_typo():
+    r = search({"q": '"wind turbine"'})
+    assert ids_of(r) == [IDS["wind"]], ids_of(r)
+    r = search({"q": '"turbine wind"'})
+    assert ids_of(r) == [], ids_of(r)
+    r = search({"q": "wind turbi"})  # last word is a prefix while typing
+    assert IDS["wind"] in ids_of(r), ids_of(r)
+    r = search({"q": "aquacultre"})
+    assert r.json["corrected"] and r.json["did_you_mean"] == "aquaculture", r.json["did_you_mean"]
+    assert r.json["total"] > 0
+
+
+def t_visibility():
+    r = search({"q": "zebraphyte"})
+    assert r.json["total"] == 0 and r.json["hits"] == [], r.json
+    tok = member_token("searcher@example.org")
+    r = search({"q": "zebraphyte"}, token=tok)
+    assert ids_of(r) == [IDS["secret"]], ids_of(r)
+    assert "«zebraphyte»" in r.json["hits"][0]["snippet"], r.json["hits"][0]["snippet"]
+    # anonymous: no bio in snippets of members-only bios, nor grouped fields hidden
+    r = search({"q": "Le Quoc Bao"})
+    h = [x for x in r.json["hits"] if x["id"] == IDS["secret"]][0]
+    assert "zebraphyte" not in (h.get("snippet") or ""), h
+    # filters on hidden groups match only where visible: anonymous min_years
+    n_vis = int(psql("SELECT count(*) FROM khnet_profiles WHERE vis_career = 'public' "
+                     "AND years_experience >= 30"))
+    assert search({"min_years": 30}).json["total"] == n_vis
+
+
+def t_facets_match_sql():
+    r = search({"q": "aquaculture", "limit": 5})
+    f = {x["value"]: x["count"] for x in r.json["facets"]["country"]}
+    total = r.json["total"]
+    assert sum(f.values()) + int(psql(
+        "SELECT count(*) FROM khnet_search_docs WHERE doc0 @@ khnet_search_tsquery('aquaculture') "
+        "AND country IS NULL")) == total
+    want = psql("SELECT string_agg(country || '=' || n, ',' ORDER BY country) FROM (SELECT country, "
+                "count(*) n FROM khnet_search_docs WHERE doc0 @@ khnet_search_tsquery('aquaculture') "
+                "AND country IS NOT NULL GROUP BY 1) s")
+    got = ",".join("%s=%d" % kv for kv in sorted(f.items()))
+    assert got == want, (got, want)
+    sec = {x["value"]: x["count"] for x in r.json["facets"]["sector"]}
+    assert 0 < sec["aquaculture"] <= total and sum(sec.values()) >= total, (sec, total)
+    n = int(psql("SELECT count(*) FROM khnet_search_docs WHERE doc0 @@ khnet_search_tsquery('aquaculture')"))
+    assert total == n and r.json["total_exact"], (total, n)
+
+
+def t_cursor_paging():
+    for sort in ["relevance", "experience", "recent"]:
+        seen, after, pages = [], None, 0
+        while True:
+            body = {"q": "marine", "limit": 7, "sort": sort}
+            if after:
+                body["after"] = after
+            r = search(body)
+            assert r.status == 200, r.json
+            seen += ids_of(r)
+            after = r.json["next"]
+            pages += 1
+            if not after or pages > 200:
+                break
+        assert len(seen) == len(set(seen)), sort
+        assert len(seen) == r.json["total"], (sort, len(seen), r.json["total"])
+    # a cursor from another sort is refused
+    r = search({"q": "marine", "limit": 2, "sort": "recent"})
+    r2 = search({"q": "marine", "after": r.json["next"], "sort": "experience"})
+    assert r2.status == 400 and r2.json["error"]["field"] == "after"
+
+
+def t_suggest_similar_fit():
+    r = call("GET", "/v1/suggest?q=offsh")
+    assert any(i["text"] == "offshore wind" for i in r.json["items"]), r.json
+    r = call("GET", "/v1/suggest?q=Nguyen%20Thi%20Minh%20Th")
+    assert any(i.get("id") == IDS["thu"] for i in r.json["items"]), r.json
+    assert len(r.json["items"]) <= 10
+    t0 = time.monotonic()
+    for q in ["ng", "aqua", "offshore", "nuoi%20tom", "tran%20van", "lobstr"]:
+        assert call("GET", "/v1/suggest?q=" + q).status == 200
+    per = (time.monotonic() - t0) / 6 * 1000
+    print("suggest mean latency %.1f ms (1.5k profiles)" % per)
+    assert per < 100, per
+    r = call("GET", "/v1/profiles/%d/similar?limit=5" % IDS["wind"])
+    assert r.status == 200 and r.json["items"], r.json
+    assert all("offshore wind" in x["shared"] or x["score"] >= 1 for x in r.json["items"])
+    r = call("POST", "/v1/search/fit", {"text": "Khánh Hòa seeks partners for an offshore "
+                                                 "wind pilot with wind turbine foundations.",
+                                        "limit": 3})
+    assert r.json["hits"][0]["id"] == IDS["wind"], r.json
+    assert "offshore wind" in r.json["terms"], r.json["terms"]
+
+
+for name, fn in list(globals().items()):
+    if name.startswith("t_") and callable(fn):
+        T.check(name, fn)
+T.finish()
