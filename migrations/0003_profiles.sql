@@ -250,3 +250,163 @@ AS $$
      ORDER BY p.account_id DESC
      LIMIT page_size
 $$;
+
+-- ---- writes ----------------------------------------------------------------
+-- The C side (server/profile/validate.c) has already checked every field's
+-- type, length and format and sends the accepted fields as one JSON object;
+-- what only the database knows is checked here.
+
+-- IANA zone names, captured from the server's tzdata when the schema is
+-- made (pg_timezone_names reads the zone directory on every call: too slow
+-- for an import of thousands of rows).  A name missing here is looked up in
+-- pg_timezone_names itself, so a newer tzdata still counts.
+CREATE TABLE khnet_time_zones (name text PRIMARY KEY);
+INSERT INTO khnet_time_zones SELECT name FROM pg_timezone_names
+ WHERE name !~ '^(posix|right)/' AND name NOT IN ('posixrules', 'localtime', 'Factory');
+
+CREATE FUNCTION khnet_time_zone_valid(tz text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT EXISTS (SELECT 1 FROM khnet_time_zones WHERE name = tz)
+        OR EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = tz AND name !~ '^(posix|right)/')
+$$;
+
+-- NULL when the patch passes the database's checks, else the failing field:
+-- 'sectors.N' (0-based) for an unknown sector slug, 'time_zone'.
+CREATE FUNCTION khnet_profile_check(p jsonb) RETURNS text
+    LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(
+        (SELECT 'sectors.' || (e.ord - 1)
+           FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(p->'sectors') = 'array'
+                                               THEN p->'sectors' ELSE '[]' END)
+                WITH ORDINALITY e(slug, ord)
+          WHERE NOT EXISTS (SELECT 1 FROM khnet_sectors s WHERE s.slug = e.slug)
+          ORDER BY e.ord LIMIT 1),
+        (SELECT 'time_zone' WHERE jsonb_typeof(p->'time_zone') = 'string'
+                              AND NOT khnet_time_zone_valid(p->>'time_zone')))
+$$;
+
+-- Keywords: trimmed (done in C), lower-cased with Unicode rules, first
+-- occurrence kept.
+CREATE FUNCTION khnet_keywords(a jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(array_agg(k ORDER BY o), '{}')
+      FROM (SELECT lower(e.k) AS k, min(e.o) AS o
+              FROM jsonb_array_elements_text(a) WITH ORDINALITY e(k, o) GROUP BY lower(e.k)) d
+$$;
+
+CREATE FUNCTION khnet_text_array(a jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT coalesce(array_agg(e ORDER BY o), '{}') FROM jsonb_array_elements_text(a)
+                                                          WITH ORDINALITY t(e, o) $$;
+
+-- Applies the fields present in p to profile p_id (absent keys keep their
+-- value, JSON null clears), replaces degrees/sectors when given, bumps
+-- the version.  The caller has locked the row and checked the version.
+CREATE FUNCTION khnet_profile_apply(p_id bigint, p jsonb) RETURNS void
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    UPDATE khnet_profiles SET
+        full_name = CASE WHEN p ? 'full_name' THEN p->>'full_name' ELSE full_name END,
+        display_name = CASE WHEN p ? 'display_name' THEN p->>'display_name' ELSE display_name END,
+        headline = CASE WHEN p ? 'headline' THEN p->>'headline' ELSE headline END,
+        bio = CASE WHEN p ? 'bio' THEN p->>'bio' ELSE bio END,
+        country = CASE WHEN p ? 'country' THEN p->>'country' ELSE country END,
+        city = CASE WHEN p ? 'city' THEN p->>'city' ELSE city END,
+        affiliation = CASE WHEN p ? 'affiliation' THEN p->>'affiliation' ELSE affiliation END,
+        position = CASE WHEN p ? 'position' THEN p->>'position' ELSE position END,
+        years_experience = CASE WHEN p ? 'years_experience'
+                                THEN (p->>'years_experience')::int ELSE years_experience END,
+        publications_count = CASE WHEN p ? 'publications_count'
+                                  THEN (p->>'publications_count')::int ELSE publications_count END,
+        publications = CASE WHEN p ? 'publications' THEN p->'publications' ELSE publications END,
+        orcid = CASE WHEN p ? 'orcid' THEN p->>'orcid' ELSE orcid END,
+        time_zone = CASE WHEN p ? 'time_zone' THEN p->>'time_zone' ELSE time_zone END,
+        links = CASE WHEN p ? 'links' THEN p->'links' ELSE links END,
+        languages = CASE WHEN p ? 'languages' THEN khnet_text_array(p->'languages') ELSE languages END,
+        expertise = CASE WHEN p ? 'expertise' THEN khnet_keywords(p->'expertise') ELSE expertise END,
+        willing_to_mentor = coalesce((p->>'willing_to_mentor')::boolean, willing_to_mentor),
+        mentor_capacity = coalesce((p->>'mentor_capacity')::int, mentor_capacity),
+        mentor_topics = CASE WHEN p ? 'mentor_topics' THEN khnet_keywords(p->'mentor_topics')
+                             ELSE mentor_topics END,
+        seeking_mentor = coalesce((p->>'seeking_mentor')::boolean, seeking_mentor),
+        vis_contact = coalesce(p->'visibility'->>'contact', vis_contact),
+        vis_affiliation = coalesce(p->'visibility'->>'affiliation', vis_affiliation),
+        vis_education = coalesce(p->'visibility'->>'education', vis_education),
+        vis_bio = coalesce(p->'visibility'->>'bio', vis_bio),
+        vis_career = coalesce(p->'visibility'->>'career', vis_career),
+        vis_mentoring = coalesce(p->'visibility'->>'mentoring', vis_mentoring),
+        version = version + 1, updated_at = now()
+     WHERE account_id = p_id;
+    IF p ? 'degrees' THEN
+        DELETE FROM khnet_degrees WHERE profile_id = p_id;
+        INSERT INTO khnet_degrees (profile_id, level, field, institution, year)
+        SELECT p_id, e.d->>'level', e.d->>'field', e.d->>'institution', (e.d->>'year')::int
+          FROM jsonb_array_elements(p->'degrees') WITH ORDINALITY e(d, o)
+         ORDER BY e.o;
+    END IF;
+    IF p ? 'sectors' THEN
+        DELETE FROM khnet_profile_sectors WHERE profile_id = p_id;
+        INSERT INTO khnet_profile_sectors (profile_id, sector_id)
+        SELECT DISTINCT p_id, s.id FROM khnet_sectors s
+         WHERE s.slug IN (SELECT jsonb_array_elements_text(p->'sectors'));
+    END IF;
+END
+$$;
+
+-- PATCH /v1/profiles/{id}: status 'ok' (profile = the owner's view),
+-- 'invalid' (field), 'not_found', 'conflict' (stale version).  Permission
+-- (owner or admin) is decided by the caller, which knows the principal; an
+-- admin's edit of someone else's profile is audited.
+CREATE FUNCTION khnet_profile_patch(p_actor bigint, p_target bigint, p_version int, p jsonb,
+                                    OUT status text, OUT field text, OUT profile jsonb)
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    cur int;
+    cur_row khnet_profiles;
+BEGIN
+    field := khnet_profile_check(p);
+    IF field IS NOT NULL THEN status := 'invalid'; RETURN; END IF;
+    SELECT pr.version INTO cur FROM khnet_profiles pr
+      JOIN khnet_accounts a ON a.id = pr.account_id AND a.erased_at IS NULL
+     WHERE pr.account_id = p_target FOR UPDATE OF pr;
+    IF NOT FOUND THEN status := 'not_found'; RETURN; END IF;
+    IF cur <> p_version THEN status := 'conflict'; field := 'version'; RETURN; END IF;
+    PERFORM khnet_profile_apply(p_target, p);
+    IF p_actor <> p_target THEN
+        INSERT INTO khnet_audit_log (actor_id, action, target_id, detail)
+        VALUES (p_actor, 'profile_edit', p_target,
+                jsonb_build_object('fields', (SELECT jsonb_agg(k) FROM jsonb_object_keys(p) k)));
+    END IF;
+    SELECT * INTO cur_row FROM khnet_profiles WHERE account_id = p_target;
+    status := 'ok';
+    profile := khnet_profile_json(cur_row, 3, true);
+END
+$$;
+
+-- POST /v1/profiles: the caller's own profile.  'ok', 'invalid' (field),
+-- 'conflict' (one exists), 'not_found' (account erased).
+CREATE FUNCTION khnet_profile_create(p_actor bigint, p jsonb,
+                                     OUT status text, OUT field text, OUT profile jsonb)
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    cur_row khnet_profiles;
+BEGIN
+    field := khnet_profile_check(p);
+    IF field IS NOT NULL THEN status := 'invalid'; RETURN; END IF;
+    PERFORM 1 FROM khnet_accounts WHERE id = p_actor AND erased_at IS NULL;
+    IF NOT FOUND THEN status := 'not_found'; RETURN; END IF;
+    INSERT INTO khnet_profiles (account_id, full_name, version)
+    VALUES (p_actor, p->>'full_name', 0) ON CONFLICT (account_id) DO NOTHING;
+    IF NOT FOUND THEN status := 'conflict'; RETURN; END IF;
+    PERFORM khnet_profile_apply(p_actor, p);
+    SELECT * INTO cur_row FROM khnet_profiles WHERE account_id = p_actor;
+    status := 'ok';
+    profile := khnet_profile_json(cur_row, 3, true);
+END
+$$;

@@ -33,7 +33,7 @@ void api_ctx_auth_free(api_ctx *ctx);
 enum api_stmt { STMT_INFO,
     STMT_REGISTER, STMT_LOGIN_LOOKUP, STMT_SESSION_CREATE, STMT_SESSION_AUTH,
     STMT_SESSIONS_LIST, STMT_SESSIONS_REVOKE, STMT_ACCOUNT_GET, STMT_PASSWORD_SET,
-    STMT_ROLE_SET, STMT_PROFILE_GET, STMT_PROFILE_LIST,
+    STMT_ROLE_SET, STMT_PROFILE_GET, STMT_PROFILE_LIST, STMT_PROFILE_PATCH, STMT_PROFILE_CREATE,
     STMT_CONV_CREATE, STMT_CONV_LIST, STMT_CONV_GET, STMT_CONV_TITLE, STMT_CONV_MEMBER_ADD,
     STMT_CONV_MEMBER_REMOVE, STMT_CONV_READ, STMT_UNREAD, STMT_MSG_SEND, STMT_MSG_HISTORY,
     STMT_MSG_CHANGE, STMT_BLOCK_SET, STMT_BLOCKS_LIST, STMT_REPORT_MESSAGE, STMT_REPORTS_LIST,
@@ -51,6 +51,9 @@ void api_info(http_req *r);
 void api_echo(http_req *r);
 void api_profile_get(http_req *r);  /* profiles.c */
 void api_profile_list(http_req *r);
+void api_profile_me(http_req *r); /* profiles_edit.c */
+void api_profile_create(http_req *r);
+void api_profile_patch(http_req *r);
 void api_register(http_req *r);
 void api_login(http_req *r);
 void api_me(http_req *r);

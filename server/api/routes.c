@@ -9,7 +9,11 @@ const http_route api_routes[] = {
     {"GET", "/v1/info", api_info},
     {"POST", "/v1/echo", api_echo},
     {"GET", "/v1/profiles", api_profile_list},
+    {"GET", "/v1/profiles/me", api_profile_me}, /* before {id}: first match wins */
     {"GET", "/v1/profiles/{id}", api_profile_get},
+    {"POST", "/v1/profiles", api_profile_create},
+    {"PATCH", "/v1/profiles/me", api_profile_patch},
+    {"PATCH", "/v1/profiles/{id}", api_profile_patch},
     {"GET", "/v1/profiles/{id}/similar", api_search_similar},
     {"POST", "/v1/search/experts", api_search_experts},
     {"POST", "/v1/search/fit", api_search_fit},
@@ -64,6 +68,12 @@ const db_stmt api_stmts[API_NSTMTS] = {
                            "SELECT d.id, d.card, $9::int AS fetch FROM khnet_profile_directory("
                            "$1::bigint, $2, $3, $4, $5, $6, $7, $8::bigint, $9::int) d",
                            9},
+    [STMT_PROFILE_PATCH] = {"profile_patch",
+                            "SELECT * FROM khnet_profile_patch($1::bigint, $2::bigint, "
+                            "$3::int, $4::jsonb)",
+                            4},
+    [STMT_PROFILE_CREATE] = {"profile_create",
+                             "SELECT * FROM khnet_profile_create($1::bigint, $2::jsonb)", 2},
     [STMT_INFO] = {"info",
                    "SELECT schema_version, to_char(db_time AT TIME ZONE 'UTC', "
                    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS db_time FROM khnet_info()",
