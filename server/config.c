@@ -67,6 +67,8 @@ static const opt opts[] = {
      1000000, "logins/sign-ups at once per e-mail (per worker)"},
     {"auth-rate-per-min", "KHNET_AUTH_RATE_PER_MIN", OPT_INT, OFF(auth_rate_per_min), "5", 1,
      1000000, "refill of those limits, per minute"},
+    {"cors-refresh-ms", "KHNET_CORS_REFRESH_MS", OPT_INT, OFF(cors_refresh_ms), "5000", 100,
+     3600000, "reload of partner origins (CORS) per worker, ms"},
     {"email", "KHNET_ADMIN_EMAIL", OPT_STR, OFF(email), "", 0, 0, "admin create: e-mail"},
     {"password", "KHNET_ADMIN_PASSWORD", OPT_STR, OFF(password), "", 0, 0,
      "admin create: password"},

@@ -35,6 +35,7 @@ typedef struct config {
     int auth_burst_addr;       /* login/sign-up bucket size per client address */
     int auth_burst_email;      /* login/sign-up bucket size per e-mail */
     int auth_rate_per_min;     /* refill of those buckets, tokens a minute */
+    int cors_refresh_ms;       /* how often each worker reloads partner origins */
     const char *email;         /* admin create: the new admin's e-mail */
     const char *password;      /* admin create: its password */
 } config;

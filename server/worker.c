@@ -27,6 +27,7 @@ static void on_tick(uv_timer_t *t)
     worker *w = t->data;
     log_buf_flush(&w->log);
     publish_db(w);
+    api_tick(&w->app, uv_now(&w->loop));
 }
 
 static void on_closed_noop(uv_handle_t *h) { (void)h; }
@@ -105,6 +106,7 @@ static int setup(worker *w)
         return -1;
     }
     w->http.app = &w->app;
+    w->http.cors_origin = api_cors_allowed;
     w->http.worker_id = w->id;
     w->http.metrics = &w->metrics;
     w->http.log = c->access_log ? &w->log : NULL;

@@ -19,6 +19,7 @@ typedef struct cred {
     char stored[AUTH_HASH_MAX];     /* hash to check against */
     char hash[AUTH_HASH_MAX];       /* new hash */
     char partner[AUTH_DIGEST_HEX];  /* partner key digest, or "" */
+    api_idem idem;                  /* sign-up: Idempotency-Key parameters */
     auth_scrypt prm;                /* for new hashes */
     char account[24];               /* account id, text */
     bool known;                     /* login: the e-mail exists */
@@ -111,6 +112,7 @@ static void hash_pw(void *data)
 static void register_done(http_req *r, const PGresult *res)
 {
     const char *st = api_col(res, "status");
+    if (api_idem_check(r, api_col(res, "idem")) != 0) return;
     if (st && !strcmp(st, "conflict")) {
         http_reply_error(r, 409, "conflict", "an account with this e-mail exists", "email");
     } else if (st && !strcmp(st, "bad_partner")) {
@@ -130,8 +132,9 @@ static void register_hashed(http_req *r, void *data)
         http_reply_error(r, 500, "internal", "cannot hash the password", NULL);
         return;
     }
-    const char *params[3] = {c->email, c->hash, c->partner[0] ? c->partner : NULL};
-    api_query(r, STMT_REGISTER, 3, params, register_done);
+    const char *params[6] = {c->email, c->hash, c->partner[0] ? c->partner : NULL,
+                             c->idem.params[0], c->idem.params[1], c->idem.params[2]};
+    api_query(r, STMT_REGISTER, 6, params, register_done);
 }
 
 void api_register(http_req *r)
@@ -145,6 +148,7 @@ void api_register(http_req *r)
         auth_sha256(key, kn, d);
         auth_digest_hex(d, c->partner);
     }
+    if (api_idem_begin(r, 0, &c->idem) != 0) return;
     if (api_rate_limit(r, c->email) != 0) return;
     api_offload(r, hash_pw, register_hashed, c);
 }

@@ -11,7 +11,20 @@
 #include "config.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "mail/mail.h"
 #include "metrics.h"
+
+/* The enabled partners' browser origins, cached per worker (partners.c):
+ * refreshed every cfg->cors_refresh_ms by one query from api_tick, and at
+ * once from the result of this worker's own partner writes. */
+typedef struct api_cors {
+    char *text;        /* malloc: the origins, NUL-separated */
+    const char **list; /* malloc: sorted pointers into text */
+    int n;             /* entries in list */
+    uint64_t next_ms;  /* loop time of the next refresh */
+    uint64_t now_ms;   /* loop time of the last tick */
+    bool loading;      /* a refresh query is in flight */
+} api_cors;
 
 typedef struct api_ctx {
     db_pool *db;                 /* this worker's pool */
@@ -22,6 +35,8 @@ typedef struct api_ctx {
     auth_scrypt scrypt;          /* parameters for new password hashes */
     auth_rl *rl_addr;            /* login/sign-up buckets per client address */
     auth_rl *rl_email;           /* login/sign-up buckets per e-mail */
+    api_cors cors;               /* partner origins for the CORS hook */
+    const mail_sender *mailer;   /* delivers password reset tokens */
 } api_ctx;
 
 /* Sets up the auth part of ctx (cfg, scrypt, rate limiters); 0 or -1.
@@ -29,11 +44,23 @@ typedef struct api_ctx {
 int api_ctx_auth_init(api_ctx *ctx, const config *cfg);
 void api_ctx_auth_free(api_ctx *ctx);
 
+/* ---- CORS (partners.c) ---------------------------------------------------- */
+/* The http_server.cors_origin hook: is `origin` an enabled partner's?
+ * Answers from the worker's cache (s->app is the api_ctx). */
+bool api_cors_allowed(http_server *s, const char *origin, size_t len);
+/* Called from the worker's periodic tick with the loop time: refreshes the
+ * cache when due (one query, never two in flight). */
+void api_tick(api_ctx *ctx, uint64_t now_ms);
+/* Frees the cache (api_ctx_auth_free calls it). */
+void api_cors_free(api_cors *c);
+
 /* Statement ids: indexes into api_stmts. */
 enum api_stmt { STMT_INFO,
     STMT_REGISTER, STMT_LOGIN_LOOKUP, STMT_SESSION_CREATE, STMT_SESSION_AUTH,
     STMT_SESSIONS_LIST, STMT_SESSIONS_REVOKE, STMT_ACCOUNT_GET, STMT_PASSWORD_SET,
-    STMT_ROLE_SET, STMT_PROFILE_GET, STMT_PROFILE_LIST, STMT_PROFILE_PATCH, STMT_PROFILE_CREATE,
+    STMT_ROLE_SET, STMT_PROFILE_GET, STMT_PROFILE_LIST,
+    STMT_CORS_ORIGINS, STMT_PARTNERS_LIST, STMT_PARTNER_CREATE, STMT_PARTNER_UPDATE,
+    STMT_PARTNER_REKEY, STMT_RESET_CREATE, STMT_RESET_CONFIRM, STMT_PROFILE_PATCH, STMT_PROFILE_CREATE,
     STMT_CONV_CREATE, STMT_CONV_LIST, STMT_CONV_GET, STMT_CONV_TITLE, STMT_CONV_MEMBER_ADD,
     STMT_CONV_MEMBER_REMOVE, STMT_CONV_READ, STMT_UNREAD, STMT_MSG_SEND, STMT_MSG_HISTORY,
     STMT_MSG_CHANGE, STMT_BLOCK_SET, STMT_BLOCKS_LIST, STMT_REPORT_MESSAGE, STMT_REPORTS_LIST,
@@ -63,6 +90,12 @@ void api_sessions_list(http_req *r);
 void api_logout(http_req *r);
 void api_logout_all(http_req *r);
 void api_session_revoke(http_req *r);
+void api_partners_list(http_req *r);    /* partners.c */
+void api_partner_create(http_req *r);
+void api_partner_update(http_req *r);
+void api_partner_rekey(http_req *r);
+void api_reset_request(http_req *r);    /* resets.c */
+void api_reset_confirm(http_req *r);
 void api_search_experts(http_req *r); /* search.c */
 void api_search_fit(http_req *r);
 void api_search_similar(http_req *r);
@@ -109,6 +142,26 @@ int api_rate_limit(http_req *r, const char *email);
  * back on the loop.  Replies 500 itself when the work cannot be queued. */
 void api_offload(http_req *r, void (*fn)(void *data), void (*after)(http_req *r, void *data),
                  void *data);
+
+/* ---- idempotency keys (idempotency.c) -------------------------------------
+ * For writes that take an Idempotency-Key: the claim, the write and the
+ * stored result are one SQL function call (see khnet_idem_claim in
+ * migrations/0002), so this side only supplies its three parameters and
+ * reads the verdict. */
+typedef struct api_idem {
+    const char *params[3]; /* scope, key, fingerprint (bytea hex); all NULL without a key */
+} api_idem;
+/* Reads Idempotency-Key; fills `out` (params NULL without the header).
+ * The scope is the caller (account id, or client address when anonymous)
+ * plus the method and path; the fingerprint is the SHA-256 of method, path
+ * and the body re-encoded as msgpack (so a JSON and a msgpack retry are the
+ * same request).  On a malformed key replies 400 invalid_value (field
+ * Idempotency-Key) and returns -1. */
+int api_idem_begin(http_req *r, int64_t account_id, api_idem *out);
+/* After the write's statement: `idem` is its idem column.  "mismatch" →
+ * replies 422 idempotency_mismatch and returns -1; "replay" → adds
+ * Idempotent-Replay: true and returns 0 (encode the row as usual). */
+int api_idem_check(http_req *r, const char *idem);
 
 /* Sends a query for `r` whose result `done` encodes; on any database
  * failure the client gets the documented 503/500 and `done` is not called.

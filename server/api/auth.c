@@ -18,6 +18,7 @@ int api_ctx_auth_init(api_ctx *ctx, const config *cfg)
                                (uint32_t)cfg->auth_rate_per_min);
     ctx->rl_email = auth_rl_new(RL_SLOTS, (uint32_t)cfg->auth_burst_email,
                                 (uint32_t)cfg->auth_rate_per_min);
+    ctx->mailer = &mail_log_sender; /* the only sender so far: development */
     return ctx->rl_addr && ctx->rl_email ? 0 : -1;
 }
 
@@ -26,6 +27,7 @@ void api_ctx_auth_free(api_ctx *ctx)
     auth_rl_free(ctx->rl_addr);
     auth_rl_free(ctx->rl_email);
     ctx->rl_addr = ctx->rl_email = NULL;
+    api_cors_free(&ctx->cors);
 }
 
 /* ---- bearer tokens -------------------------------------------------------- */

@@ -57,6 +57,13 @@ enum { AUTH_EMAIL_MAX = 254 };
  * out.  true when acceptable. */
 bool auth_email_normalize(const char *in, size_t len, char out[AUTH_EMAIL_MAX + 1]);
 
+/* ---- browser origins (CORS) ----------------------------------------------- */
+enum { AUTH_ORIGIN_MAX = 300 };
+/* Checks `scheme://host[:port]` (scheme http or https; host a DNS name,
+ * IPv4 or [IPv6]; no path, not even "/") and writes the form browsers send
+ * in Origin: lower-cased, default port dropped.  true when acceptable. */
+bool auth_origin_normalize(const char *in, size_t len, char out[AUTH_ORIGIN_MAX + 1]);
+
 /* ---- rate limiting ---------------------------------------------------------
  * A fixed-size table of token buckets keyed by string.  Memory is bounded:
  * a new key takes the slot of the least recently used key of its set, so a

@@ -1,0 +1,352 @@
+/* partners.c — partner frontends (admin only: register, list, change
+ * origins or disable, rotate the key) and the per-worker cache of their
+ * browser origins that answers the HTTP layer's CORS hook.
+ *
+ * Why a cache: the hook runs for every request with an Origin header and
+ * must not cost a query.  Each worker reloads the set every
+ * cfg->cors_refresh_ms with one query (api_tick), and installs it at once
+ * from the result of its own partner writes (the write functions return
+ * the set after the change).  So a change is seen by the worker that made
+ * it immediately and by every other worker, on every instance, within one
+ * refresh period.  When the database is unreachable the last set stays. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "log.h"
+
+enum { PARTNER_NAME_MAX = 200, PARTNER_ORIGINS_MAX = 20, CORS_RETRY_MS = 1000 };
+
+/* ---- the origin cache --------------------------------------------------------- */
+static int cmp_origin(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Replaces the cache with the space-separated origins in `spaced`. */
+static void cors_install(api_cors *c, const char *spaced)
+{
+    size_t len = strlen(spaced);
+    char *text = malloc(len + 1);
+    const char **list = malloc((len / 2 + 1) * sizeof *list);
+    if (!text || !list) { /* keep the old set */
+        free(text);
+        free(list);
+        return;
+    }
+    memcpy(text, spaced, len + 1);
+    int n = 0;
+    for (char *p = text; *p;) {
+        char *sp = strchr(p, ' ');
+        if (sp) *sp = '\0';
+        if (*p) list[n++] = p;
+        p = sp ? sp + 1 : p + strlen(p);
+    }
+    qsort(list, (size_t)n, sizeof *list, cmp_origin);
+    free(c->text);
+    free((void *)c->list);
+    c->text = text;
+    c->list = list;
+    c->n = n;
+}
+
+void api_cors_free(api_cors *c)
+{
+    free(c->text);
+    free((void *)c->list);
+    *c = (api_cors){0};
+}
+
+bool api_cors_allowed(http_server *s, const char *origin, size_t len)
+{
+    const api_cors *c = &((api_ctx *)s->app)->cors;
+    int lo = 0, hi = c->n - 1;
+    while (lo <= hi) { /* origin is not NUL-terminated: compare by length too */
+        int mid = lo + (hi - lo) / 2;
+        const char *e = c->list[mid];
+        int d = strncmp(e, origin, len);
+        if (d == 0) d = e[len] ? 1 : 0;
+        if (d == 0) return true;
+        if (d < 0) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return false;
+}
+
+static void cors_loaded(void *data, const db_reply *rep)
+{
+    api_ctx *ctx = data;
+    ctx->cors.loading = false;
+    const char *v = rep->status == DB_OK ? api_col(rep->res, "cors") : NULL;
+    if (v) {
+        cors_install(&ctx->cors, v);
+    } else {
+        ctx->cors.next_ms = ctx->cors.now_ms + CORS_RETRY_MS;
+        if (rep->status == DB_QUERY_ERROR)
+            log_event("error", "msg=\"cannot load partner origins\" worker=%d detail=\"%s\"",
+                      ctx->worker_id, rep->message ? rep->message : "");
+    }
+}
+
+void api_tick(api_ctx *ctx, uint64_t now_ms)
+{
+    api_cors *c = &ctx->cors;
+    c->now_ms = now_ms;
+    if (c->loading || now_ms < c->next_ms || !ctx->db) return;
+    c->next_ms = now_ms + (uint64_t)ctx->cfg->cors_refresh_ms;
+    if (db_query(ctx->db, STMT_CORS_ORIGINS, 0, NULL, NULL, cors_loaded, ctx) == 0)
+        c->loading = true;
+}
+
+/* ---- requests ------------------------------------------------------------------ */
+static bool admin_only(http_req *r, const api_principal *who)
+{
+    if (who->role == ROLE_ADMIN) return true;
+    http_reply_error(r, 403, "forbidden", "only an admin manages partners", NULL);
+    return false;
+}
+
+/* A positive decimal id from the path into buf; replies 400 when not. */
+static int path_id(http_req *r, char buf[24])
+{
+    const char *s = http_req_param(r, "id");
+    size_t n = s ? strlen(s) : 0;
+    if (!n || n > 18 || strspn(s, "0123456789") != n || strspn(s, "0") == n) {
+        http_reply_error(r, 400, "invalid_value", "id must be a positive integer", "id");
+        return -1;
+    }
+    memcpy(buf, s, n + 1);
+    return 0;
+}
+
+static const kp_value *body_map(http_req *r, const char *const *allowed)
+{
+    const kp_value *b = http_req_body(r);
+    kp_err e = {0};
+    if (!b) {
+        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
+        return NULL;
+    }
+    if (kp_expect_map(b, NULL, &e) || kp_check_fields(b, allowed, &e)) {
+        http_reply_kperr(r, 400, &e);
+        return NULL;
+    }
+    return b;
+}
+
+/* `origins` as a PostgreSQL array literal in the arena ("{}" when empty),
+ * each origin normalised; 0 when absent and optional, 1 when set, -1 after
+ * replying 400. */
+static int read_origins(http_req *r, const kp_value *b, bool required, const char **out)
+{
+    const kp_value *arr;
+    kp_err e = {0};
+    int rc = kp_get_array(b, "origins", required, PARTNER_ORIGINS_MAX, &arr, &e);
+    if (rc <= 0) {
+        if (rc < 0) http_reply_kperr(r, 400, &e);
+        return rc;
+    }
+    uint32_t n = arr->v.arr.n;
+    char *lit = kp_arena_alloc(http_req_arena(r), n * (AUTH_ORIGIN_MAX + 3) + 3);
+    char (*seen)[AUTH_ORIGIN_MAX + 1] = kp_arena_alloc(http_req_arena(r), (n + 1) * sizeof *seen);
+    if (!lit || !seen) {
+        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        return -1;
+    }
+    size_t o = 0;
+    lit[o++] = '{';
+    for (uint32_t i = 0; i < n; i++) {
+        const kp_value *v = &arr->v.arr.items[i];
+        char field[32];
+        snprintf(field, sizeof field, "origins.%u", i);
+        if (v->type != KP_STR) {
+            http_reply_error(r, 400, "invalid_type", "an origin is a string", field);
+            return -1;
+        }
+        if (!auth_origin_normalize(v->v.s.ptr, v->v.s.len, seen[i])) {
+            http_reply_error(r, 400, "invalid_value",
+                             "an origin is scheme://host[:port] with scheme http or https and "
+                             "no path",
+                             field);
+            return -1;
+        }
+        for (uint32_t j = 0; j < i; j++)
+            if (!strcmp(seen[j], seen[i])) {
+                http_reply_error(r, 400, "invalid_value", "origin listed twice", field);
+                return -1;
+            }
+        o += (size_t)sprintf(lit + o, "%s\"%s\"", i ? "," : "", seen[i]);
+    }
+    lit[o++] = '}';
+    lit[o] = '\0';
+    *out = lit;
+    return 1;
+}
+
+/* A partner {id, name, origins, created_at, disabled[, key]} from row i. */
+static void write_partner(kp_buf *b, const PGresult *res, int i, const char *key)
+{
+    const char *origins = PQgetvalue(res, i, PQfnumber(res, "origins"));
+    uint32_t n = 0;
+    for (const char *p = origins; *p; n++) {
+        p += strcspn(p, " ");
+        p += strspn(p, " ");
+    }
+    kp_w_map(b, key ? 6 : 5);
+    kp_w_cstr(b, "id");
+    kp_w_int(b, strtoll(PQgetvalue(res, i, PQfnumber(res, "id")), NULL, 10));
+    kp_w_cstr(b, "name");
+    kp_w_cstr(b, PQgetvalue(res, i, PQfnumber(res, "name")));
+    kp_w_cstr(b, "origins");
+    kp_w_array(b, n);
+    for (const char *p = origins; *p;) {
+        size_t l = strcspn(p, " ");
+        kp_w_str(b, p, l);
+        p += l;
+        p += strspn(p, " ");
+    }
+    kp_w_cstr(b, "created_at");
+    kp_w_cstr(b, PQgetvalue(res, i, PQfnumber(res, "created_at")));
+    kp_w_cstr(b, "disabled");
+    kp_w_bool(b, PQgetvalue(res, i, PQfnumber(res, "disabled"))[0] == 't');
+    if (key) {
+        kp_w_cstr(b, "key");
+        kp_w_cstr(b, key);
+    }
+}
+
+/* ---- GET /v1/partners ---------------------------------------------------------- */
+static void list_done(http_req *r, const PGresult *res)
+{
+    kp_buf *b = http_req_out(r);
+    int n = PQntuples(res);
+    kp_w_map(b, 1);
+    kp_w_cstr(b, "items");
+    kp_w_array(b, (uint32_t)n);
+    for (int i = 0; i < n; i++) write_partner(b, res, i, NULL);
+    http_reply(r, 200);
+}
+
+static void list_authed(http_req *r, const api_principal *who)
+{
+    if (admin_only(r, who)) api_query(r, STMT_PARTNERS_LIST, 0, NULL, list_done);
+}
+
+void api_partners_list(http_req *r) { api_authenticate(r, list_authed); }
+
+/* ---- the writes -------------------------------------------------------------------- */
+typedef struct pchange {
+    char key[AUTH_TOKEN_LEN + 1]; /* the new key, shown once; "" when none */
+    int status;                   /* HTTP status on success */
+} pchange;
+
+static void write_done(http_req *r, const PGresult *res, void *data)
+{
+    const pchange *w = data;
+    const char *st = api_col(res, "status");
+    if (st && !strcmp(st, "conflict")) {
+        http_reply_error(r, 409, "conflict", "a partner with this name exists", "name");
+        return;
+    }
+    if (st && !strcmp(st, "not_found")) {
+        http_reply_error(r, 404, "not_found", "no such partner", "id");
+        return;
+    }
+    const char *cors = api_col(res, "cors");
+    if (!st || strcmp(st, "ok") != 0 || !cors) {
+        http_reply_error(r, 500, "internal", "internal error", NULL);
+        return;
+    }
+    cors_install(&((api_ctx *)http_req_app(r))->cors, cors);
+    write_partner(http_req_out(r), res, 0, w->key[0] ? w->key : NULL);
+    http_reply(r, w->status);
+}
+
+/* A fresh partner key into w->key and its digest (bytea hex) into hex. */
+static int new_key(http_req *r, pchange *w, char hex[AUTH_DIGEST_HEX])
+{
+    uint8_t d[AUTH_DIGEST_LEN];
+    if (auth_token_new(w->key, d) != 0) {
+        http_reply_error(r, 500, "internal", "no randomness", NULL);
+        return -1;
+    }
+    auth_digest_hex(d, hex);
+    return 0;
+}
+
+static pchange *pwrite_new(http_req *r, int status)
+{
+    pchange *w = kp_arena_alloc(http_req_arena(r), sizeof *w);
+    if (!w) {
+        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        return NULL;
+    }
+    *w = (pchange){.status = status};
+    return w;
+}
+
+/* POST /v1/partners */
+static void create_authed(http_req *r, const api_principal *who)
+{
+    static const char *const allowed[] = {"name", "origins", NULL};
+    if (!admin_only(r, who)) return;
+    const kp_value *b = body_map(r, allowed);
+    const char *name, *origins;
+    uint32_t nl;
+    kp_err e = {0};
+    if (!b) return;
+    if (kp_get_str(b, "name", true, 1, PARTNER_NAME_MAX, &name, &nl, &e) < 0) {
+        http_reply_kperr(r, 400, &e);
+        return;
+    }
+    if (read_origins(r, b, true, &origins) < 0) return;
+    pchange *w = pwrite_new(r, 201);
+    char hex[AUTH_DIGEST_HEX], actor[24];
+    if (!w || new_key(r, w, hex) != 0) return;
+    snprintf(actor, sizeof actor, "%lld", (long long)who->account_id);
+    const char *params[4] = {actor, kp_arena_strndup(http_req_arena(r), name, nl), origins, hex};
+    api_query_with(r, STMT_PARTNER_CREATE, 4, params, write_done, w);
+}
+
+void api_partner_create(http_req *r) { api_authenticate(r, create_authed); }
+
+/* PATCH /v1/partners/{id} */
+static void update_authed(http_req *r, const api_principal *who)
+{
+    static const char *const allowed[] = {"origins", "disabled", NULL};
+    char id[24], actor[24];
+    if (!admin_only(r, who) || path_id(r, id) != 0) return;
+    const kp_value *b = body_map(r, allowed);
+    const char *origins = NULL;
+    bool disabled;
+    kp_err e = {0};
+    if (!b || read_origins(r, b, false, &origins) < 0) return;
+    int has_disabled = kp_get_bool(b, "disabled", false, &disabled, &e);
+    if (has_disabled < 0) {
+        http_reply_kperr(r, 400, &e);
+        return;
+    }
+    pchange *w = pwrite_new(r, 200);
+    if (!w) return;
+    snprintf(actor, sizeof actor, "%lld", (long long)who->account_id);
+    const char *params[4] = {actor, id, origins,
+                             has_disabled ? (disabled ? "true" : "false") : NULL};
+    api_query_with(r, STMT_PARTNER_UPDATE, 4, params, write_done, w);
+}
+
+void api_partner_update(http_req *r) { api_authenticate(r, update_authed); }
+
+/* POST /v1/partners/{id}/key */
+static void rekey_authed(http_req *r, const api_principal *who)
+{
+    char id[24], actor[24], hex[AUTH_DIGEST_HEX];
+    if (!admin_only(r, who) || path_id(r, id) != 0) return;
+    pchange *w = pwrite_new(r, 200);
+    if (!w || new_key(r, w, hex) != 0) return;
+    snprintf(actor, sizeof actor, "%lld", (long long)who->account_id);
+    const char *params[3] = {actor, id, hex};
+    api_query_with(r, STMT_PARTNER_REKEY, 3, params, write_done, w);
+}
+
+void api_partner_rekey(http_req *r) { api_authenticate(r, rekey_authed); }
