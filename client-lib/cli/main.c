@@ -6,9 +6,12 @@
  * code says which kind of failure happened (see usage()).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "khnet.h"
 
@@ -35,6 +38,11 @@ static void usage(FILE *f)
             "  health                      GET /healthz; print status and the DB pool\n"
             "  call METHOD PATH [BODY]     send a request; BODY is JSON text ('-' reads\n"
             "                              stdin); print the reply as JSON\n"
+            "  chat SUB ...                messaging (needs --token); prints the reply as JSON:\n"
+            "    direct ACCOUNT | group TITLE [ACCOUNT...] | list [CURSOR]\n"
+            "    send CONV TEXT [CLIENT_ID] | history CONV [before|after CURSOR]\n"
+            "    read CONV MESSAGE | unread | edit MESSAGE TEXT | delete MESSAGE\n"
+            "    block ACCOUNT | unblock ACCOUNT\n"
             "\n"
             "options:\n"
             "  --url URL      server, http://host[:port]  (default $KHNET_URL, else\n"
@@ -183,6 +191,70 @@ static int cmd_call(khnet_ctx *ctx, const options *o, int argc, char **argv)
     return rc;
 }
 
+/* A positive id argument, or 0 (after a message) when it is not one. */
+static int64_t id_arg(const char *s)
+{
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v < 1) {
+        fprintf(stderr, "khnet: '%s' is not an id\n", s);
+        return 0;
+    }
+    return v;
+}
+
+/* One `khnet chat SUB ...` call into *rep; EXIT_USAGE on bad arguments. */
+static int chat_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
+{
+    const char *sub = argc > 0 ? argv[0] : "";
+    int64_t a = argc > 1 && strcmp(sub, "group") != 0 && strcmp(sub, "list") != 0
+                    ? id_arg(argv[1]) : 1;
+    int64_t b = argc > 2 && !strcmp(sub, "read") ? id_arg(argv[2]) : 1;
+    if (!a || !b) return EXIT_USAGE;
+    if (!strcmp(sub, "direct") && argc == 2) *err = khnet_conversation_direct(ctx, a, rep);
+    else if (!strcmp(sub, "group") && argc >= 2 && argc <= 257) {
+        int64_t ids[256];
+        for (int i = 2; i < argc; i++)
+            if (!(ids[i - 2] = id_arg(argv[i]))) return EXIT_USAGE;
+        *err = khnet_conversation_group(ctx, argv[1], ids, (size_t)(argc - 2), rep);
+    } else if (!strcmp(sub, "list") && argc <= 2)
+        *err = khnet_conversations_list(ctx, argc == 2 ? argv[1] : NULL, 0, rep);
+    else if (!strcmp(sub, "send") && (argc == 3 || argc == 4)) {
+        char cid[64];
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(cid, sizeof cid, "cli-%lld-%ld-%d", (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
+        *err = khnet_message_send(ctx, a, argc == 4 ? argv[3] : cid, argv[2], 0, rep);
+    } else if (!strcmp(sub, "history") && (argc == 2 || argc == 4)) {
+        bool before = argc == 4 && !strcmp(argv[2], "before");
+        if (argc == 4 && !before && strcmp(argv[2], "after") != 0) return EXIT_USAGE;
+        *err = khnet_messages_history(ctx, a, before ? argv[3] : NULL,
+                                      argc == 4 && !before ? argv[3] : NULL, 0, rep);
+    } else if (!strcmp(sub, "read") && argc == 3) *err = khnet_conversation_read(ctx, a, b, rep);
+    else if (!strcmp(sub, "unread") && argc == 1) *err = khnet_unread(ctx, rep);
+    else if (!strcmp(sub, "edit") && argc == 3) *err = khnet_message_edit(ctx, a, argv[2], rep);
+    else if (!strcmp(sub, "delete") && argc == 2) *err = khnet_message_delete(ctx, a, rep);
+    else if ((!strcmp(sub, "block") || !strcmp(sub, "unblock")) && argc == 2)
+        *err = khnet_block(ctx, a, !strcmp(sub, "block"), rep);
+    else {
+        fprintf(stderr, "khnet: chat needs a subcommand and its arguments (see --help)\n");
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int cmd_chat(khnet_ctx *ctx, const options *o, int argc, char **argv)
+{
+    khnet_reply *rep = NULL;
+    khnet_err err = KHNET_OK;
+    int rc = chat_call(ctx, argc, argv, &err, &rep);
+    if (rc != EXIT_OK) return rc;
+    if (err != KHNET_OK) rc = report(ctx, err, rep, o);
+    else if (rep->root) print_json(stdout, rep->root);
+    khnet_reply_free(rep);
+    return rc;
+}
+
 /* Parses options into *o; returns -1 to exit with *code. */
 static int parse_options(int argc, char **argv, options *o, int *code)
 {
@@ -227,7 +299,8 @@ int main(int argc, char **argv)
         return code;
     argc -= optind;
     argv += optind;
-    if (argc < 1 || (strcmp(argv[0], "health") != 0 && strcmp(argv[0], "call") != 0)) {
+    if (argc < 1 || (strcmp(argv[0], "health") != 0 && strcmp(argv[0], "call") != 0 &&
+                     strcmp(argv[0], "chat") != 0)) {
         if (argc >= 1)
             fprintf(stderr, "khnet: unknown command '%s'\n", argv[0]);
         usage(stderr);
@@ -244,7 +317,10 @@ int main(int argc, char **argv)
         khnet_free(ctx);
         return code;
     }
-    code = strcmp(argv[0], "health") == 0 ? cmd_health(ctx, &o) : cmd_call(ctx, &o, argc - 1, argv + 1);
+    if (strcmp(argv[0], "chat") == 0)
+        code = cmd_chat(ctx, &o, argc - 1, argv + 1);
+    else
+        code = strcmp(argv[0], "health") == 0 ? cmd_health(ctx, &o) : cmd_call(ctx, &o, argc - 1, argv + 1);
     khnet_free(ctx);
     return code;
 }

@@ -147,6 +147,40 @@ khnet_err khnet_call_json(khnet_ctx *ctx, const char *method, const char *path,
 /* GET /healthz; same ownership of *out. */
 khnet_err khnet_health(khnet_ctx *ctx, khnet_reply **out);
 
+/* ---- messaging (PROTOCOL.md "Messaging") ------------------------------------
+ * Typed wrappers of khnet_call: the same return codes, and *out (the
+ * conversation, message, list or error) is freed by the caller with
+ * khnet_reply_free().  Cursors are the opaque strings of earlier replies
+ * (NULL: none); limit <= 0 takes the server's default.  KHNET_ERR_ARG when a
+ * required string is NULL (nothing is sent). */
+/* POST /v1/conversations {type: direct}: the pair's one conversation. */
+khnet_err khnet_conversation_direct(khnet_ctx *ctx, int64_t member_id, khnet_reply **out);
+/* POST /v1/conversations {type: group}: n other members (at most 255). */
+khnet_err khnet_conversation_group(khnet_ctx *ctx, const char *title, const int64_t *member_ids,
+                                   size_t n, khnet_reply **out);
+/* GET /v1/conversations: newest activity first. */
+khnet_err khnet_conversations_list(khnet_ctx *ctx, const char *after, int limit,
+                                   khnet_reply **out);
+/* POST /v1/conversations/{id}/messages; client_id makes retries safe (the
+ * same client_id returns the first message); reply_to <= 0: none. */
+khnet_err khnet_message_send(khnet_ctx *ctx, int64_t conversation_id, const char *client_id,
+                             const char *text, int64_t reply_to, khnet_reply **out);
+/* GET /v1/conversations/{id}/messages: before or after a cursor (or the newest page). */
+khnet_err khnet_messages_history(khnet_ctx *ctx, int64_t conversation_id, const char *before,
+                                 const char *after, int limit, khnet_reply **out);
+/* PATCH /v1/messages/{id} (sender only). */
+khnet_err khnet_message_edit(khnet_ctx *ctx, int64_t message_id, const char *text,
+                             khnet_reply **out);
+/* DELETE /v1/messages/{id}: the tombstone (sender only). */
+khnet_err khnet_message_delete(khnet_ctx *ctx, int64_t message_id, khnet_reply **out);
+/* POST /v1/conversations/{id}/read: moves my read cursor forward to up_to. */
+khnet_err khnet_conversation_read(khnet_ctx *ctx, int64_t conversation_id, int64_t up_to,
+                                  khnet_reply **out);
+/* GET /v1/unread: {total, conversations}. */
+khnet_err khnet_unread(khnet_ctx *ctx, khnet_reply **out);
+/* POST (on != 0) or DELETE /v1/blocks/{account_id}. */
+khnet_err khnet_block(khnet_ctx *ctx, int64_t account_id, int on, khnet_reply **out);
+
 #ifdef __cplusplus
 }
 #endif

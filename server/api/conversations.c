@@ -72,7 +72,7 @@ static void create_authed(http_req *r, const api_principal *who)
             return;
         }
         p[2] = chat_num(r, id);
-    } else if (!(p[3] = chat_str(r, b, "title", TITLE_MAX, 4 * TITLE_MAX)) ||
+    } else if (!(p[3] = chat_str(r, b, "title", TITLE_MAX, (size_t)4 * TITLE_MAX)) ||
                !(p[4] = member_array(r, b)))
         return;
     api_query(r, STMT_CONV_CREATE, 5, p, chat_done);
@@ -99,7 +99,7 @@ static void title_authed(http_req *r, const api_principal *who)
     static const char *const allowed[] = {"title", NULL};
     const char *id = chat_path_id(r, "id");
     const kp_value *b = id ? chat_body(r, allowed) : NULL;
-    const char *title = b ? chat_str(r, b, "title", TITLE_MAX, 4 * TITLE_MAX) : NULL;
+    const char *title = b ? chat_str(r, b, "title", TITLE_MAX, (size_t)4 * TITLE_MAX) : NULL;
     if (!title) return;
     const char *p[3] = {chat_me(r, who), id, title};
     api_query(r, STMT_CONV_TITLE, 3, p, chat_done);

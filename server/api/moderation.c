@@ -31,7 +31,7 @@ static void report_authed(http_req *r, const api_principal *who)
     static const char *const allowed[] = {"reason", NULL};
     const char *id = chat_path_id(r, "id");
     const kp_value *b = id ? chat_body(r, allowed) : NULL;
-    const char *reason = b ? chat_str(r, b, "reason", REASON_MAX, 4 * REASON_MAX) : NULL;
+    const char *reason = b ? chat_str(r, b, "reason", REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
     if (!reason) return;
     const char *p[3] = {chat_me(r, who), id, reason};
     api_query(r, STMT_REPORT_MESSAGE, 3, p, chat_done);
@@ -61,7 +61,7 @@ static void resolve_authed(http_req *r, const api_principal *who)
     if (!chat_moderator(r, who)) return;
     const char *id = chat_path_id(r, "id");
     const kp_value *b = id ? chat_body(r, allowed) : NULL;
-    const char *res = b ? chat_str(r, b, "resolution", REASON_MAX, 4 * REASON_MAX) : NULL;
+    const char *res = b ? chat_str(r, b, "resolution", REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
     if (!res) return;
     const char *p[3] = {chat_me(r, who), id, res};
     api_query(r, STMT_REPORT_RESOLVE, 3, p, chat_done);
@@ -80,7 +80,7 @@ static void silence_authed(http_req *r, const api_principal *who)
         http_reply_kperr(r, 400, &e);
         return;
     }
-    const char *reason = chat_str(r, b, "reason", REASON_MAX, 4 * REASON_MAX);
+    const char *reason = chat_str(r, b, "reason", REASON_MAX, (size_t)4 * REASON_MAX);
     if (!reason) return;
     const char *p[5] = {chat_me(r, who), who->role == ROLE_ADMIN ? "admin" : "moderator", id,
                         chat_num(r, minutes), reason};
