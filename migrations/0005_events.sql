@@ -58,3 +58,20 @@ CREATE FUNCTION khnet_events_after(viewer bigint, after_seq bigint, lim int)
      ORDER BY e.seq
      LIMIT lim
 $$;
+
+-- The newest seq of a member (0 if none): where a new stream starts.
+CREATE FUNCTION khnet_event_latest(viewer bigint) RETURNS bigint
+    LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT last_seq FROM khnet_event_seq WHERE account_id = viewer), 0)
+$$;
+
+-- Of the given sessions, those no longer usable (revoked, expired, erased
+-- account, gone): each worker checks its open streams with one call.
+CREATE FUNCTION khnet_sessions_dead(ids bigint[]) RETURNS SETOF bigint
+    LANGUAGE sql STABLE AS $$
+    SELECT i FROM unnest(ids) AS i
+     WHERE NOT EXISTS (
+        SELECT 1 FROM khnet_sessions s JOIN khnet_accounts a ON a.id = s.account_id
+         WHERE s.id = i AND s.revoked_at IS NULL AND s.expires_at > now()
+           AND a.erased_at IS NULL)
+$$;

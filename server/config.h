@@ -36,6 +36,9 @@ typedef struct config {
     int auth_burst_email;      /* login/sign-up bucket size per e-mail */
     int auth_rate_per_min;     /* refill of those buckets, tokens a minute */
     int cors_refresh_ms;       /* how often each worker reloads partner origins */
+    size_t ws_max_queue_bytes; /* unsent bytes per stream before it is dropped */
+    int ws_ping_ms;            /* WebSocket ping interval */
+    int stream_check_ms;       /* how often open streams' sessions are re-checked */
     const char *email;         /* admin create: the new admin's e-mail */
     const char *password;      /* admin create: its password */
 } config;

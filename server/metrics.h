@@ -14,7 +14,7 @@
 
 enum {
     METRICS_MAX_ROUTES = 64, /* route index; the last slot is "unmatched" */
-    METRICS_STATUSES = 24,   /* see metrics.c: status_codes[]; last = other */
+    METRICS_STATUSES = 25,   /* see metrics.c: status_codes[]; last = other */
     METRICS_BUCKETS = 14     /* latency histogram buckets incl. +Inf */
 };
 

@@ -43,13 +43,21 @@ static void on_pool_closed(void *data)
     uv_close((uv_handle_t *)&w->stop, on_closed_noop);
 }
 
+static void on_hub_closed(void *data)
+{
+    worker *w = data;
+    w->app.hub = NULL;
+    if (w->db) db_pool_close(w->db, on_pool_closed, w);
+    else on_pool_closed(w);
+}
+
 static void on_drained(http_server *s)
 {
     worker *w = (worker *)((char *)s - offsetof(worker, http));
     uv_timer_stop(&w->grace);
     publish_db(w);
-    if (w->db) db_pool_close(w->db, on_pool_closed, w);
-    else on_pool_closed(w);
+    if (w->app.hub) stream_hub_close(w->app.hub, on_hub_closed, w);
+    else on_hub_closed(w);
 }
 
 static void on_grace_over(uv_timer_t *t)
@@ -103,6 +111,11 @@ static int setup(worker *w)
                        .nworkers = w->group->n};
     if (api_ctx_auth_init(&w->app, c) != 0) {
         snprintf(w->err, sizeof w->err, "cannot set up the rate limiters");
+        return -1;
+    }
+    w->app.hub = stream_hub_new(&w->loop, &w->app);
+    if (!w->app.hub) {
+        snprintf(w->err, sizeof w->err, "cannot set up event streams");
         return -1;
     }
     w->http.app = &w->app;

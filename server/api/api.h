@@ -25,6 +25,7 @@ typedef struct api_cors {
     uint64_t now_ms;   /* loop time of the last tick */
     bool loading;      /* a refresh query is in flight */
 } api_cors;
+typedef struct stream_hub stream_hub; /* stream.c: this worker's WebSocket streams */
 
 typedef struct api_ctx {
     db_pool *db;                 /* this worker's pool */
@@ -37,6 +38,7 @@ typedef struct api_ctx {
     auth_rl *rl_email;           /* login/sign-up buckets per e-mail */
     api_cors cors;               /* partner origins for the CORS hook */
     const mail_sender *mailer;   /* delivers password reset tokens */
+    stream_hub *hub;             /* real-time streams (NULL: not started) */
 } api_ctx;
 
 /* Sets up the auth part of ctx (cfg, scrypt, rate limiters); 0 or -1.
@@ -65,7 +67,8 @@ enum api_stmt { STMT_INFO,
     STMT_CONV_MEMBER_REMOVE, STMT_CONV_READ, STMT_UNREAD, STMT_MSG_SEND, STMT_MSG_HISTORY,
     STMT_MSG_CHANGE, STMT_BLOCK_SET, STMT_BLOCKS_LIST, STMT_REPORT_MESSAGE, STMT_REPORTS_LIST,
     STMT_REPORT_RESOLVE, STMT_SILENCE,
-    STMT_SEARCH_EXPERTS, STMT_SEARCH_FIT, STMT_SEARCH_SIMILAR, STMT_SEARCH_SUGGEST, API_NSTMTS };
+    STMT_SEARCH_EXPERTS, STMT_SEARCH_FIT, STMT_SEARCH_SIMILAR, STMT_SEARCH_SUGGEST,
+    STMT_EVENTS_AFTER, STMT_EVENTS_LATEST, STMT_SESSIONS_DEAD, API_NSTMTS };
 extern const db_stmt api_stmts[API_NSTMTS];
 
 extern const http_route api_routes[];
@@ -119,6 +122,16 @@ void api_report_message(http_req *r);
 void api_reports_list(http_req *r);
 void api_report_resolve(http_req *r);
 void api_silence(http_req *r);
+void api_stream(http_req *r); /* stream.c */
+void api_events(http_req *r);
+
+/* ---- real-time streams (stream.c) ---------------------------------------- */
+/* Starts the worker's LISTEN connection and stream registry; NULL on failure. */
+stream_hub *stream_hub_new(uv_loop_t *loop, api_ctx *ctx);
+/* Closes the hub's own handles (streams are closed by the HTTP drain), then
+ * done(data). */
+void stream_hub_close(stream_hub *h, void (*done)(void *), void *data);
+size_t stream_hub_clients(const stream_hub *h);
 
 /* ---- authentication (auth.c) ------------------------------------------- */
 typedef enum api_role { ROLE_MEMBER, ROLE_MODERATOR, ROLE_LIAISON, ROLE_ADMIN } api_role;
@@ -135,6 +148,9 @@ typedef void (*api_authed)(http_req *r, const api_principal *who);
 /* Reads `Authorization: Bearer`, looks the session up (one query) and calls
  * next, or replies 401 unauthenticated with WWW-Authenticate: Bearer. */
 void api_authenticate(http_req *r, api_authed next);
+/* The same for a token taken from elsewhere (e.g. ?access_token= on a
+ * WebSocket upgrade, where browsers cannot set headers). */
+void api_authenticate_token(http_req *r, const char *token, size_t len, api_authed next);
 /* Takes a login/sign-up token for the client address and `email`; on
  * refusal replies 429 rate_limited with Retry-After and returns -1. */
 int api_rate_limit(http_req *r, const char *email);

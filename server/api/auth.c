@@ -70,17 +70,10 @@ static void auth_done(http_req *r, const PGresult *res, void *data)
     a->next(r, who);
 }
 
-void api_authenticate(http_req *r, api_authed next)
+void api_authenticate_token(http_req *r, const char *token, size_t len, api_authed next)
 {
-    size_t n = 0;
-    const char *h = http_req_header(r, "authorization", &n);
     uint8_t digest[AUTH_DIGEST_LEN];
-    if (!h) {
-        unauthenticated(r, "this endpoint needs Authorization: Bearer <token>");
-        return;
-    }
-    if (n < 7 || strncasecmp(h, "Bearer ", 7) != 0 ||
-        auth_token_digest(h + 7, n - 7, digest) != 0) {
+    if (auth_token_digest(token, len, digest) != 0) {
         unauthenticated(r, "the token is unknown, expired or revoked");
         return;
     }
@@ -94,6 +87,21 @@ void api_authenticate(http_req *r, api_authed next)
     auth_digest_hex(digest, hex);
     const char *params[1] = {hex};
     api_query_with(r, STMT_SESSION_AUTH, 1, params, auth_done, a);
+}
+
+void api_authenticate(http_req *r, api_authed next)
+{
+    size_t n = 0;
+    const char *h = http_req_header(r, "authorization", &n);
+    if (!h) {
+        unauthenticated(r, "this endpoint needs Authorization: Bearer <token>");
+        return;
+    }
+    if (n < 7 || strncasecmp(h, "Bearer ", 7) != 0) {
+        unauthenticated(r, "the token is unknown, expired or revoked");
+        return;
+    }
+    api_authenticate_token(r, h + 7, n - 7, next);
 }
 
 /* ---- rate limits ------------------------------------------------------------

@@ -52,6 +52,8 @@ const http_route api_routes[] = {
     {"GET", "/v1/reports", api_reports_list},
     {"POST", "/v1/reports/{id}/resolve", api_report_resolve},
     {"POST", "/v1/accounts/{id}/silence", api_silence},
+    {"GET", "/v1/stream", api_stream},
+    {"GET", "/v1/events", api_events},
 };
 const int api_nroutes = (int)(sizeof api_routes / sizeof api_routes[0]);
 
@@ -122,4 +124,10 @@ const db_stmt api_stmts[API_NSTMTS] = {
     [STMT_REPORTS_LIST] = {"reports_list", "SELECT status, field, body::text AS body FROM khnet_reports_list($1, $2, $3)", 3},
     [STMT_REPORT_RESOLVE] = {"report_resolve", "SELECT status, field, body::text AS body FROM khnet_report_resolve($1, $2, $3)", 3},
     [STMT_SILENCE] = {"silence", "SELECT status, field, body::text AS body FROM khnet_silence($1, $2, $3, $4, $5)", 5},
+    [STMT_EVENTS_AFTER] = {"events_after",
+                           "SELECT seq, kind, payload, created_at "
+                           "FROM khnet_events_after($1::bigint, $2::bigint, $3::int)",
+                           3},
+    [STMT_EVENTS_LATEST] = {"events_latest", "SELECT khnet_event_latest($1::bigint)", 1},
+    [STMT_SESSIONS_DEAD] = {"sessions_dead", "SELECT khnet_sessions_dead($1::bigint[])", 1},
 };

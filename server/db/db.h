@@ -92,6 +92,21 @@ void db_pool_stats(const db_pool *p, db_stats *out);
  * A second call is ignored. */
 void db_pool_close(db_pool *p, void (*done)(void *data), void *data);
 
+/* ---- notifications -------------------------------------------------------
+ * One LISTEN connection (not from the pool), reconnecting with backoff.
+ * cb(data, payload) runs on the loop for each notification on `channel`, and
+ * cb(data, NULL) after every (re)subscription: notifications sent while it
+ * was down are lost, so the owner must catch up from the database. */
+typedef void (*db_notify_cb)(void *data, const char *payload);
+typedef struct db_listener db_listener;
+
+/* `channel`: [a-z0-9_]{1,63}.  NULL on a bad channel or no memory. */
+db_listener *db_listener_new(uv_loop_t *loop, const char *conninfo, const char *channel,
+                             db_notify_cb cb, void *data);
+bool db_listener_ready(const db_listener *l);
+/* Closes the connection; done(data) runs later on the loop, then l is freed. */
+void db_listener_close(db_listener *l, void (*done)(void *data), void *data);
+
 /* ---- migrations (blocking; main thread only) ---------------------------- */
 typedef struct db_migration {
     const char *name; /* "0001_init.sql" */

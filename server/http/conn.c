@@ -29,6 +29,7 @@ static void free_conn(http_conn *c)
 {
     http_server *s = c->srv;
     kp_buf_free(&c->stash);
+    kp_buf_free(&c->upgrade_tail);
     free(c);
     if (s->draining && s->nconns == 0 && s->drained) {
         void (*cb)(http_server *) = s->drained;
@@ -54,6 +55,10 @@ static void conn_close(http_conn *c)
     if (c->next) c->next->prev = c->prev;
     s->nconns--;
     if (s->metrics) metrics_conn_closed(s->metrics);
+    if (c->ws) {
+        http__ws_detach(c->ws);
+        c->ws = NULL;
+    }
     if (c->parsing) {
         http__req_recycle(s, c->parsing);
         c->parsing = NULL;
@@ -70,13 +75,14 @@ static void conn_close(http_conn *c)
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 }
 
+void http__conn_close(http_conn *c) { conn_close(c); }
+
 /* ---- timers -------------------------------------------------------------- */
 
-static void on_timeout(uv_timer_t *t);
 
 static void arm(http_conn *c, int ms)
 {
-    if (!c->closing) uv_timer_start(&c->timer, on_timeout, (uint64_t)ms, 0);
+    if (!c->closing) uv_timer_start(&c->timer, http__conn_on_timer, (uint64_t)ms, 0);
 }
 
 /* Chooses the deadline for the connection's current state. */
@@ -91,9 +97,13 @@ static void rearm(http_conn *c)
 static void reply_now(http_conn *c, http_req *r, int status, const char *code, const char *msg);
 static void set_request_id(http_req *r);
 
-static void on_timeout(uv_timer_t *t)
+void http__conn_on_timer(uv_timer_t *t)
 {
     http_conn *c = t->data;
+    if (c->ws) {
+        http__ws_tick(c->ws);
+        return;
+    }
     if (c->parsing) { /* a request started and stalled: tell the client */
         http_req *r = c->parsing;
         c->parsing = NULL;
@@ -121,6 +131,11 @@ static void stop_reading(http_conn *c)
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
     http_conn *c = st->data;
+    if (c->ws) {
+        if (nread < 0) conn_close(c);
+        else if (nread > 0) http__ws_feed(c->ws, buf->base, (size_t)nread);
+        return;
+    }
     if (nread < 0) { /* EOF or error: answer what was asked, then close */
         stop_reading(c);
         c->no_more = true;
@@ -578,10 +593,13 @@ static void feed(http_conn *c, const char *data, size_t len)
         http_req *r = c->parsing;
         c->parsing = NULL;
         if (err == HPE_PAUSED_UPGRADE) {
-            /* no protocol switch is offered here: answer, then close, since
-             * the bytes that follow are not HTTP */
+            /* The bytes that follow are not HTTP: keep them for a WebSocket
+             * handler (http_ws_accept); if the handler answers normally the
+             * connection closes after its reply. */
             c->no_more = true;
             stop_reading(c);
+            kp_buf_append(&c->upgrade_tail, data, len);
+            len = 0;
             if (r) r->keep_alive = false;
         } else {
             llhttp_resume(&c->parser);
@@ -703,6 +721,20 @@ void http__conn_flush(http_conn *c)
     if (progressed) after_written(c);
 }
 
+void http__switch_to_ws(http_conn *c, http_req *r, http_ws *ws)
+{
+    c->qhead = c->qtail = NULL;
+    c->queued = 0;
+    r->status = 101;
+    r->replied = true;
+    r->keep_alive = true;
+    http__account(r);
+    http__req_recycle(c->srv, r);
+    c->ws = ws;
+    c->no_more = false;
+    start_reading(c);
+}
+
 /* ---- accepting ------------------------------------------------------------ */
 
 static void free_handle(uv_handle_t *h) { free(h); }
@@ -769,7 +801,8 @@ void http_server_drain(http_server *s, void (*drained)(http_server *))
     s->drained = drained;
     for (http_conn *c = s->conns, *next; c; c = next) {
         next = c->next;
-        if (!c->parsing && !c->queued && !c->writing) conn_close(c);
+        if (c->ws) http_ws_close(c->ws, 1001, "server shutting down");
+        else if (!c->parsing && !c->queued && !c->writing) conn_close(c);
         else c->no_more = true; /* finish what is queued, then close */
     }
     if (s->nconns == 0 && s->drained) {

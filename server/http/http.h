@@ -170,6 +170,36 @@ void http_reply_raw(http_req *r, int status, const char *content_type, const voi
 
 const char *http_status_text(int status);
 
+/* ---- WebSocket ------------------------------------------------------------
+ * A handler for an upgrade path (after its own checks, e.g. authentication)
+ * calls http_ws_accept instead of replying.  On success the connection
+ * speaks RFC 6455 from then on and `ops` get its messages; on failure the
+ * request was answered (400/426/503) and NULL is returned. */
+typedef struct http_ws http_ws;
+
+typedef struct http_ws_ops {
+    /* a complete text or binary message from the client */
+    void (*on_message)(http_ws *ws, const uint8_t *data, size_t len, bool binary);
+    /* the connection is gone (either side); ws is invalid after this returns */
+    void (*on_close)(http_ws *ws);
+} http_ws_ops;
+
+typedef struct http_ws_limits {
+    size_t max_queue_bytes; /* unsent bytes before a slow consumer is dropped */
+    size_t max_msg_bytes;   /* largest message accepted from the client */
+    int ping_ms;            /* ping interval; silent for two → dropped */
+} http_ws_limits;
+
+http_ws *http_ws_accept(http_req *r, const http_ws_ops *ops, void *user,
+                        const http_ws_limits *lim);
+/* Queues one binary message (copied).  -1 when closing, or when the queue
+ * would pass max_queue_bytes: the client is then sent close 1008 "slow
+ * consumer" and dropped. */
+int http_ws_send(http_ws *ws, const void *data, size_t len);
+/* Starts the closing handshake with `code` (e.g. 1001 going away). */
+void http_ws_close(http_ws *ws, uint16_t code, const char *reason);
+void *http_ws_user(const http_ws *ws);
+
 /* The first query parameter `name` of `query` ("a=1&b=x%20y", no '?'),
  * percent-decoded ('+' = space) into the arena: 1 and *out, 0 when absent,
  * -1 when its value is badly encoded, holds NUL or is not UTF-8.  A name

@@ -78,13 +78,25 @@ struct http_conn {
     uint64_t chunk_left;      /* bytes left in the current body chunk */
     int crlf_pending;         /* bytes of a chunk's CRLF not yet checked */
     const char *feed_end;     /* end of the bytes being parsed now */
+    http_ws *ws;              /* set once upgraded to WebSocket */
+    kp_buf upgrade_tail;      /* bytes that followed an upgrade request */
 };
 
 /* reply.c */
 void http__req_recycle(http_server *s, http_req *r);
 http_req *http__req_new(http_server *s, http_conn *c);
 void http__build_head(http_req *r);
+void http__account(http_req *r);
 /* conn.c */
 void http__conn_flush(http_conn *c);
+void http__conn_close(http_conn *c);
+void http__conn_on_timer(uv_timer_t *t);
+/* Retires the upgrade request `r` (answered by the 101 in ws's output) and
+ * hands the connection's reads to `ws`. */
+void http__switch_to_ws(http_conn *c, http_req *r, http_ws *ws);
+/* ws.c */
+void http__ws_feed(http_ws *ws, const char *data, size_t len);
+void http__ws_tick(http_ws *ws);
+void http__ws_detach(http_ws *ws); /* the connection is closing */
 
 #endif

@@ -156,6 +156,7 @@ const char *http_status_text(int status)
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Content";
+    case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -223,7 +224,7 @@ void http__build_head(http_req *r)
     put(h, "\r\n");
 }
 
-static void account(http_req *r)
+void http__account(http_req *r)
 {
     http_server *s = r->srv;
     uint64_t dur_us = r->start_ns ? (uv_hrtime() - r->start_ns) / 1000 : 0;
@@ -258,7 +259,7 @@ static void finish(http_req *r, int status, const char *ctype)
         put(&r->extra, "\r\n");
     }
     http__build_head(r);
-    account(r);
+    http__account(r);
     if (!r->conn) { /* the client left while we worked */
         http__req_recycle(r->srv, r);
         return;

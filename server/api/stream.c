@@ -1,0 +1,404 @@
+/* stream.c — real-time push: GET /v1/stream (WebSocket) and GET /v1/events
+ * (catch-up by cursor).
+ *
+ * Writes append rows to khnet_events with pg_notify in the same transaction
+ * (migrations/0005_events.sql).  Each worker LISTENs once; a notification
+ * "<account>:<seq>" wakes that account's streams on this worker, which fetch
+ * what they have not pushed yet, in seq order, and push one binary frame per
+ * event.  Push is a hint: the fetch, not the notification, decides what is
+ * sent, so a lost notification (LISTEN reconnect) or a reconnecting client
+ * (?after=<seq>) loses nothing and gets nothing twice.
+ *
+ * Sessions are re-checked for all of a worker's streams with one query every
+ * stream_check_ms: a revoked or expired token's stream is closed with 4001. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "log.h"
+
+enum { FETCH_BATCH = 100, HUB_BUCKETS = 4096 };
+
+typedef struct client client;
+struct client {
+    client *next, *prev;  /* hub bucket chain */
+    stream_hub *hub;      /* owner */
+    http_ws *ws;          /* NULL once the connection is gone */
+    int64_t account_id;   /* whose events */
+    int64_t session_id;   /* through which session (re-checked) */
+    int64_t last_seq;     /* newest event pushed; -1 until known */
+    int64_t want_seq;     /* newest event announced */
+    bool fetching;        /* a query for this client is in flight */
+};
+
+struct stream_hub {
+    api_ctx *ctx;               /* the worker's context */
+    client *buckets[HUB_BUCKETS]; /* by account id */
+    size_t nclients;            /* open streams */
+    db_listener *listener;      /* LISTEN khnet_events */
+    uv_timer_t check;           /* session re-check */
+    bool checking;              /* a re-check query is in flight */
+    bool closing;               /* stream_hub_close was called */
+    void (*done)(void *);       /* close completion */
+    void *done_data;
+    kp_arena *scratch;          /* per-batch decoding of payloads */
+    kp_buf frame;               /* one outgoing frame */
+};
+
+static client **bucket(stream_hub *h, int64_t account)
+{
+    return &h->buckets[(uint64_t)account * 0x9E3779B97F4A7C15ull >> 52 & (HUB_BUCKETS - 1)];
+}
+
+static void link_client(client *c)
+{
+    client **b = bucket(c->hub, c->account_id);
+    c->prev = NULL;
+    c->next = *b;
+    if (*b) (*b)->prev = c;
+    *b = c;
+    c->hub->nclients++;
+}
+
+static void unlink_client(client *c)
+{
+    if (c->prev) c->prev->next = c->next;
+    else *bucket(c->hub, c->account_id) = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->hub->nclients--;
+}
+
+/* ---- fetching and pushing --------------------------------------------------- */
+
+static void fetch(client *c);
+
+/* {type:"event", seq, kind, payload, at}; payload is stored as JSON text. */
+static int push_event(client *c, const PGresult *res, int row)
+{
+    stream_hub *h = c->hub;
+    kp_buf_reset(&h->frame);
+    kp_arena_reset(h->scratch);
+    const char *payload = PQgetvalue(res, row, 2);
+    kp_value *pv = NULL;
+    kp_err e = {0};
+    if (kp_json_decode(h->scratch, payload, strlen(payload), &kp_default_limits, &pv, &e))
+        pv = NULL; /* the database wrote it; cannot happen short of a bug */
+    kp_w_map(&h->frame, 5);
+    kp_w_cstr(&h->frame, "type");
+    kp_w_cstr(&h->frame, "event");
+    kp_w_cstr(&h->frame, "seq");
+    kp_w_int(&h->frame, strtoll(PQgetvalue(res, row, 0), NULL, 10));
+    kp_w_cstr(&h->frame, "kind");
+    kp_w_cstr(&h->frame, PQgetvalue(res, row, 1));
+    kp_w_cstr(&h->frame, "payload");
+    if (pv) kp_w_value(&h->frame, pv);
+    else kp_w_nil(&h->frame);
+    kp_w_cstr(&h->frame, "at");
+    kp_w_cstr(&h->frame, PQgetvalue(res, row, 3));
+    return http_ws_send(c->ws, h->frame.data, h->frame.len);
+}
+
+static void on_events(void *data, const db_reply *rep)
+{
+    client *c = data;
+    c->fetching = false;
+    if (!c->ws) { /* closed while we asked */
+        free(c);
+        return;
+    }
+    if (rep->status != DB_OK) return; /* want_seq stays ahead: the re-check timer retries */
+    int n = PQntuples(rep->res);
+    for (int i = 0; i < n; i++) {
+        if (push_event(c, rep->res, i) != 0) return; /* slow consumer: being closed */
+        c->last_seq = strtoll(PQgetvalue(rep->res, i, 0), NULL, 10);
+    }
+    if (n == FETCH_BATCH) fetch(c); /* more waiting */
+    else if (c->want_seq > c->last_seq) c->want_seq = c->last_seq; /* caught up */
+}
+
+static void fetch(client *c)
+{
+    if (c->fetching || !c->ws || c->last_seq < 0) return;
+    char acc[24], after[24], lim[8];
+    snprintf(acc, sizeof acc, "%" PRId64, c->account_id);
+    snprintf(after, sizeof after, "%" PRId64, c->last_seq);
+    snprintf(lim, sizeof lim, "%d", FETCH_BATCH);
+    const char *params[3] = {acc, after, lim};
+    if (db_query(c->hub->ctx->db, STMT_EVENTS_AFTER, 3, params, NULL, on_events, c) == 0)
+        c->fetching = true;
+}
+
+static void send_ready(client *c)
+{
+    stream_hub *h = c->hub;
+    kp_buf_reset(&h->frame);
+    kp_w_map(&h->frame, 2);
+    kp_w_cstr(&h->frame, "type");
+    kp_w_cstr(&h->frame, "ready");
+    kp_w_cstr(&h->frame, "seq");
+    kp_w_int(&h->frame, c->last_seq);
+    http_ws_send(c->ws, h->frame.data, h->frame.len);
+}
+
+/* A stream without ?after= starts at the member's newest event. */
+static void on_latest(void *data, const db_reply *rep)
+{
+    client *c = data;
+    c->fetching = false;
+    if (!c->ws) {
+        free(c);
+        return;
+    }
+    if (rep->status != DB_OK || PQntuples(rep->res) != 1) {
+        http_ws_close(c->ws, 1011, "database unavailable");
+        return;
+    }
+    c->last_seq = strtoll(PQgetvalue(rep->res, 0, 0), NULL, 10);
+    send_ready(c);
+    if (c->want_seq > c->last_seq) fetch(c);
+}
+
+/* ---- notifications ------------------------------------------------------------ */
+
+static void on_notify(void *data, const char *payload)
+{
+    stream_hub *h = data;
+    if (!payload) { /* (re)subscribed: anything may have been missed */
+        for (size_t b = 0; b < HUB_BUCKETS; b++)
+            for (client *c = h->buckets[b]; c; c = c->next) {
+                if (c->want_seq <= c->last_seq) c->want_seq = c->last_seq + 1;
+                fetch(c);
+            }
+        return;
+    }
+    char *end;
+    int64_t account = strtoll(payload, &end, 10);
+    if (*end != ':') return;
+    int64_t seq = strtoll(end + 1, NULL, 10);
+    for (client *c = *bucket(h, account); c; c = c->next) {
+        if (c->account_id != account) continue;
+        if (seq > c->want_seq) c->want_seq = seq;
+        if (c->last_seq >= 0 && c->want_seq > c->last_seq) fetch(c);
+    }
+}
+
+/* ---- session re-check ------------------------------------------------------------ */
+
+static void on_dead_sessions(void *data, const db_reply *rep)
+{
+    stream_hub *h = data;
+    h->checking = false;
+    if (rep->status != DB_OK) return;
+    for (int i = 0; i < PQntuples(rep->res); i++) {
+        int64_t sid = strtoll(PQgetvalue(rep->res, i, 0), NULL, 10);
+        for (size_t b = 0; b < HUB_BUCKETS; b++)
+            for (client *c = h->buckets[b]; c; c = c->next)
+                if (c->session_id == sid && c->ws) http_ws_close(c->ws, 4001, "session ended");
+    }
+}
+
+static void on_check(uv_timer_t *t)
+{
+    stream_hub *h = t->data;
+    kp_buf ids;
+    kp_buf_init(&ids);
+    kp_buf_append(&ids, "{", 1);
+    for (size_t b = 0; b < HUB_BUCKETS; b++)
+        for (client *c = h->buckets[b]; c; c = c->next) {
+            kp_buf_appendf(&ids, "%s%" PRId64, ids.len > 1 ? "," : "", c->session_id);
+            if (c->want_seq > c->last_seq) fetch(c); /* retry after a failed fetch */
+        }
+    kp_buf_append(&ids, "}", 2); /* with NUL */
+    const char *params[1] = {(const char *)ids.data};
+    if (!h->checking && h->nclients && !ids.oom &&
+        db_query(h->ctx->db, STMT_SESSIONS_DEAD, 1, params, NULL, on_dead_sessions, h) == 0)
+        h->checking = true;
+    kp_buf_free(&ids);
+}
+
+/* ---- the hub ------------------------------------------------------------------------ */
+
+stream_hub *stream_hub_new(uv_loop_t *loop, api_ctx *ctx)
+{
+    stream_hub *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->ctx = ctx;
+    h->scratch = kp_arena_new(4096);
+    kp_buf_init(&h->frame);
+    h->listener = db_listener_new(loop, ctx->cfg->database_url, "khnet_events", on_notify, h);
+    if (!h->scratch || !h->listener) {
+        kp_arena_free(h->scratch);
+        free(h);
+        return NULL;
+    }
+    uv_timer_init(loop, &h->check);
+    h->check.data = h;
+    uint64_t every = (uint64_t)ctx->cfg->stream_check_ms;
+    uv_timer_start(&h->check, on_check, every, every);
+    return h;
+}
+
+/* Streams are closed by the HTTP layer's drain (close 1001); here only the
+ * hub's own handles. */
+static void on_check_closed(uv_handle_t *hd)
+{
+    stream_hub *h = hd->data;
+    db_listener_close(h->listener, h->done, h->done_data);
+    kp_arena_free(h->scratch);
+    kp_buf_free(&h->frame);
+    free(h);
+}
+
+void stream_hub_close(stream_hub *h, void (*done)(void *), void *data)
+{
+    h->closing = true;
+    h->done = done;
+    h->done_data = data;
+    uv_close((uv_handle_t *)&h->check, on_check_closed);
+}
+
+size_t stream_hub_clients(const stream_hub *h) { return h ? h->nclients : 0; }
+
+/* ---- endpoints ------------------------------------------------------------------------ */
+
+static void on_ws_message(http_ws *ws, const uint8_t *data, size_t len, bool binary)
+{
+    (void)ws, (void)data, (void)len, (void)binary; /* clients only listen */
+}
+
+static void on_ws_close(http_ws *ws)
+{
+    client *c = http_ws_user(ws);
+    unlink_client(c);
+    c->ws = NULL;
+    if (!c->fetching) free(c);
+}
+
+static const http_ws_ops stream_ops = {on_ws_message, on_ws_close};
+
+/* ?after=<seq>: 0..2^63-1, or absent (-1). -2 when malformed. */
+static int64_t after_param(http_req *r)
+{
+    const char *v = NULL;
+    if (http_req_query_param(r, "after", &v) <= 0 || !v) return -1;
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    return *v && !*end && n >= 0 ? (int64_t)n : -2;
+}
+
+static void stream_authed(http_req *r, const api_principal *who)
+{
+    api_ctx *ctx = http_req_app(r);
+    int64_t after = after_param(r);
+    client *c = calloc(1, sizeof *c);
+    if (!c) {
+        http_reply_error(r, 503, "server_busy", "out of memory", NULL);
+        return;
+    }
+    http_ws_limits lim = {ctx->cfg->ws_max_queue_bytes, 4096, ctx->cfg->ws_ping_ms};
+    c->hub = ctx->hub;
+    c->account_id = who->account_id;
+    c->session_id = who->session_id;
+    c->last_seq = after;
+    c->want_seq = after;
+    c->ws = http_ws_accept(r, &stream_ops, c, &lim);
+    if (!c->ws) {
+        free(c);
+        return;
+    }
+    link_client(c);
+    if (after >= 0) { /* resume: push what was missed, then live */
+        send_ready(c);
+        c->want_seq = after + 1;
+        fetch(c);
+        return;
+    }
+    char acc[24];
+    snprintf(acc, sizeof acc, "%" PRId64, c->account_id);
+    const char *params[1] = {acc};
+    if (db_query(ctx->db, STMT_EVENTS_LATEST, 1, params, NULL, on_latest, c) == 0)
+        c->fetching = true;
+    else
+        http_ws_close(c->ws, 1011, "database unavailable");
+}
+
+void api_stream(http_req *r)
+{
+    api_ctx *ctx = http_req_app(r);
+    if (after_param(r) == -2) {
+        http_reply_error(r, 400, "invalid_value", "after must be a non-negative integer", "after");
+        return;
+    }
+    if (!ctx->hub) {
+        http_reply_error(r, 503, "server_busy", "streaming is unavailable", NULL);
+        return;
+    }
+    /* Browsers cannot set headers on a WebSocket: accept ?access_token= too. */
+    const char *tok = NULL;
+    size_t n;
+    if (!http_req_header(r, "authorization", &n) &&
+        http_req_query_param(r, "access_token", &tok) > 0 && tok) {
+        api_authenticate_token(r, tok, strlen(tok), stream_authed);
+        return;
+    }
+    api_authenticate(r, stream_authed);
+}
+
+/* GET /v1/events?after=&limit= → {items: [...], next} */
+static void events_done(http_req *r, const PGresult *res, void *data)
+{
+    int limit = (int)(intptr_t)data, n = PQntuples(res);
+    int shown = n > limit ? limit : n;
+    kp_buf *b = http_req_out(r);
+    kp_arena *a = http_req_arena(r);
+    kp_w_map(b, 2);
+    kp_w_cstr(b, "items");
+    kp_w_array(b, (uint32_t)shown);
+    for (int i = 0; i < shown; i++) {
+        kp_value *pv = NULL;
+        kp_err e = {0};
+        const char *p = PQgetvalue(res, i, 2);
+        kp_w_map(b, 4);
+        kp_w_cstr(b, "seq");
+        kp_w_int(b, strtoll(PQgetvalue(res, i, 0), NULL, 10));
+        kp_w_cstr(b, "kind");
+        kp_w_cstr(b, PQgetvalue(res, i, 1));
+        kp_w_cstr(b, "payload");
+        if (kp_json_decode(a, p, strlen(p), &kp_default_limits, &pv, &e) == 0) kp_w_value(b, pv);
+        else kp_w_nil(b);
+        kp_w_cstr(b, "at");
+        kp_w_cstr(b, PQgetvalue(res, i, 3));
+    }
+    kp_w_cstr(b, "next");
+    if (n > limit) kp_w_cstr(b, PQgetvalue(res, shown - 1, 0));
+    else kp_w_nil(b);
+    http_reply(r, 200);
+}
+
+static void events_authed(http_req *r, const api_principal *who)
+{
+    int64_t after = after_param(r);
+    const char *lv = NULL;
+    long limit = 100;
+    if (after == -2) {
+        http_reply_error(r, 400, "invalid_value", "after must be a non-negative integer", "after");
+        return;
+    }
+    if (http_req_query_param(r, "limit", &lv) > 0 && lv) {
+        char *end;
+        limit = strtol(lv, &end, 10);
+        if (!*lv || *end || limit < 1 || limit > 500) {
+            http_reply_error(r, 400, "out_of_range", "limit must be 1..500", "limit");
+            return;
+        }
+    }
+    char acc[24], aft[24], lim[8];
+    snprintf(acc, sizeof acc, "%" PRId64, who->account_id);
+    snprintf(aft, sizeof aft, "%" PRId64, after < 0 ? 0 : after);
+    snprintf(lim, sizeof lim, "%ld", limit + 1); /* one more tells if there is a next page */
+    const char *params[3] = {acc, aft, lim};
+    api_query_with(r, STMT_EVENTS_AFTER, 3, params, events_done, (void *)(intptr_t)limit);
+}
+
+void api_events(http_req *r) { api_authenticate(r, events_authed); }

@@ -1,0 +1,287 @@
+"""stream.py — real-time events (PROTOCOL.md "Real-time events") from
+independent peers: python3-websockets for the WebSocket, python3-msgpack for
+the frames, hand-written HTTP for the rest, psql to write events the way the
+server's own writes do (khnet_emit: the row and pg_notify in one
+transaction).
+
+Runs two khnetd instances of its own on the harness's database (fast session
+re-checks, a small stream queue), to show push across instances, catch-up
+after a disconnect, closing on a revoked or expired session, and a slow
+consumer being dropped with 1008 instead of growing the server's memory.
+"""
+
+import asyncio
+import base64
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import msgpack
+import websockets
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from rawhttp import (MSGPACK, Checker, once, pack, rss_kib, start_khnetd,  # noqa: E402
+                     stop_khnetd)
+
+T = Checker("stream")
+DB = os.environ["KHNET_DATABASE_URL"]
+WORK = tempfile.mkdtemp(prefix="khnet-stream.")
+ARGS = ["--workers", "2", "--scrypt-n", "1024", "--auth-burst-addr", "100000",
+        "--auth-burst-email", "100000", "--auth-rate-per-min", "100000",
+        "--stream-check-ms", "200", "--ws-max-queue-bytes", "65536", "--ws-ping-ms", "5000"]
+A = B = None  # the two instances' (host, port)
+
+
+def call(method, path, body=None, token=None, addr=None):
+    h = [("Accept", MSGPACK)]
+    data = b""
+    if body is not None:
+        h.append(("Content-Type", MSGPACK))
+        data = pack(body)
+    if token:
+        h.append(("Authorization", "Bearer " + token))
+    r = once(method, path, h, data, addr=addr or A)
+    r.json = r.decoded() if r.body else None
+    return r
+
+
+def psql(sql):
+    return subprocess.run(["psql", DB, "-XAtqc", sql], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def member(email):
+    r = call("POST", "/v1/accounts", {"email": email, "password": "stream test password"})
+    assert r.status == 201, r.body
+    r = call("POST", "/v1/sessions", {"email": email, "password": "stream test password"})
+    assert r.status == 201, r.body
+    return r.json["account"]["id"], r.json["token"]
+
+
+def emit(account, kind, payload):
+    lit = "'" + msgpack_json(payload).replace("'", "''") + "'"
+    psql("SELECT khnet_emit(ARRAY[%d]::bigint[], '%s', %s::jsonb)" % (account, kind, lit))
+
+
+def msgpack_json(v):
+    import json
+    return json.dumps(v, ensure_ascii=False)
+
+
+def ws_url(addr, query=""):
+    return "ws://%s:%d/v1/stream%s" % (addr[0], addr[1], query)
+
+
+async def recv_frame(ws, timeout=5.0):
+    m = await asyncio.wait_for(ws.recv(), timeout)
+    assert isinstance(m, bytes), "text frame from the server: %r" % m
+    return msgpack.unpackb(m, raw=False)
+
+
+async def connect(addr, token, query="", header=True):
+    hdrs = {"Authorization": "Bearer " + token} if header else {}
+    return await websockets.connect(ws_url(addr, query), extra_headers=hdrs, max_size=2**22)
+
+
+# ---- cases -------------------------------------------------------------------
+
+async def push_and_catch_up():
+    uid, tok = member("stream-a@example.org")
+    ws = await connect(A, tok)
+    ready = await recv_frame(ws)
+    assert ready == {"type": "ready", "seq": 0}, ready
+    emit(uid, "message.new", {"text": "Xin chào Khánh Hòa", "n": 1})
+    t0 = time.monotonic()
+    ev = await recv_frame(ws)
+    latency_ms = (time.monotonic() - t0) * 1000
+    assert ev["type"] == "event" and ev["seq"] == 1 and ev["kind"] == "message.new", ev
+    assert ev["payload"] == {"text": "Xin chào Khánh Hòa", "n": 1}, ev
+    assert ev["at"].endswith("Z"), ev
+    await ws.close()
+    # while away: three more; reconnect with after=1 gets exactly 2, 3, 4, then live
+    for n in (2, 3, 4):
+        emit(uid, "message.new", {"n": n})
+    ws = await connect(A, tok, "?after=1")
+    assert (await recv_frame(ws)) == {"type": "ready", "seq": 1}
+    got = [(await recv_frame(ws))["seq"] for _ in range(3)]
+    assert got == [2, 3, 4], got
+    emit(uid, "message.read", {"n": 5})
+    ev = await recv_frame(ws)
+    assert ev["seq"] == 5 and ev["kind"] == "message.read", ev
+    try:
+        extra = await recv_frame(ws, 0.5)
+        raise AssertionError("duplicate or stray frame: %r" % extra)
+    except asyncio.TimeoutError:
+        pass
+    await ws.close()
+    return uid, tok, latency_ms
+
+
+async def across_instances(uid, tok):
+    """A client of instance B gets an event written while connected to B,
+    the write going through A's database session (NOTIFY reaches all)."""
+    ws_b = await connect(B, tok)
+    start = (await recv_frame(ws_b))["seq"]
+    ws_a = await connect(A, tok)
+    await recv_frame(ws_a)
+    emit(uid, "conversation.updated", {"title": "Hội thảo"})
+    eb, ea = await recv_frame(ws_b), await recv_frame(ws_a)
+    assert eb["seq"] == start + 1 and ea["seq"] == start + 1, (eb, ea)
+    await ws_a.close()
+    await ws_b.close()
+
+
+async def events_endpoint(uid, tok):
+    r = call("GET", "/v1/events?after=0&limit=2", token=tok)
+    assert r.status == 200, r.body
+    items = r.json["items"]
+    assert [i["seq"] for i in items] == [1, 2] and r.json["next"] == "2", r.json
+    assert items[0]["payload"] == {"text": "Xin chào Khánh Hòa", "n": 1}
+    seen, after = [], "0"
+    while after is not None:
+        r = call("GET", "/v1/events?after=%s&limit=2" % after, token=tok)
+        seen += [i["seq"] for i in r.json["items"]]
+        after = r.json["next"]
+    assert seen == list(range(1, len(seen) + 1)) and len(seen) >= 6, seen
+    for q, code, field in (("?after=-1", "invalid_value", "after"),
+                           ("?after=x", "invalid_value", "after"),
+                           ("?limit=0", "out_of_range", "limit"),
+                           ("?limit=501", "out_of_range", "limit")):
+        r = call("GET", "/v1/events" + q, token=tok)
+        assert r.status == 400 and r.json["error"]["code"] == code, (q, r.status, r.body)
+        assert r.json["error"].get("field") == field, (q, r.json)
+    r = call("GET", "/v1/events")
+    assert r.status == 401, r.status
+    # another member sees none of these
+    _, tok2 = member("stream-other@example.org")
+    r = call("GET", "/v1/events", token=tok2)
+    assert r.status == 200 and r.json["items"] == [], r.json
+
+
+async def bad_upgrades(tok):
+    for query, hdr, want in (("", False, 401), ("?after=abc", True, 400)):
+        try:
+            ws = await connect(A, tok, query, header=hdr)
+            await ws.close()
+            raise AssertionError("upgrade accepted: %s" % query)
+        except websockets.exceptions.InvalidStatusCode as e:
+            assert e.status_code == want, (query, e.status_code)
+    r = call("GET", "/v1/stream", token=tok)  # plain GET, no upgrade
+    assert r.status == 426 and r.json["error"]["code"] == "upgrade_required", r.body
+    # browsers: the token in the query string
+    ws = await websockets.connect(ws_url(A, "?access_token=" + tok))
+    assert (await recv_frame(ws))["type"] == "ready"
+    await ws.close()
+    r = once("GET", "/v1/stream", [("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                                   ("Sec-WebSocket-Version", "8"),
+                                   ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                                   ("Authorization", "Bearer " + tok)], b"", addr=A)
+    assert r.status == 426 and r.header("Sec-WebSocket-Version") == "13", r.raw_head
+
+
+async def session_end_closes_stream():
+    for how in ("logout", "expire"):
+        uid, tok = member("stream-%s@example.org" % how)
+        ws = await connect(A, tok)
+        await recv_frame(ws)
+        if how == "logout":
+            assert call("DELETE", "/v1/sessions/current", token=tok).status == 204
+        else:
+            psql("UPDATE khnet_sessions SET expires_at = now() WHERE account_id = %d" % uid)
+        t0 = time.monotonic()
+        try:
+            await asyncio.wait_for(ws.recv(), 5)
+            raise AssertionError("frame after the session ended")
+        except websockets.exceptions.ConnectionClosed as e:
+            assert e.code == 4001, (how, e.code)
+        assert time.monotonic() - t0 < 3, "closed too late"
+        try:
+            await connect(A, tok)
+            raise AssertionError("dead token upgraded")
+        except websockets.exceptions.InvalidStatusCode as e:
+            assert e.status_code == 401
+
+
+def slow_consumer(tok, uid, pid):
+    """A raw client that upgrades and never reads: the server must drop it
+    with 1008 once its queue passes --ws-max-queue-bytes, and stay small."""
+    s = socket.create_connection(A)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(("GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+               "Sec-WebSocket-Key: %s\r\nAuthorization: Bearer %s\r\n\r\n" % (key, tok)).encode())
+    rss0 = rss_kib(pid)
+    # ~4.8 MB of events in one transaction, at a client that reads nothing
+    psql("SELECT khnet_emit(ARRAY[%d]::bigint[], 'message.new', "
+         "jsonb_build_object('i', i, 'pad', repeat('x', 16000))) "
+         "FROM generate_series(1, 300) AS i" % uid)
+    time.sleep(1.5)  # within the server's grace for a dropped peer (5 s)
+    rss1 = rss_kib(pid)
+    data = b""
+    s.settimeout(5)
+    try:
+        while True:
+            chunk = s.recv(1 << 16)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    s.close()
+    head_end = data.index(b"\r\n\r\n") + 4
+    assert data.startswith(b"HTTP/1.1 101"), data[:100]
+    frames, p = [], head_end
+    while p + 2 <= len(data):  # server frames are unmasked
+        op, ln = data[p] & 0x0F, data[p + 1] & 0x7F
+        p += 2
+        if ln == 126:
+            ln = int.from_bytes(data[p:p + 2], "big")
+            p += 2
+        elif ln == 127:
+            ln = int.from_bytes(data[p:p + 8], "big")
+            p += 8
+        frames.append((op, data[p:p + ln]))
+        p += ln
+    closes = [f for f in frames if f[0] == 8]
+    assert closes, "no close frame; %d frames" % len(frames)
+    code = int.from_bytes(closes[0][1][:2], "big")
+    assert code == 1008 and b"slow consumer" in closes[0][1], closes[0]
+    assert rss1 - rss0 < 32 * 1024, "server grew %d KiB" % (rss1 - rss0)
+    return len(frames) - 1, rss1 - rss0
+
+
+async def main():
+    global A, B
+    log = os.path.join(WORK, "khnetd.log")
+    pa, A = start_khnetd(ARGS, log)
+    pb, B = start_khnetd(ARGS, log)
+    try:
+        uid, tok, ms = await push_and_catch_up()
+        T.ok("push, then catch-up with after= (first push %.1f ms)" % ms)
+        await across_instances(uid, tok)
+        T.ok("an event reaches clients of both instances")
+        await events_endpoint(uid, tok)
+        T.ok("GET /v1/events pages by seq; bad input 400; others see nothing")
+        await bad_upgrades(tok)
+        T.ok("upgrade errors: 401, 400, 426 (+ version); ?access_token= works")
+        await session_end_closes_stream()
+        T.ok("logout and expiry close open streams with 4001")
+        uid2, tok2 = member("stream-slow@example.org")
+        n, grew = slow_consumer(tok2, uid2, pa.pid)
+        T.ok("slow consumer dropped with 1008 after %d frames; server grew %d KiB" % (n, grew))
+    except AssertionError as e:
+        T.fail("stream", str(e))
+    finally:
+        for p in (pa, pb):
+            rc = stop_khnetd(p)
+            if rc != 0:
+                T.fail("shutdown", "khnetd exit %r" % rc)
+    if T.failed:
+        sys.stdout.write(open(log, errors="replace").read()[-4000:])
+    T.finish()
+
+
+asyncio.run(main())
