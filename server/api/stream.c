@@ -348,7 +348,7 @@ void api_stream(http_req *r)
 /* GET /v1/events?after=&limit= → {items: [...], next} */
 static void events_done(http_req *r, const PGresult *res, void *data)
 {
-    int limit = (int)(intptr_t)data, n = PQntuples(res);
+    int limit = *(const int *)data, n = PQntuples(res);
     int shown = n > limit ? limit : n;
     kp_buf *b = http_req_out(r);
     kp_arena *a = http_req_arena(r);
@@ -398,7 +398,13 @@ static void events_authed(http_req *r, const api_principal *who)
     snprintf(aft, sizeof aft, "%" PRId64, after < 0 ? 0 : after);
     snprintf(lim, sizeof lim, "%ld", limit + 1); /* one more tells if there is a next page */
     const char *params[3] = {acc, aft, lim};
-    api_query_with(r, STMT_EVENTS_AFTER, 3, params, events_done, (void *)(intptr_t)limit);
+    int *keep = kp_arena_alloc(http_req_arena(r), sizeof *keep); /* for events_done */
+    if (!keep) {
+        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        return;
+    }
+    *keep = (int)limit;
+    api_query_with(r, STMT_EVENTS_AFTER, 3, params, events_done, keep);
 }
 
 void api_events(http_req *r) { api_authenticate(r, events_authed); }

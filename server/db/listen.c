@@ -76,7 +76,7 @@ static void fail(db_listener *l, const char *why)
     l->pg = NULL;
     l->state = L_BACKOFF;
     int jitter = rand() % (l->backoff_ms / 4 + 1); /* spread reconnects of many workers */
-    uv_timer_start(&l->timer, on_backoff, (uint64_t)(l->backoff_ms + jitter), 0);
+    uv_timer_start(&l->timer, on_backoff, (uint64_t)l->backoff_ms + (uint64_t)jitter, 0);
     l->backoff_ms = l->backoff_ms * 2 > LISTEN_BACKOFF_MAX_MS ? LISTEN_BACKOFF_MAX_MS
                                                               : l->backoff_ms * 2;
 }
