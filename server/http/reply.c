@@ -207,8 +207,10 @@ void http__build_head(http_req *r)
     put(h, http_status_text(r->status));
     put(h, "\r\nDate: ");
     put(h, date_header(r->srv));
-    put(h, "\r\nContent-Length: ");
-    put_uint(h, r->raw_len);
+    if (r->status != 204 && r->status != 304) { /* RFC 9110 8.6: none on these */
+        put(h, "\r\nContent-Length: ");
+        put_uint(h, r->raw_len);
+    }
     put(h, "\r\nX-Request-Id: ");
     put(h, r->rid);
     put(h, "\r\n");
@@ -269,6 +271,12 @@ static void finish(http_req *r, int status, const char *ctype)
 
 void http_reply(http_req *r, int status)
 {
+    if (status == 204) { /* no content: no body, no content type */
+        r->raw = NULL;
+        r->raw_len = 0;
+        finish(r, status, NULL);
+        return;
+    }
     if (r->out.oom) {
         kp_buf_reset(&r->out);
         r->out.oom = false;
