@@ -82,6 +82,12 @@ struct http_conn {
     kp_buf upgrade_tail;      /* bytes that followed an upgrade request */
 };
 
+/* query.c: percent-decodes s[0..n) into the arena, NUL-terminated; NULL on
+ * a bad escape, an encoded NUL, invalid UTF-8, or (HTTP_PCT_NO_SLASH) an
+ * encoded '/'. */
+enum { HTTP_PCT_PLUS_SPACE = 1, HTTP_PCT_NO_SLASH = 2 };
+char *http__pct_decode(kp_arena *a, const char *s, size_t n, int flags);
+
 /* reply.c */
 void http__req_recycle(http_server *s, http_req *r);
 http_req *http__req_new(http_server *s, http_conn *c);

@@ -1,9 +1,10 @@
-/* query.c — query-string parameters for handlers: find a name in
- * "a=1&b=x%20y" and percent-decode its value ('+' is a space, as HTML forms
- * send it).  Pure but for the request accessor at the end. */
+/* query.c — percent-decoding (for path parameters and query strings) and
+ * query-string parameters for handlers: find a name in "a=1&b=x%20y" and
+ * decode its value ('+' is a space, as HTML forms send it).  Pure but for
+ * the request accessor at the end. */
 #include <string.h>
 
-#include "http/http.h"
+#include "internal.h"
 
 static int hex(char c)
 {
@@ -13,19 +14,19 @@ static int hex(char c)
     return -1;
 }
 
-/* Decodes s[0..n) into the arena; NULL on a bad escape, NUL or bad UTF-8. */
-static char *decode(kp_arena *a, const char *s, size_t n)
+char *http__pct_decode(kp_arena *a, const char *s, size_t n, int flags)
 {
     char *out = kp_arena_alloc(a, n + 1);
     if (!out) return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '+') c = ' ';
+        if (c == '+' && (flags & HTTP_PCT_PLUS_SPACE)) c = ' ';
         else if (c == '%') {
             int hi = i + 2 < n ? hex(s[i + 1]) : -1, lo = i + 2 < n ? hex(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return NULL;
+            if (hi < 0 || lo < 0) return NULL;
             c = (char)(hi * 16 + lo);
+            if (c == '\0' || (c == '/' && (flags & HTTP_PCT_NO_SLASH))) return NULL;
             i += 2;
         }
         out[o++] = c;
@@ -44,7 +45,7 @@ int http_query_param(const char *query, const char *name, kp_arena *a, const cha
         size_t kl = eq ? (size_t)(eq - p) : len;
         if (kl == nl && !memcmp(p, name, nl)) {
             const char *v = eq ? eq + 1 : p + len;
-            *out = decode(a, v, (size_t)(p + len - v));
+            *out = http__pct_decode(a, v, (size_t)(p + len - v), HTTP_PCT_PLUS_SPACE);
             return *out ? 1 : -1;
         }
         p = amp ? amp + 1 : NULL;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "internal.h"
 #include "log.h"
 
 typedef struct seg {
@@ -78,38 +78,6 @@ void http_router_free(http_router *r)
     free(r);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes a path segment into the arena; NULL if malformed or if it
- * would contain NUL or '/' (an encoded slash must not change routing). */
-static char *decode_segment(kp_arena *a, const char *s, size_t n)
-{
-    char *out = kp_arena_alloc(a, n + 1);
-    if (!out) return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '%') {
-            if (i + 2 >= n) return NULL;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-            if (hi < 0 || lo < 0) return NULL;
-            c = (char)(hi * 16 + lo);
-            if (c == '\0' || c == '/') return NULL;
-            i += 2;
-        }
-        out[o++] = c;
-    }
-    out[o] = '\0';
-    if (!kp_utf8_valid(out, o)) return NULL;
-    return out;
-}
-
 /* Splits path into segments; returns count, or -1 if too many. */
 static int split(const char *path, size_t len, const char **starts, size_t *lens)
 {
@@ -172,7 +140,8 @@ http_match http_router_match(const http_router *r, const char *method, const cha
         int np = 0;
         for (int s = 0; s < c->nsegs; s++) {
             if (!c->segs[s].param) continue;
-            char *v = decode_segment(arena, starts[s], lens[s]);
+            /* an encoded '/' must not change routing */
+            char *v = http__pct_decode(arena, starts[s], lens[s], HTTP_PCT_NO_SLASH);
             if (!v) return HTTP_MATCH_BAD_PATH;
             /* pattern names end at '}', not NUL: copy for a C string */
             params[np].name = kp_arena_strndup(arena, c->segs[s].text, c->segs[s].len);
