@@ -120,8 +120,8 @@ http_match http_router_match(const http_router *r, const char *method, const cha
                              size_t len, kp_arena *arena, int *route_index,
                              http_param params[HTTP_MAX_PARAMS], char *allow, size_t allow_cap)
 {
-    const char *starts[HTTP_MAX_SEGMENTS];
-    size_t lens[HTTP_MAX_SEGMENTS];
+    const char *starts[HTTP_MAX_SEGMENTS] = {0};
+    size_t lens[HTTP_MAX_SEGMENTS] = {0};
     int n = split(path, len, starts, lens);
     if (allow_cap) allow[0] = '\0';
     if (n < 0) return HTTP_MATCH_NOT_FOUND;
