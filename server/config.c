@@ -78,6 +78,8 @@ static const opt opts[] = {
     {"email", "KHNET_ADMIN_EMAIL", OPT_STR, OFF(email), "", 0, 0, "admin create: e-mail"},
     {"password", "KHNET_ADMIN_PASSWORD", OPT_STR, OFF(password), "", 0, 0,
      "admin create: password"},
+    {"format", "KHNET_IMPORT_FORMAT", OPT_STR, OFF(import_format), "", 0, 0,
+     "import profiles: jsonl or csv (default: by the file name)"},
 };
 #undef OFF
 
@@ -164,6 +166,8 @@ void config_usage(FILE *out)
                  "  seed           add demo profiles (--profiles N, --seed S); password\n"
                  "                 of every demo account: khnet-demo-password\n"
                  "  admin create   make an admin account (--email, --password), then exit\n"
+                 "  import profiles FILE  import profiles from JSONL or CSV (--format);\n"
+                 "                 all or nothing; prints the report, exit 0 if imported\n"
                  "  --help, --version\n\n"
                  "settings (flag, environment variable, default):\n");
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -189,6 +193,11 @@ int config_parse(config *c, int argc, char **argv, FILE *err)
         else if (!strcmp(argv[1], "admin") && argc > 2 && !strcmp(argv[2], "create")) {
             cmd = CMD_ADMIN_CREATE;
             i = 3;
+        } else if (!strcmp(argv[1], "import") && argc > 3 && !strcmp(argv[2], "profiles") &&
+                   strncmp(argv[3], "--", 2) != 0) {
+            cmd = CMD_IMPORT_PROFILES;
+            c->import_file = argv[3];
+            i = 4;
         } else {
             fprintf(err, "khnetd: unknown command '%s' (try --help)\n", argv[1]);
             return -1;

@@ -41,6 +41,8 @@ typedef struct config {
     int stream_check_ms;       /* how often open streams' sessions are re-checked */
     const char *email;         /* admin create: the new admin's e-mail */
     const char *password;      /* admin create: its password */
+    const char *import_file;   /* import profiles: the file (argv) */
+    const char *import_format; /* import profiles: "jsonl", "csv" or "" (by file name) */
 } config;
 
 /* What the command line asked for. */
@@ -51,7 +53,8 @@ typedef enum config_cmd {
     CMD_HELP,
     CMD_VERSION,
     CMD_ADMIN_CREATE,
-    CMD_SEED
+    CMD_SEED,
+    CMD_IMPORT_PROFILES
 } config_cmd;
 
 /* Fills `c` from defaults, the environment and argv.  Returns the command, or

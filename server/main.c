@@ -1,5 +1,5 @@
 /* main.c — khnetd's entry: read the configuration, run a command (migrate,
- * check-schema) or serve: check the schema, start the workers, wait for
+ * check-schema, seed, admin create, import profiles) or serve: check the schema, start the workers, wait for
  * SIGTERM/SIGINT, drain, exit 0. */
 #include <signal.h>
 #include <stdio.h>
@@ -79,6 +79,8 @@ int main(int argc, char **argv)
         return 0;
     case CMD_ADMIN_CREATE:
         return admin_create(&cfg);
+    case CMD_IMPORT_PROFILES:
+        return import_profiles(&cfg);
     case CMD_SERVE:
         return serve(&cfg);
     default:

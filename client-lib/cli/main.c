@@ -43,11 +43,19 @@ static void usage(FILE *f)
             "    send CONV TEXT [CLIENT_ID] | history CONV [before|after CURSOR]\n"
             "    read CONV MESSAGE | unread | edit MESSAGE TEXT | delete MESSAGE\n"
             "    block ACCOUNT | unblock ACCOUNT\n"
+            "  register EMAIL PASSWORD     make an account ('-' as PASSWORD reads a line\n"
+            "                              from stdin, here and for login)\n"
+            "  login EMAIL PASSWORD        log in; prints the token (use it with --token\n"
+            "                              or $KHNET_TOKEN)\n"
+            "  logout                      revoke this token\n"
+            "  whoami                      my account, as JSON\n"
+            "  profile get ID|me           a profile as I may see it, as JSON\n"
+            "  export                      everything the service holds about me, as JSON\n"
             "\n"
             "options:\n"
             "  --url URL      server, http://host[:port]  (default $KHNET_URL, else\n"
             "                 http://127.0.0.1:8080)\n"
-            "  --token T      send Authorization: Bearer T\n"
+            "  --token T      send Authorization: Bearer T (default $KHNET_TOKEN)\n"
             "  --timeout MS   longest wait for any step (default 10000, 0 = forever)\n"
             "  --json         health: print the raw reply as JSON; errors: also print\n"
             "                 the error body as JSON on stdout\n"
@@ -255,6 +263,63 @@ static int cmd_chat(khnet_ctx *ctx, const options *o, int argc, char **argv)
     return rc;
 }
 
+/* A password argument; "-" reads one line from stdin (kept out of ps). */
+static const char *password_arg(const char *arg, char *buf, size_t cap)
+{
+    if (strcmp(arg, "-") != 0) return arg;
+    if (!fgets(buf, (int)cap, stdin)) return NULL;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return buf;
+}
+
+/* One account/profile command into *rep; EXIT_USAGE on bad arguments. */
+static int account_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
+{
+    const char *cmd = argv[0];
+    char pw[256];
+    if ((!strcmp(cmd, "register") || !strcmp(cmd, "login")) && argc == 3) {
+        const char *p = password_arg(argv[2], pw, sizeof pw);
+        if (!p) return EXIT_USAGE;
+        *err = !strcmp(cmd, "login") ? khnet_login(ctx, argv[1], p, rep)
+                                     : khnet_register(ctx, argv[1], p, rep);
+    } else if (!strcmp(cmd, "logout") && argc == 1) *err = khnet_logout(ctx, rep);
+    else if (!strcmp(cmd, "whoami") && argc == 1) *err = khnet_me(ctx, rep);
+    else if (!strcmp(cmd, "export") && argc == 1) *err = khnet_export(ctx, rep);
+    else if (!strcmp(cmd, "profile") && argc == 3 && !strcmp(argv[1], "get")) {
+        int64_t id = strcmp(argv[2], "me") ? id_arg(argv[2]) : -1;
+        if (!id) return EXIT_USAGE;
+        *err = khnet_profile_get(ctx, id, rep);
+    } else {
+        fprintf(stderr, "khnet: %s: wrong arguments (see --help)\n", cmd);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int cmd_account(khnet_ctx *ctx, const options *o, int argc, char **argv)
+{
+    khnet_reply *rep = NULL;
+    khnet_err err = KHNET_OK;
+    int rc = account_call(ctx, argc, argv, &err, &rep);
+    if (rc != EXIT_OK) return rc;
+    if (err != KHNET_OK) rc = report(ctx, err, rep, o);
+    else if (!strcmp(argv[0], "login") && !o->json) {
+        const kp_value *t = kp_map_get(rep->root, "token");
+        printf("%.*s\n", (int)t->v.s.len, t->v.s.ptr); /* khnet_login checked it */
+    } else if (rep->root) print_json(stdout, rep->root);
+    khnet_reply_free(rep);
+    return rc;
+}
+
+static bool is_account_cmd(const char *c)
+{
+    static const char *const cmds[] = {"register", "login", "logout", "whoami", "profile",
+                                       "export", NULL};
+    for (int i = 0; cmds[i]; i++)
+        if (!strcmp(c, cmds[i])) return true;
+    return false;
+}
+
 /* Parses options into *o; returns -1 to exit with *code. */
 static int parse_options(int argc, char **argv, options *o, int *code)
 {
@@ -264,7 +329,9 @@ static int parse_options(int argc, char **argv, options *o, int *code)
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     const char *env = getenv("KHNET_URL");
-    *o = (options){.url = env && *env ? env : "http://127.0.0.1:8080", .timeout_ms = 10000};
+    const char *tok = getenv("KHNET_TOKEN");
+    *o = (options){.url = env && *env ? env : "http://127.0.0.1:8080", .timeout_ms = 10000,
+                   .token = tok && *tok ? tok : NULL};
     int c;
     /* "+": stop at the command, so `call GET /x` is never read as options. */
     while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
@@ -300,7 +367,7 @@ int main(int argc, char **argv)
     argc -= optind;
     argv += optind;
     if (argc < 1 || (strcmp(argv[0], "health") != 0 && strcmp(argv[0], "call") != 0 &&
-                     strcmp(argv[0], "chat") != 0)) {
+                     strcmp(argv[0], "chat") != 0 && !is_account_cmd(argv[0]))) {
         if (argc >= 1)
             fprintf(stderr, "khnet: unknown command '%s'\n", argv[0]);
         usage(stderr);
@@ -319,6 +386,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[0], "chat") == 0)
         code = cmd_chat(ctx, &o, argc - 1, argv + 1);
+    else if (is_account_cmd(argv[0]))
+        code = cmd_account(ctx, &o, argc, argv);
     else
         code = strcmp(argv[0], "health") == 0 ? cmd_health(ctx, &o) : cmd_call(ctx, &o, argc - 1, argv + 1);
     khnet_free(ctx);

@@ -181,6 +181,38 @@ khnet_err khnet_unread(khnet_ctx *ctx, khnet_reply **out);
 /* POST (on != 0) or DELETE /v1/blocks/{account_id}. */
 khnet_err khnet_block(khnet_ctx *ctx, int64_t account_id, int on, khnet_reply **out);
 
+/* ---- accounts, profiles, data rights (PROTOCOL.md "Accounts and
+ * sessions", "Profiles", "Bulk import") -------------------------------------
+ * Typed wrappers of khnet_call: the same return codes; *out (the account,
+ * profile, report or error) is freed by the caller with khnet_reply_free().
+ * Strings are copied; KHNET_ERR_ARG when a required one is NULL (nothing is
+ * sent). */
+/* POST /v1/accounts: a new member account (201). */
+khnet_err khnet_register(khnet_ctx *ctx, const char *email, const char *password,
+                         khnet_reply **out);
+/* POST /v1/sessions; on success the reply's token becomes the context's
+ * bearer token (as khnet_set_token: the context keeps its own copy, freed
+ * by khnet_free); the reply still holds it for the caller to store. */
+khnet_err khnet_login(khnet_ctx *ctx, const char *email, const char *password, khnet_reply **out);
+/* DELETE /v1/sessions/current; on success the context forgets its token. */
+khnet_err khnet_logout(khnet_ctx *ctx, khnet_reply **out);
+/* GET /v1/account: {id, email, role, created_at}. */
+khnet_err khnet_me(khnet_ctx *ctx, khnet_reply **out);
+/* GET /v1/profiles/{id} as the caller may see it; id <= 0: /v1/profiles/me. */
+khnet_err khnet_profile_get(khnet_ctx *ctx, int64_t id, khnet_reply **out);
+/* PATCH /v1/profiles/{id} (id <= 0: me) with json_fields, a JSON object
+ * that must carry "version" (NUL-terminated text, sent as application/json). */
+khnet_err khnet_profile_patch(khnet_ctx *ctx, int64_t id, const char *json_fields,
+                              khnet_reply **out);
+/* GET /v1/account/export: everything the service holds about the caller. */
+khnet_err khnet_export(khnet_ctx *ctx, khnet_reply **out);
+/* DELETE /v1/account {password}: erasure (204); the context forgets its token. */
+khnet_err khnet_account_erase(khnet_ctx *ctx, const char *password, khnet_reply **out);
+/* POST /v1/profiles/import: format "jsonl" or "csv", data[0..len) the file
+ * (UTF-8); *out is the report (200) or the error. */
+khnet_err khnet_profiles_import(khnet_ctx *ctx, const char *format, const char *data, size_t len,
+                                khnet_reply **out);
+
 #ifdef __cplusplus
 }
 #endif

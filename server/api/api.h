@@ -68,7 +68,8 @@ enum api_stmt { STMT_INFO,
     STMT_MSG_CHANGE, STMT_BLOCK_SET, STMT_BLOCKS_LIST, STMT_REPORT_MESSAGE, STMT_REPORTS_LIST,
     STMT_REPORT_RESOLVE, STMT_SILENCE,
     STMT_SEARCH_EXPERTS, STMT_SEARCH_FIT, STMT_SEARCH_SIMILAR, STMT_SEARCH_SUGGEST,
-    STMT_EVENTS_AFTER, STMT_EVENTS_LATEST, STMT_SESSIONS_DEAD, API_NSTMTS };
+    STMT_EVENTS_AFTER, STMT_EVENTS_LATEST, STMT_SESSIONS_DEAD,
+    STMT_ACCOUNT_EXPORT, STMT_ACCOUNT_ERASE, STMT_PROFILES_IMPORT, API_NSTMTS };
 extern const db_stmt api_stmts[API_NSTMTS];
 
 extern const http_route api_routes[];
@@ -84,6 +85,9 @@ void api_profile_list(http_req *r);
 void api_profile_me(http_req *r); /* profiles_edit.c */
 void api_profile_create(http_req *r);
 void api_profile_patch(http_req *r);
+void api_profiles_import(http_req *r); /* import.c */
+void api_account_export(http_req *r); /* data_rights.c */
+void api_account_erase(http_req *r);
 void api_register(http_req *r);
 void api_login(http_req *r);
 void api_me(http_req *r);

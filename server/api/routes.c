@@ -12,6 +12,7 @@ const http_route api_routes[] = {
     {"GET", "/v1/profiles/me", api_profile_me}, /* before {id}: first match wins */
     {"GET", "/v1/profiles/{id}", api_profile_get},
     {"POST", "/v1/profiles", api_profile_create},
+    {"POST", "/v1/profiles/import", api_profiles_import},
     {"PATCH", "/v1/profiles/me", api_profile_patch},
     {"PATCH", "/v1/profiles/{id}", api_profile_patch},
     {"GET", "/v1/profiles/{id}/similar", api_search_similar},
@@ -21,6 +22,8 @@ const http_route api_routes[] = {
     {"POST", "/v1/accounts", api_register},
     {"PUT", "/v1/accounts/{id}/role", api_role_set},
     {"GET", "/v1/account", api_me},
+    {"DELETE", "/v1/account", api_account_erase},
+    {"GET", "/v1/account/export", api_account_export},
     {"POST", "/v1/account/password", api_password_change},
     {"POST", "/v1/sessions", api_login},
     {"GET", "/v1/sessions", api_sessions_list},
@@ -130,4 +133,12 @@ const db_stmt api_stmts[API_NSTMTS] = {
                            3},
     [STMT_EVENTS_LATEST] = {"events_latest", "SELECT khnet_event_latest($1::bigint)", 1},
     [STMT_SESSIONS_DEAD] = {"sessions_dead", "SELECT khnet_sessions_dead($1::bigint[])", 1},
+    /* data rights and imports (migrations/0007_data_rights.sql) */
+    [STMT_ACCOUNT_EXPORT] = {"account_export",
+                             "SELECT khnet_account_export($1::bigint)::text AS doc", 1},
+    [STMT_ACCOUNT_ERASE] = {"account_erase", "SELECT khnet_account_erase($1::bigint) AS erased", 1},
+    [STMT_PROFILES_IMPORT] = {"profiles_import",
+                              "SELECT rejected::text AS rejected, created, updated FROM "
+                              "khnet_profiles_import($1::bigint, $2::jsonb, $3::boolean)",
+                              3},
 };

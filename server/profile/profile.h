@@ -44,4 +44,40 @@ typedef enum profile_mode { PROFILE_PATCH, PROFILE_CREATE, PROFILE_IMPORT } prof
 int profile_validate(const kp_value *body, profile_mode mode, int year_now, kp_buf *out,
                      int64_t *version, kp_err *e);
 
+/* ---- bulk import (import.c) ---------------------------------------------
+ * A file is read row by row; each row goes through profile_validate in
+ * PROFILE_IMPORT mode.  Accepted rows become one JSON array for
+ * khnet_profiles_import (migrations/0007): [{"line": N, "p": {fields}}]. */
+typedef enum profile_format { PROFILE_JSONL, PROFILE_CSV } profile_format;
+
+typedef struct profile_reject {
+    int line;          /* 1-based line of the row (CSV: where its record starts) */
+    const char *code;  /* PROTOCOL.md error code, static */
+    char field[128];   /* dotted path, or "" for the whole row */
+    char message[192]; /* for people */
+} profile_reject;
+
+typedef struct profile_import {
+    kp_buf rows;             /* the accepted rows as a JSON array (owned) */
+    int accepted;            /* rows in `rows` */
+    profile_reject *rejects; /* malloc: rows refused, in line order */
+    size_t nrejected;        /* entries in rejects */
+    size_t cap;              /* allocated entries */
+} profile_import;
+
+/* Reads data[0..len) (a leading UTF-8 BOM is skipped).  0 with imp filled
+ * (free it with profile_import_free, also after -1), or -1 with e set when
+ * the file as a whole is unusable (CSV: no header, an unknown or repeated
+ * column; out of memory: code "internal"). */
+int profile_import_parse(const char *data, size_t len, profile_format fmt, int year_now,
+                         profile_import *imp, kp_err *e);
+void profile_import_free(profile_import *imp);
+
+/* Writes the report map (PROTOCOL.md "Bulk import") to out: imported,
+ * accepted, created, updated, rejected_count and up to 1000 rejections,
+ * merging the server's (imp) and the database's (sql_rejected: the
+ * function's `rejected` array decoded, or NULL) in line order. */
+void profile_import_report(kp_buf *out, const profile_import *imp, const kp_value *sql_rejected,
+                           int created, int updated);
+
 #endif

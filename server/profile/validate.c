@@ -467,7 +467,7 @@ int profile_validate(const kp_value *body, profile_mode mode, int year_now, kp_b
         return -1;
     if (mode == PROFILE_IMPORT &&
         (kp_get_str(body, "external_id", true, 1, 200, &s, NULL, e) < 0 ||
-         kp_get_str(body, "email", true, 3, AUTH_EMAIL_MAX, &s, NULL, e) < 0))
+         kp_get_str(body, "email", false, 3, AUTH_EMAIL_MAX, &s, NULL, e) < 0))
         return -1;
     uint32_t n = body->v.map.n - (kp_map_get(body, "version") ? 1 : 0);
     kp_w_map(out, n);

@@ -1,0 +1,125 @@
+/* import.c — POST /v1/profiles/import (liaison officers and admins): a JSONL
+ * or CSV file in the body, read and validated row by row on the threadpool
+ * (server/profile/import.c, the PATCH validator), then one call of
+ * khnet_profiles_import (migrations/0007), which checks what only the
+ * database knows and writes everything or nothing.  `khnetd import
+ * profiles` (server/import_cmd.c) does the same from the command line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "profile/profile.h"
+
+typedef struct importing {
+    const char *data;   /* the file, in the request's body */
+    size_t len;         /* its bytes */
+    profile_format fmt; /* how to read it */
+    int year_now;       /* degrees' upper bound */
+    char actor[24];     /* the caller's id as text */
+    profile_import imp; /* the parse; its parts move to the arena (to_arena) */
+    kp_err err;         /* set when the file as a whole is refused */
+    int rc;             /* profile_import_parse's result */
+} importing;
+
+static void import_parse(void *data)
+{
+    importing *x = data;
+    x->rc = profile_import_parse(x->data, x->len, x->fmt, x->year_now, &x->imp, &x->err);
+}
+
+static void import_done(http_req *r, const PGresult *res, void *data)
+{
+    importing *x = data;
+    const char *rej = api_col(res, "rejected"), *cr = api_col(res, "created"),
+               *up = api_col(res, "updated");
+    kp_value *v = NULL;
+    kp_err e = {0};
+    if (!rej || kp_json_decode(http_req_arena(r), rej, strlen(rej), NULL, &v, &e) != 0) {
+        http_reply_error(r, 500, "internal", "internal error", NULL);
+        return;
+    }
+    profile_import_report(http_req_out(r), &x->imp, v, cr ? atoi(cr) : 0, up ? atoi(up) : 0);
+    http_reply(r, 200);
+}
+
+/* Moves the parse's heap parts into the request's arena (so a failed query,
+ * which never calls import_done, leaks nothing); the rows come back as
+ * NUL-terminated text for the query, or NULL when out of memory. */
+static char *to_arena(http_req *r, importing *x)
+{
+    kp_arena *a = http_req_arena(r);
+    char *rows = kp_arena_strndup(a, (const char *)x->imp.rows.data, x->imp.rows.len);
+    profile_reject *rej = x->imp.nrejected
+                              ? kp_arena_alloc(a, x->imp.nrejected * sizeof *rej)
+                              : NULL;
+    if (rej) memcpy(rej, x->imp.rejects, x->imp.nrejected * sizeof *rej);
+    bool ok = rows && (rej || !x->imp.nrejected);
+    size_t n = x->imp.nrejected;
+    int accepted = x->imp.accepted;
+    profile_import_free(&x->imp);
+    x->imp.rejects = rej;
+    x->imp.nrejected = x->imp.cap = n;
+    x->imp.accepted = accepted;
+    return ok ? rows : NULL;
+}
+
+static void import_parsed(http_req *r, void *data)
+{
+    importing *x = data;
+    if (x->rc != 0) {
+        profile_import_free(&x->imp);
+        http_reply_kperr(r, x->err.code && strcmp(x->err.code, "internal") != 0 ? 400 : 500, &x->err);
+        return;
+    }
+    const char *rows = to_arena(r, x);
+    if (!rows) {
+        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        return;
+    }
+    const char *params[3] = {x->actor, rows, x->imp.nrejected ? "f" : "t"};
+    api_query_with(r, STMT_PROFILES_IMPORT, 3, params, import_done, x);
+}
+
+static void import_authed(http_req *r, const api_principal *who)
+{
+    static const char *const allowed[] = {"format", "data", NULL};
+    if (who->role != ROLE_LIAISON && who->role != ROLE_ADMIN) {
+        http_reply_error(r, 403, "forbidden", "only liaison officers and admins import", NULL);
+        return;
+    }
+    const kp_value *b = http_req_body(r);
+    const char *fmt, *data;
+    uint32_t fn, dn;
+    kp_err e = {0};
+    if (!b) {
+        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
+        return;
+    }
+    if (kp_check_fields(b, allowed, &e) || kp_get_str(b, "format", true, 1, 16, &fmt, &fn, &e) < 0 ||
+        kp_get_str(b, "data", true, 0, UINT32_MAX, &data, &dn, &e) < 0) {
+        http_reply_kperr(r, 400, &e);
+        return;
+    }
+    bool csv = fn == 3 && !memcmp(fmt, "csv", 3), jsonl = fn == 5 && !memcmp(fmt, "jsonl", 5);
+    if (!csv && !jsonl) {
+        http_reply_error(r, 400, "invalid_value", "format must be jsonl or csv", "format");
+        return;
+    }
+    importing *x = kp_arena_alloc(http_req_arena(r), sizeof *x);
+    if (!x) {
+        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        return;
+    }
+    memset(x, 0, sizeof *x);
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    *x = (importing){.data = data, .len = dn, .fmt = csv ? PROFILE_CSV : PROFILE_JSONL,
+                     .year_now = tm.tm_year + 1900};
+    snprintf(x->actor, sizeof x->actor, "%lld", (long long)who->account_id);
+    api_offload(r, import_parse, import_parsed, x);
+}
+
+void api_profiles_import(http_req *r) { api_authenticate(r, import_authed); }

@@ -1,0 +1,132 @@
+/* import_cmd.c — `khnetd import profiles FILE`: reads the file whole, runs
+ * it through profile_import_parse (the validator PATCH uses) and calls
+ * khnet_profiles_import once, like POST /v1/profiles/import but with no
+ * statement timeout and no body limit. */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "admin.h"
+#include "khproto.h"
+#include "profile/profile.h"
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    kp_buf b;
+    kp_buf_init(&b);
+    char chunk[1 << 16];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) kp_buf_append(&b, chunk, n);
+    bool bad = ferror(f) || b.oom;
+    (void)fclose(f);
+    kp_buf_append(&b, "", 1);
+    if (bad || b.oom) {
+        kp_buf_free(&b);
+        return NULL;
+    }
+    *len = b.len - 1;
+    return (char *)b.data;
+}
+
+static int pick_format(const config *cfg, profile_format *out)
+{
+    const char *f = cfg->import_format && *cfg->import_format ? cfg->import_format : NULL;
+    if (!f) {
+        size_t n = strlen(cfg->import_file);
+        f = n >= 4 && !strcasecmp(cfg->import_file + n - 4, ".csv") ? "csv" : "jsonl";
+    }
+    if (!strcmp(f, "csv")) *out = PROFILE_CSV;
+    else if (!strcmp(f, "jsonl")) *out = PROFILE_JSONL;
+    else {
+        fprintf(stderr, "khnetd: --format must be jsonl or csv\n");
+        return -1;
+    }
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs the SQL function; prints the report.  Exit status. */
+static int run(PGconn *db, profile_import *imp, double t0)
+{
+    PGresult *res = PQexec(db, "SET statement_timeout = 0");
+    PQclear(res);
+    const char *params[3] = {NULL, (const char *)imp->rows.data, imp->nrejected ? "f" : "t"};
+    res = PQexecParams(db,
+                       "SELECT rejected::text, created, updated FROM "
+                       "khnet_profiles_import($1::bigint, $2::jsonb, $3::boolean)",
+                       3, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        fprintf(stderr, "khnetd: import failed: %s", PQerrorMessage(db));
+        PQclear(res);
+        return 1;
+    }
+    kp_arena *a = kp_arena_new(1 << 16);
+    kp_value *rej = NULL;
+    kp_err e = {0};
+    const char *text = PQgetvalue(res, 0, 0);
+    kp_buf mp, js;
+    kp_buf_init(&mp);
+    kp_buf_init(&js);
+    int rc = 1;
+    if (a && kp_json_decode(a, text, strlen(text), NULL, &rej, &e) == 0) {
+        profile_import_report(&mp, imp, rej, atoi(PQgetvalue(res, 0, 1)),
+                              atoi(PQgetvalue(res, 0, 2)));
+        if (kp_msgpack_to_json(a, mp.data, mp.len, &js, &e) == 0) {
+            (void)fwrite(js.data, 1, js.len, stdout);
+            fputc('\n', stdout);
+            bool ok = imp->nrejected == 0 && rej->v.arr.n == 0;
+            fprintf(stderr, "khnetd: %s: %d rows accepted, %zu refused, %s (%.2f s)\n",
+                    ok ? "imported" : "nothing imported",
+                    imp->accepted - (int)rej->v.arr.n, imp->nrejected + rej->v.arr.n,
+                    ok ? "written" : "nothing written", now_s() - t0);
+            rc = ok ? 0 : 1;
+        }
+    }
+    if (rc && e.code) fprintf(stderr, "khnetd: %s\n", e.message);
+    kp_buf_free(&mp);
+    kp_buf_free(&js);
+    kp_arena_free(a);
+    PQclear(res);
+    return rc;
+}
+
+int import_profiles(const config *cfg)
+{
+    double t0 = now_s();
+    profile_format fmt;
+    if (pick_format(cfg, &fmt)) return 1;
+    size_t len = 0;
+    char *data = slurp(cfg->import_file, &len);
+    if (!data) {
+        fprintf(stderr, "khnetd: cannot read %s\n", cfg->import_file);
+        return 1;
+    }
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    profile_import imp;
+    kp_err e = {0};
+    int rc = 1;
+    if (profile_import_parse(data, len, fmt, tm.tm_year + 1900, &imp, &e) != 0) {
+        fprintf(stderr, "khnetd: %s%s%s\n", e.message, e.field[0] ? ": " : "", e.field);
+    } else {
+        PGconn *db = PQconnectdb(cfg->database_url);
+        if (PQstatus(db) != CONNECTION_OK) fprintf(stderr, "khnetd: %s", PQerrorMessage(db));
+        else rc = run(db, &imp, t0);
+        PQfinish(db);
+    }
+    profile_import_free(&imp);
+    free(data);
+    return rc;
+}
