@@ -221,6 +221,36 @@ BEGIN
 END
 $$;
 
+-- GET /v1/profiles/{id} in one round trip: authenticates the bearer token's
+-- hash (as khnet_session_auth, which also refreshes last_seen_at) and reads
+-- the profile as that viewer.  p_token_hash NULL = no Authorization sent
+-- (anonymous).  Always one row: auth_status 'anonymous' | 'ok' |
+-- 'unauthenticated' (the token is unknown, expired or revoked: the profile
+-- is not read, so a bad token never becomes an anonymous read); profile
+-- NULL when there is no such profile.
+CREATE FUNCTION khnet_profile_view_by_token(p_token_hash bytea, p_profile bigint,
+                                            OUT auth_status text, OUT profile jsonb)
+    LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_account bigint;
+    v_role text;
+BEGIN
+    IF p_token_hash IS NULL THEN
+        auth_status := 'anonymous';
+    ELSE
+        SELECT s.account_id, s.role INTO v_account, v_role
+          FROM khnet_session_auth(p_token_hash) s;
+        IF NOT FOUND THEN
+            auth_status := 'unauthenticated';
+            RETURN;
+        END IF;
+        auth_status := 'ok';
+    END IF;
+    SELECT v.profile INTO profile FROM khnet_profile_view(p_profile, v_account, v_role) v;
+END
+$$;
+
 -- GET /v1/profiles: a page of directory cards, newest accounts first, keyset
 -- on account_id (after_id NULL = first page).  Each filter is NULL or a
 -- value; a filter on a grouped field matches only profiles whose group the

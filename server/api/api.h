@@ -69,7 +69,8 @@ enum api_stmt { STMT_INFO,
     STMT_REPORT_RESOLVE, STMT_SILENCE,
     STMT_SEARCH_EXPERTS, STMT_SEARCH_FIT, STMT_SEARCH_SIMILAR, STMT_SEARCH_SUGGEST,
     STMT_EVENTS_AFTER, STMT_EVENTS_LATEST, STMT_SESSIONS_DEAD,
-    STMT_ACCOUNT_EXPORT, STMT_ACCOUNT_ERASE, STMT_PROFILES_IMPORT, API_NSTMTS };
+    STMT_ACCOUNT_EXPORT, STMT_ACCOUNT_ERASE, STMT_PROFILES_IMPORT,
+    STMT_PROFILE_GET_BY_TOKEN, API_NSTMTS };
 extern const db_stmt api_stmts[API_NSTMTS];
 
 extern const http_route api_routes[];
@@ -155,6 +156,13 @@ void api_authenticate(http_req *r, api_authed next);
 /* The same for a token taken from elsewhere (e.g. ?access_token= on a
  * WebSocket upgrade, where browsers cannot set headers). */
 void api_authenticate_token(http_req *r, const char *token, size_t len, api_authed next);
+/* Replies 401 unauthenticated with WWW-Authenticate: Bearer. */
+void api_unauthenticated(http_req *r, const char *msg);
+/* For handlers whose own statement checks the token (one round trip, e.g.
+ * khnet_profile_view_by_token): *hex = the bearer token's SHA-256 as bytea
+ * hex text in the request's arena, or NULL when no Authorization was sent;
+ * a malformed header or token is replied 401 here and gives -1. */
+int api_bearer_hex(http_req *r, const char **hex);
 /* Takes a login/sign-up token for the client address and `email`; on
  * refusal replies 429 rate_limited with Retry-After and returns -1. */
 int api_rate_limit(http_req *r, const char *email);

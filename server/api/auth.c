@@ -35,7 +35,7 @@ typedef struct authing {
     api_authed next; /* the handler's continuation */
 } authing;
 
-static void unauthenticated(http_req *r, const char *msg)
+void api_unauthenticated(http_req *r, const char *msg)
 {
     http_req_add_header(r, "WWW-Authenticate", "Bearer");
     http_reply_error(r, 401, "unauthenticated", msg, NULL);
@@ -62,7 +62,7 @@ static void auth_done(http_req *r, const PGresult *res, void *data)
         return;
     }
     if (!sid || !aid || !parse_role(api_col(res, "role"), &who->role)) {
-        unauthenticated(r, "the token is unknown, expired or revoked");
+        api_unauthenticated(r, "the token is unknown, expired or revoked");
         return;
     }
     who->session_id = strtoll(sid, NULL, 10);
@@ -74,7 +74,7 @@ void api_authenticate_token(http_req *r, const char *token, size_t len, api_auth
 {
     uint8_t digest[AUTH_DIGEST_LEN];
     if (auth_token_digest(token, len, digest) != 0) {
-        unauthenticated(r, "the token is unknown, expired or revoked");
+        api_unauthenticated(r, "the token is unknown, expired or revoked");
         return;
     }
     authing *a = kp_arena_alloc(http_req_arena(r), sizeof *a);
@@ -89,16 +89,38 @@ void api_authenticate_token(http_req *r, const char *token, size_t len, api_auth
     api_query_with(r, STMT_SESSION_AUTH, 1, params, auth_done, a);
 }
 
+int api_bearer_hex(http_req *r, const char **hex)
+{
+    size_t n = 0;
+    const char *h = http_req_header(r, "authorization", &n);
+    uint8_t digest[AUTH_DIGEST_LEN];
+    *hex = NULL;
+    if (!h) return 0;
+    if (n < 7 || strncasecmp(h, "Bearer ", 7) != 0 ||
+        auth_token_digest(h + 7, n - 7, digest) != 0) {
+        api_unauthenticated(r, "the token is unknown, expired or revoked");
+        return -1;
+    }
+    char *out = kp_arena_alloc(http_req_arena(r), AUTH_DIGEST_HEX);
+    if (!out) {
+        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        return -1;
+    }
+    auth_digest_hex(digest, out);
+    *hex = out;
+    return 0;
+}
+
 void api_authenticate(http_req *r, api_authed next)
 {
     size_t n = 0;
     const char *h = http_req_header(r, "authorization", &n);
     if (!h) {
-        unauthenticated(r, "this endpoint needs Authorization: Bearer <token>");
+        api_unauthenticated(r, "this endpoint needs Authorization: Bearer <token>");
         return;
     }
     if (n < 7 || strncasecmp(h, "Bearer ", 7) != 0) {
-        unauthenticated(r, "the token is unknown, expired or revoked");
+        api_unauthenticated(r, "the token is unknown, expired or revoked");
         return;
     }
     api_authenticate_token(r, h + 7, n - 7, next);

@@ -8,7 +8,8 @@
  * caller is anonymous; with one, api_authenticate must accept it (a bad,
  * expired or revoked token is 401, never a silent downgrade to anonymous).
  * profile_viewer is the one place that turns the principal into the SQL's
- * viewer parameters. */
+ * viewer parameters; the single-profile read instead hands the token's hash
+ * to SQL, which authenticates and reads in the same statement. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,9 +58,19 @@ static bool write_json(http_req *r, const char *json)
     return true;
 }
 
+/* One statement authenticates the token and reads the profile
+ * (khnet_profile_view_by_token): one round trip instead of two. */
 static void get_done(http_req *r, const PGresult *res)
 {
-    const char *json = api_col(res, "profile");
+    const char *st = api_col(res, "auth_status"), *json = api_col(res, "profile");
+    if (st && !strcmp(st, "unauthenticated")) {
+        api_unauthenticated(r, "the token is unknown, expired or revoked");
+        return;
+    }
+    if (!st) {
+        http_reply_error(r, 500, "internal", "internal error", NULL);
+        return;
+    }
     if (!json) {
         http_reply_error(r, 404, "not_found", "no such profile", NULL);
         return;
@@ -71,20 +82,16 @@ static void get_done(http_req *r, const PGresult *res)
     http_reply(r, 200);
 }
 
-static void get_authed(http_req *r, const api_principal *who)
-{
-    viewer v = profile_viewer(r, who);
-    const char *params[3] = {http_req_param(r, "id"), v.account_id, v.role};
-    api_query(r, STMT_PROFILE_GET, 3, params, get_done);
-}
-
 void api_profile_get(http_req *r)
 {
-    if (!valid_id(http_req_param(r, "id"))) {
+    const char *id = http_req_param(r, "id"), *token_hex = NULL;
+    if (!valid_id(id)) {
         http_reply_error(r, 400, "invalid_value", "a profile id is a positive integer", "id");
         return;
     }
-    with_optional_viewer(r, get_authed);
+    if (api_bearer_hex(r, &token_hex) != 0) return;
+    const char *params[2] = {token_hex, id};
+    api_query(r, STMT_PROFILE_GET_BY_TOKEN, 2, params, get_done);
 }
 
 /* ---- directory -------------------------------------------------------------- */

@@ -141,4 +141,8 @@ const db_stmt api_stmts[API_NSTMTS] = {
                               "SELECT rejected::text AS rejected, created, updated FROM "
                               "khnet_profiles_import($1::bigint, $2::jsonb, $3::boolean)",
                               3},
+    [STMT_PROFILE_GET_BY_TOKEN] = {"profile_get_by_token",
+                                   "SELECT auth_status, profile FROM "
+                                   "khnet_profile_view_by_token($1::bytea, $2::bigint)",
+                                   2},
 };
