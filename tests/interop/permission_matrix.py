@@ -1,5 +1,6 @@
 """permission_matrix.py — who may call what (issue 3): every accounts,
-sessions, roles, partners, password-reset and profile endpoint, called by
+sessions, roles, partners, password-reset, data-rights (export, erase),
+profile and import endpoint, called by
 each role (anonymous, member, moderator, liaison, admin) on its own and on
 someone else's data, against PROTOCOL.md's answer: allowed (2xx) or exactly
 the documented 4xx status and error code.
@@ -50,6 +51,10 @@ BODIES = {
     "reset_spent": {"token": "{spent_reset_token}", "new_password": PW + " 3"},
     "profile": {"full_name": "Lê Thị Hồng Nhung", "country": "VN"},
     "patch": {"version": 1, "city": "Nha Trang"},
+    "erase": {"password": PW},
+    "erase_wrong": {"password": PW + " wrong"},
+    "import": {"format": "jsonl",
+               "data": '{"external_id": "matrix-{n}", "full_name": "Phạm Minh Tuấn"}\n'},
 }
 
 # Expected answers: "2xx" statuses, or "status code [field]".
@@ -80,10 +85,18 @@ MATRIX = [
     ("POST", "/v1/account/password", "wrong_password", "not own password", "",
      U, "403 forbidden current_password", "403 forbidden current_password",
      "403 forbidden current_password", "403 forbidden current_password"),
+    # ---- data rights (PROTOCOL.md "GET /v1/account/export", "DELETE /v1/account") ----
+    ("GET", "/v1/account/export", None, "own", "", U, "200", "200", "200", "200"),
+    ("DELETE", "/v1/account", "erase", "own", "", U, "204", "204", "204", "204"),
+    ("DELETE", "/v1/account", "erase_wrong", "not own password", "",
+     U, "403 forbidden password", "403 forbidden password", "403 forbidden password",
+     "403 forbidden password"),
     # ---- roles: admins only, audited ----
     ("PUT", "/v1/accounts/{me}/role", "role_admin", "own (promote)", "", U, F, F, F, "200"),
     ("PUT", "/v1/accounts/{other}/role", "role_member", "other's", "", U, F, F, F, "200"),
     ("PUT", "/v1/accounts/" + MISSING + "/role", "role_member", "unknown", "",
+     U, F, F, F, "404 not_found id"),
+    ("PUT", "/v1/accounts/{erased}/role", "role_member", "erased account", "",
      U, F, F, F, "404 not_found id"),
     # ---- partners (admin) ----
     ("GET", "/v1/partners", None, "all", "", U, F, F, F, "200"),
@@ -108,6 +121,7 @@ MATRIX = [
     ("GET", "/v1/profiles/{me}", None, "own", "", "200", "200", "200", "200", "200"),
     ("GET", "/v1/profiles/{other}", None, "other's", "", "200", "200", "200", "200", "200"),
     ("GET", "/v1/profiles/" + MISSING, None, "unknown", "", NF, NF, NF, NF, NF),
+    ("GET", "/v1/profiles/{erased}", None, "erased account", "", NF, NF, NF, NF, NF),
     ("GET", "/v1/profiles", None, "directory", "", "200", "200", "200", "200", "200"),
     ("GET", "/v1/profiles/me", None, "own", "", U, "200", "200", "200", "200"),
     ("GET", "/v1/profiles/me", None, "own (none yet)", "noprofile", U, NF, NF, NF, NF),
@@ -119,6 +133,9 @@ MATRIX = [
     ("PATCH", "/v1/profiles/{me}", "patch", "own", "", U, "200", "200", "200", "200"),
     ("PATCH", "/v1/profiles/{other}", "patch", "other's", "", U, F, F, F, "200"),
     ("PATCH", "/v1/profiles/" + MISSING, "patch", "unknown", "", U, F, F, F, NF),
+    ("PATCH", "/v1/profiles/{erased}", "patch", "erased account", "", U, F, F, F, NF),
+    # ---- bulk import (liaison officers and admins) ----
+    ("POST", "/v1/profiles/import", "import", "new rows", "", U, F, F, "200", "200"),
 ]
 
 # Keys that must be present (+) or absent (-) in a 2xx profile read: only
@@ -189,6 +206,14 @@ def reset_token(email):
     raise AssertionError("no reset token logged for %s" % email)
 
 
+def erased_account(w):
+    """An account with a profile that then erased itself."""
+    aid, tok = L.account("erased%d@example.org" % w.n)
+    make_profile(tok)
+    L.expect(call("DELETE", "/v1/account", {"password": PW}, token=tok), 204)
+    return str(aid)
+
+
 def spent_token(w):
     tok = reset_token(w.my_email)
     L.expect(call("POST", "/v1/password-resets/confirm",
@@ -201,6 +226,7 @@ LAZY = {
     "other_session": lambda w: session_of(w.other),
     "my_reset_token": lambda w: reset_token(w.my_email),
     "spent_reset_token": spent_token,
+    "erased": erased_account,
 }
 
 
