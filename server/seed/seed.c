@@ -328,9 +328,19 @@ static int load_sectors(seeder *sd)
     return rc;
 }
 
+/* The search read model (khnet_search_docs, khnet_search_terms) is kept by
+ * statement triggers, which would rebuild every seeded profile's document
+ * once per COPY (profiles, then degrees, then sectors), through every GIN
+ * index each time (~200 s for 200,000).  The seed defers them for its own
+ * transaction (khnet.search_defer, read by the trigger functions) and
+ * builds the documents once, set-based, after the last COPY
+ * (khnet_search_fill, migrations/0008); readers see the profiles and their
+ * documents appear together at COMMIT. */
 static int run_passes(seeder *sd)
 {
-    if (exec_ok(sd, "BEGIN") || load_sectors(sd) || reserve_ids(sd)) return -1;
+    if (exec_ok(sd, "BEGIN") || exec_ok(sd, "SET LOCAL khnet.search_defer = on") ||
+        load_sectors(sd) || reserve_ids(sd))
+        return -1;
     if (copy_pass(sd, "COPY khnet_accounts (id, email, password_hash, role) FROM STDIN",
                   account_row))
         return -1;
@@ -349,7 +359,10 @@ static int run_passes(seeder *sd)
     if (copy_pass(sd, "COPY khnet_profile_sectors (profile_id, sector_id) FROM STDIN",
                   sector_rows))
         return -1;
-    return exec_ok(sd, "COMMIT");
+    if (exec_ok(sd, "SELECT khnet_search_fill()") || exec_ok(sd, "COMMIT")) return -1;
+    /* Fresh statistics, so the first searches after a seed get good plans. */
+    return exec_ok(sd, "ANALYZE khnet_profiles, khnet_profile_sectors, khnet_degrees, "
+                       "khnet_search_docs, khnet_search_terms");
 }
 
 static double now_s(void)
