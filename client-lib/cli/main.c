@@ -50,6 +50,9 @@ static void usage(FILE *f)
             "  logout                      revoke this token\n"
             "  whoami                      my account, as JSON\n"
             "  profile get ID|me           a profile as I may see it, as JSON\n"
+            "  profiles [--sector S] [--country CC] [--degree D] [--language L]\n"
+            "           [--mentoring willing|seeking] [--after CURSOR] [--limit N]\n"
+            "                              one directory page {items, next}, as JSON\n"
             "  export                      everything the service holds about me, as JSON\n"
             "\n"
             "options:\n"
@@ -272,6 +275,35 @@ static const char *password_arg(const char *arg, char *buf, size_t cap)
     return buf;
 }
 
+/* `profiles [--NAME VALUE]...`: the directory page the flags ask for. */
+static int profiles_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
+                         khnet_reply **rep)
+{
+    khnet_profile_filter f = {NULL, NULL, NULL, NULL, NULL};
+    const char *after = NULL, *limit = NULL;
+    struct { const char *flag; const char **to; } flags[] = {
+        {"--sector", &f.sector},       {"--country", &f.country}, {"--degree", &f.degree},
+        {"--language", &f.language},   {"--mentoring", &f.mentoring},
+        {"--after", &after},           {"--limit", &limit}};
+    for (int i = 1; i < argc; i += 2) {
+        size_t k = 0, n = sizeof flags / sizeof flags[0];
+        while (k < n && strcmp(argv[i], flags[k].flag) != 0) k++;
+        if (k == n || i + 1 >= argc) {
+            fprintf(stderr, "khnet: profiles: unknown flag or missing value: %s\n", argv[i]);
+            return EXIT_USAGE;
+        }
+        *flags[k].to = argv[i + 1];
+    }
+    char *end = NULL;
+    long n = limit ? strtol(limit, &end, 10) : 0;
+    if (limit && (!*limit || *end || n < 1 || n > 1000)) {
+        fprintf(stderr, "khnet: profiles: --limit needs a positive number\n");
+        return EXIT_USAGE;
+    }
+    *err = khnet_profiles_list(ctx, &f, after, (int)n, rep);
+    return EXIT_OK;
+}
+
 /* One account/profile command into *rep; EXIT_USAGE on bad arguments. */
 static int account_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
 {
@@ -289,6 +321,8 @@ static int account_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, k
         int64_t id = strcmp(argv[2], "me") ? id_arg(argv[2]) : -1;
         if (!id) return EXIT_USAGE;
         *err = khnet_profile_get(ctx, id, rep);
+    } else if (!strcmp(cmd, "profiles")) {
+        return profiles_call(ctx, argc, argv, err, rep);
     } else {
         fprintf(stderr, "khnet: %s: wrong arguments (see --help)\n", cmd);
         return EXIT_USAGE;
@@ -314,7 +348,7 @@ static int cmd_account(khnet_ctx *ctx, const options *o, int argc, char **argv)
 static bool is_account_cmd(const char *c)
 {
     static const char *const cmds[] = {"register", "login", "logout", "whoami", "profile",
-                                       "export", NULL};
+                                       "export", "profiles", NULL};
     for (int i = 0; cmds[i]; i++)
         if (!strcmp(c, cmds[i])) return true;
     return false;

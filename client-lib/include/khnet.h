@@ -212,6 +212,20 @@ khnet_err khnet_account_erase(khnet_ctx *ctx, const char *password, khnet_reply 
  * (UTF-8); *out is the report (200) or the error. */
 khnet_err khnet_profiles_import(khnet_ctx *ctx, const char *format, const char *data, size_t len,
                                 khnet_reply **out);
+/* Directory filters for khnet_profiles_list (PROTOCOL.md "GET
+ * /v1/profiles"); a NULL member does not filter.  Strings are copied. */
+typedef struct khnet_profile_filter {
+    const char *sector;    /* a sector slug, e.g. "aquaculture" */
+    const char *country;   /* ISO 3166-1 alpha-2, upper-case */
+    const char *degree;    /* bachelor | master | phd | md | engineer | other */
+    const char *language;  /* a BCP 47 tag as stored, e.g. "vi" */
+    const char *mentoring; /* willing | seeking */
+} khnet_profile_filter;
+/* GET /v1/profiles: one page of directory cards, {items, next}, newest
+ * first; pass the reply's `next` as `after` for the following page (NULL:
+ * the first).  filter may be NULL; limit <= 0 takes the server's default. */
+khnet_err khnet_profiles_list(khnet_ctx *ctx, const khnet_profile_filter *filter,
+                              const char *after, int limit, khnet_reply **out);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "khnet.h"
+#include "khnet_int.h"
 
 /* Sends b (freed here) to method path; NOMEM when the body could not be built. */
 static khnet_err send_body(khnet_ctx *ctx, const char *method, const char *path, kp_buf *b,
@@ -110,4 +111,25 @@ khnet_err khnet_profiles_import(khnet_ctx *ctx, const char *format, const char *
     kp_w_cstr(&b, "data");
     kp_w_str(&b, data ? data : "", len);
     return send_body(ctx, "POST", "/v1/profiles/import", &b, out);
+}
+
+/* Filter values and cursors are short (the server takes at most 40
+ * characters); a longer one is refused here rather than cut. */
+enum { LIST_VALUE_MAX = 100 };
+
+khnet_err khnet_profiles_list(khnet_ctx *ctx, const khnet_profile_filter *filter,
+                              const char *after, int limit, khnet_reply **out)
+{
+    static const khnet_profile_filter none = {NULL, NULL, NULL, NULL, NULL};
+    const khnet_profile_filter *f = filter ? filter : &none;
+    const char *names[] = {"sector", "country", "degree", "language", "mentoring", "after"};
+    const char *values[] = {f->sector, f->country, f->degree, f->language, f->mentoring, after};
+    char path[2048] = "/v1/profiles", lim[16];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (values[i] && strlen(values[i]) > LIST_VALUE_MAX) return KHNET_ERR_ARG;
+        khnet__add_param(path, sizeof path, names[i], values[i]);
+    }
+    snprintf(lim, sizeof lim, "%d", limit);
+    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
+    return khnet_call(ctx, "GET", path, NULL, 0, out);
 }

@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "khnet.h"
+#include "khnet_int.h"
 
-/* Appends "&name=value" (value percent-encoded unless base64url) to path. */
-static void add_param(char *path, size_t cap, const char *name, const char *value)
+/* Appends "&name=value" (value percent-encoded unless base64url) to path;
+ * shared with account.c through khnet_int.h. */
+void khnet__add_param(char *path, size_t cap, const char *name, const char *value)
 {
     static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t o = strlen(path);
@@ -63,9 +65,9 @@ khnet_err khnet_conversations_list(khnet_ctx *ctx, const char *after, int limit,
                                    khnet_reply **out)
 {
     char path[256] = "/v1/conversations", lim[16];
-    add_param(path, sizeof path, "after", after);
+    khnet__add_param(path, sizeof path, "after", after);
     snprintf(lim, sizeof lim, "%d", limit);
-    add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
+    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
     return khnet_call(ctx, "GET", path, NULL, 0, out);
 }
 
@@ -94,10 +96,10 @@ khnet_err khnet_messages_history(khnet_ctx *ctx, int64_t conversation_id, const 
 {
     char path[256], lim[16];
     snprintf(path, sizeof path, "/v1/conversations/%lld/messages", (long long)conversation_id);
-    add_param(path, sizeof path, "before", before);
-    add_param(path, sizeof path, "after", after);
+    khnet__add_param(path, sizeof path, "before", before);
+    khnet__add_param(path, sizeof path, "after", after);
     snprintf(lim, sizeof lim, "%d", limit);
-    add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
+    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
     return khnet_call(ctx, "GET", path, NULL, 0, out);
 }
 

@@ -28,6 +28,9 @@ typedef struct khnet__url {
 } khnet__url;
 
 /* 0 on success, -1 with a reason in err (errlen bytes) otherwise. */
+/* Appends ?name=value (or &name=value) to the NUL-terminated path in
+ * path[cap], percent-encoding the value; value NULL appends nothing. */
+void khnet__add_param(char *path, size_t cap, const char *name, const char *value);
 int khnet__url_parse(const char *url, khnet__url *out, char *err, size_t errlen);
 /* Host header value: host, [v6] and ":port" unless it is 80. */
 void khnet__url_hostport(const khnet__url *u, char *out, size_t outlen);
