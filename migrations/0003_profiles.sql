@@ -150,47 +150,53 @@ AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
 -- `level` may see: hidden groups' keys are absent (not null), so a client
 -- can tell "hidden" from "empty".  `full` adds what only the detail view
 -- carries (bio, degrees, links, timestamps).
+-- PL/pgSQL, not SQL: the sector and degree subqueries keep a SQL function
+-- from being inlined, and a non-inlined SQL function is parsed and planned
+-- again on every call from PL/pgSQL; PL/pgSQL plans once per connection
+-- (single reads ~5x faster, directory pages ~1.3-1.5x; tests/bench/profiles).
 CREATE FUNCTION khnet_profile_json(p khnet_profiles, level int, full_view boolean)
-    RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE
+    RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
-    SELECT jsonb_build_object(
-        'id', p.account_id, 'full_name', p.full_name, 'display_name', p.display_name,
-        'headline', p.headline, 'country', p.country,
-        'languages', to_jsonb(p.languages), 'expertise', to_jsonb(p.expertise),
-        'sectors', coalesce((SELECT jsonb_agg(s.slug ORDER BY s.slug)
-                               FROM khnet_profile_sectors ps
-                               JOIN khnet_sectors s ON s.id = ps.sector_id
-                              WHERE ps.profile_id = p.account_id), '[]'))
-    || CASE WHEN khnet_vis_rank(p.vis_affiliation) <= level THEN jsonb_build_object(
-           'affiliation', p.affiliation, 'position', p.position) ELSE '{}' END
-    || CASE WHEN khnet_vis_rank(p.vis_mentoring) <= level THEN jsonb_build_object(
-           'willing_to_mentor', p.willing_to_mentor, 'mentor_capacity', p.mentor_capacity,
-           'mentor_topics', to_jsonb(p.mentor_topics), 'seeking_mentor', p.seeking_mentor)
-       ELSE '{}' END
-    || CASE WHEN NOT full_view THEN '{}'::jsonb ELSE
-           jsonb_build_object('updated_at', khnet_ts(p.updated_at))
-        || CASE WHEN khnet_vis_rank(p.vis_contact) <= level THEN jsonb_build_object(
-               'city', p.city, 'time_zone', p.time_zone, 'links', p.links) ELSE '{}' END
-        || CASE WHEN khnet_vis_rank(p.vis_bio) <= level THEN jsonb_build_object(
-               'bio', p.bio) ELSE '{}' END
-        || CASE WHEN khnet_vis_rank(p.vis_career) <= level THEN jsonb_build_object(
-               'years_experience', p.years_experience,
-               'publications_count', p.publications_count,
-               'publications', p.publications, 'orcid', p.orcid) ELSE '{}' END
-        || CASE WHEN khnet_vis_rank(p.vis_education) <= level THEN jsonb_build_object(
-               'degrees', coalesce((SELECT jsonb_agg(jsonb_build_object(
-                   'level', d.level, 'field', d.field, 'institution', d.institution,
-                   'year', d.year) ORDER BY d.year NULLS LAST, d.id)
-                   FROM khnet_degrees d WHERE d.profile_id = p.account_id), '[]'))
+BEGIN
+    RETURN jsonb_build_object(
+            'id', p.account_id, 'full_name', p.full_name, 'display_name', p.display_name,
+            'headline', p.headline, 'country', p.country,
+            'languages', to_jsonb(p.languages), 'expertise', to_jsonb(p.expertise),
+            'sectors', coalesce((SELECT jsonb_agg(s.slug ORDER BY s.slug)
+                                   FROM khnet_profile_sectors ps
+                                   JOIN khnet_sectors s ON s.id = ps.sector_id
+                                  WHERE ps.profile_id = p.account_id), '[]'))
+        || CASE WHEN khnet_vis_rank(p.vis_affiliation) <= level THEN jsonb_build_object(
+               'affiliation', p.affiliation, 'position', p.position) ELSE '{}' END
+        || CASE WHEN khnet_vis_rank(p.vis_mentoring) <= level THEN jsonb_build_object(
+               'willing_to_mentor', p.willing_to_mentor, 'mentor_capacity', p.mentor_capacity,
+               'mentor_topics', to_jsonb(p.mentor_topics), 'seeking_mentor', p.seeking_mentor)
            ELSE '{}' END
-        || CASE WHEN level >= 3 THEN jsonb_build_object(
-               'version', p.version, 'created_at', khnet_ts(p.created_at),
-               'visibility', jsonb_build_object(
-                   'contact', p.vis_contact, 'affiliation', p.vis_affiliation,
-                   'education', p.vis_education, 'bio', p.vis_bio,
-                   'career', p.vis_career, 'mentoring', p.vis_mentoring))
-           ELSE '{}' END
-       END
+        || CASE WHEN NOT full_view THEN '{}'::jsonb ELSE
+               jsonb_build_object('updated_at', khnet_ts(p.updated_at))
+            || CASE WHEN khnet_vis_rank(p.vis_contact) <= level THEN jsonb_build_object(
+                   'city', p.city, 'time_zone', p.time_zone, 'links', p.links) ELSE '{}' END
+            || CASE WHEN khnet_vis_rank(p.vis_bio) <= level THEN jsonb_build_object(
+                   'bio', p.bio) ELSE '{}' END
+            || CASE WHEN khnet_vis_rank(p.vis_career) <= level THEN jsonb_build_object(
+                   'years_experience', p.years_experience,
+                   'publications_count', p.publications_count,
+                   'publications', p.publications, 'orcid', p.orcid) ELSE '{}' END
+            || CASE WHEN khnet_vis_rank(p.vis_education) <= level THEN jsonb_build_object(
+                   'degrees', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                       'level', d.level, 'field', d.field, 'institution', d.institution,
+                       'year', d.year) ORDER BY d.year NULLS LAST, d.id)
+                       FROM khnet_degrees d WHERE d.profile_id = p.account_id), '[]'))
+               ELSE '{}' END
+            || CASE WHEN level >= 3 THEN jsonb_build_object(
+                   'version', p.version, 'created_at', khnet_ts(p.created_at),
+                   'visibility', jsonb_build_object(
+                       'contact', p.vis_contact, 'affiliation', p.vis_affiliation,
+                       'education', p.vis_education, 'bio', p.vis_bio,
+                       'career', p.vis_career, 'mentoring', p.vis_mentoring))
+               ELSE '{}' END
+           END;
+END
 $$;
 
 -- GET /v1/profiles/{id}.  viewer_id NULL = anonymous; viewer_role is the
@@ -222,9 +228,12 @@ END
 $$;
 
 -- GET /v1/profiles/{id} in one round trip: authenticates the bearer token's
--- hash (as khnet_session_auth, which also refreshes last_seen_at) and reads
--- the profile as that viewer.  p_token_hash NULL = no Authorization sent
--- (anonymous).  Always one row: auth_status 'anonymous' | 'ok' |
+-- hash and reads the profile as that viewer.  The session rule is
+-- khnet_session_auth's (0002: live, unexpired, account not erased;
+-- last_seen_at refreshed at most once a minute), written out here because
+-- that SQL function is re-planned on every call from PL/pgSQL (2.5x the
+-- cost of this whole read); keep the two in step.  p_token_hash NULL = no
+-- Authorization sent (anonymous).  Always one row: auth_status 'anonymous' | 'ok' |
 -- 'unauthenticated' (the token is unknown, expired or revoked: the profile
 -- is not read, so a bad token never becomes an anonymous read); profile
 -- NULL when there is no such profile.
@@ -233,17 +242,25 @@ CREATE FUNCTION khnet_profile_view_by_token(p_token_hash bytea, p_profile bigint
     LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
+    v_session bigint;
     v_account bigint;
     v_role text;
+    v_seen timestamptz;
 BEGIN
     IF p_token_hash IS NULL THEN
         auth_status := 'anonymous';
     ELSE
-        SELECT s.account_id, s.role INTO v_account, v_role
-          FROM khnet_session_auth(p_token_hash) s;
+        SELECT s.id, s.account_id, a.role, s.last_seen_at
+          INTO v_session, v_account, v_role, v_seen
+          FROM khnet_sessions s JOIN khnet_accounts a ON a.id = s.account_id
+         WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL
+           AND s.expires_at > now() AND a.erased_at IS NULL;
         IF NOT FOUND THEN
             auth_status := 'unauthenticated';
             RETURN;
+        END IF;
+        IF v_seen < now() - interval '1 minute' THEN
+            UPDATE khnet_sessions SET last_seen_at = now() WHERE id = v_session;
         END IF;
         auth_status := 'ok';
     END IF;
