@@ -199,7 +199,7 @@ static void login_verified(http_req *r, void *data)
     uint8_t d[AUTH_DIGEST_LEN];
     char hex[AUTH_DIGEST_HEX], ttl[16], addr[64];
     if (!c->ok) {
-        http_reply_error(r, 401, "unauthenticated", "wrong e-mail or password", NULL);
+        api_unauthenticated(r, "wrong e-mail or password"); /* RFC 9110: every 401 names a scheme */
         return;
     }
     if (auth_token_new(c->hash, d) != 0) {
