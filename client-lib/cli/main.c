@@ -6,6 +6,7 @@
  * code says which kind of failure happened (see usage()).
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,8 @@ static void usage(FILE *f)
             "           [--mentoring willing|seeking] [--after CURSOR] [--limit N]\n"
             "                              one directory page {items, next}, as JSON\n"
             "  export                      everything the service holds about me, as JSON\n"
+            "  listen [--after SEQ]        the event stream (needs --token): one JSON line\n"
+            "                              per event until Ctrl-C; reconnects and resumes\n"
             "\n"
             "options:\n"
             "  --url URL      server, http://host[:port]  (default $KHNET_URL, else\n"
@@ -354,6 +357,71 @@ static bool is_account_cmd(const char *c)
     return false;
 }
 
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* {"seq":…,"kind":…,"payload":…,"at":…} on one line, flushed: `khnet listen`
+ * is meant to be piped into other tools line by line. */
+static void print_event(const khnet_event *ev)
+{
+    kp_pair f[4] = {
+        {{.type = KP_STR, .v.s = {"seq", 3}}, {.type = KP_INT, .v.i = ev->seq}},
+        {{.type = KP_STR, .v.s = {"kind", 4}},
+         {.type = KP_STR, .v.s = {ev->kind, (uint32_t)strlen(ev->kind)}}},
+        {{.type = KP_STR, .v.s = {"payload", 7}}, *ev->payload},
+        {{.type = KP_STR, .v.s = {"at", 2}},
+         {.type = KP_STR, .v.s = {ev->at, (uint32_t)strlen(ev->at)}}},
+    };
+    kp_value map = {.type = KP_MAP, .v.map = {f, 4}};
+    print_json(stdout, &map);
+    fflush(stdout);
+}
+
+/* `khnet listen [--after SEQ]`: waits in short slices so Ctrl-C is seen
+ * promptly; the stream reconnects by itself in between. */
+static int cmd_listen(khnet_ctx *ctx, int argc, char **argv)
+{
+    long long after = -1;
+    if (argc == 2 && strcmp(argv[0], "--after") == 0) {
+        char *end;
+        after = strtoll(argv[1], &end, 10);
+        if (!*argv[1] || *end || after < 0) {
+            fprintf(stderr, "khnet: --after needs a seq >= 0\n");
+            return EXIT_USAGE;
+        }
+    } else if (argc != 0) {
+        fprintf(stderr, "khnet: usage: listen [--after SEQ]\n");
+        return EXIT_USAGE;
+    }
+    struct sigaction sa = {.sa_handler = on_sigint};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    khnet_stream *st = NULL;
+    /* A failed first connect is retried by next(); only its errors count. */
+    khnet_err err = khnet_stream_open(ctx, after, &st);
+    while (st && !interrupted) {
+        khnet_event *ev = NULL;
+        err = khnet_stream_next(st, 500, &ev);
+        if (err == KHNET_OK)
+            print_event(ev);
+        khnet_event_free(ev);
+        if (err != KHNET_OK && err != KHNET_ERR_TIMEOUT)
+            break; /* the stream stopped for good */
+    }
+    int code = EXIT_OK;
+    if (!interrupted && err != KHNET_OK && err != KHNET_ERR_TIMEOUT) {
+        fprintf(stderr, "khnet: %s: %s\n", khnet_strerror(err), st ? khnet_stream_errstr(st) : "");
+        code = err == KHNET_ERR_HTTP || err == KHNET_ERR_CLOSED ? EXIT_HTTP : EXIT_NETWORK;
+    }
+    khnet_stream_close(st);
+    return code;
+}
+
 /* Parses options into *o; returns -1 to exit with *code. */
 static int parse_options(int argc, char **argv, options *o, int *code)
 {
@@ -401,7 +469,8 @@ int main(int argc, char **argv)
     argc -= optind;
     argv += optind;
     if (argc < 1 || (strcmp(argv[0], "health") != 0 && strcmp(argv[0], "call") != 0 &&
-                     strcmp(argv[0], "chat") != 0 && !is_account_cmd(argv[0]))) {
+                     strcmp(argv[0], "chat") != 0 && !is_account_cmd(argv[0]) &&
+                     strcmp(argv[0], "listen") != 0)) {
         if (argc >= 1)
             fprintf(stderr, "khnet: unknown command '%s'\n", argv[0]);
         usage(stderr);
@@ -422,6 +491,8 @@ int main(int argc, char **argv)
         code = cmd_chat(ctx, &o, argc - 1, argv + 1);
     else if (is_account_cmd(argv[0]))
         code = cmd_account(ctx, &o, argc, argv);
+    else if (strcmp(argv[0], "listen") == 0)
+        code = cmd_listen(ctx, argc - 1, argv + 1);
     else
         code = strcmp(argv[0], "health") == 0 ? cmd_health(ctx, &o) : cmd_call(ctx, &o, argc - 1, argv + 1);
     khnet_free(ctx);

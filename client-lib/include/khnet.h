@@ -47,7 +47,8 @@ typedef enum khnet_err {
     KHNET_ERR_PROTOCOL, /* the server sent bad HTTP or an undecodable body */
     KHNET_ERR_HTTP,     /* the server answered with status >= 400; the reply says why */
     KHNET_ERR_NOMEM,    /* out of memory */
-    KHNET_ERR_ARG       /* invalid argument (NULL, bad method or path, ...) */
+    KHNET_ERR_ARG,      /* invalid argument (NULL, bad method or path, ...) */
+    KHNET_ERR_CLOSED    /* the server ended an event stream for good (session ended) */
 } khnet_err;
 
 /* Short English description of an error code (static storage, never NULL). */
@@ -226,6 +227,73 @@ typedef struct khnet_profile_filter {
  * the first).  filter may be NULL; limit <= 0 takes the server's default. */
 khnet_err khnet_profiles_list(khnet_ctx *ctx, const khnet_profile_filter *filter,
                               const char *after, int limit, khnet_reply **out);
+
+/* ---- real-time events (PROTOCOL.md "Real-time events") ----------------------
+ * A stream is its own WebSocket connection to GET /v1/stream, opened with
+ * the URL, token and timeout its context had at khnet_stream_open (copied:
+ * the context may be used, changed or freed afterwards).  khnet_stream_next
+ * hands out events in seq order, each once; when the connection drops
+ * (server restart or shutdown 1001, slow consumer 1008, network) it
+ * reconnects with backoff (100 ms doubling to 5 s) and resumes after the
+ * last seq it handed out, so nothing is lost or repeated.  Only a refused
+ * upgrade (4xx other than 408/429) or close 4001 (session ended) stop it.
+ *
+ * Threading: a khnet_stream is not thread-safe; use it from one thread at a
+ * time.  It shares nothing with its context, so a stream and its context
+ * may be used from two threads at once. */
+typedef struct khnet_stream khnet_stream;
+
+/* One event.  Allocated by the library, read-only, freed with everything it
+ * points to (the payload lives in the event's own arena) by khnet_event_free. */
+typedef struct khnet_event {
+    int64_t seq;             /* the member's event number: the cursor to resume after */
+    const char *kind;        /* e.g. "message.new" (NUL-terminated) */
+    const kp_value *payload; /* decoded payload (a map), never NULL (nil if absent) */
+    const char *at;          /* RFC 3339 UTC time of the event, "" if absent */
+} khnet_event;
+
+/* Frees an event; NULL is a no-op. */
+void khnet_event_free(khnet_event *ev);
+
+/* Opens a stream and performs its first upgrade.  after_seq >= 0: events
+ * after that seq first, then live ones; -1: only events newer than the
+ * member's newest at connect time.  *out gets a stream even when the first
+ * connection fails, so khnet_stream_errstr() can explain; khnet_stream_next
+ * then retries (or repeats a permanent error).  *out is NULL only on
+ * KHNET_ERR_NOMEM or KHNET_ERR_ARG.  Caller frees *out with
+ * khnet_stream_close() in every case. */
+khnet_err khnet_stream_open(khnet_ctx *ctx, int64_t after_seq, khnet_stream **out);
+
+/* Waits up to timeout_ms (< 0: forever; 0: no waiting) for the next event.
+ * KHNET_OK: *out is an event the caller frees with khnet_event_free().
+ * KHNET_ERR_TIMEOUT: none yet (reconnecting counts as waiting; *out NULL).
+ * Any other code (KHNET_ERR_HTTP, KHNET_ERR_CLOSED, KHNET_ERR_URL): the
+ * stream stopped for good; every later call returns the same.  A reconnect in progress may
+ * overrun timeout_ms by up to the context's timeout. */
+khnet_err khnet_stream_next(khnet_stream *s, int timeout_ms, khnet_event **out);
+
+/* The newest seq handed out (or announced by the server as the start), -1
+ * before any: persist it and pass it to khnet_stream_open to resume later. */
+int64_t khnet_stream_seq(const khnet_stream *s);
+
+/* Error of the last call on this stream, and its text ("" after a success;
+ * owned by s, valid until the next call). */
+khnet_err khnet_stream_errcode(const khnet_stream *s);
+const char *khnet_stream_errstr(const khnet_stream *s);
+
+/* Counters since khnet_stream_open. */
+struct khnet_stream_stats {
+    uint64_t connects;   /* upgrades that succeeded (1 + reconnects) */
+    uint64_t drops;      /* connections lost or closed by the server */
+    uint64_t events;     /* events handed out */
+    uint64_t duplicates; /* events dropped because their seq was already handed out */
+};
+/* Copies the counters into *out (caller-owned). */
+void khnet_stream_stats(const khnet_stream *s, struct khnet_stream_stats *out);
+
+/* Sends a close frame (1000), waits briefly for the server's, closes the
+ * socket and frees the stream; NULL is a no-op. */
+void khnet_stream_close(khnet_stream *s);
 
 #ifdef __cplusplus
 }

@@ -50,6 +50,7 @@ const char *khnet_strerror(khnet_err err)
     case KHNET_ERR_HTTP: return "server returned an error status";
     case KHNET_ERR_NOMEM: return "out of memory";
     case KHNET_ERR_ARG: return "invalid argument";
+    case KHNET_ERR_CLOSED: return "the server ended the stream";
     }
     return "unknown error";
 }
@@ -187,6 +188,16 @@ void khnet_stats(const khnet_ctx *ctx, struct khnet_stats *out)
 int khnet__ctx_fd(const khnet_ctx *ctx)
 {
     return ctx->fd;
+}
+
+void khnet__ctx_conf(const khnet_ctx *ctx, const khnet__url **url, const char **hostport,
+                     const char **token, int *timeout_ms, const char **url_err)
+{
+    *url = ctx->url_ok ? &ctx->url : NULL;
+    *hostport = ctx->hostport;
+    *token = ctx->token;
+    *timeout_ms = ctx->timeout_ms;
+    *url_err = ctx->url_err;
 }
 
 /* Reads until the parser has a whole response.  *closed_early is set when the

@@ -52,10 +52,13 @@ typedef struct khnet__resp {
     kp_buf hvalue;             /* header value being accumulated */
     char content_type[128];    /* Content-Type value, truncated, "" if absent */
     char request_id[72];       /* X-Request-Id value, truncated, "" if absent */
+    char ws_accept[40];        /* Sec-WebSocket-Accept value, truncated, "" if absent */
     size_t header_bytes;       /* bytes of status line and headers so far */
     size_t max_body;           /* body limit, KHNET__MAX_BODY_BYTES by default */
     size_t received;           /* bytes fed so far */
     size_t trailing;           /* bytes fed after the end of the response */
+    size_t last_used;          /* of the last chunk fed, bytes that were the response's
+                                  (the rest are a WebSocket's after a 101) */
     bool head;                 /* response to HEAD: headers only */
     bool done;                 /* message complete */
     bool keep_alive;           /* connection reusable after this response */
@@ -107,5 +110,35 @@ bool khnet__net_stale(int fd);
 /* ---- khnet.c -------------------------------------------------------------- */
 /* The socket of the current connection, -1 if none (tests only). */
 int khnet__ctx_fd(const khnet_ctx *ctx);
+/* What a stream copies from its context: address, Host value, token (NULL
+ * if none) and step timeout.  Pointers are ctx's, valid until it changes. */
+void khnet__ctx_conf(const khnet_ctx *ctx, const khnet__url **url, const char **hostport,
+                     const char **token, int *timeout_ms, const char **url_err);
+
+/* ---- wsframe.c: I/O-free WebSocket framing (client side) -------------------- */
+typedef struct khnet__wsframe {
+    bool fin;               /* last fragment of its message */
+    uint8_t opcode;         /* 0 continuation, 1 text, 2 binary, 8 close, 9 ping, 10 pong */
+    const uint8_t *payload; /* points into the parsed buffer */
+    size_t len;             /* payload bytes */
+} khnet__wsframe;
+
+/* Parses one server frame at buf[0..n).  Returns the bytes it spans (> 0,
+ * *f set), 0 when more bytes are needed, -1 when it breaks RFC 6455 for a
+ * client (masked, reserved bits or opcodes, bad control frame, payload over
+ * max_len); *why then names the violation. */
+long khnet__ws_parse(const uint8_t *buf, size_t n, size_t max_len, khnet__wsframe *f,
+                     const char **why);
+/* Appends one final, masked client frame; -1 when no random mask could be
+ * drawn or out is out of memory. */
+int khnet__ws_frame(kp_buf *out, uint8_t opcode, const void *payload, size_t len);
+/* Fills key (25 bytes: 24 base64 chars + NUL) with a fresh random
+ * Sec-WebSocket-Key, and accept (29 bytes) with the answer the server
+ * must give to it.  -1 if no randomness was available. */
+int khnet__ws_key(char key[25], char accept[29]);
+
+/* ---- stream.c ---------------------------------------------------------------- */
+/* The socket of the stream's current connection, -1 if none (tests only). */
+int khnet__stream_fd(const khnet_stream *s);
 
 #endif

@@ -76,6 +76,8 @@ static int on_header_value_complete(llhttp_t *p)
         copy_value(r, r->content_type, sizeof r->content_type);
     else if (name_is(r, "x-request-id"))
         copy_value(r, r->request_id, sizeof r->request_id);
+    else if (name_is(r, "sec-websocket-accept"))
+        copy_value(r, r->ws_accept, sizeof r->ws_accept);
     kp_buf_reset(&r->hname);
     kp_buf_reset(&r->hvalue);
     return 0;
@@ -111,6 +113,7 @@ static int on_message_complete(llhttp_t *p)
         /* Interim response (100 Continue, 103 Early Hints): the real one follows. */
         r->content_type[0] = '\0';
         r->request_id[0] = '\0';
+        r->ws_accept[0] = '\0';
         kp_buf_reset(&r->body);
         return 0;
     }
@@ -160,7 +163,9 @@ static khnet__rstate parse_error(khnet__resp *r, llhttp_errno_t e)
 khnet__rstate khnet__resp_feed(khnet__resp *r, const char *p, size_t n)
 {
     r->received += n;
+    r->last_used = n;
     if (r->done) {
+        r->last_used = 0;
         r->trailing += n;
         r->keep_alive = false;
         return KHNET__R_DONE;
@@ -171,6 +176,7 @@ khnet__rstate khnet__resp_feed(khnet__resp *r, const char *p, size_t n)
     if (e == HPE_PAUSED && r->done) {
         const char *stop = llhttp_get_error_pos(&r->parser);
         size_t used = stop ? (size_t)(stop - p) : n;
+        r->last_used = used;
         if (used < n) {
             r->trailing += n - used;
             r->keep_alive = false;
