@@ -379,7 +379,7 @@ static void print_event(const khnet_event *ev)
     };
     kp_value map = {.type = KP_MAP, .v.map = {f, 4}};
     print_json(stdout, &map);
-    fflush(stdout);
+    (void)fflush(stdout);
 }
 
 /* `khnet listen [--after SEQ]`: waits in short slices so Ctrl-C is seen
@@ -399,8 +399,8 @@ static int cmd_listen(khnet_ctx *ctx, int argc, char **argv)
         return EXIT_USAGE;
     }
     struct sigaction sa = {.sa_handler = on_sigint};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    (void)sigaction(SIGINT, &sa, NULL);
+    (void)sigaction(SIGTERM, &sa, NULL);
     khnet_stream *st = NULL;
     /* A failed first connect is retried by next(); only its errors count. */
     khnet_err err = khnet_stream_open(ctx, after, &st);

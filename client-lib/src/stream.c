@@ -32,7 +32,7 @@ enum {
     READY_WAIT_MS = 10000, /* for the ready frame when the context waits forever */
     READ_CHUNK = 16384,
 };
-#define MAX_MSG_BYTES (16u * 1024u * 1024u) /* one event frame; the server's are far smaller */
+#define MAX_MSG_BYTES ((size_t)16 * 1024 * 1024) /* one event frame; the server's are far smaller */
 
 /* Frame results inside this file: an event is ready, nothing yet, the
  * connection must go (reconnect), the stream stopped for good. */
@@ -73,7 +73,7 @@ typedef struct event_mem {
 static const kp_value nil_value = {.type = KP_NIL};
 
 static const kp_limits event_limits = {
-    .max_depth = 64, .max_items = 1000000, .max_str = MAX_MSG_BYTES, .max_total = MAX_MSG_BYTES};
+    .max_depth = 64, .max_items = 1000000, .max_str = (uint32_t)MAX_MSG_BYTES, .max_total = MAX_MSG_BYTES};
 
 static uint64_t now_ms(void)
 {

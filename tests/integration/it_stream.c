@@ -36,7 +36,10 @@ static int64_t get_int(const khnet_reply *rep, const char *key)
 {
     assert_non_null(rep);
     const kp_value *v = rep->root ? kp_map_get(rep->root, key) : NULL;
-    if (!v || v->type != KP_INT) fail_msg("reply has no integer '%s'", key);
+    if (!v || v->type != KP_INT) {
+        fail_msg("reply has no integer '%s'", key);
+        return 0; /* not reached */
+    }
     return v->v.i;
 }
 
@@ -214,13 +217,15 @@ static int free_port(void)
 static pid_t start_server(int port)
 {
     char listen[32];
+    const char *khnetd = getenv("KHNETD"), *db = getenv("KHNET_DATABASE_URL");
+    assert_true(khnetd && db);
     snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        execl(getenv("KHNETD"), "khnetd", "--listen", listen, "--database-url",
-              getenv("KHNET_DATABASE_URL"), "--workers", "1", "--stream-check-ms", "200",
-              (char *)NULL);
+        if (khnetd && db) /* checked above; the analyser cannot see through cmocka */
+            execl(khnetd, "khnetd", "--listen", listen, "--database-url", db, "--workers", "1",
+                  "--stream-check-ms", "200", (char *)NULL);
         _exit(127);
     }
     char url[64];
