@@ -57,6 +57,10 @@ static void usage(FILE *f)
             "  export                      everything the service holds about me, as JSON\n"
             "  listen [--after SEQ]        the event stream (needs --token): one JSON line\n"
             "                              per event until Ctrl-C; reconnects and resumes\n"
+            "  search TEXT [--country CC] [--sector SLUG] [--limit N]\n"
+            "                              expert search; a table of name, country, top\n"
+            "                              expertise and score (--json: the reply); --country\n"
+            "                              and --sector may repeat\n"
             "\n"
             "options:\n"
             "  --url URL      server, http://host[:port]  (default $KHNET_URL, else\n"
@@ -348,6 +352,109 @@ static int cmd_account(khnet_ctx *ctx, const options *o, int argc, char **argv)
     return rc;
 }
 
+/* ---- search ------------------------------------------------------------------- */
+
+/* Whether s[i] starts a character that takes a terminal column: not a
+ * UTF-8 continuation byte, not a combining diacritic (U+0300-U+036F). */
+static bool takes_column(const char *s, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)s[i];
+    if ((c & 0xC0) == 0x80 || c == 0xCC) return false;
+    return !(c == 0xCD && i + 1 < n && (unsigned char)s[i + 1] < 0xB0);
+}
+
+/* Prints s[0..n) in exactly `width` columns: cut (ending in "…") or padded. */
+static void print_cell(const char *s, size_t n, int width)
+{
+    int cols = 0;
+    for (size_t i = 0; i < n; i++) cols += takes_column(s, n, i);
+    if (cols <= width) {
+        printf("%.*s%*s", (int)n, s, width - cols, "");
+        return;
+    }
+    size_t cut = 0;
+    for (int c = 0; cut < n; cut++)
+        if (takes_column(s, n, cut) && ++c == width) break;
+    printf("%.*s…", (int)cut, s);
+}
+
+static void print_str_cell(const kp_value *v, int width)
+{
+    if (v && v->type == KP_STR) print_cell(v->v.s.ptr, v->v.s.len, width);
+    else print_cell("-", 1, width);
+}
+
+/* The readable form of a search reply: one line per hit, then the total. */
+static void print_search(const kp_value *root)
+{
+    const kp_value *hits = kp_map_get(root, "hits");
+    const kp_value *total = kp_map_get(root, "total");
+    const kp_value *exact = kp_map_get(root, "total_exact");
+    const kp_value *dym = kp_map_get(root, "did_you_mean");
+    const kp_value *corr = kp_map_get(root, "corrected");
+    uint32_t n = hits && hits->type == KP_ARRAY ? hits->v.arr.n : 0;
+    printf("%-32s  %-7s  %-36s  %s\n", "NAME", "COUNTRY", "TOP EXPERTISE", "SCORE");
+    for (uint32_t i = 0; i < n; i++) {
+        const kp_value *h = &hits->v.arr.items[i];
+        const kp_value *exp = kp_map_get(h, "expertise");
+        const kp_value *score = kp_map_get(h, "score");
+        print_str_cell(kp_map_get(h, "full_name"), 32);
+        fputs("  ", stdout);
+        print_str_cell(kp_map_get(h, "country"), 7);
+        fputs("  ", stdout);
+        print_str_cell(exp && exp->type == KP_ARRAY && exp->v.arr.n ? &exp->v.arr.items[0] : NULL,
+                       36);
+        fputs("  ", stdout);
+        if (score && score->type == KP_FLOAT) printf("%.4f", score->v.f);
+        else if (score && (score->type == KP_INT || score->type == KP_UINT)) print_scalar(score);
+        putchar('\n');
+    }
+    printf("%u shown of %s", n, exact && exact->type == KP_BOOL && !exact->v.b ? "about " : "");
+    if (total) print_scalar(total);
+    fputs(" matching experts\n", stdout);
+    if (dym && dym->type == KP_STR)
+        printf("%s: %.*s\n", corr && corr->type == KP_BOOL && corr->v.b ? "showing results for"
+                                                                         : "did you mean",
+               (int)dym->v.s.len, dym->v.s.ptr);
+}
+
+enum { SEARCH_LIST_MAX = 16 };
+
+static int cmd_search(khnet_ctx *ctx, const options *o, int argc, char **argv)
+{
+    const char *countries[SEARCH_LIST_MAX + 1] = {NULL}, *sectors[SEARCH_LIST_MAX + 1] = {NULL};
+    int nc = 0, ns = 0;
+    khnet_search_query q = {0};
+    for (int i = 0; i < argc; i++) {
+        bool more = i + 1 < argc;
+        if (!strcmp(argv[i], "--country") && more && nc < SEARCH_LIST_MAX) countries[nc++] = argv[++i];
+        else if (!strcmp(argv[i], "--sector") && more && ns < SEARCH_LIST_MAX) sectors[ns++] = argv[++i];
+        else if (!strcmp(argv[i], "--limit") && more) {
+            char *end = NULL;
+            long v = strtol(argv[++i], &end, 10);
+            if (!*argv[i] || *end || v < 1 || v > 50) {
+                fprintf(stderr, "khnet: search: --limit needs 1-50\n");
+                return EXIT_USAGE;
+            }
+            q.limit = (int)v;
+        } else if (argv[i][0] != '-' && !q.q) q.q = argv[i];
+        else {
+            fprintf(stderr, "khnet: search: wrong arguments (see --help)\n");
+            return EXIT_USAGE;
+        }
+    }
+    q.countries = nc ? countries : NULL;
+    q.sectors = ns ? sectors : NULL;
+    khnet_reply *rep = NULL;
+    khnet_err err = khnet_search_experts(ctx, &q, &rep);
+    int rc = EXIT_OK;
+    if (err != KHNET_OK) rc = report(ctx, err, rep, o);
+    else if (o->json && rep->root) print_json(stdout, rep->root);
+    else if (rep->root && rep->root->type == KP_MAP) print_search(rep->root);
+    khnet_reply_free(rep);
+    return rc;
+}
+
 static bool is_account_cmd(const char *c)
 {
     static const char *const cmds[] = {"register", "login", "logout", "whoami", "profile",
@@ -470,7 +577,7 @@ int main(int argc, char **argv)
     argv += optind;
     if (argc < 1 || (strcmp(argv[0], "health") != 0 && strcmp(argv[0], "call") != 0 &&
                      strcmp(argv[0], "chat") != 0 && !is_account_cmd(argv[0]) &&
-                     strcmp(argv[0], "listen") != 0)) {
+                     strcmp(argv[0], "listen") != 0 && strcmp(argv[0], "search") != 0)) {
         if (argc >= 1)
             fprintf(stderr, "khnet: unknown command '%s'\n", argv[0]);
         usage(stderr);
@@ -489,6 +596,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[0], "chat") == 0)
         code = cmd_chat(ctx, &o, argc - 1, argv + 1);
+    else if (strcmp(argv[0], "search") == 0)
+        code = cmd_search(ctx, &o, argc - 1, argv + 1);
     else if (is_account_cmd(argv[0]))
         code = cmd_account(ctx, &o, argc, argv);
     else if (strcmp(argv[0], "listen") == 0)

@@ -295,6 +295,29 @@ void khnet_stream_stats(const khnet_stream *s, struct khnet_stream_stats *out);
  * socket and frees the stream; NULL is a no-op. */
 void khnet_stream_close(khnet_stream *s);
 
+/* ---- search (PROTOCOL.md "Search") -------------------------------------------
+ * A zeroed khnet_search_query searches everything, sorted by the server's
+ * default.  Nothing in it is retained after the call; strings are copied. */
+typedef struct khnet_search_query {
+    const char *q;                     /* free text (0-500 characters), or NULL */
+    const char *const *sectors;        /* NULL-terminated sector slugs, or NULL */
+    const char *const *countries;      /* NULL-terminated ISO 3166-1 alpha-2 codes ("JP"), or NULL */
+    const char *const *degree_levels;  /* NULL-terminated degree levels ("phd"), or NULL */
+    const char *const *languages;      /* NULL-terminated BCP 47 tags ("vi"), or NULL */
+    int willing_to_mentor;             /* 1: willing only, -1: not willing only, 0: no filter */
+    int min_years;                     /* minimum years of experience; 0: no filter */
+    const char *updated_since;         /* RFC 3339 timestamp, or NULL */
+    const char *sort;                  /* "relevance", "experience", "recent", or NULL (default) */
+    int limit;                         /* hits per page, 1-50; 0: the server's default (20) */
+    const char *after;                 /* the previous reply's "next" cursor, or NULL */
+} khnet_search_query;
+/* POST /v1/search/experts.  query NULL is a zeroed query.  *out is the
+ * result ({hits, total, total_exact, facets, next, did_you_mean, corrected,
+ * sort}: read it through (*out)->root with kp_map_get) or the error, freed
+ * by the caller with khnet_reply_free(); strings read from it live until
+ * then.  KHNET_ERR_ARG (nothing sent) for a negative limit or min_years. */
+khnet_err khnet_search_experts(khnet_ctx *ctx, const khnet_search_query *query, khnet_reply **out);
+
 #ifdef __cplusplus
 }
 #endif

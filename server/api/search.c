@@ -337,7 +337,7 @@ static void similar_authed(http_req *r, const api_principal *who)
     const char *id = http_req_param(r, "id");
     size_t n = id ? strlen(id) : 0;
     int limit = 0;
-    if (!search_chars_valid(id ? id : "", n, "0123456789", 1, 18) || id[0] == '0')
+    if (!id || !search_chars_valid(id, n, "0123456789", 1, 18) || id[0] == '0')
         {
         http_reply_error(r, 400, "invalid_value", "a profile id is a positive integer",
                                 "id");
