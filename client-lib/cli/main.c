@@ -44,13 +44,18 @@ static void usage(FILE *f)
             "    send CONV TEXT [CLIENT_ID] | history CONV [before|after CURSOR]\n"
             "    read CONV MESSAGE | unread | edit MESSAGE TEXT | delete MESSAGE\n"
             "    block ACCOUNT | unblock ACCOUNT\n"
-            "  register EMAIL PASSWORD     make an account ('-' as PASSWORD reads a line\n"
-            "                              from stdin, here and for login)\n"
+            "  register EMAIL PASSWORD [PARTNER_KEY]\n"
+            "                              make an account, signed up through a partner\n"
+            "                              when a key is given ('-' as a password reads a\n"
+            "                              line from stdin, here and below)\n"
             "  login EMAIL PASSWORD        log in; prints the token (use it with --token\n"
             "                              or $KHNET_TOKEN)\n"
             "  logout                      revoke this token\n"
             "  whoami                      my account, as JSON\n"
             "  profile get ID|me           a profile as I may see it, as JSON\n"
+            "  profile create JSON         create my profile from a JSON object with\n"
+            "                              \"full_name\" ('-' reads it from stdin)\n"
+            "  profile patch ID|me JSON    update a profile; JSON carries \"version\"\n"
             "  profiles [--sector S] [--country CC] [--degree D] [--language L]\n"
             "           [--mentoring willing|seeking] [--after CURSOR] [--limit N]\n"
             "                              one directory page {items, next}, as JSON\n"
@@ -61,6 +66,24 @@ static void usage(FILE *f)
             "                              expert search; a table of name, country, top\n"
             "                              expertise and score (--json: the reply); --country\n"
             "                              and --sector may repeat\n"
+            "  erase PASSWORD              erase my account and its personal data\n"
+            "  import jsonl|csv FILE       bulk-import profiles (liaison, admin; '-' reads\n"
+            "                              stdin); prints the report\n"
+            "  sessions [list]             my live sessions, as JSON\n"
+            "  sessions revoke ID          revoke one of my sessions\n"
+            "  sessions logout-all         revoke every session of my account\n"
+            "  password change CURRENT NEW change my password (other sessions end)\n"
+            "  password reset EMAIL        ask for a reset token, mailed by the server\n"
+            "  password reset-confirm TOKEN NEW\n"
+            "                              set a new password with a mailed token\n"
+            "  role ACCOUNT ROLE           set a role (admin): member, moderator, liaison,\n"
+            "                              admin; prints the account and previous_role\n"
+            "  partners [list]             partner frontends (admin), as JSON\n"
+            "  partners create NAME [ORIGIN...]\n"
+            "                              register one; prints it with its key (shown once)\n"
+            "  partners update ID [--enable|--disable] [ORIGIN...]\n"
+            "                              change a partner; origins given replace the old\n"
+            "  partners rekey ID           a new key; the old one stops working\n"
             "\n"
             "options:\n"
             "  --url URL      server, http://host[:port]  (default $KHNET_URL, else\n"
@@ -162,21 +185,45 @@ static int cmd_health(khnet_ctx *ctx, const options *o)
     return rc;
 }
 
-/* Whole stdin as a NUL-terminated string (caller frees), NULL on failure. */
-static char *read_stdin(void)
+/* The rest of f as a NUL-terminated string (caller frees), NULL on failure. */
+static char *read_stream(FILE *f)
 {
     kp_buf b;
     kp_buf_init(&b);
     char chunk[8192];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         kp_buf_append(&b, chunk, n);
     kp_buf_append(&b, "", 1);
-    if (b.oom || ferror(stdin)) {
+    if (b.oom || ferror(f)) {
         kp_buf_free(&b);
         return NULL;
     }
     return (char *)b.data; /* kp_buf's bytes are plain malloc memory */
+}
+
+/* Whole stdin as a NUL-terminated string (caller frees), NULL on failure. */
+static char *read_stdin(void)
+{
+    return read_stream(stdin);
+}
+
+/* A text argument: itself, or for "-" stdin / for a file argument the file
+ * (*owned gets that copy, which the caller frees); NULL after a message. */
+static const char *text_arg(const char *arg, bool is_file, char **owned)
+{
+    *owned = NULL;
+    if (strcmp(arg, "-") == 0) *owned = read_stdin();
+    else if (!is_file) return arg;
+    else {
+        FILE *f = fopen(arg, "rb");
+        if (f) {
+            *owned = read_stream(f);
+            fclose(f);
+        }
+    }
+    if (!*owned) fprintf(stderr, "khnet: cannot read %s\n", strcmp(arg, "-") ? arg : "stdin");
+    return *owned;
 }
 
 static int cmd_call(khnet_ctx *ctx, const options *o, int argc, char **argv)
@@ -311,6 +358,114 @@ static int profiles_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
     return EXIT_OK;
 }
 
+static int wrong_args(const char *cmd)
+{
+    fprintf(stderr, "khnet: %s: wrong arguments (see --help)\n", cmd);
+    return EXIT_USAGE;
+}
+
+/* `profile get ID|me | create JSON | patch ID|me JSON` (JSON "-": stdin). */
+static int profile_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
+                        khnet_reply **rep)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    bool get = !strcmp(sub, "get") && argc == 3, patch = !strcmp(sub, "patch") && argc == 4;
+    if (!get && !patch && !(!strcmp(sub, "create") && argc == 3)) return wrong_args(argv[0]);
+    int64_t id = get || patch ? (strcmp(argv[2], "me") ? id_arg(argv[2]) : -1) : -1;
+    if (!id) return EXIT_USAGE;
+    if (get) {
+        *err = khnet_profile_get(ctx, id, rep);
+        return EXIT_OK;
+    }
+    char *owned = NULL;
+    const char *json = text_arg(argv[argc - 1], false, &owned);
+    if (!json) return EXIT_USAGE;
+    *err = patch ? khnet_profile_patch(ctx, id, json, rep) : khnet_profile_create(ctx, json, rep);
+    free(owned);
+    return EXIT_OK;
+}
+
+/* `import jsonl|csv FILE` (FILE "-": stdin). */
+static int import_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
+{
+    if (argc != 3) return wrong_args(argv[0]);
+    char *data = NULL;
+    if (!text_arg(argv[2], true, &data)) return EXIT_USAGE;
+    *err = khnet_profiles_import(ctx, argv[1], data, strlen(data), rep);
+    free(data);
+    return EXIT_OK;
+}
+
+/* `sessions [list | revoke ID | logout-all]`. */
+static int sessions_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
+                         khnet_reply **rep)
+{
+    const char *sub = argc > 1 ? argv[1] : "list";
+    if (!strcmp(sub, "list") && argc <= 2) *err = khnet_sessions_list(ctx, rep);
+    else if (!strcmp(sub, "logout-all") && argc == 2) *err = khnet_logout_all(ctx, rep);
+    else if (!strcmp(sub, "revoke") && argc == 3) {
+        int64_t id = id_arg(argv[2]);
+        if (!id) return EXIT_USAGE;
+        *err = khnet_session_revoke(ctx, id, rep);
+    } else return wrong_args(argv[0]);
+    return EXIT_OK;
+}
+
+/* `password change CURRENT NEW | reset EMAIL | reset-confirm TOKEN NEW`;
+ * a password "-" reads a line from stdin (current first, then new). */
+static int password_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
+                         khnet_reply **rep)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    char cur[256], pw[256];
+    if (!strcmp(sub, "reset") && argc == 3) {
+        *err = khnet_password_reset_request(ctx, argv[2], rep);
+        return EXIT_OK;
+    }
+    bool change = !strcmp(sub, "change");
+    if (argc != 4 || (!change && strcmp(sub, "reset-confirm") != 0)) return wrong_args(argv[0]);
+    const char *first = change ? password_arg(argv[2], cur, sizeof cur) : argv[2];
+    const char *next = first ? password_arg(argv[3], pw, sizeof pw) : NULL;
+    if (!next) return EXIT_USAGE;
+    *err = change ? khnet_password_change(ctx, first, next, rep)
+                  : khnet_password_reset_confirm(ctx, first, next, rep);
+    return EXIT_OK;
+}
+
+/* `partners [list | create NAME [ORIGIN...] | update ID [--enable|--disable]
+ * [ORIGIN...] | rekey ID]`. */
+static int partners_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
+                         khnet_reply **rep)
+{
+    const char *sub = argc > 1 ? argv[1] : "list";
+    if (!strcmp(sub, "list") && argc <= 2) {
+        *err = khnet_partners_list(ctx, rep);
+        return EXIT_OK;
+    }
+    if (argc < 3) return wrong_args(argv[0]);
+    if (!strcmp(sub, "create")) {
+        *err = khnet_partner_create(ctx, argv[2], (const char *const *)argv + 3,
+                                    (size_t)(argc - 3), rep);
+        return EXIT_OK;
+    }
+    bool rekey = !strcmp(sub, "rekey") && argc == 3;
+    if (!rekey && strcmp(sub, "update") != 0) return wrong_args(argv[0]);
+    int64_t id = id_arg(argv[2]);
+    if (!id) return EXIT_USAGE;
+    if (rekey) *err = khnet_partner_rekey(ctx, id, rep);
+    else {
+        int i = 3, disabled = -1;
+        for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+            if (strcmp(argv[i], "--enable") != 0 && strcmp(argv[i], "--disable") != 0)
+                return wrong_args(argv[0]);
+            disabled = !strcmp(argv[i], "--disable");
+        }
+        *err = khnet_partner_update(ctx, id, i < argc ? (const char *const *)argv + i : NULL,
+                                    (size_t)(argc - i), disabled, rep);
+    }
+    return EXIT_OK;
+}
+
 /* One account/profile command into *rep; EXIT_USAGE on bad arguments. */
 static int account_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
 {
@@ -321,19 +476,28 @@ static int account_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, k
         if (!p) return EXIT_USAGE;
         *err = !strcmp(cmd, "login") ? khnet_login(ctx, argv[1], p, rep)
                                      : khnet_register(ctx, argv[1], p, rep);
+    } else if (!strcmp(cmd, "register") && argc == 4) {
+        const char *p = password_arg(argv[2], pw, sizeof pw);
+        if (!p) return EXIT_USAGE;
+        *err = khnet_register_partner(ctx, argv[1], p, argv[3], rep);
     } else if (!strcmp(cmd, "logout") && argc == 1) *err = khnet_logout(ctx, rep);
     else if (!strcmp(cmd, "whoami") && argc == 1) *err = khnet_me(ctx, rep);
     else if (!strcmp(cmd, "export") && argc == 1) *err = khnet_export(ctx, rep);
-    else if (!strcmp(cmd, "profile") && argc == 3 && !strcmp(argv[1], "get")) {
-        int64_t id = strcmp(argv[2], "me") ? id_arg(argv[2]) : -1;
+    else if (!strcmp(cmd, "erase") && argc == 2) {
+        const char *p = password_arg(argv[1], pw, sizeof pw);
+        if (!p) return EXIT_USAGE;
+        *err = khnet_account_erase(ctx, p, rep);
+    } else if (!strcmp(cmd, "role") && argc == 3) {
+        int64_t id = id_arg(argv[1]);
         if (!id) return EXIT_USAGE;
-        *err = khnet_profile_get(ctx, id, rep);
-    } else if (!strcmp(cmd, "profiles")) {
-        return profiles_call(ctx, argc, argv, err, rep);
-    } else {
-        fprintf(stderr, "khnet: %s: wrong arguments (see --help)\n", cmd);
-        return EXIT_USAGE;
-    }
+        *err = khnet_role_set(ctx, id, argv[2], rep);
+    } else if (!strcmp(cmd, "profile")) return profile_call(ctx, argc, argv, err, rep);
+    else if (!strcmp(cmd, "import")) return import_call(ctx, argc, argv, err, rep);
+    else if (!strcmp(cmd, "profiles")) return profiles_call(ctx, argc, argv, err, rep);
+    else if (!strcmp(cmd, "sessions")) return sessions_call(ctx, argc, argv, err, rep);
+    else if (!strcmp(cmd, "password")) return password_call(ctx, argc, argv, err, rep);
+    else if (!strcmp(cmd, "partners")) return partners_call(ctx, argc, argv, err, rep);
+    else return wrong_args(cmd);
     return EXIT_OK;
 }
 
@@ -458,7 +622,8 @@ static int cmd_search(khnet_ctx *ctx, const options *o, int argc, char **argv)
 static bool is_account_cmd(const char *c)
 {
     static const char *const cmds[] = {"register", "login", "logout", "whoami", "profile",
-                                       "export", "profiles", NULL};
+                                       "export", "profiles", "erase", "import", "sessions",
+                                       "password", "role", "partners", NULL};
     for (int i = 0; cmds[i]; i++)
         if (!strcmp(c, cmds[i])) return true;
     return false;

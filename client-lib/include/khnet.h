@@ -318,6 +318,57 @@ typedef struct khnet_search_query {
  * then.  KHNET_ERR_ARG (nothing sent) for a negative limit or min_years. */
 khnet_err khnet_search_experts(khnet_ctx *ctx, const khnet_search_query *query, khnet_reply **out);
 
+/* ---- sessions, passwords, roles (PROTOCOL.md "Accounts and sessions") ------
+ * Typed wrappers of khnet_call as above: the same return codes; *out is
+ * freed by the caller with khnet_reply_free() (a 202/204 reply has no
+ * root).  String arguments are only read during the call (the caller may
+ * free them when it returns); KHNET_ERR_ARG, with nothing sent, when a
+ * required one is NULL or an id is < 1. */
+/* POST /v1/accounts with X-Partner-Key: a sign-up attributed to a partner
+ * (the key from khnet_partner_create or khnet_partner_rekey). */
+khnet_err khnet_register_partner(khnet_ctx *ctx, const char *email, const char *password,
+                                 const char *partner_key, khnet_reply **out);
+/* GET /v1/sessions: {items: [session...]}, live ones, newest first. */
+khnet_err khnet_sessions_list(khnet_ctx *ctx, khnet_reply **out);
+/* DELETE /v1/sessions/{id}: revokes one of my sessions (204; 404 if not mine). */
+khnet_err khnet_session_revoke(khnet_ctx *ctx, int64_t session_id, khnet_reply **out);
+/* DELETE /v1/sessions: revokes all my sessions (204); the context forgets its token. */
+khnet_err khnet_logout_all(khnet_ctx *ctx, khnet_reply **out);
+/* POST /v1/account/password (204): my other sessions are revoked, this one stays. */
+khnet_err khnet_password_change(khnet_ctx *ctx, const char *current_password,
+                                const char *new_password, khnet_reply **out);
+/* POST /v1/password-resets (202, whether or not the account exists): the
+ * server mails a reset token to `email`. */
+khnet_err khnet_password_reset_request(khnet_ctx *ctx, const char *email, khnet_reply **out);
+/* POST /v1/password-resets/confirm (204): sets the password with the mailed
+ * token; every session of the account is revoked.  Needs no bearer token. */
+khnet_err khnet_password_reset_confirm(khnet_ctx *ctx, const char *reset_token,
+                                       const char *new_password, khnet_reply **out);
+/* PUT /v1/accounts/{id}/role (admin): role is member, moderator, liaison or
+ * admin; *out is {id, email, role, previous_role}. */
+khnet_err khnet_role_set(khnet_ctx *ctx, int64_t account_id, const char *role,
+                         khnet_reply **out);
+/* POST /v1/profiles: creates my profile (201, the owner view, version 1)
+ * from json_fields, a JSON object with at least "full_name" (NUL-terminated
+ * text, sent as application/json). */
+khnet_err khnet_profile_create(khnet_ctx *ctx, const char *json_fields, khnet_reply **out);
+
+/* ---- partner frontends (PROTOCOL.md "Partners", admin only) ----------------
+ * Same return codes and ownership of *out as above; strings and the origins
+ * array are only read during the call.  origins: n strings such as
+ * "https://ntu.edu.vn" (at most 20, checked by the server). */
+/* GET /v1/partners: {items: [partner...]} by id (keys are never listed). */
+khnet_err khnet_partners_list(khnet_ctx *ctx, khnet_reply **out);
+/* POST /v1/partners (201): the partner plus `key`, shown this once. */
+khnet_err khnet_partner_create(khnet_ctx *ctx, const char *name, const char *const *origins,
+                               size_t n, khnet_reply **out);
+/* PATCH /v1/partners/{id}: origins NULL keeps them (else the n given replace
+ * them); disabled < 0 keeps the flag, 0 enables, > 0 disables. */
+khnet_err khnet_partner_update(khnet_ctx *ctx, int64_t partner_id, const char *const *origins,
+                               size_t n, int disabled, khnet_reply **out);
+/* POST /v1/partners/{id}/key: a new key (in *out); the old one stops working. */
+khnet_err khnet_partner_rekey(khnet_ctx *ctx, int64_t partner_id, khnet_reply **out);
+
 #ifdef __cplusplus
 }
 #endif

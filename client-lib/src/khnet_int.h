@@ -107,6 +107,12 @@ khnet_err khnet__net_recv(int fd, void *buf, size_t cap, int timeout_ms, size_t 
  * bytes, which also makes it unusable)? */
 bool khnet__net_stale(int fd);
 
+/* ---- account.c (typed calls) ------------------------------------------------- */
+/* Sends the msgpack body b (freed here, also on failure) to method path
+ * through khnet_call; KHNET_ERR_NOMEM when b ran out of memory. */
+khnet_err khnet__send_body(khnet_ctx *ctx, const char *method, const char *path, kp_buf *b,
+                           khnet_reply **out);
+
 /* ---- khnet.c -------------------------------------------------------------- */
 /* The socket of the current connection, -1 if none (tests only). */
 int khnet__ctx_fd(const khnet_ctx *ctx);
