@@ -14,7 +14,8 @@ static bool write_origins(kp_buf *b, const char *const *origins, size_t n)
         if (!origins[i]) return false;
     kp_w_cstr(b, "origins");
     kp_w_array(b, (uint32_t)n);
-    for (size_t i = 0; i < n; i++) kp_w_cstr(b, origins[i]);
+    for (size_t i = 0; i < n; i++)
+        kp_w_cstr(b, origins[i]);
     return true;
 }
 

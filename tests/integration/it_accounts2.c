@@ -6,11 +6,11 @@
  * `khnetd admin create`, reset tokens from the development mailer's log
  * line.  tests/CMakeLists.txt raises the auth rate limits for this suite.
  * The server-side rules in depth are tests/interop/{accounts,partners_cors}.py. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,11 +197,10 @@ static void test_passwords(void **state)
     /* change: wrong current is 403 on current_password; a short new one 400 */
     expect_err(khnet_password_change(a, "not my password", PW2, &rep), &rep, 403, "forbidden",
                "current_password");
-    expect_err(khnet_password_change(a, PW, "short", &rep), &rep, 400, "too_short",
-               "new_password");
+    expect_err(khnet_password_change(a, PW, "short", &rep), &rep, 400, "too_short", "new_password");
     assert_int_equal(khnet_password_change(a, PW, NULL, &rep), KHNET_ERR_ARG);
     expect_ok(khnet_password_change(a, PW, PW2, &rep), &rep, 204);
-    expect_ok(khnet_me(a, &rep), &rep, 200); /* this session stays */
+    expect_ok(khnet_me(a, &rep), &rep, 200);                           /* this session stays */
     expect_err(khnet_me(b, &rep), &rep, 401, "unauthenticated", NULL); /* the other ended */
     khnet_free(b);
     b = login("p.one@example.org", PW2, NULL);
@@ -215,9 +214,9 @@ static void test_passwords(void **state)
     expect_ok(khnet_password_reset_request(anon, "p.one@example.org", &rep), &rep, 202);
     char tok[44];
     reset_token("p.one@example.org", tok);
-    expect_err(khnet_password_reset_confirm(anon, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", PW,
-                                            &rep),
-               &rep, 400, "invalid_value", "token");
+    expect_err(
+        khnet_password_reset_confirm(anon, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", PW, &rep),
+        &rep, 400, "invalid_value", "token");
     expect_ok(khnet_password_reset_confirm(anon, tok, PW, &rep), &rep, 204);
     expect_err(khnet_password_reset_confirm(anon, tok, PW, &rep), &rep, 400, "invalid_value",
                "token"); /* spent */
@@ -255,8 +254,7 @@ static void test_roles_and_profile(void **state)
     /* profile create: 400 without full_name, 201, then 409; 401 without a token */
     expect_err(khnet_profile_create(m, "{\"country\":\"VN\"}", &rep), &rep, 400, "missing_field",
                "full_name");
-    assert_int_equal(khnet_profile_create(m, "{\"full_name\":\"Trần Đại Nghĩa\"}", &rep),
-                     KHNET_OK);
+    assert_int_equal(khnet_profile_create(m, "{\"full_name\":\"Trần Đại Nghĩa\"}", &rep), KHNET_OK);
     assert_int_equal(rep->status, 201);
     assert_int_equal(get_int(rep, "version"), 1);
     assert_str(get(rep, "full_name"), "Trần Đại Nghĩa");
@@ -371,8 +369,8 @@ static void test_cli(void **state)
     cli_login(cli, "root2@example.org", ADMIN_PW, adm);
 
     /* partners: create prints the key; list, update, rekey; a member gets 403 (exit 1) */
-    snprintf(cmd, sizeof cmd, "%s --token %s partners create 'Đại học Khánh Hòa' https://ukh.edu.vn",
-             cli, adm);
+    snprintf(cmd, sizeof cmd,
+             "%s --token %s partners create 'Đại học Khánh Hòa' https://ukh.edu.vn", cli, adm);
     assert_int_equal(run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"key\":\""));
     assert_non_null(strstr(out, "\"origins\":[\"https://ukh.edu.vn\"]"));
@@ -453,8 +451,9 @@ static void test_cli(void **state)
     assert_int_equal(run(cmd, out, sizeof out), 2);
 
     /* password change (stdin), then logout-all */
-    snprintf(cmd, sizeof cmd, "printf '%%s\\n%%s\\n' '" PW "' '" PW2 "' | %s --token %s password change - -",
-             cli, tok);
+    snprintf(cmd, sizeof cmd,
+             "printf '%%s\\n%%s\\n' '" PW "' '" PW2 "' | %s --token %s password change - -", cli,
+             tok);
     assert_int_equal(run(cmd, out, sizeof out), 0);
     snprintf(cmd, sizeof cmd, "%s --token %s password change wrong-password '" PW2 "' 2>&1", cli,
              tok);
@@ -493,9 +492,9 @@ static void test_cli(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sessions), cmocka_unit_test(test_passwords),
-        cmocka_unit_test(test_roles_and_profile), cmocka_unit_test(test_partners),
-        cmocka_unit_test(test_cli)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_sessions),
+                                       cmocka_unit_test(test_passwords),
+                                       cmocka_unit_test(test_roles_and_profile),
+                                       cmocka_unit_test(test_partners), cmocka_unit_test(test_cli)};
     return cmocka_run_group_tests_name("it_accounts2", tests, NULL, NULL);
 }
