@@ -6,11 +6,12 @@
  * `khnetd admin create`, reset tokens from the development mailer's log
  * line.  tests/CMakeLists.txt raises the auth rate limits for this suite.
  * The server-side rules in depth are tests/interop/{accounts,partners_cors}.py. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include <stdio.h>
 #include <stdlib.h>
