@@ -219,7 +219,7 @@ static const char *text_arg(const char *arg, bool is_file, char **owned)
         FILE *f = fopen(arg, "rb");
         if (f) {
             *owned = read_stream(f);
-            fclose(f);
+            (void)fclose(f); /* read-only: nothing to lose on close */
         }
     }
     if (!*owned) fprintf(stderr, "khnet: cannot read %s\n", strcmp(arg, "-") ? arg : "stdin");
