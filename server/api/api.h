@@ -70,6 +70,7 @@ enum api_stmt { STMT_INFO,
     STMT_SEARCH_EXPERTS, STMT_SEARCH_FIT, STMT_SEARCH_SIMILAR, STMT_SEARCH_SUGGEST,
     STMT_EVENTS_AFTER, STMT_EVENTS_LATEST, STMT_SESSIONS_DEAD,
     STMT_ACCOUNT_EXPORT, STMT_ACCOUNT_ERASE, STMT_PROFILES_IMPORT,
+    STMT_SAVED_CREATE, STMT_SAVED_LIST, STMT_SAVED_DELETE, STMT_SAVED_NEW,
     STMT_PROFILE_GET_BY_TOKEN, API_NSTMTS };
 extern const db_stmt api_stmts[API_NSTMTS];
 
@@ -108,6 +109,10 @@ void api_search_experts(http_req *r); /* search.c */
 void api_search_fit(http_req *r);
 void api_search_similar(http_req *r);
 void api_suggest(http_req *r);
+void api_saved_create(http_req *r); /* saved_searches.c */
+void api_saved_list(http_req *r);
+void api_saved_delete(http_req *r);
+void api_saved_new(http_req *r);
 void api_conv_create(http_req *r); /* conversations.c */
 void api_conv_list(http_req *r);
 void api_conv_get(http_req *r);
@@ -129,6 +134,16 @@ void api_report_resolve(http_req *r);
 void api_silence(http_req *r);
 void api_stream(http_req *r); /* stream.c */
 void api_events(http_req *r);
+
+/* ---- expert search (search.c), shared with saved searches ----------------- */
+/* Validates `query` (a map) exactly as POST /v1/search/experts validates its
+ * body and fills p[2..13], khnet_search_experts' parameters after the
+ * viewer's two (p[10] is the sort it will run with); strings live in the
+ * request's arena.  0, or -1 with e naming the field as the search does. */
+int api_search_parse(http_req *r, const kp_value *query, const char **p, kp_err *e);
+/* Replies with khnet_search_experts' JSON answer as the search does (its
+ * next_key as the opaque cursor for the answer's sort; an {error} as 400). */
+void api_search_answer(http_req *r, const PGresult *res);
 
 /* ---- real-time streams (stream.c) ---------------------------------------- */
 /* Starts the worker's LISTEN connection and stream registry; NULL on failure. */

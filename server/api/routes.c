@@ -19,6 +19,10 @@ const http_route api_routes[] = {
     {"POST", "/v1/search/experts", api_search_experts},
     {"POST", "/v1/search/fit", api_search_fit},
     {"GET", "/v1/suggest", api_suggest},
+    {"POST", "/v1/saved-searches", api_saved_create},
+    {"GET", "/v1/saved-searches", api_saved_list},
+    {"DELETE", "/v1/saved-searches/{id}", api_saved_delete},
+    {"GET", "/v1/saved-searches/{id}/new", api_saved_new},
     {"POST", "/v1/accounts", api_register},
     {"PUT", "/v1/accounts/{id}/role", api_role_set},
     {"GET", "/v1/account", api_me},
@@ -73,6 +77,23 @@ const db_stmt api_stmts[API_NSTMTS] = {
     [STMT_SEARCH_SIMILAR] = {"search_similar",
                              "SELECT khnet_search_similar($1::bigint, $2, $3::bigint, $4::int)", 4},
     [STMT_SEARCH_SUGGEST] = {"search_suggest", "SELECT khnet_search_suggest($1, $2::int)", 2},
+    /* saved searches (migrations/0010_saved_searches.sql) */
+    [STMT_SAVED_CREATE] = {"saved_create",
+                           "SELECT status, field, body::text AS body FROM "
+                           "khnet_saved_search_create($1::bigint, $2, $3::jsonb, $4)",
+                           4},
+    [STMT_SAVED_LIST] = {"saved_list",
+                         "SELECT status, field, body::text AS body FROM "
+                         "khnet_saved_searches_list($1::bigint, $2::bigint, $3::int)",
+                         3},
+    [STMT_SAVED_DELETE] = {"saved_delete",
+                           "SELECT status, field, body::text AS body FROM "
+                           "khnet_saved_search_delete($1::bigint, $2::bigint)",
+                           2},
+    [STMT_SAVED_NEW] = {"saved_new",
+                        "SELECT khnet_saved_search_new($1::bigint, $2, $3::bigint, $4::boolean, "
+                        "$5, $6, $7::bigint)",
+                        7},
     [STMT_PROFILE_GET] = {"profile_get",
                           "SELECT profile FROM khnet_profile_view($1::bigint, $2::bigint, $3)", 3},
     [STMT_PROFILE_LIST] = {"profile_list",

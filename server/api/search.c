@@ -168,7 +168,11 @@ static const kp_value *decode_answer(http_req *r, const PGresult *res)
         char *field = f && f->type == KP_STR
                           ? kp_arena_strndup(http_req_arena(r), f->v.s.ptr, f->v.s.len)
                           : NULL;
-        http_reply_error(r, 400, "invalid_value", "unknown sector", field);
+        const kp_value *m = kp_map_get(err, "message");
+        char *msg = m && m->type == KP_STR
+                        ? kp_arena_strndup(http_req_arena(r), m->v.s.ptr, m->v.s.len)
+                        : NULL;
+        http_reply_error(r, 400, "invalid_value", msg ? msg : "unknown sector", field);
         return NULL;
     }
     return v;
@@ -224,6 +228,34 @@ static int experts_parse(http_req *r, const kp_value *body, experts_req *q, kp_e
         q->p[13] = num_text(r, k.id);
     }
     return 0;
+}
+
+int api_search_parse(http_req *r, const kp_value *query, const char **p, kp_err *e)
+{
+    experts_req q;
+    memset(&q, 0, sizeof q);
+    if (experts_parse(r, query, &q, e) < 0) return -1;
+    memcpy(p, q.p, sizeof q.p);
+    return 0;
+}
+
+void api_search_answer(http_req *r, const PGresult *res)
+{
+    const kp_value *v = decode_answer(r, res);
+    if (!v) {
+        if (!PQntuples(res) || PQgetisnull(res, 0, 0))
+            http_reply_error(r, 500, "internal", "internal error", NULL);
+        return;
+    }
+    const kp_value *s = kp_map_get(v, "sort");
+    search_sort sort = SEARCH_RECENT;
+    if (s && s->type == KP_STR && search_sort_parse(s->v.s.ptr, s->v.s.len, &sort) != 0)
+        sort = SEARCH_RECENT;
+    if (!write_result(r, v, sort)) {
+        http_reply_error(r, 500, "internal", "internal error", NULL);
+        return;
+    }
+    http_reply(r, 200);
 }
 
 static void experts_done(http_req *r, const PGresult *res, void *data)
