@@ -6,11 +6,13 @@ write, peek leaving the mark, later pages of one look); bad inputs give
 the search's own 400 with the field inside `query`; the permission matrix."""
 
 import os
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from rawhttp import Checker  # noqa: E402
-from search_lib import add_hand_profiles, call, member_token, psql, search  # noqa: E402
+from search_lib import DB, add_hand_profiles, call, member_token, psql, search  # noqa: E402
 
 T = Checker("saved_searches")
 IDS = add_hand_profiles()
@@ -115,6 +117,21 @@ def t_new_pages_of_one_look():
     other_sort = search({"sort": "experience", "limit": 1}).json["next"]
     r = call("GET", "/v1/saved-searches/%d/new?after=%s" % (sid, other_sort), token=LIAISON)
     assert r.status == 400 and r.json["error"]["field"] == "after", r.json
+
+
+def t_write_running_during_a_look():
+    """A write whose transaction started before a look but commits after it
+    carries an updated_at older than the look: the mark must not pass it."""
+    sid = create("slow writer", ALL_HAND).json["id"]
+    slow = subprocess.Popen(["psql", DB, "-Xq", "-c", "BEGIN", "-c",
+                             "UPDATE khnet_profiles SET headline = headline || '!', "
+                             "updated_at = now() WHERE account_id = %d" % IDS["hoa"],
+                             "-c", "SELECT pg_sleep(1.5)", "-c", "COMMIT"],
+                            stdout=subprocess.DEVNULL)
+    time.sleep(0.7)
+    assert ids_of(new(sid)) == [], "an uncommitted write is not visible yet"
+    assert slow.wait(timeout=30) == 0
+    assert ids_of(new(sid)) == [IDS["hoa"]], "the write that committed after a look was lost"
 
 
 def t_new_respects_query():
