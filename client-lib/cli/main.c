@@ -66,6 +66,13 @@ static void usage(FILE *f)
             "                              expert search; a table of name, country, top\n"
             "                              expertise and score (--json: the reply); --country\n"
             "                              and --sector may repeat\n"
+            "  saved [list [CURSOR]]       my saved searches (liaison, admin), as JSON\n"
+            "  saved create NAME QUERY     save a search; QUERY is a search body as JSON\n"
+            "                              ('-' reads it from stdin), e.g. '{\"q\":\"wind\"}'\n"
+            "  saved delete ID             delete one\n"
+            "  saved new ID [--peek] [--after CURSOR]\n"
+            "                              experts new since my last look, as a table\n"
+            "                              (--json: the reply); --peek keeps the mark\n"
             "  erase PASSWORD              erase my account and its personal data\n"
             "  import jsonl|csv FILE       bulk-import profiles (liaison, admin; '-' reads\n"
             "                              stdin); prints the report\n"
@@ -619,6 +626,69 @@ static int cmd_search(khnet_ctx *ctx, const options *o, int argc, char **argv)
     return rc;
 }
 
+/* `saved new ID [--peek] [--after CURSOR]` into *rep. */
+static int saved_new_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
+                          khnet_reply **rep)
+{
+    int64_t id = argc > 2 ? id_arg(argv[2]) : 0;
+    int peek = 0;
+    const char *after = NULL;
+    if (!id) return argc > 2 ? EXIT_USAGE : wrong_args("saved");
+    for (int i = 3; i < argc; i++) {
+        if (!strcmp(argv[i], "--peek")) peek = 1;
+        else if (!strcmp(argv[i], "--after") && i + 1 < argc) after = argv[++i];
+        else return wrong_args("saved");
+    }
+    *err = khnet_saved_search_new(ctx, id, peek, after, rep);
+    return EXIT_OK;
+}
+
+/* `saved [list [CURSOR] | create NAME QUERY-JSON | delete ID | new ID ...]`. */
+static int saved_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
+{
+    const char *sub = argc > 1 ? argv[1] : "list";
+    if (!strcmp(sub, "list") && argc <= 3) {
+        *err = khnet_saved_searches_list(ctx, argc == 3 ? argv[2] : NULL, 0, rep);
+    } else if (!strcmp(sub, "create") && argc == 4) {
+        char *owned = NULL;
+        const char *json = text_arg(argv[3], false, &owned);
+        if (!json) return EXIT_USAGE;
+        *err = khnet_saved_search_create_json(ctx, argv[2], json, rep);
+        free(owned);
+        if (*err == KHNET_ERR_ARG) {
+            fprintf(stderr, "khnet: saved create: QUERY must be one JSON object\n");
+            return EXIT_USAGE;
+        }
+    } else if (!strcmp(sub, "delete") && argc == 3) {
+        int64_t id = id_arg(argv[2]);
+        if (!id) return EXIT_USAGE;
+        *err = khnet_saved_search_delete(ctx, id, rep);
+    } else if (!strcmp(sub, "new")) {
+        return saved_new_call(ctx, argc, argv, err, rep);
+    } else {
+        return wrong_args("saved");
+    }
+    return EXIT_OK;
+}
+
+static int cmd_saved(khnet_ctx *ctx, const options *o, int argc, char **argv)
+{
+    khnet_reply *rep = NULL;
+    khnet_err err = KHNET_OK;
+    int rc = saved_call(ctx, argc, argv, &err, &rep);
+    if (rc != EXIT_OK) return rc;
+    bool table = argc > 1 && !strcmp(argv[1], "new") && !o->json;
+    if (err != KHNET_OK) rc = report(ctx, err, rep, o);
+    else if (table && rep->root && rep->root->type == KP_MAP) {
+        const kp_value *since = kp_map_get(rep->root, "since");
+        if (since && since->type == KP_STR)
+            printf("new since %.*s\n", (int)since->v.s.len, since->v.s.ptr);
+        print_search(rep->root);
+    } else if (rep->root) print_json(stdout, rep->root);
+    khnet_reply_free(rep);
+    return rc;
+}
+
 static bool is_account_cmd(const char *c)
 {
     static const char *const cmds[] = {"register", "login", "logout", "whoami", "profile",
@@ -742,7 +812,8 @@ int main(int argc, char **argv)
     argv += optind;
     if (argc < 1 || (strcmp(argv[0], "health") != 0 && strcmp(argv[0], "call") != 0 &&
                      strcmp(argv[0], "chat") != 0 && !is_account_cmd(argv[0]) &&
-                     strcmp(argv[0], "listen") != 0 && strcmp(argv[0], "search") != 0)) {
+                     strcmp(argv[0], "listen") != 0 && strcmp(argv[0], "search") != 0 &&
+                     strcmp(argv[0], "saved") != 0)) {
         if (argc >= 1)
             fprintf(stderr, "khnet: unknown command '%s'\n", argv[0]);
         usage(stderr);
@@ -763,6 +834,8 @@ int main(int argc, char **argv)
         code = cmd_chat(ctx, &o, argc - 1, argv + 1);
     else if (strcmp(argv[0], "search") == 0)
         code = cmd_search(ctx, &o, argc - 1, argv + 1);
+    else if (strcmp(argv[0], "saved") == 0)
+        code = cmd_saved(ctx, &o, argc, argv);
     else if (is_account_cmd(argv[0]))
         code = cmd_account(ctx, &o, argc, argv);
     else if (strcmp(argv[0], "listen") == 0)

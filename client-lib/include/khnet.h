@@ -318,6 +318,32 @@ typedef struct khnet_search_query {
  * then.  KHNET_ERR_ARG (nothing sent) for a negative limit or min_years. */
 khnet_err khnet_search_experts(khnet_ctx *ctx, const khnet_search_query *query, khnet_reply **out);
 
+/* ---- saved searches (PROTOCOL.md "Saved searches"; liaison or admin) ---------
+ * Typed wrappers of khnet_call: the same return codes; *out (the saved
+ * search, list, result or error) is freed by the caller with
+ * khnet_reply_free(); strings read from it live until then.  Arguments are
+ * copied; KHNET_ERR_ARG, with nothing sent, for a NULL name or query, an
+ * id < 1, or a query with `after` set. */
+/* POST /v1/saved-searches {name, query}: 201 {id, name, query, created_at,
+ * last_seen_at}.  query as for khnet_search_experts (after must be NULL). */
+khnet_err khnet_saved_search_create(khnet_ctx *ctx, const char *name,
+                                    const khnet_search_query *query, khnet_reply **out);
+/* The same with the query as JSON object text (NUL-terminated); a text
+ * that is not one JSON object is KHNET_ERR_ARG. */
+khnet_err khnet_saved_search_create_json(khnet_ctx *ctx, const char *name, const char *query_json,
+                                         khnet_reply **out);
+/* GET /v1/saved-searches: one page of mine, {items, next}, newest first;
+ * after NULL for the first page, limit <= 0 for the server's default. */
+khnet_err khnet_saved_searches_list(khnet_ctx *ctx, const char *after, int limit,
+                                    khnet_reply **out);
+/* DELETE /v1/saved-searches/{id}: 204 (no root). */
+khnet_err khnet_saved_search_delete(khnet_ctx *ctx, int64_t id, khnet_reply **out);
+/* GET /v1/saved-searches/{id}/new: the experts new since my last look (a
+ * search result plus `since`); moves the mark unless peek is nonzero.
+ * after: the previous page's `next` of the same look, or NULL. */
+khnet_err khnet_saved_search_new(khnet_ctx *ctx, int64_t id, int peek, const char *after,
+                                 khnet_reply **out);
+
 /* ---- sessions, passwords, roles (PROTOCOL.md "Accounts and sessions") ------
  * Typed wrappers of khnet_call as above: the same return codes; *out is
  * freed by the caller with khnet_reply_free() (a 202/204 reply has no

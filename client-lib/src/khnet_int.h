@@ -113,6 +113,10 @@ bool khnet__net_stale(int fd);
 khnet_err khnet__send_body(khnet_ctx *ctx, const char *method, const char *path, kp_buf *b,
                            khnet_reply **out);
 
+/* ---- search.c ------------------------------------------------------------------ */
+/* Appends the POST /v1/search/experts body for s (a map) to b. */
+void khnet__search_body(kp_buf *b, const khnet_search_query *s);
+
 /* ---- khnet.c -------------------------------------------------------------- */
 /* The socket of the current connection, -1 if none (tests only). */
 int khnet__ctx_fd(const khnet_ctx *ctx);

@@ -5,7 +5,7 @@
  * here only what cannot be encoded is refused. */
 #include <string.h>
 
-#include "khnet.h"
+#include "khnet_int.h"
 
 static uint32_t list_len(const char *const *list)
 {
@@ -28,41 +28,43 @@ static void put_str(kp_buf *b, const char *key, const char *v)
     kp_w_cstr(b, v);
 }
 
-khnet_err khnet_search_experts(khnet_ctx *ctx, const khnet_search_query *query, khnet_reply **out)
+void khnet__search_body(kp_buf *b, const khnet_search_query *s)
 {
-    static const khnet_search_query none = {0};
-    const khnet_search_query *s = query ? query : &none;
-    if (s->limit < 0 || s->min_years < 0) return KHNET_ERR_ARG;
     uint32_t n = (s->q != NULL) + (s->sectors != NULL) + (s->countries != NULL) +
                  (s->degree_levels != NULL) + (s->languages != NULL) +
                  (s->willing_to_mentor != 0) + (s->min_years > 0) +
                  (s->updated_since != NULL) + (s->sort != NULL) + (s->limit > 0) +
                  (s->after != NULL);
-    kp_buf b;
-    kp_buf_init(&b);
-    kp_w_map(&b, n);
-    if (s->q) put_str(&b, "q", s->q);
-    if (s->sectors) put_list(&b, "sectors", s->sectors);
-    if (s->countries) put_list(&b, "countries", s->countries);
-    if (s->degree_levels) put_list(&b, "degree_levels", s->degree_levels);
-    if (s->languages) put_list(&b, "languages", s->languages);
+    kp_w_map(b, n);
+    if (s->q) put_str(b, "q", s->q);
+    if (s->sectors) put_list(b, "sectors", s->sectors);
+    if (s->countries) put_list(b, "countries", s->countries);
+    if (s->degree_levels) put_list(b, "degree_levels", s->degree_levels);
+    if (s->languages) put_list(b, "languages", s->languages);
     if (s->willing_to_mentor) {
-        kp_w_cstr(&b, "willing_to_mentor");
-        kp_w_bool(&b, s->willing_to_mentor > 0);
+        kp_w_cstr(b, "willing_to_mentor");
+        kp_w_bool(b, s->willing_to_mentor > 0);
     }
     if (s->min_years > 0) {
-        kp_w_cstr(&b, "min_years");
-        kp_w_int(&b, s->min_years);
+        kp_w_cstr(b, "min_years");
+        kp_w_int(b, s->min_years);
     }
-    if (s->updated_since) put_str(&b, "updated_since", s->updated_since);
-    if (s->sort) put_str(&b, "sort", s->sort);
+    if (s->updated_since) put_str(b, "updated_since", s->updated_since);
+    if (s->sort) put_str(b, "sort", s->sort);
     if (s->limit > 0) {
-        kp_w_cstr(&b, "limit");
-        kp_w_int(&b, s->limit);
+        kp_w_cstr(b, "limit");
+        kp_w_int(b, s->limit);
     }
-    if (s->after) put_str(&b, "after", s->after);
-    khnet_err rc = b.oom ? KHNET_ERR_NOMEM
-                         : khnet_call(ctx, "POST", "/v1/search/experts", b.data, b.len, out);
-    kp_buf_free(&b);
-    return rc;
+    if (s->after) put_str(b, "after", s->after);
+}
+
+khnet_err khnet_search_experts(khnet_ctx *ctx, const khnet_search_query *query, khnet_reply **out)
+{
+    static const khnet_search_query none = {0};
+    const khnet_search_query *s = query ? query : &none;
+    if (s->limit < 0 || s->min_years < 0) return KHNET_ERR_ARG;
+    kp_buf b;
+    kp_buf_init(&b);
+    khnet__search_body(&b, s);
+    return khnet__send_body(ctx, "POST", "/v1/search/experts", &b, out);
 }

@@ -1,0 +1,82 @@
+/* saved.c — typed calls for saved searches (PROTOCOL.md "Saved searches"):
+ * create (from a khnet_search_query or JSON text), list, delete and "new
+ * since I last looked".  Everything goes through khnet_call, so replies,
+ * errors and ownership are khnet_call's.  Values are checked by the server;
+ * here only what cannot be sent is refused. */
+#include <stdio.h>
+#include <string.h>
+
+#include "khnet_int.h"
+
+/* Sends {name, query} with query the decoded map, else the typed query;
+ * b is fresh and freed here. */
+static khnet_err send_create(khnet_ctx *ctx, const char *name, kp_buf *b, const kp_value *query,
+                             const khnet_search_query *typed, khnet_reply **out)
+{
+    kp_w_map(b, 2);
+    kp_w_cstr(b, "name");
+    kp_w_cstr(b, name);
+    kp_w_cstr(b, "query");
+    if (query) kp_w_value(b, query);
+    else khnet__search_body(b, typed);
+    return khnet__send_body(ctx, "POST", "/v1/saved-searches", b, out);
+}
+
+khnet_err khnet_saved_search_create(khnet_ctx *ctx, const char *name,
+                                    const khnet_search_query *query, khnet_reply **out)
+{
+    if (!name || !query || query->after || query->limit < 0 || query->min_years < 0)
+        return KHNET_ERR_ARG;
+    kp_buf b;
+    kp_buf_init(&b);
+    return send_create(ctx, name, &b, NULL, query, out);
+}
+
+khnet_err khnet_saved_search_create_json(khnet_ctx *ctx, const char *name, const char *query_json,
+                                         khnet_reply **out)
+{
+    if (!name || !query_json) return KHNET_ERR_ARG;
+    kp_arena *a = kp_arena_new(4096);
+    kp_value *v = NULL;
+    kp_err e = {0};
+    if (!a) return KHNET_ERR_NOMEM;
+    khnet_err rc = KHNET_ERR_ARG;
+    if (kp_json_decode(a, query_json, strlen(query_json), NULL, &v, &e) == 0 &&
+        v->type == KP_MAP) {
+        kp_buf b;
+        kp_buf_init(&b);
+        rc = send_create(ctx, name, &b, v, NULL, out);
+    }
+    kp_arena_free(a);
+    return rc;
+}
+
+khnet_err khnet_saved_searches_list(khnet_ctx *ctx, const char *after, int limit,
+                                    khnet_reply **out)
+{
+    char path[512] = "/v1/saved-searches", lim[16];
+    if (after && strlen(after) > 128) return KHNET_ERR_ARG;
+    khnet__add_param(path, sizeof path, "after", after);
+    snprintf(lim, sizeof lim, "%d", limit);
+    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
+    return khnet_call(ctx, "GET", path, NULL, 0, out);
+}
+
+khnet_err khnet_saved_search_delete(khnet_ctx *ctx, int64_t id, khnet_reply **out)
+{
+    char path[64];
+    if (id < 1) return KHNET_ERR_ARG;
+    snprintf(path, sizeof path, "/v1/saved-searches/%lld", (long long)id);
+    return khnet_call(ctx, "DELETE", path, NULL, 0, out);
+}
+
+khnet_err khnet_saved_search_new(khnet_ctx *ctx, int64_t id, int peek, const char *after,
+                                 khnet_reply **out)
+{
+    char path[512];
+    if (id < 1 || (after && strlen(after) > 128)) return KHNET_ERR_ARG;
+    snprintf(path, sizeof path, "/v1/saved-searches/%lld/new", (long long)id);
+    khnet__add_param(path, sizeof path, "peek", peek ? "true" : NULL);
+    khnet__add_param(path, sizeof path, "after", after);
+    return khnet_call(ctx, "GET", path, NULL, 0, out);
+}
