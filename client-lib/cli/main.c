@@ -627,17 +627,19 @@ static int cmd_search(khnet_ctx *ctx, const options *o, int argc, char **argv)
 }
 
 /* `saved new ID [--peek] [--after CURSOR]` into *rep. */
-static int saved_new_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
-                          khnet_reply **rep)
+static int saved_new_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
 {
     int64_t id = argc > 2 ? id_arg(argv[2]) : 0;
     int peek = 0;
     const char *after = NULL;
     if (!id) return argc > 2 ? EXIT_USAGE : wrong_args("saved");
     for (int i = 3; i < argc; i++) {
-        if (!strcmp(argv[i], "--peek")) peek = 1;
-        else if (!strcmp(argv[i], "--after") && i + 1 < argc) after = argv[++i];
-        else return wrong_args("saved");
+        if (!strcmp(argv[i], "--peek"))
+            peek = 1;
+        else if (!strcmp(argv[i], "--after") && i + 1 < argc)
+            after = argv[++i];
+        else
+            return wrong_args("saved");
     }
     *err = khnet_saved_search_new(ctx, id, peek, after, rep);
     return EXIT_OK;
@@ -678,13 +680,15 @@ static int cmd_saved(khnet_ctx *ctx, const options *o, int argc, char **argv)
     int rc = saved_call(ctx, argc, argv, &err, &rep);
     if (rc != EXIT_OK) return rc;
     bool table = argc > 1 && !strcmp(argv[1], "new") && !o->json;
-    if (err != KHNET_OK) rc = report(ctx, err, rep, o);
+    if (err != KHNET_OK)
+        rc = report(ctx, err, rep, o);
     else if (table && rep->root && rep->root->type == KP_MAP) {
         const kp_value *since = kp_map_get(rep->root, "since");
         if (since && since->type == KP_STR)
             printf("new since %.*s\n", (int)since->v.s.len, since->v.s.ptr);
         print_search(rep->root);
-    } else if (rep->root) print_json(stdout, rep->root);
+    } else if (rep->root)
+        print_json(stdout, rep->root);
     khnet_reply_free(rep);
     return rc;
 }

@@ -8,18 +8,19 @@
 
 #include "khnet_int.h"
 
-/* Sends {name, query} with query the decoded map, else the typed query;
- * b is fresh and freed here. */
-static khnet_err send_create(khnet_ctx *ctx, const char *name, kp_buf *b, const kp_value *query,
-                             const khnet_search_query *typed, khnet_reply **out)
+/* Sends {name, query} with q the query's msgpack (freed here). */
+static khnet_err send_create(khnet_ctx *ctx, const char *name, kp_buf *q, khnet_reply **out)
 {
-    kp_w_map(b, 2);
-    kp_w_cstr(b, "name");
-    kp_w_cstr(b, name);
-    kp_w_cstr(b, "query");
-    if (query) kp_w_value(b, query);
-    else khnet__search_body(b, typed);
-    return khnet__send_body(ctx, "POST", "/v1/saved-searches", b, out);
+    kp_buf b;
+    kp_buf_init(&b);
+    kp_w_map(&b, 2);
+    kp_w_cstr(&b, "name");
+    kp_w_cstr(&b, name);
+    kp_w_cstr(&b, "query");
+    kp_buf_append(&b, q->data, q->len);
+    b.oom = b.oom || q->oom;
+    kp_buf_free(q);
+    return khnet__send_body(ctx, "POST", "/v1/saved-searches", &b, out);
 }
 
 khnet_err khnet_saved_search_create(khnet_ctx *ctx, const char *name,
@@ -27,9 +28,10 @@ khnet_err khnet_saved_search_create(khnet_ctx *ctx, const char *name,
 {
     if (!name || !query || query->after || query->limit < 0 || query->min_years < 0)
         return KHNET_ERR_ARG;
-    kp_buf b;
-    kp_buf_init(&b);
-    return send_create(ctx, name, &b, NULL, query, out);
+    kp_buf q;
+    kp_buf_init(&q);
+    khnet__search_body(&q, query);
+    return send_create(ctx, name, &q, out);
 }
 
 khnet_err khnet_saved_search_create_json(khnet_ctx *ctx, const char *name, const char *query_json,
@@ -41,18 +43,17 @@ khnet_err khnet_saved_search_create_json(khnet_ctx *ctx, const char *name, const
     kp_err e = {0};
     if (!a) return KHNET_ERR_NOMEM;
     khnet_err rc = KHNET_ERR_ARG;
-    if (kp_json_decode(a, query_json, strlen(query_json), NULL, &v, &e) == 0 &&
-        v->type == KP_MAP) {
-        kp_buf b;
-        kp_buf_init(&b);
-        rc = send_create(ctx, name, &b, v, NULL, out);
+    if (kp_json_decode(a, query_json, strlen(query_json), NULL, &v, &e) == 0 && v->type == KP_MAP) {
+        kp_buf q;
+        kp_buf_init(&q);
+        kp_w_value(&q, v);
+        rc = send_create(ctx, name, &q, out);
     }
     kp_arena_free(a);
     return rc;
 }
 
-khnet_err khnet_saved_searches_list(khnet_ctx *ctx, const char *after, int limit,
-                                    khnet_reply **out)
+khnet_err khnet_saved_searches_list(khnet_ctx *ctx, const char *after, int limit, khnet_reply **out)
 {
     char path[512] = "/v1/saved-searches", lim[16];
     if (after && strlen(after) > 128) return KHNET_ERR_ARG;

@@ -46,8 +46,7 @@ static const char *query_json(http_req *r, const kp_value *query)
     kp_buf b;
     kp_buf_init(&b);
     kp_json_write(&b, query);
-    const char *s = b.oom ? NULL
-                          : kp_arena_strndup(http_req_arena(r), (const char *)b.data, b.len);
+    const char *s = b.oom ? NULL : kp_arena_strndup(http_req_arena(r), (const char *)b.data, b.len);
     kp_buf_free(&b);
     return s;
 }
@@ -57,7 +56,8 @@ static void create_authed(http_req *r, const api_principal *who)
     static const char *const allowed[] = {"name", "query", NULL};
     if (!may_save(r, who)) return;
     const kp_value *b = chat_body(r, allowed);
-    const char *name = b ? chat_str(r, b, "name", SAVED_NAME_MAX, (size_t)4 * SAVED_NAME_MAX) : NULL;
+    const char *name =
+        b ? chat_str(r, b, "name", SAVED_NAME_MAX, (size_t)4 * SAVED_NAME_MAX) : NULL;
     if (!name) return;
     const kp_value *query = kp_map_get(b, "query");
     const char *sort = NULL;
@@ -147,7 +147,19 @@ static void new_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_SAVED_NEW, 7, p, new_done);
 }
 
-void api_saved_create(http_req *r) { api_authenticate(r, create_authed); }
-void api_saved_list(http_req *r) { api_authenticate(r, list_authed); }
-void api_saved_delete(http_req *r) { api_authenticate(r, delete_authed); }
-void api_saved_new(http_req *r) { api_authenticate(r, new_authed); }
+void api_saved_create(http_req *r)
+{
+    api_authenticate(r, create_authed);
+}
+void api_saved_list(http_req *r)
+{
+    api_authenticate(r, list_authed);
+}
+void api_saved_delete(http_req *r)
+{
+    api_authenticate(r, delete_authed);
+}
+void api_saved_new(http_req *r)
+{
+    api_authenticate(r, new_authed);
+}

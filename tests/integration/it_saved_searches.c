@@ -9,7 +9,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,8 +214,7 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "not_found"));
     snprintf(cmd, sizeof cmd, "%s --token %s saved create x '{' 2>/dev/null", cli, liaison_token);
     assert_int_equal(run(cmd, out, sizeof out), 2);
-    snprintf(cmd, sizeof cmd, "%s --token %s saved new 1 --colour 2>/dev/null", cli,
-             liaison_token);
+    snprintf(cmd, sizeof cmd, "%s --token %s saved new 1 --colour 2>/dev/null", cli, liaison_token);
     assert_int_equal(run(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s saved 2>&1", cli);
     assert_int_equal(run(cmd, out, sizeof out), 1);
