@@ -202,6 +202,18 @@ def t_permissions():
     assert call("DELETE", "/v1/saved-searches/%d" % sid, token=LIAISON).status == 204
 
 
+def t_export_includes_them():
+    tok = member_token("exporter@example.org", "liaison")
+    sid = create("Nuôi trồng thủy sản", {"q": "nuoi trong thuy san"}, tok).json["id"]
+    r = call("GET", "/v1/account/export", token=tok)
+    assert r.status == 200, (r.status, r.json)
+    mine = r.json["saved_searches"]
+    assert [(x["id"], x["name"], x["query"]) for x in mine] == \
+        [(sid, "Nuôi trồng thủy sản", {"q": "nuoi trong thuy san"})], mine
+    others = call("GET", "/v1/account/export", token=LIAISON).json["saved_searches"]
+    assert sid not in [x["id"] for x in others], others
+
+
 def t_erase_removes_them():
     tok = member_token("leaving@example.org", "liaison")
     assert create("bye", {}, tok).status == 201
