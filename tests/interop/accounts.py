@@ -13,8 +13,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from rawhttp import (MSGPACK, Checker, once, pack, server_addr,  # noqa: E402
-                     start_khnetd, stop_khnetd)
+from rawhttp import (MSGPACK, Checker, api_call, expect, once, psql,  # noqa: E402
+                     server_addr, start_khnetd, stop_khnetd)
 
 T = Checker("accounts")
 DB = os.environ["KHNET_DATABASE_URL"]
@@ -27,30 +27,11 @@ PW = "correct horse battery"
 
 
 def call(method, path, body=None, token=None, headers=(), addr=None):
-    h = [("Accept", MSGPACK)] + list(headers)
-    data = b""
-    if body is not None:
-        h.append(("Content-Type", MSGPACK))
-        data = body if isinstance(body, bytes) else pack(body)
-    if token:
-        h.append(("Authorization", "Bearer " + token))
-    r = once(method, path, h, data, addr=addr or ADDR)
-    r.json = r.decoded() if r.body else None
-    return r
+    return api_call(method, path, body, token, headers, addr or ADDR)
 
 
-def psql(sql):
-    return subprocess.run(["psql", DB, "-XAtqc", sql], check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
-def expect(r, status, code=None, field=None):
-    assert r.status == status, "status %d, want %d: %r" % (r.status, status, r.body[:300])
-    if code:
-        err = r.json["error"]
-        assert err["code"] == code, "code %r, want %r" % (err["code"], code)
-        if field is not None:
-            assert err.get("field") == field, "field %r, want %r" % (err.get("field"), field)
 
 
 def register(email, pw=PW):

@@ -8,13 +8,13 @@ Starts its own khnetd with cheap scrypt and generous rate limits.
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from rawhttp import MSGPACK, Checker, once, pack, start_khnetd, stop_khnetd  # noqa: E402
+from rawhttp import (Checker, api_call, expect, psql, start_khnetd,  # noqa: E402
+                     stop_khnetd)
 
 T = Checker("messaging")
 DB = os.environ["KHNET_DATABASE_URL"]
@@ -28,31 +28,11 @@ N = [0]
 
 
 def call(method, path, body=None, token=None, raw=None):
-    h = [("Accept", MSGPACK)]
-    data = b""
-    if body is not None or raw is not None:
-        h.append(("Content-Type", MSGPACK))
-        data = raw if raw is not None else pack(body)
-    if token:
-        h.append(("Authorization", "Bearer " + token))
-    r = once(method, path, h, data, addr=ADDR, timeout=15)
-    r.json = r.decoded() if r.body else None
-    return r
+    return api_call(method, path, body, token, addr=ADDR, raw=raw, timeout=15)
 
 
-def psql(sql):
-    return subprocess.run(["psql", DB, "-XAtqc", sql], check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
-def expect(r, status, code=None, field=None):
-    assert r.status == status, "status %d, want %d: %r" % (r.status, status, r.body[:300])
-    if code:
-        err = r.json["error"]
-        assert err["code"] == code, "code %r, want %r: %r" % (err["code"], code, err)
-        if field is not None:
-            assert err.get("field") == field, "field %r, want %r" % (err.get("field"), field)
-    return r.json
 
 
 class User:

@@ -11,13 +11,13 @@ flow reads the token from that server's log (the development mailer).
 import os
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from rawhttp import MSGPACK, Checker, once, pack, server_addr, start_khnetd, stop_khnetd  # noqa: E402
+from rawhttp import (MSGPACK, Checker, api_call, expect, once, pack, psql,  # noqa: E402
+                     server_addr, start_khnetd, stop_khnetd)
 
 T = Checker("partners_cors")
 DB = os.environ["KHNET_DATABASE_URL"]
@@ -33,30 +33,11 @@ ORIGIN = "https://ntu.example.edu.vn"
 
 
 def call(method, path, body=None, token=None, headers=(), addr=None):
-    h = [("Accept", MSGPACK)] + list(headers)
-    data = b""
-    if body is not None:
-        h.append(("Content-Type", MSGPACK))
-        data = body if isinstance(body, bytes) else pack(body)
-    if token:
-        h.append(("Authorization", "Bearer " + token))
-    r = once(method, path, h, data, addr=addr or ADDR)
-    r.json = r.decoded() if r.body else None
-    return r
+    return api_call(method, path, body, token, headers, addr or ADDR)
 
 
-def psql(sql):
-    return subprocess.run(["psql", DB, "-XAtqc", sql], check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
-def expect(r, status, code=None, field=None):
-    assert r.status == status, "status %d, want %d: %r" % (r.status, status, r.body[:300])
-    if code:
-        err = r.json["error"]
-        assert err["code"] == code, "code %r, want %r" % (err["code"], code)
-        if field is not None:
-            assert err.get("field") == field, "field %r, want %r" % (err.get("field"), field)
 
 
 def account(email, role="member", addr=None):

@@ -14,7 +14,6 @@ import asyncio
 import base64
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ import msgpack
 import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from rawhttp import (MSGPACK, Checker, once, pack, rss_kib, start_khnetd,  # noqa: E402
+from rawhttp import (Checker, api_call, once, psql, rss_kib, start_khnetd,  # noqa: E402
                      stop_khnetd)
 
 T = Checker("stream")
@@ -41,21 +40,9 @@ A = B = None  # the two instances' (host, port)
 
 
 def call(method, path, body=None, token=None, addr=None):
-    h = [("Accept", MSGPACK)]
-    data = b""
-    if body is not None:
-        h.append(("Content-Type", MSGPACK))
-        data = pack(body)
-    if token:
-        h.append(("Authorization", "Bearer " + token))
-    r = once(method, path, h, data, addr=addr or A)
-    r.json = r.decoded() if r.body else None
-    return r
+    return api_call(method, path, body, token, addr=addr or A)
 
 
-def psql(sql):
-    return subprocess.run(["psql", DB, "-XAtqc", sql], check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
 def member(email):

@@ -212,6 +212,40 @@ def once(method, path, headers=(), body=b"", addr=None, timeout=5.0, **kw):
         return c.request(method, path, headers, body, timeout, **kw)
 
 
+def api_call(method, path, body=None, token=None, headers=(), addr=None, raw=None,
+             timeout=5.0):
+    """One API request as the suites make it: msgpack both ways, an optional
+    bearer token; `raw` sends bytes as they are.  r.json is the decoded body
+    (or None)."""
+    h = [("Accept", MSGPACK)] + list(headers)
+    data = b""
+    if body is not None or raw is not None:
+        h.append(("Content-Type", MSGPACK))
+        data = raw if raw is not None else body if isinstance(body, bytes) else pack(body)
+    if token:
+        h.append(("Authorization", "Bearer " + token))
+    r = once(method, path, h, data, addr=addr, timeout=timeout)
+    r.json = r.decoded() if r.body else None
+    return r
+
+
+def expect(r, status, code=None, field=None):
+    """Asserts the status, and for errors the code and field; returns r.json."""
+    assert r.status == status, "status %d, want %d: %r" % (r.status, status, r.body[:300])
+    if code:
+        err = r.json["error"]
+        assert err["code"] == code, "code %r, want %r: %r" % (err["code"], code, err)
+        if field is not None:
+            assert err.get("field") == field, "field %r, want %r" % (err.get("field"), field)
+    return getattr(r, "json", None)  # bare once() responses have none
+
+
+def psql(sql, db=None):
+    """One statement through psql on KHNET_DATABASE_URL (or db); its output."""
+    return subprocess.run(["psql", db or os.environ["KHNET_DATABASE_URL"], "-XAtqc", sql],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
 def pack(v, **kw):
     return msgpack.packb(v, use_bin_type=True, **kw)
 
