@@ -106,16 +106,8 @@ static char *password_field(http_req *r, const kp_value *b, const char *key)
 static void pw_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"current_password", "new_password", NULL};
-    const kp_value *b = http_req_body(r);
-    kp_err e = {0};
-    if (!b) {
-        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
-        return;
-    }
-    if (kp_expect_map(b, NULL, &e) != 0 || kp_check_fields(b, allowed, &e) != 0) {
-        http_reply_kperr(r, 400, &e);
-        return;
-    }
+    const kp_value *b = api_body(r, allowed);
+    if (!b) return;
     pwchange *p = kp_arena_alloc(http_req_arena(r), sizeof *p);
     if (!p) {
         http_reply_error(r, 500, "internal", "out of memory", NULL);
@@ -169,16 +161,12 @@ static void role_authed(http_req *r, const api_principal *who)
         http_reply_error(r, 403, "forbidden", "only an admin changes roles", NULL);
         return;
     }
-    const kp_value *b = http_req_body(r);
+    const kp_value *b = api_body(r, allowed);
     const char *s;
     uint32_t n;
     kp_err e = {0};
-    if (!b) {
-        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
-        return;
-    }
-    if (kp_expect_map(b, NULL, &e) || kp_check_fields(b, allowed, &e) ||
-        kp_get_str(b, "role", true, 1, 16, &s, &n, &e) < 0) {
+    if (!b) return;
+    if (kp_get_str(b, "role", true, 1, 16, &s, &n, &e) < 0) {
         http_reply_kperr(r, 400, &e);
         return;
     }

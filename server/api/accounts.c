@@ -38,23 +38,6 @@ static cred *cred_new(http_req *r)
     return c;
 }
 
-/* The body as a map with only `allowed` keys; replies 400 and returns NULL
- * otherwise. */
-static const kp_value *body_map(http_req *r, const char *const *allowed)
-{
-    const kp_value *b = http_req_body(r);
-    kp_err e = {0};
-    if (!b) {
-        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
-        return NULL;
-    }
-    if (kp_expect_map(b, NULL, &e) != 0 || kp_check_fields(b, allowed, &e) != 0) {
-        http_reply_kperr(r, 400, &e);
-        return NULL;
-    }
-    return b;
-}
-
 /* A required password field, copied NUL-terminated into the arena. */
 static char *get_password(http_req *r, const kp_value *b, const char *key)
 {
@@ -74,7 +57,7 @@ static char *get_password(http_req *r, const kp_value *b, const char *key)
 static int read_credentials(http_req *r, cred *c)
 {
     static const char *const allowed[] = {"email", "password", NULL};
-    const kp_value *b = body_map(r, allowed);
+    const kp_value *b = api_body(r, allowed);
     const char *s;
     uint32_t n;
     kp_err e = {0};

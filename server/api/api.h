@@ -216,6 +216,11 @@ typedef void (*api_done_with)(http_req *r, const PGresult *res, void *data);
 void api_query_with(http_req *r, int stmt, int nparams, const char *const *values,
                     api_done_with done, void *data);
 
+/* The request body as a map holding only `allowed` keys (NULL-terminated);
+ * replies 400 (missing_field "body", or the codec's error naming the field)
+ * and returns NULL otherwise. */
+const kp_value *api_body(http_req *r, const char *const *allowed);
+
 /* Text of a column of row 0, or NULL when NULL. */
 const char *api_col(const PGresult *res, const char *name);
 

@@ -32,21 +32,6 @@ const char *chat_path_id(http_req *r, const char *name)
     return NULL;
 }
 
-const kp_value *chat_body(http_req *r, const char *const *allowed)
-{
-    const kp_value *b = http_req_body(r);
-    kp_err e = {0};
-    if (!b) {
-        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
-        return NULL;
-    }
-    if (kp_expect_map(b, NULL, &e) != 0 || kp_check_fields(b, allowed, &e) != 0) {
-        http_reply_kperr(r, 400, &e);
-        return NULL;
-    }
-    return b;
-}
-
 const char *chat_str(http_req *r, const kp_value *b, const char *key, uint32_t max_chars,
                      size_t max_bytes)
 {

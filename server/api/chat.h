@@ -18,9 +18,6 @@ const char *chat_num(http_req *r, int64_t v);
 /* Route parameter `name` when it is a positive decimal id; otherwise replies
  * 400 invalid_value naming it and returns NULL. */
 const char *chat_path_id(http_req *r, const char *name);
-/* The body as a map holding only `allowed` keys; otherwise replies 400 and
- * returns NULL. */
-const kp_value *chat_body(http_req *r, const char *const *allowed);
 /* A required string field of 1..max_chars code points and at most
  * max_bytes bytes, NUL-terminated in the arena; replies 400 and returns NULL
  * when it is not. */

@@ -46,7 +46,7 @@ static void create_authed(http_req *r, const api_principal *who)
     static const char *const all[] = {"type", "member_id", "title", "member_ids", NULL};
     static const char *const direct[] = {"type", "member_id", NULL};
     static const char *const group[] = {"type", "title", "member_ids", NULL};
-    const kp_value *b = chat_body(r, all);
+    const kp_value *b = api_body(r, all);
     if (!b) return;
     const char *type = NULL;
     uint32_t n = 0;
@@ -98,7 +98,7 @@ static void title_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"title", NULL};
     const char *id = chat_path_id(r, "id");
-    const kp_value *b = id ? chat_body(r, allowed) : NULL;
+    const kp_value *b = id ? api_body(r, allowed) : NULL;
     const char *title = b ? chat_str(r, b, "title", TITLE_MAX, (size_t)4 * TITLE_MAX) : NULL;
     if (!title) return;
     const char *p[3] = {chat_me(r, who), id, title};
@@ -132,7 +132,7 @@ static void read_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"up_to", NULL};
     const char *id = chat_path_id(r, "id");
-    const kp_value *b = id ? chat_body(r, allowed) : NULL;
+    const kp_value *b = id ? api_body(r, allowed) : NULL;
     if (!b) return;
     int64_t up_to = 0;
     kp_err e = {0};

@@ -89,15 +89,12 @@ static void import_authed(http_req *r, const api_principal *who)
         http_reply_error(r, 403, "forbidden", "only liaison officers and admins import", NULL);
         return;
     }
-    const kp_value *b = http_req_body(r);
+    const kp_value *b = api_body(r, allowed);
     const char *fmt, *data;
     uint32_t fn, dn;
     kp_err e = {0};
-    if (!b) {
-        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
-        return;
-    }
-    if (kp_check_fields(b, allowed, &e) || kp_get_str(b, "format", true, 1, 16, &fmt, &fn, &e) < 0 ||
+    if (!b) return;
+    if (kp_get_str(b, "format", true, 1, 16, &fmt, &fn, &e) < 0 ||
         kp_get_str(b, "data", true, 0, UINT32_MAX, &data, &dn, &e) < 0) {
         http_reply_kperr(r, 400, &e);
         return;

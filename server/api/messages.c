@@ -11,7 +11,7 @@ static void send_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"client_id", "text", "reply_to", NULL};
     const char *id = chat_path_id(r, "id");
-    const kp_value *b = id ? chat_body(r, allowed) : NULL;
+    const kp_value *b = id ? api_body(r, allowed) : NULL;
     const char *client_id = b ? chat_str(r, b, "client_id", CLIENT_ID_MAX, (size_t)4 * CLIENT_ID_MAX) : NULL;
     const char *text = client_id ? chat_str(r, b, "text", TEXT_MAX_BYTES, TEXT_MAX_BYTES) : NULL;
     if (!text) return;
@@ -46,7 +46,7 @@ static void edit_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"text", NULL};
     const char *id = chat_path_id(r, "id");
-    const kp_value *b = id ? chat_body(r, allowed) : NULL;
+    const kp_value *b = id ? api_body(r, allowed) : NULL;
     const char *text = b ? chat_str(r, b, "text", TEXT_MAX_BYTES, TEXT_MAX_BYTES) : NULL;
     if (!text) return;
     const char *p[3] = {chat_me(r, who), id, text};

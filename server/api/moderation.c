@@ -30,7 +30,7 @@ static void report_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"reason", NULL};
     const char *id = chat_path_id(r, "id");
-    const kp_value *b = id ? chat_body(r, allowed) : NULL;
+    const kp_value *b = id ? api_body(r, allowed) : NULL;
     const char *reason = b ? chat_str(r, b, "reason", REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
     if (!reason) return;
     const char *p[3] = {chat_me(r, who), id, reason};
@@ -60,7 +60,7 @@ static void resolve_authed(http_req *r, const api_principal *who)
     static const char *const allowed[] = {"resolution", NULL};
     if (!chat_moderator(r, who)) return;
     const char *id = chat_path_id(r, "id");
-    const kp_value *b = id ? chat_body(r, allowed) : NULL;
+    const kp_value *b = id ? api_body(r, allowed) : NULL;
     const char *res = b ? chat_str(r, b, "resolution", REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
     if (!res) return;
     const char *p[3] = {chat_me(r, who), id, res};
@@ -72,7 +72,7 @@ static void silence_authed(http_req *r, const api_principal *who)
     static const char *const allowed[] = {"minutes", "reason", NULL};
     if (!chat_moderator(r, who)) return;
     const char *id = chat_path_id(r, "id");
-    const kp_value *b = id ? chat_body(r, allowed) : NULL;
+    const kp_value *b = id ? api_body(r, allowed) : NULL;
     if (!b) return;
     int64_t minutes = 0;
     kp_err e = {0};

@@ -120,21 +120,6 @@ static int path_id(http_req *r, char buf[24])
     return 0;
 }
 
-static const kp_value *body_map(http_req *r, const char *const *allowed)
-{
-    const kp_value *b = http_req_body(r);
-    kp_err e = {0};
-    if (!b) {
-        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
-        return NULL;
-    }
-    if (kp_expect_map(b, NULL, &e) || kp_check_fields(b, allowed, &e)) {
-        http_reply_kperr(r, 400, &e);
-        return NULL;
-    }
-    return b;
-}
-
 /* `origins` as a PostgreSQL array literal in the arena ("{}" when empty),
  * each origin normalised; 0 when absent and optional, 1 when set, -1 after
  * replying 400. */
@@ -291,7 +276,7 @@ static void create_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"name", "origins", NULL};
     if (!admin_only(r, who)) return;
-    const kp_value *b = body_map(r, allowed);
+    const kp_value *b = api_body(r, allowed);
     const char *name, *origins;
     uint32_t nl;
     kp_err e = {0};
@@ -317,7 +302,7 @@ static void update_authed(http_req *r, const api_principal *who)
     static const char *const allowed[] = {"origins", "disabled", NULL};
     char id[24], actor[24];
     if (!admin_only(r, who) || path_id(r, id) != 0) return;
-    const kp_value *b = body_map(r, allowed);
+    const kp_value *b = api_body(r, allowed);
     const char *origins = NULL;
     bool disabled;
     kp_err e = {0};

@@ -65,6 +65,21 @@ void api_query_with(http_req *r, int stmt, int nparams, const char *const *value
     send_query(r, stmt, nparams, values, (pending){r, NULL, done, data});
 }
 
+const kp_value *api_body(http_req *r, const char *const *allowed)
+{
+    const kp_value *b = http_req_body(r);
+    kp_err e = {0};
+    if (!b) {
+        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
+        return NULL;
+    }
+    if (kp_expect_map(b, NULL, &e) != 0 || kp_check_fields(b, allowed, &e) != 0) {
+        http_reply_kperr(r, 400, &e);
+        return NULL;
+    }
+    return b;
+}
+
 const char *api_col(const PGresult *res, const char *name)
 {
     int c = PQfnumber(res, name);

@@ -10,21 +10,6 @@
 
 enum { PW_MIN = 10, PW_MAX = 200 };
 
-static const kp_value *body_map(http_req *r, const char *const *allowed)
-{
-    const kp_value *b = http_req_body(r);
-    kp_err e = {0};
-    if (!b) {
-        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
-        return NULL;
-    }
-    if (kp_expect_map(b, NULL, &e) || kp_check_fields(b, allowed, &e)) {
-        http_reply_kperr(r, 400, &e);
-        return NULL;
-    }
-    return b;
-}
-
 /* ---- POST /v1/password-resets ------------------------------------------------ */
 typedef struct reset_req {
     char email[AUTH_EMAIL_MAX + 1]; /* normalised */
@@ -44,7 +29,7 @@ static void reset_created(http_req *r, const PGresult *res, void *data)
 void api_reset_request(http_req *r)
 {
     static const char *const allowed[] = {"email", NULL};
-    const kp_value *b = body_map(r, allowed);
+    const kp_value *b = api_body(r, allowed);
     const char *s;
     uint32_t n;
     kp_err e = {0};
@@ -116,7 +101,7 @@ static void hashed(http_req *r, void *data)
 void api_reset_confirm(http_req *r)
 {
     static const char *const allowed[] = {"token", "new_password", NULL};
-    const kp_value *b = body_map(r, allowed);
+    const kp_value *b = api_body(r, allowed);
     const char *tok, *pw;
     uint32_t tn, pn;
     kp_err e = {0};

@@ -55,7 +55,7 @@ static void create_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"name", "query", NULL};
     if (!may_save(r, who)) return;
-    const kp_value *b = chat_body(r, allowed);
+    const kp_value *b = api_body(r, allowed);
     const char *name =
         b ? chat_str(r, b, "name", SAVED_NAME_MAX, (size_t)4 * SAVED_NAME_MAX) : NULL;
     if (!name) return;
