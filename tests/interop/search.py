@@ -2,7 +2,9 @@
 /v1/profiles/{id}/similar from an independent peer (hand-written HTTP,
 python3-msgpack, psql as the oracle): bad inputs, folding (diacritics,
 NFD, tone-mark placement, đ), visibility, facets against SQL, cursor
-paging without duplicates, typo correction, suggest latency."""
+paging without duplicates, first pages by recent/experience against SQL
+on both sides of the candidate bound, whole name words as the last word
+(not prefixes), typo correction, suggest latency."""
 
 import os
 import sys
@@ -160,6 +162,59 @@ def t_suggest_similar_fit():
                                         "limit": 3})
     assert r.json["hits"][0]["id"] == IDS["wind"], r.json
     assert "offshore wind" in r.json["terms"], r.json["terms"]
+
+
+def add_person(ext, name):
+    aid = int(psql("INSERT INTO khnet_accounts (email, password_hash, role) VALUES "
+                   "('%s@example.org', 'x', 'member') RETURNING id" % ext).split()[0])
+    psql("INSERT INTO khnet_profiles (account_id, external_id, full_name, headline, country, "
+         "expertise, languages) VALUES (%d, '%s', '%s', 'Port engineer', 'VN', "
+         "ARRAY['port logistics'], ARRAY['vi'])" % (aid, ext, name))
+    return aid
+
+
+def name_word(w):
+    return psql("SELECT count(*) FROM khnet_search_name_words WHERE term = '%s'" % w) == "1"
+
+
+def t_last_word_whole_name():
+    # every word of every full name is known (the seed's bulk fill included)
+    want = psql("SELECT count(DISTINCT w) FROM khnet_search_docs d, "
+                "regexp_split_to_table(d.name_fold, '[^[:alnum:]]+') w WHERE w <> ''")
+    assert psql("SELECT count(*) FROM khnet_search_name_words") == want, want
+    hoang = add_person("hoang", "Trần Văn Hoàng")
+    assert name_word("hoa") and name_word("hoang") and not name_word("hoan")
+    # "hoa" is a whole name word: matched as itself, not as a prefix of hoàng
+    for q in ["Trần Văn Hòa", "Tran Van Hoa", "Trần Văn Hoà"]:
+        got = ids_of(search({"q": q, "limit": 50}))
+        assert IDS["hoa"] in got and hoang not in got, (q, got[:5])
+    # "hoan" is not: still a prefix while typing
+    got = ids_of(search({"q": "Tran Van Hoan", "limit": 50}))
+    assert hoang in got and IDS["hoa"] not in got, got[:5]
+    # a renamed profile's new words are known at once
+    assert not name_word("sung")
+    psql("UPDATE khnet_profiles SET full_name = 'Giàng A Sủng' WHERE account_id = %d" % hoang)
+    assert name_word("sung") and name_word("giang")
+    assert ids_of(search({"q": "Giang A Sung"}))[:1] == [hoang]
+
+
+def t_sorted_pages_match_sql():
+    # the first page by recent / experience, from the candidates (<= 1,000
+    # matches) and from every match (more), against SQL
+    keys = {"recent": "updated_at DESC, profile_id DESC",
+            "experience": "CASE WHEN vis_career <= 0 THEN coalesce(years, -1) ELSE -1 END DESC, "
+                          "profile_id DESC"}
+    for body, where in [({"q": "marine"}, "doc0 @@ khnet_search_tsquery('marine')"),
+                        ({}, "true")]:
+        for sort, order in keys.items():
+            r = search(dict(body, sort=sort, limit=15))
+            assert r.status == 200, r.json
+            want = psql("SELECT string_agg(profile_id::text, ',' ORDER BY n) FROM (SELECT "
+                        "profile_id, row_number() OVER (ORDER BY %s) n FROM khnet_search_docs "
+                        "WHERE %s ORDER BY %s LIMIT 15) s" % (order, where, order))
+            assert ",".join(map(str, ids_of(r))) == want, (body, sort, ids_of(r), want)
+            assert all(h["score"] == 0 for h in r.json["hits"]), r.json["hits"][:2]
+            assert r.json["total_exact"] == (body != {}), (body, r.json["total"])
 
 
 for name, fn in list(globals().items()):
