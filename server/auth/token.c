@@ -5,31 +5,22 @@
 #include <string.h>
 
 #include "auth.h"
+#include "util/b64url.h"
 
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+_Static_assert(B64URL_LEN(32) == AUTH_TOKEN_LEN, "AUTH_TOKEN_LEN");
 
 int auth_token_new(char token[AUTH_TOKEN_LEN + 1], uint8_t digest[AUTH_DIGEST_LEN])
 {
     uint8_t raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) return -1;
-    size_t o = 0;
-    for (size_t i = 0; i < sizeof raw; i += 3) { /* 32 bytes: 10 groups of 3, then 2 */
-        uint32_t v = (uint32_t)raw[i] << 16;
-        if (i + 1 < sizeof raw) v |= (uint32_t)raw[i + 1] << 8;
-        if (i + 2 < sizeof raw) v |= raw[i + 2];
-        size_t chars = i + 2 < sizeof raw ? 4 : 3; /* the last group has 2 bytes */
-        for (size_t k = 0; k < chars; k++) token[o++] = b64url[(v >> (18 - 6 * k)) & 63];
-    }
-    token[o] = '\0';
+    b64url_encode(raw, sizeof raw, token);
     auth_sha256(token, AUTH_TOKEN_LEN, digest);
     return 0;
 }
 
 int auth_token_digest(const char *tok, size_t len, uint8_t digest[AUTH_DIGEST_LEN])
 {
-    if (len != AUTH_TOKEN_LEN) return -1;
-    for (size_t i = 0; i < len; i++)
-        if (!tok[i] || !memchr(b64url, tok[i], sizeof b64url - 1)) return -1;
+    if (len != AUTH_TOKEN_LEN || !b64url_valid(tok, len)) return -1;
     auth_sha256(tok, len, digest);
     return 0;
 }

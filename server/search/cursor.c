@@ -1,37 +1,17 @@
-/* cursor.c — the ranked result's keyset cursor: base64url of
- * [version 1][sort 1][key 8, big-endian: float64 bits or int64][id 8]
- * [checksum 4], FNV-1a over the first 18 bytes with a fixed salt (an
- * integrity check, not a secret: a forged cursor only moves the start of a
- * result the caller may read anyway). */
+/* cursor.c — the ranked result's keyset cursor: sealed (util/b64url.h)
+ * [version 1][sort 1][key 8, big-endian: float64 bits or int64][id 8]. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "search/search.h"
+#include "util/b64url.h"
 
-enum { RAW_LEN = 22, CURSOR_VERSION = 1 };
+enum { PAYLOAD = 18, CURSOR_VERSION = 1 };
+static const uint32_t SALT = 0x73726368u; /* "srch" */
 
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static uint32_t checksum(const uint8_t *p, size_t n)
-{
-    uint32_t h = 0x811c9dc5u ^ 0x73726368u; /* "srch" */
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x01000193u;
-    return h;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-    return v;
-}
+_Static_assert(SEALED_LEN(PAYLOAD) == SEARCH_CURSOR_LEN, "SEARCH_CURSOR_LEN");
 
 int search_sort_parse(const char *s, size_t n, search_sort *out)
 {
@@ -70,20 +50,14 @@ int search_key_parse(const char *text, search_sort sort, search_key *out)
 
 void search_cursor_encode(const search_key *key, char *out, size_t cap)
 {
-    uint8_t raw[24] = {CURSOR_VERSION, (uint8_t)key->sort}; /* 22 + 2 pad: 8 groups */
+    uint8_t raw[PAYLOAD + 4] = {CURSOR_VERSION, (uint8_t)key->sort};
     uint64_t kv = 0;
     if (key->sort == SEARCH_RELEVANCE) memcpy(&kv, &key->score, sizeof kv);
     else kv = (uint64_t)key->k;
-    put64(raw + 2, kv);
-    put64(raw + 10, (uint64_t)key->id);
-    uint32_t c = checksum(raw, 18);
-    for (int i = 0; i < 4; i++) raw[18 + i] = (uint8_t)(c >> (24 - 8 * i));
-    char tmp[33];
-    for (size_t g = 0; g < 8; g++) {
-        uint32_t v = (uint32_t)raw[3 * g] << 16 | (uint32_t)raw[3 * g + 1] << 8 | raw[3 * g + 2];
-        for (size_t i = 0; i < 4; i++) tmp[4 * g + i] = b64url[(v >> (18 - 6 * i)) & 63];
-    }
-    /* 22 bytes take 30 characters (the last one carries 2 data bits). */
+    b64url_put64(raw + 2, kv);
+    b64url_put64(raw + 10, (uint64_t)key->id);
+    char tmp[SEARCH_CURSOR_LEN + 1];
+    sealed_encode(raw, PAYLOAD, SALT, tmp);
     size_t n = cap > SEARCH_CURSOR_LEN ? SEARCH_CURSOR_LEN : (cap ? cap - 1 : 0);
     memcpy(out, tmp, n);
     if (cap) out[n] = '\0';
@@ -91,33 +65,19 @@ void search_cursor_encode(const search_key *key, char *out, size_t cap)
 
 int search_cursor_decode(const char *s, size_t n, search_key *out)
 {
-    if (n != SEARCH_CURSOR_LEN) return -1;
-    uint8_t raw[24] = {0};
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *q = s[i] ? strchr(b64url, s[i]) : NULL;
-        if (!q) return -1;
-        acc = acc << 6 | (uint32_t)(q - b64url);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            raw[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    if (o != RAW_LEN || (acc & ((1u << bits) - 1)) != 0) return -1;
-    uint32_t c = (uint32_t)raw[18] << 24 | (uint32_t)raw[19] << 16 | (uint32_t)raw[20] << 8 | raw[21];
-    if (raw[0] != CURSOR_VERSION || raw[1] > SEARCH_RECENT || c != checksum(raw, 18)) return -1;
+    uint8_t raw[PAYLOAD + 4];
+    if (sealed_decode(s, n, SALT, raw, PAYLOAD) != 0 || raw[0] != CURSOR_VERSION ||
+        raw[1] > SEARCH_RECENT)
+        return -1;
     search_key k = {.sort = (search_sort)raw[1]};
-    uint64_t kv = get64(raw + 2);
+    uint64_t kv = b64url_get64(raw + 2);
     if (k.sort == SEARCH_RELEVANCE) {
         memcpy(&k.score, &kv, sizeof kv);
         if (!isfinite(k.score)) return -1;
     } else {
         k.k = (int64_t)kv;
     }
-    uint64_t id = get64(raw + 10);
+    uint64_t id = b64url_get64(raw + 10);
     if (id == 0 || id > (uint64_t)INT64_MAX) return -1;
     k.id = (int64_t)id;
     *out = k;
