@@ -8,12 +8,14 @@
 
 enum { PW_MIN = 10, PW_MAX = 200 };
 
-/* ---- GET /v1/account --------------------------------------------------------- */
-static void me_done(http_req *r, const PGresult *res)
+/* The account as {id, email, role, <extra>: the column of that name}; 404
+ * (naming `field_404`) when the statement found none. */
+static void reply_account(http_req *r, const PGresult *res, const char *field_404,
+                          const char *extra)
 {
     const char *id = api_col(res, "id");
-    if (!id) { /* erased between the two queries */
-        http_reply_error(r, 404, "not_found", "no such account", NULL);
+    if (!id) {
+        http_reply_error(r, 404, "not_found", "no such account", field_404);
         return;
     }
     kp_buf *b = http_req_out(r);
@@ -24,9 +26,15 @@ static void me_done(http_req *r, const PGresult *res)
     kp_w_cstr(b, api_col(res, "email"));
     kp_w_cstr(b, "role");
     kp_w_cstr(b, api_col(res, "role"));
-    kp_w_cstr(b, "created_at");
-    kp_w_cstr(b, api_col(res, "created_at"));
+    kp_w_cstr(b, extra);
+    kp_w_cstr(b, api_col(res, extra));
     http_reply(r, 200);
+}
+
+/* ---- GET /v1/account --------------------------------------------------------- */
+static void me_done(http_req *r, const PGresult *res)
+{
+    reply_account(r, res, NULL, "created_at"); /* none: erased between the two queries */
 }
 
 static void me_authed(http_req *r, const api_principal *who)
@@ -128,22 +136,7 @@ void api_password_change(http_req *r) { api_authenticate(r, pw_authed); }
 /* ---- PUT /v1/accounts/{id}/role ------------------------------------------------ */
 static void role_done(http_req *r, const PGresult *res)
 {
-    const char *id = api_col(res, "id");
-    if (!id) {
-        http_reply_error(r, 404, "not_found", "no such account", "id");
-        return;
-    }
-    kp_buf *b = http_req_out(r);
-    kp_w_map(b, 4);
-    kp_w_cstr(b, "id");
-    kp_w_int(b, strtoll(id, NULL, 10));
-    kp_w_cstr(b, "email");
-    kp_w_cstr(b, api_col(res, "email"));
-    kp_w_cstr(b, "role");
-    kp_w_cstr(b, api_col(res, "role"));
-    kp_w_cstr(b, "previous_role");
-    kp_w_cstr(b, api_col(res, "previous_role"));
-    http_reply(r, 200);
+    reply_account(r, res, "id", "previous_role");
 }
 
 /* A positive decimal id from a path parameter, or 0. */
