@@ -23,12 +23,15 @@ COMMENT ON FUNCTION khnet_unaccent(text) IS
 -- and gets the first response back instead of a second effect.  The row is
 -- inserted (status NULL) in the same transaction as the write, so a concurrent
 -- retry waits on the primary key and then sees the stored response.
+-- The functions that claim and store keys are in 0002_accounts.sql.
 CREATE TABLE khnet_idempotency (
-    key        text        NOT NULL,               -- the client's Idempotency-Key
-    scope      text        NOT NULL,               -- who and what: e.g. account id + route
-    created_at timestamptz NOT NULL DEFAULT now(), -- for expiry
-    response   bytea,                              -- the encoded first response body
-    status     int,                                -- its HTTP status; NULL while in progress
+    key         text        NOT NULL,               -- the client's Idempotency-Key
+    scope       text        NOT NULL,               -- who and what: e.g. account id + route
+    created_at  timestamptz NOT NULL DEFAULT now(), -- for expiry
+    response    bytea,                              -- the encoded first response body
+    status      int,                                -- its HTTP status; NULL while in progress
+    fingerprint bytea,                              -- SHA-256 of method, path and body
+    result      jsonb,                              -- the write's result row, for replays
     PRIMARY KEY (scope, key),
     CHECK (length(key) BETWEEN 1 AND 255)
 );

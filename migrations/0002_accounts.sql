@@ -12,16 +12,24 @@ CREATE TABLE khnet_partners (
     disabled_at timestamptz
 );
 
+-- Accounts made by a bulk import (0008_data_rights.sql) have no password
+-- until their owner sets one through a password reset, and may have no
+-- e-mail until a re-import gives one.  An erased account holds neither.
 CREATE TABLE khnet_accounts (
-    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    email         text        UNIQUE,                 -- lower-cased; NULL once erased
-    password_hash text,                               -- "scrypt$N$r$p$salt$hash"; NULL once erased
-    role          text        NOT NULL DEFAULT 'member'
-                  CHECK (role IN ('member', 'moderator', 'liaison', 'admin')),
-    partner_id    bigint      REFERENCES khnet_partners (id),
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    erased_at     timestamptz,                        -- set by erasure: a "former member"
-    CHECK (erased_at IS NOT NULL OR (email IS NOT NULL AND password_hash IS NOT NULL))
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email             text        UNIQUE,             -- lower-cased; NULL once erased
+    password_hash     text,                           -- "scrypt$N$r$p$salt$hash"; NULL once erased
+    role              text        NOT NULL DEFAULT 'member'
+                      CHECK (role IN ('member', 'moderator', 'liaison', 'admin')),
+    partner_id        bigint      REFERENCES khnet_partners (id),
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    erased_at         timestamptz,                    -- set by erasure: a "former member"
+    created_by_import boolean     NOT NULL DEFAULT false,
+    CONSTRAINT khnet_accounts_credentials CHECK (
+        erased_at IS NOT NULL OR created_by_import
+        OR (email IS NOT NULL AND password_hash IS NOT NULL)),
+    CONSTRAINT khnet_accounts_erased_empty CHECK (
+        erased_at IS NULL OR (email IS NULL AND password_hash IS NULL))
 );
 
 -- Bearer tokens: only the SHA-256 of the 256-bit token is stored.
@@ -62,10 +70,8 @@ CREATE FUNCTION khnet_time_text(t timestamptz) RETURNS text
 -- result commit together or not at all.  A concurrent retry blocks on the
 -- primary key until the first commits, then replays its result.  `result`
 -- is the write's result row as jsonb: the server encodes a replay with the
--- same code as the first answer, so both are byte-identical.
-ALTER TABLE khnet_idempotency
-    ADD COLUMN fingerprint bytea,   -- SHA-256 of method, path and body
-    ADD COLUMN result      jsonb;   -- the write's result row, for replays
+-- same code as the first answer, so both are byte-identical (the table,
+-- with its fingerprint and result columns, is in 0001_init.sql).
 
 -- state: 'new' (claimed; go on and write), 'replay' (result is the first
 -- answer's row), 'mismatch' (the key was used for another request).  Keys

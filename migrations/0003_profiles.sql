@@ -349,60 +349,76 @@ CREATE FUNCTION khnet_text_array(a jsonb) RETURNS text[]
 AS $$ SELECT coalesce(array_agg(e ORDER BY o), '{}') FROM jsonb_array_elements_text(a)
                                                           WITH ORDINALITY t(e, o) $$;
 
--- Applies the fields present in p to profile p_id (absent keys keep their
--- value, JSON null clears), replaces degrees/sectors when given, bumps
--- the version.  The caller has locked the row and checked the version.
-CREATE FUNCTION khnet_profile_apply(p_id bigint, p jsonb) RETURNS void
+-- Applies each patch of ps to the profile of the same position in ids:
+-- the fields present (absent keys keep their value, JSON null clears);
+-- degrees and sectors replaced when given; the version bumped.  The caller
+-- has locked the rows and checked the versions.  Set-based (one UPDATE over
+-- every (id, patch) pair, one DELETE and one INSERT each for degrees and
+-- sectors) so that the search triggers, which are statement-level (0004),
+-- run once for an import of 10,000 rows instead of 10,000 times.
+-- khnet_profile_apply is the one-row case, so PATCH and import apply
+-- fields the same way.
+CREATE FUNCTION khnet_profiles_apply(ids bigint[], ps jsonb[]) RETURNS void
     LANGUAGE plpgsql
 AS $$
 BEGIN
-    UPDATE khnet_profiles SET
-        full_name = CASE WHEN p ? 'full_name' THEN p->>'full_name' ELSE full_name END,
-        display_name = CASE WHEN p ? 'display_name' THEN p->>'display_name' ELSE display_name END,
-        headline = CASE WHEN p ? 'headline' THEN p->>'headline' ELSE headline END,
-        bio = CASE WHEN p ? 'bio' THEN p->>'bio' ELSE bio END,
-        country = CASE WHEN p ? 'country' THEN p->>'country' ELSE country END,
-        city = CASE WHEN p ? 'city' THEN p->>'city' ELSE city END,
-        affiliation = CASE WHEN p ? 'affiliation' THEN p->>'affiliation' ELSE affiliation END,
-        position = CASE WHEN p ? 'position' THEN p->>'position' ELSE position END,
-        years_experience = CASE WHEN p ? 'years_experience'
-                                THEN (p->>'years_experience')::int ELSE years_experience END,
-        publications_count = CASE WHEN p ? 'publications_count'
-                                  THEN (p->>'publications_count')::int ELSE publications_count END,
-        publications = CASE WHEN p ? 'publications' THEN p->'publications' ELSE publications END,
-        orcid = CASE WHEN p ? 'orcid' THEN p->>'orcid' ELSE orcid END,
-        time_zone = CASE WHEN p ? 'time_zone' THEN p->>'time_zone' ELSE time_zone END,
-        links = CASE WHEN p ? 'links' THEN p->'links' ELSE links END,
-        languages = CASE WHEN p ? 'languages' THEN khnet_text_array(p->'languages') ELSE languages END,
-        expertise = CASE WHEN p ? 'expertise' THEN khnet_keywords(p->'expertise') ELSE expertise END,
-        willing_to_mentor = coalesce((p->>'willing_to_mentor')::boolean, willing_to_mentor),
-        mentor_capacity = coalesce((p->>'mentor_capacity')::int, mentor_capacity),
-        mentor_topics = CASE WHEN p ? 'mentor_topics' THEN khnet_keywords(p->'mentor_topics')
-                             ELSE mentor_topics END,
-        seeking_mentor = coalesce((p->>'seeking_mentor')::boolean, seeking_mentor),
-        vis_contact = coalesce(p->'visibility'->>'contact', vis_contact),
-        vis_affiliation = coalesce(p->'visibility'->>'affiliation', vis_affiliation),
-        vis_education = coalesce(p->'visibility'->>'education', vis_education),
-        vis_bio = coalesce(p->'visibility'->>'bio', vis_bio),
-        vis_career = coalesce(p->'visibility'->>'career', vis_career),
-        vis_mentoring = coalesce(p->'visibility'->>'mentoring', vis_mentoring),
-        version = version + 1, updated_at = now()
-     WHERE account_id = p_id;
-    IF p ? 'degrees' THEN
-        DELETE FROM khnet_degrees WHERE profile_id = p_id;
-        INSERT INTO khnet_degrees (profile_id, level, field, institution, year)
-        SELECT p_id, e.d->>'level', e.d->>'field', e.d->>'institution', (e.d->>'year')::int
-          FROM jsonb_array_elements(p->'degrees') WITH ORDINALITY e(d, o)
-         ORDER BY e.o;
-    END IF;
-    IF p ? 'sectors' THEN
-        DELETE FROM khnet_profile_sectors WHERE profile_id = p_id;
-        INSERT INTO khnet_profile_sectors (profile_id, sector_id)
-        SELECT DISTINCT p_id, s.id FROM khnet_sectors s
-         WHERE s.slug IN (SELECT jsonb_array_elements_text(p->'sectors'));
-    END IF;
+    UPDATE khnet_profiles t SET
+        full_name = CASE WHEN u.p ? 'full_name' THEN u.p->>'full_name' ELSE t.full_name END,
+        display_name = CASE WHEN u.p ? 'display_name' THEN u.p->>'display_name' ELSE t.display_name END,
+        headline = CASE WHEN u.p ? 'headline' THEN u.p->>'headline' ELSE t.headline END,
+        bio = CASE WHEN u.p ? 'bio' THEN u.p->>'bio' ELSE t.bio END,
+        country = CASE WHEN u.p ? 'country' THEN u.p->>'country' ELSE t.country END,
+        city = CASE WHEN u.p ? 'city' THEN u.p->>'city' ELSE t.city END,
+        affiliation = CASE WHEN u.p ? 'affiliation' THEN u.p->>'affiliation' ELSE t.affiliation END,
+        position = CASE WHEN u.p ? 'position' THEN u.p->>'position' ELSE t.position END,
+        years_experience = CASE WHEN u.p ? 'years_experience'
+                                THEN (u.p->>'years_experience')::int ELSE t.years_experience END,
+        publications_count = CASE WHEN u.p ? 'publications_count'
+                                  THEN (u.p->>'publications_count')::int ELSE t.publications_count END,
+        publications = CASE WHEN u.p ? 'publications' THEN u.p->'publications' ELSE t.publications END,
+        orcid = CASE WHEN u.p ? 'orcid' THEN u.p->>'orcid' ELSE t.orcid END,
+        time_zone = CASE WHEN u.p ? 'time_zone' THEN u.p->>'time_zone' ELSE t.time_zone END,
+        links = CASE WHEN u.p ? 'links' THEN u.p->'links' ELSE t.links END,
+        languages = CASE WHEN u.p ? 'languages' THEN khnet_text_array(u.p->'languages')
+                         ELSE t.languages END,
+        expertise = CASE WHEN u.p ? 'expertise' THEN khnet_keywords(u.p->'expertise')
+                         ELSE t.expertise END,
+        willing_to_mentor = coalesce((u.p->>'willing_to_mentor')::boolean, t.willing_to_mentor),
+        mentor_capacity = coalesce((u.p->>'mentor_capacity')::int, t.mentor_capacity),
+        mentor_topics = CASE WHEN u.p ? 'mentor_topics' THEN khnet_keywords(u.p->'mentor_topics')
+                             ELSE t.mentor_topics END,
+        seeking_mentor = coalesce((u.p->>'seeking_mentor')::boolean, t.seeking_mentor),
+        vis_contact = coalesce(u.p->'visibility'->>'contact', t.vis_contact),
+        vis_affiliation = coalesce(u.p->'visibility'->>'affiliation', t.vis_affiliation),
+        vis_education = coalesce(u.p->'visibility'->>'education', t.vis_education),
+        vis_bio = coalesce(u.p->'visibility'->>'bio', t.vis_bio),
+        vis_career = coalesce(u.p->'visibility'->>'career', t.vis_career),
+        vis_mentoring = coalesce(u.p->'visibility'->>'mentoring', t.vis_mentoring),
+        version = t.version + 1, updated_at = now()
+      FROM unnest(ids, ps) AS u(id, p)
+     WHERE t.account_id = u.id;
+    DELETE FROM khnet_degrees d USING unnest(ids, ps) AS u(id, p)
+     WHERE d.profile_id = u.id AND u.p ? 'degrees';
+    INSERT INTO khnet_degrees (profile_id, level, field, institution, year)
+    SELECT u.id, e.d->>'level', e.d->>'field', e.d->>'institution', (e.d->>'year')::int
+      FROM unnest(ids, ps) WITH ORDINALITY AS u(id, p, o)
+     CROSS JOIN LATERAL jsonb_array_elements(u.p->'degrees') WITH ORDINALITY AS e(d, k)
+     WHERE u.p ? 'degrees'
+     ORDER BY u.o, e.k;
+    DELETE FROM khnet_profile_sectors s USING unnest(ids, ps) AS u(id, p)
+     WHERE s.profile_id = u.id AND u.p ? 'sectors';
+    INSERT INTO khnet_profile_sectors (profile_id, sector_id)
+    SELECT DISTINCT u.id, s.id
+      FROM unnest(ids, ps) AS u(id, p)
+     CROSS JOIN LATERAL jsonb_array_elements_text(u.p->'sectors') AS e(slug)
+      JOIN khnet_sectors s ON s.slug = e.slug
+     WHERE u.p ? 'sectors';
 END
 $$;
+
+CREATE FUNCTION khnet_profile_apply(p_id bigint, p jsonb) RETURNS void
+    LANGUAGE sql
+AS $$ SELECT khnet_profiles_apply(ARRAY[p_id], ARRAY[p]) $$;
 
 -- PATCH /v1/profiles/{id}: status 'ok' (profile = the owner's view),
 -- 'invalid' (field), 'not_found', 'conflict' (stale version).  Permission

@@ -98,11 +98,23 @@ CREATE INDEX khnet_reports_status ON khnet_reports (status, id);
 
 -- ---- documents ---------------------------------------------------------------
 
+-- The name shown beside what an account wrote: its display name (else full
+-- name), 'former member' once erased, NULL for a live account without a
+-- profile (clients fall back to the id).  Every document that names an
+-- author calls this, so erasure (0008) changes every one of them at once.
+CREATE FUNCTION khnet_author_name(account bigint) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (SELECT CASE WHEN a.erased_at IS NOT NULL THEN 'former member'
+                        ELSE coalesce(p.display_name, p.full_name) END
+              FROM khnet_accounts a LEFT JOIN khnet_profiles p ON p.account_id = a.id
+             WHERE a.id = account);
+
 CREATE FUNCTION khnet_message_json(m khnet_messages) RETURNS jsonb
     LANGUAGE sql STABLE PARALLEL SAFE
     RETURN jsonb_build_object(
         'id', m.id, 'conversation_id', m.conversation_id, 'seq', m.seq,
-        'sender_id', m.sender_id, 'client_id', m.client_id, 'text', m.body,
+        'sender_id', m.sender_id, 'sender_name', khnet_author_name(m.sender_id),
+        'client_id', m.client_id, 'text', m.body,
         'reply_to', m.reply_to, 'created_at', khnet_time_text(m.created_at),
         'edited_at', khnet_time_text(m.edited_at), 'deleted_at', khnet_time_text(m.deleted_at));
 

@@ -2,7 +2,7 @@
  * service holds about me, one SQL document) and DELETE /v1/account
  * (erasure, after re-checking the password with scrypt on the threadpool).
  * What is exported and what erasure removes is decided in SQL
- * (khnet_account_export / khnet_account_erase, migrations/0007). */
+ * (khnet_account_export / khnet_account_erase, migrations/0008). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* import.c — POST /v1/profiles/import (liaison officers and admins): a JSONL
  * or CSV file in the body, read and validated row by row on the threadpool
  * (server/profile/import.c, the PATCH validator), then one call of
- * khnet_profiles_import (migrations/0007), which checks what only the
+ * khnet_profiles_import (migrations/0008), which checks what only the
  * database knows and writes everything or nothing.  `khnetd import
  * profiles` (server/import_cmd.c) does the same from the command line. */
 #include <stdio.h>

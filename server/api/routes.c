@@ -77,7 +77,7 @@ const db_stmt api_stmts[API_NSTMTS] = {
     [STMT_SEARCH_SIMILAR] = {"search_similar",
                              "SELECT khnet_search_similar($1::bigint, $2, $3::bigint, $4::int)", 4},
     [STMT_SEARCH_SUGGEST] = {"search_suggest", "SELECT khnet_search_suggest($1, $2::int)", 2},
-    /* saved searches (migrations/0010_saved_searches.sql) */
+    /* saved searches (migrations/0007_saved_searches.sql) */
     [STMT_SAVED_CREATE] = {"saved_create",
                            "SELECT status, field, body::text AS body FROM "
                            "khnet_saved_search_create($1::bigint, $2, $3::jsonb, $4)",
@@ -154,7 +154,7 @@ const db_stmt api_stmts[API_NSTMTS] = {
                            3},
     [STMT_EVENTS_LATEST] = {"events_latest", "SELECT khnet_event_latest($1::bigint)", 1},
     [STMT_SESSIONS_DEAD] = {"sessions_dead", "SELECT khnet_sessions_dead($1::bigint[])", 1},
-    /* data rights and imports (migrations/0007_data_rights.sql) */
+    /* data rights and imports (migrations/0008_data_rights.sql) */
     [STMT_ACCOUNT_EXPORT] = {"account_export",
                              "SELECT khnet_account_export($1::bigint)::text AS doc", 1},
     [STMT_ACCOUNT_ERASE] = {"account_erase", "SELECT khnet_account_erase($1::bigint) AS erased", 1},

@@ -2,7 +2,7 @@
  * (PROTOCOL.md "Saved searches"): create, list, delete, and the experts new
  * since the owner last looked.  The query is checked by the search's own
  * parser (api_search_parse in search.c) and stored as sent; ownership and
- * the "last looked" mark live in migrations/0010_saved_searches.sql.  Not
+ * the "last looked" mark live in migrations/0007_saved_searches.sql.  Not
  * here: matching and ranking (khnet_search_experts). */
 #include <stdio.h>
 #include <string.h>

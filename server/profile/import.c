@@ -2,7 +2,7 @@
  * row through profile_validate, and writing the import report.  Shared by
  * `khnetd import profiles` and POST /v1/profiles/import; no I/O, no
  * database: what only SQL can check happens in khnet_profiles_import
- * (migrations/0007_data_rights.sql), which receives the accepted rows.
+ * (migrations/0008_data_rights.sql), which receives the accepted rows.
  *
  * CSV: RFC 4180 (quoted cells, "" inside quotes, CRLF or LF, cells that span
  * lines); the first record names the columns (PROTOCOL.md "Bulk import").

@@ -47,7 +47,7 @@ int profile_validate(const kp_value *body, profile_mode mode, int year_now, kp_b
 /* ---- bulk import (import.c) ---------------------------------------------
  * A file is read row by row; each row goes through profile_validate in
  * PROFILE_IMPORT mode.  Accepted rows become one JSON array for
- * khnet_profiles_import (migrations/0007): [{"line": N, "p": {fields}}]. */
+ * khnet_profiles_import (migrations/0008): [{"line": N, "p": {fields}}]. */
 typedef enum profile_format { PROFILE_JSONL, PROFILE_CSV } profile_format;
 
 typedef struct profile_reject {

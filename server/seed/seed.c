@@ -334,7 +334,7 @@ static int load_sectors(seeder *sd)
  * index each time (~200 s for 200,000).  The seed defers them for its own
  * transaction (khnet.search_defer, read by the trigger functions) and
  * builds the documents once, set-based, after the last COPY
- * (khnet_search_fill, migrations/0008); readers see the profiles and their
+ * (khnet_search_fill, migrations/0004); readers see the profiles and their
  * documents appear together at COMMIT. */
 static int run_passes(seeder *sd)
 {

@@ -1,4 +1,4 @@
--- 0010_saved_searches.sql — saved searches for liaison officers and admins
+-- 0007_saved_searches.sql — saved searches for liaison officers and admins
 -- (PROTOCOL.md "Saved searches"): a named POST /v1/search/experts body per
 -- owner, and "new experts since I last looked" as one statement that runs
 -- the search and moves the owner's mark.  khnetd validates the query with
@@ -34,7 +34,8 @@ CREATE TABLE khnet_saved_searches (
 );
 CREATE INDEX khnet_saved_searches_owner ON khnet_saved_searches (owner_id, id DESC);
 
--- An erased account keeps its row (0007), so its saved searches go here.
+-- An erased account keeps its row (khnet_account_erase, 0008), so its saved
+-- searches go here.
 CREATE FUNCTION khnet_saved_searches_erase() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM khnet_saved_searches WHERE owner_id = NEW.id;

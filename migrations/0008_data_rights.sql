@@ -1,56 +1,27 @@
--- 0007_data_rights.sql — a member's data rights (export, erasure) and the
+-- 0008_data_rights.sql — a member's data rights (export, erasure) and the
 -- bulk profile import of liaison officers and admins (PROTOCOL.md "Data
--- rights" and "Bulk import").
+-- rights" and "Bulk import").  Last, because export and erasure reach into
+-- every domain before it.
 --
 -- Erasure keeps what other people wrote to or with the member (messages,
 -- conversations, reports) and removes what identifies them: e-mail,
--- password, profile, sessions, reset tokens, blocks, silences, events.  The
--- account row stays (ids in messages and the audit log keep pointing at
--- something) and reads as "former member" (khnet_author_name).
-
--- Accounts made by an import have no password until their owner sets one
--- through a password reset, and may have no e-mail until a re-import gives
--- one.  An erased account holds neither.
-ALTER TABLE khnet_accounts ADD COLUMN created_by_import boolean NOT NULL DEFAULT false;
-ALTER TABLE khnet_accounts DROP CONSTRAINT khnet_accounts_check;
-ALTER TABLE khnet_accounts
-    ADD CONSTRAINT khnet_accounts_credentials CHECK (
-        erased_at IS NOT NULL OR created_by_import
-        OR (email IS NOT NULL AND password_hash IS NOT NULL)),
-    ADD CONSTRAINT khnet_accounts_erased_empty CHECK (
-        erased_at IS NULL OR (email IS NULL AND password_hash IS NULL));
-
--- ---- author names ------------------------------------------------------------
--- The name shown beside what an account wrote: its display name (else full
--- name), 'former member' once erased, NULL for a live account without a
--- profile (clients fall back to the id).  Every document that names an
--- author calls this, so erasure changes every one of them at once.
-CREATE FUNCTION khnet_author_name(account bigint) RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN (SELECT CASE WHEN a.erased_at IS NOT NULL THEN 'former member'
-                        ELSE coalesce(p.display_name, p.full_name) END
-              FROM khnet_accounts a LEFT JOIN khnet_profiles p ON p.account_id = a.id
-             WHERE a.id = account);
-
--- The message document (0006) gains sender_name.
-CREATE OR REPLACE FUNCTION khnet_message_json(m khnet_messages) RETURNS jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN jsonb_build_object(
-        'id', m.id, 'conversation_id', m.conversation_id, 'seq', m.seq,
-        'sender_id', m.sender_id, 'sender_name', khnet_author_name(m.sender_id),
-        'client_id', m.client_id, 'text', m.body,
-        'reply_to', m.reply_to, 'created_at', khnet_time_text(m.created_at),
-        'edited_at', khnet_time_text(m.edited_at), 'deleted_at', khnet_time_text(m.deleted_at));
+-- password, profile, sessions, reset tokens, blocks, silences, events,
+-- saved searches.  The account row stays (ids in messages and the audit
+-- log keep pointing at something) and reads as "former member"
+-- (khnet_author_name, 0006).  Accounts an import creates carry
+-- created_by_import and may lack a password or e-mail (khnet_accounts,
+-- 0002).
 
 -- ---- export ----------------------------------------------------------------------
 -- GET /v1/account/export: everything held about one live account, as one
 -- document.  Only the account's own rows: its messages (not the replies of
 -- others), its conversations as memberships (not the other members), its
--- reports and blocks, audit rows where it is actor or target, and its events
--- as (seq, kind, time) — an event's payload is a copy of a conversation's
--- data (others' messages included), which the messages section covers for
--- what is the member's own.  Secrets never leave: no password hash, no
--- token or reset-token hashes.  NULL for an unknown or erased account.
+-- reports, blocks and saved searches, audit rows where it is actor or
+-- target, and its events as (seq, kind, time) — an event's payload is a
+-- copy of a conversation's data (others' messages included), which the
+-- messages section covers for what is the member's own.  Secrets never
+-- leave: no password hash, no token or reset-token hashes.  NULL for an
+-- unknown or erased account.
 CREATE FUNCTION khnet_account_export(p_account bigint) RETURNS jsonb
     LANGUAGE sql STABLE
 AS $$
@@ -113,7 +84,12 @@ AS $$
         'events', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                 'seq', e.seq, 'kind', e.kind, 'created_at', khnet_time_text(e.created_at))
                 ORDER BY e.seq), '[]')
-              FROM khnet_events e WHERE e.account_id = a.id))
+              FROM khnet_events e WHERE e.account_id = a.id),
+        'saved_searches', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'id', s.id, 'name', s.name, 'query', s.query, 'sort', s.sort,
+                'created_at', khnet_time_text(s.created_at),
+                'last_seen_at', khnet_time_text(s.last_seen_at)) ORDER BY s.id), '[]')
+              FROM khnet_saved_searches s WHERE s.owner_id = a.id))
       FROM khnet_accounts a WHERE a.id = p_account AND a.erased_at IS NULL
 $$;
 
@@ -123,9 +99,10 @@ $$;
 -- (cascades; 0004's erase trigger also drops the document), sessions and
 -- reset tokens (deleted, not only revoked: they hold addresses and user
 -- agents), blocks both ways, silences, events, the sign-up's stored
--- idempotent reply (it holds the e-mail); then the account is emptied and
--- an audit row written.  Messages, conversation memberships and reports
--- stay: they belong to conversations with others and to moderation.
+-- idempotent reply (it holds the e-mail); then the account is emptied
+-- (0007's erase trigger drops its saved searches) and an audit row
+-- written.  Messages, conversation memberships and reports stay: they
+-- belong to conversations with others and to moderation.
 -- false: no such live account.
 CREATE FUNCTION khnet_account_erase(p_account bigint) RETURNS boolean
     LANGUAGE plpgsql
@@ -151,113 +128,6 @@ BEGIN
 END
 $$;
 
--- ---- applying profile fields, one row or many ---------------------------------
--- khnet_profiles_apply is 0003's khnet_profile_apply made set-based: one
--- UPDATE over every (id, patch) pair, one DELETE and one INSERT each for
--- degrees and sectors, so the search triggers (statement-level) run once
--- for an import of 10,000 rows instead of 10,000 times.  The one-row
--- function now calls it, so PATCH and import apply fields the same way.
-CREATE FUNCTION khnet_profiles_apply(ids bigint[], ps jsonb[]) RETURNS void
-    LANGUAGE plpgsql
-AS $$
-BEGIN
-    UPDATE khnet_profiles t SET
-        full_name = CASE WHEN u.p ? 'full_name' THEN u.p->>'full_name' ELSE t.full_name END,
-        display_name = CASE WHEN u.p ? 'display_name' THEN u.p->>'display_name' ELSE t.display_name END,
-        headline = CASE WHEN u.p ? 'headline' THEN u.p->>'headline' ELSE t.headline END,
-        bio = CASE WHEN u.p ? 'bio' THEN u.p->>'bio' ELSE t.bio END,
-        country = CASE WHEN u.p ? 'country' THEN u.p->>'country' ELSE t.country END,
-        city = CASE WHEN u.p ? 'city' THEN u.p->>'city' ELSE t.city END,
-        affiliation = CASE WHEN u.p ? 'affiliation' THEN u.p->>'affiliation' ELSE t.affiliation END,
-        position = CASE WHEN u.p ? 'position' THEN u.p->>'position' ELSE t.position END,
-        years_experience = CASE WHEN u.p ? 'years_experience'
-                                THEN (u.p->>'years_experience')::int ELSE t.years_experience END,
-        publications_count = CASE WHEN u.p ? 'publications_count'
-                                  THEN (u.p->>'publications_count')::int ELSE t.publications_count END,
-        publications = CASE WHEN u.p ? 'publications' THEN u.p->'publications' ELSE t.publications END,
-        orcid = CASE WHEN u.p ? 'orcid' THEN u.p->>'orcid' ELSE t.orcid END,
-        time_zone = CASE WHEN u.p ? 'time_zone' THEN u.p->>'time_zone' ELSE t.time_zone END,
-        links = CASE WHEN u.p ? 'links' THEN u.p->'links' ELSE t.links END,
-        languages = CASE WHEN u.p ? 'languages' THEN khnet_text_array(u.p->'languages')
-                         ELSE t.languages END,
-        expertise = CASE WHEN u.p ? 'expertise' THEN khnet_keywords(u.p->'expertise')
-                         ELSE t.expertise END,
-        willing_to_mentor = coalesce((u.p->>'willing_to_mentor')::boolean, t.willing_to_mentor),
-        mentor_capacity = coalesce((u.p->>'mentor_capacity')::int, t.mentor_capacity),
-        mentor_topics = CASE WHEN u.p ? 'mentor_topics' THEN khnet_keywords(u.p->'mentor_topics')
-                             ELSE t.mentor_topics END,
-        seeking_mentor = coalesce((u.p->>'seeking_mentor')::boolean, t.seeking_mentor),
-        vis_contact = coalesce(u.p->'visibility'->>'contact', t.vis_contact),
-        vis_affiliation = coalesce(u.p->'visibility'->>'affiliation', t.vis_affiliation),
-        vis_education = coalesce(u.p->'visibility'->>'education', t.vis_education),
-        vis_bio = coalesce(u.p->'visibility'->>'bio', t.vis_bio),
-        vis_career = coalesce(u.p->'visibility'->>'career', t.vis_career),
-        vis_mentoring = coalesce(u.p->'visibility'->>'mentoring', t.vis_mentoring),
-        version = t.version + 1, updated_at = now()
-      FROM unnest(ids, ps) AS u(id, p)
-     WHERE t.account_id = u.id;
-    DELETE FROM khnet_degrees d USING unnest(ids, ps) AS u(id, p)
-     WHERE d.profile_id = u.id AND u.p ? 'degrees';
-    INSERT INTO khnet_degrees (profile_id, level, field, institution, year)
-    SELECT u.id, e.d->>'level', e.d->>'field', e.d->>'institution', (e.d->>'year')::int
-      FROM unnest(ids, ps) WITH ORDINALITY AS u(id, p, o)
-     CROSS JOIN LATERAL jsonb_array_elements(u.p->'degrees') WITH ORDINALITY AS e(d, k)
-     WHERE u.p ? 'degrees'
-     ORDER BY u.o, e.k;
-    DELETE FROM khnet_profile_sectors s USING unnest(ids, ps) AS u(id, p)
-     WHERE s.profile_id = u.id AND u.p ? 'sectors';
-    INSERT INTO khnet_profile_sectors (profile_id, sector_id)
-    SELECT DISTINCT u.id, s.id
-      FROM unnest(ids, ps) AS u(id, p)
-     CROSS JOIN LATERAL jsonb_array_elements_text(u.p->'sectors') AS e(slug)
-      JOIN khnet_sectors s ON s.slug = e.slug
-     WHERE u.p ? 'sectors';
-END
-$$;
-
-CREATE OR REPLACE FUNCTION khnet_profile_apply(p_id bigint, p jsonb) RETURNS void
-    LANGUAGE sql
-AS $$ SELECT khnet_profiles_apply(ARRAY[p_id], ARRAY[p]) $$;
-
--- ---- deferring the search index ---------------------------------------------------
--- 0004's triggers refresh the search documents once per statement.  An
--- import runs five statements over the same rows (insert, update, degrees
--- and sectors out and in), each refresh costing ~0.2 ms a row; inside the
--- import the triggers stand aside (khnet.search_defer, transaction-local)
--- and the import refreshes every touched profile once at its end.
-CREATE OR REPLACE FUNCTION khnet_search_on_profiles() RETURNS trigger
-    LANGUAGE plpgsql
-AS $$
-BEGIN
-    IF current_setting('khnet.search_defer', true) = 'on' THEN RETURN NULL; END IF;
-    PERFORM khnet_search_refresh(array_agg(account_id)) FROM changed;
-    RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION khnet_search_on_children() RETURNS trigger
-    LANGUAGE plpgsql
-AS $$
-BEGIN
-    IF current_setting('khnet.search_defer', true) = 'on' THEN RETURN NULL; END IF;
-    PERFORM khnet_search_refresh(array_agg(DISTINCT profile_id)) FROM changed;
-    RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION khnet_search_on_degrees() RETURNS trigger
-    LANGUAGE plpgsql
-AS $$
-BEGIN
-    IF current_setting('khnet.search_defer', true) = 'on' THEN RETURN NULL; END IF;
-    UPDATE khnet_search_docs d
-       SET degree_levels = coalesce((SELECT array_agg(DISTINCT g.level) FROM khnet_degrees g
-                                      WHERE g.profile_id = d.profile_id), '{}')
-     WHERE d.profile_id IN (SELECT profile_id FROM changed);
-    RETURN NULL;
-END
-$$;
-
 -- ---- bulk import -----------------------------------------------------------------
 -- `khnetd import profiles FILE` and POST /v1/profiles/import.  The server
 -- has parsed the file and run every row through profile_validate (the
@@ -274,6 +144,10 @@ $$;
 -- password: its owner sets one through a password reset; no e-mail when
 -- none was given).  A row that names an e-mail for a profile whose account
 -- has none gives the account that e-mail.
+--
+-- The writes run with the search triggers standing aside
+-- (khnet.search_defer, 0004); every touched profile's search document is
+-- built once at the end.
 --
 -- All or nothing: when any row is refused (here or, p_write false, by the
 -- server) nothing is written and the report lists every refusal.  Imports
