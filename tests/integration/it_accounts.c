@@ -13,44 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "khnet.h"
-
-#define PW "correct horse battery"
-
-static const kp_value *get(const khnet_reply *rep, const char *key)
-{
-    assert_non_null(rep);
-    assert_non_null(rep->root);
-    const kp_value *v = kp_map_get(rep->root, key);
-    if (!v) fail_msg("reply has no field '%s'", key);
-    return v;
-}
-
-static int64_t get_int(const khnet_reply *rep, const char *key)
-{
-    const kp_value *v = get(rep, key);
-    assert_int_equal(v->type, KP_INT);
-    return v->v.i;
-}
-
-static void assert_str(const kp_value *v, const char *want)
-{
-    assert_non_null(v);
-    assert_int_equal(v->type, KP_STR);
-    assert_int_equal(v->v.s.len, strlen(want));
-    assert_memory_equal(v->v.s.ptr, want, strlen(want));
-}
+#include "common.h"
 
 static void test_library(void **state)
 {
     (void)state;
-    khnet_ctx *c = NULL;
+    khnet_ctx *c = it_connect();
     khnet_reply *rep = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &c), KHNET_OK);
 
     assert_int_equal(khnet_register(c, "it.acc@example.org", PW, &rep), KHNET_OK);
     assert_int_equal(rep->status, 201);
-    int64_t id = get_int(rep, "id");
+    int64_t id = it_get_int(rep, "id");
     khnet_reply_free(rep);
     assert_int_equal(khnet_register(c, "it.acc@example.org", PW, &rep), KHNET_ERR_HTTP);
     assert_int_equal(rep->status, 409);
@@ -64,11 +37,11 @@ static void test_library(void **state)
 
     /* login stores the token in the context */
     assert_int_equal(khnet_login(c, "it.acc@example.org", PW, &rep), KHNET_OK);
-    assert_int_equal(get(rep, "token")->v.s.len, 43);
+    assert_int_equal(it_get(rep, "token")->v.s.len, 43);
     khnet_reply_free(rep);
     assert_int_equal(khnet_me(c, &rep), KHNET_OK);
-    assert_int_equal(get_int(rep, "id"), id);
-    assert_str(get(rep, "role"), "member");
+    assert_int_equal(it_get_int(rep, "id"), id);
+    it_assert_str(it_get(rep, "role"), "member");
     khnet_reply_free(rep);
 
     /* my profile: create (generic call), get, patch */
@@ -77,13 +50,13 @@ static void test_library(void **state)
                      KHNET_OK);
     khnet_reply_free(rep);
     assert_int_equal(khnet_profile_get(c, id, &rep), KHNET_OK);
-    assert_str(get(rep, "full_name"), "Võ Thị Sáu");
-    assert_int_equal(get_int(rep, "version"), 1);
+    it_assert_str(it_get(rep, "full_name"), "Võ Thị Sáu");
+    assert_int_equal(it_get_int(rep, "version"), 1);
     khnet_reply_free(rep);
     assert_int_equal(khnet_profile_patch(c, 0, "{\"version\":1,\"city\":\"Nha Trang\"}", &rep),
                      KHNET_OK);
-    assert_int_equal(get_int(rep, "version"), 2);
-    assert_str(get(rep, "city"), "Nha Trang");
+    assert_int_equal(it_get_int(rep, "version"), 2);
+    it_assert_str(it_get(rep, "city"), "Nha Trang");
     khnet_reply_free(rep);
     assert_int_equal(khnet_profile_patch(c, id, "{\"version\":1,\"city\":\"Huế\"}", &rep),
                      KHNET_ERR_HTTP);
@@ -92,14 +65,14 @@ static void test_library(void **state)
     khnet_reply_free(rep);
     assert_int_equal(khnet_profile_patch(c, 0, NULL, &rep), KHNET_ERR_ARG);
     assert_int_equal(khnet_profile_get(c, 0, &rep), KHNET_OK); /* /me */
-    assert_int_equal(get_int(rep, "id"), id);
+    assert_int_equal(it_get_int(rep, "id"), id);
     khnet_reply_free(rep);
 
     /* export */
     assert_int_equal(khnet_export(c, &rep), KHNET_OK);
-    assert_str(get(rep, "format"), "khnet-export/1");
-    assert_str(kp_map_get(get(rep, "account"), "email"), "it.acc@example.org");
-    assert_str(kp_map_get(get(rep, "profile"), "city"), "Nha Trang");
+    it_assert_str(it_get(rep, "format"), "khnet-export/1");
+    it_assert_str(kp_map_get(it_get(rep, "account"), "email"), "it.acc@example.org");
+    it_assert_str(kp_map_get(it_get(rep, "profile"), "city"), "Nha Trang");
     khnet_reply_free(rep);
 
     /* a member may not import */
@@ -133,17 +106,6 @@ static void test_library(void **state)
     khnet_free(c);
 }
 
-/* Runs a shell command; returns its exit status, stdout in out. */
-static int run(const char *cmd, char *out, size_t cap)
-{
-    FILE *f = popen(cmd, "r");
-    assert_non_null(f);
-    size_t n = fread(out, 1, cap - 1, f);
-    out[n] = '\0';
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void test_cli(void **state)
 {
     (void)state;
@@ -151,36 +113,36 @@ static void test_cli(void **state)
     if (!cli) skip();
     char cmd[1024], out[8192], tok[128];
     snprintf(cmd, sizeof cmd, "%s register it.cli@example.org '" PW "'", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"email\":\"it.cli@example.org\""));
     /* the password from stdin; login prints the bare token */
     snprintf(cmd, sizeof cmd, "echo '" PW "' | %s login it.cli@example.org -", cli);
-    assert_int_equal(run(cmd, tok, sizeof tok), 0);
+    assert_int_equal(it_run(cmd, tok, sizeof tok), 0);
     tok[strcspn(tok, "\n")] = '\0';
     assert_int_equal(strlen(tok), 43);
     snprintf(cmd, sizeof cmd, "KHNET_TOKEN=%s %s whoami", tok, cli);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"role\":\"member\""));
     snprintf(cmd, sizeof cmd,
              "%s --token %s call POST /v1/profiles '{\"full_name\":\"Đặng Thùy Trâm\"}' "
              ">/dev/null && %s --token %s profile get me",
              cli, tok, cli, tok);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"full_name\":\"Đặng Thùy Trâm\""));
     snprintf(cmd, sizeof cmd, "%s profile get 999999", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     snprintf(cmd, sizeof cmd, "%s profile get x", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 2);
+    assert_int_equal(it_run(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s --token %s export", cli, tok);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"format\":\"khnet-export/1\""));
     assert_non_null(strstr(out, "Đặng Thùy Trâm"));
     snprintf(cmd, sizeof cmd, "%s --token %s logout && %s --token %s whoami 2>&1", cli, tok, cli,
              tok);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "unauthenticated"));
     snprintf(cmd, sizeof cmd, "%s whoami 2>/dev/null", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
 }
 
 int main(void)

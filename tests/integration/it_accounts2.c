@@ -16,38 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 
-#include "khnet.h"
+#include "common.h"
 
-#define PW "correct horse battery"
 #define PW2 "battery staple horse"
 #define ADMIN_PW "admin password 1"
-
-static const kp_value *get(const khnet_reply *rep, const char *key)
-{
-    assert_non_null(rep);
-    assert_non_null(rep->root);
-    const kp_value *v = kp_map_get(rep->root, key);
-    if (!v) fail_msg("reply has no field '%s'", key);
-    return v;
-}
-
-static int64_t get_int(const khnet_reply *rep, const char *key)
-{
-    const kp_value *v = get(rep, key);
-    assert_int_equal(v->type, KP_INT);
-    return v->v.i;
-}
-
-static void assert_str(const kp_value *v, const char *want)
-{
-    assert_non_null(v);
-    assert_int_equal(v->type, KP_STR);
-    assert_int_equal(v->v.s.len, strlen(want));
-    assert_memory_equal(v->v.s.ptr, want, strlen(want));
-}
 
 /* Checks the error reply in *rep (status, code, field unless NULL) and frees
  * it.  rep is passed by address: the call filling it is the argument beside. */
@@ -79,25 +53,13 @@ static void expect_ok(khnet_err rc, khnet_reply **rep, int status)
     *rep = NULL;
 }
 
-/* Runs a shell command; returns its exit status, stdout in out. */
-static int run(const char *cmd, char *out, size_t cap)
-{
-    FILE *f = popen(cmd, "r");
-    assert_non_null(f);
-    size_t n = fread(out, 1, cap - 1, f);
-    out[n] = '\0';
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* A new context logged in as email; its account id in *id when id != NULL. */
 static khnet_ctx *login(const char *email, const char *password, int64_t *id)
 {
-    khnet_ctx *c = NULL;
+    khnet_ctx *c = it_connect();
     khnet_reply *rep = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &c), KHNET_OK);
     assert_int_equal(khnet_login(c, email, password, &rep), KHNET_OK);
-    if (id) *id = kp_map_get(get(rep, "account"), "id")->v.i;
+    if (id) *id = kp_map_get(it_get(rep, "account"), "id")->v.i;
     khnet_reply_free(rep);
     return c;
 }
@@ -105,9 +67,8 @@ static khnet_ctx *login(const char *email, const char *password, int64_t *id)
 /* A member account (registered here) logged in, in a new context. */
 static khnet_ctx *member(const char *email, int64_t *id)
 {
-    khnet_ctx *c = NULL;
+    khnet_ctx *c = it_connect();
     khnet_reply *rep = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &c), KHNET_OK);
     expect_ok(khnet_register(c, email, PW, &rep), &rep, 201);
     khnet_free(c);
     return login(email, PW, id);
@@ -118,12 +79,7 @@ static khnet_ctx *admin(void)
 {
     static int made;
     if (!made) {
-        char cmd[1024], out[512];
-        snprintf(cmd, sizeof cmd,
-                 "'%s' admin create --database-url '%s' --email root2@example.org "
-                 "--password '" ADMIN_PW "' --scrypt-n 1024 2>&1",
-                 getenv("KHNETD"), getenv("KHNET_DATABASE_URL"));
-        if (run(cmd, out, sizeof out) != 0) fail_msg("admin create: %s", out);
+        it_admin_create("root2@example.org", ADMIN_PW, "--scrypt-n 1024");
         made = 1;
     }
     return login("root2@example.org", ADMIN_PW, NULL);
@@ -162,7 +118,7 @@ static void test_sessions(void **state)
 
     /* both sessions listed, newest first: b's, then a's (current) */
     assert_int_equal(khnet_sessions_list(a, &rep), KHNET_OK);
-    const kp_value *items = get(rep, "items");
+    const kp_value *items = it_get(rep, "items");
     assert_int_equal(items->type, KP_ARRAY);
     assert_int_equal(items->v.arr.n, 2);
     int64_t b_sid = kp_map_get(&items->v.arr.items[0], "id")->v.i;
@@ -207,8 +163,7 @@ static void test_passwords(void **state)
     b = login("p.one@example.org", PW2, NULL);
 
     /* reset: request (202 also for an unknown address), confirm, old sessions end */
-    khnet_ctx *anon = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &anon), KHNET_OK);
+    khnet_ctx *anon = it_connect();
     expect_ok(khnet_password_reset_request(anon, "nobody@example.org", &rep), &rep, 202);
     expect_err(khnet_password_reset_request(anon, "not an address", &rep), &rep, 400,
                "invalid_value", "email");
@@ -244,12 +199,12 @@ static void test_roles_and_profile(void **state)
     expect_err(khnet_role_set(adm, 999999, "liaison", &rep), &rep, 404, "not_found", NULL);
     assert_int_equal(khnet_role_set(adm, id, NULL, &rep), KHNET_ERR_ARG);
     assert_int_equal(khnet_role_set(adm, id, "liaison", &rep), KHNET_OK);
-    assert_int_equal(get_int(rep, "id"), id);
-    assert_str(get(rep, "role"), "liaison");
-    assert_str(get(rep, "previous_role"), "member");
+    assert_int_equal(it_get_int(rep, "id"), id);
+    it_assert_str(it_get(rep, "role"), "liaison");
+    it_assert_str(it_get(rep, "previous_role"), "member");
     khnet_reply_free(rep);
     assert_int_equal(khnet_me(m, &rep), KHNET_OK);
-    assert_str(get(rep, "role"), "liaison");
+    it_assert_str(it_get(rep, "role"), "liaison");
     khnet_reply_free(rep);
 
     /* profile create: 400 without full_name, 201, then 409; 401 without a token */
@@ -257,13 +212,12 @@ static void test_roles_and_profile(void **state)
                "full_name");
     assert_int_equal(khnet_profile_create(m, "{\"full_name\":\"Trần Đại Nghĩa\"}", &rep), KHNET_OK);
     assert_int_equal(rep->status, 201);
-    assert_int_equal(get_int(rep, "version"), 1);
-    assert_str(get(rep, "full_name"), "Trần Đại Nghĩa");
+    assert_int_equal(it_get_int(rep, "version"), 1);
+    it_assert_str(it_get(rep, "full_name"), "Trần Đại Nghĩa");
     khnet_reply_free(rep);
     expect_err(khnet_profile_create(m, "{\"full_name\":\"X\"}", &rep), &rep, 409, "conflict", NULL);
     assert_int_equal(khnet_profile_create(m, NULL, &rep), KHNET_ERR_ARG);
-    khnet_ctx *anon = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &anon), KHNET_OK);
+    khnet_ctx *anon = it_connect();
     expect_err(khnet_profile_create(anon, "{\"full_name\":\"X\"}", &rep), &rep, 401,
                "unauthenticated", NULL);
     khnet_free(anon);
@@ -289,45 +243,44 @@ static void test_partners(void **state)
     assert_int_equal(khnet_partner_create(adm, "Trường Đại học Nha Trang", origins, 2, &rep),
                      KHNET_OK);
     assert_int_equal(rep->status, 201);
-    int64_t pid = get_int(rep, "id");
-    assert_int_equal(get(rep, "key")->v.s.len, 43);
+    int64_t pid = it_get_int(rep, "id");
+    assert_int_equal(it_get(rep, "key")->v.s.len, 43);
     char key[44];
-    memcpy(key, get(rep, "key")->v.s.ptr, 43);
+    memcpy(key, it_get(rep, "key")->v.s.ptr, 43);
     key[43] = '\0';
-    const kp_value *o = get(rep, "origins");
+    const kp_value *o = it_get(rep, "origins");
     assert_int_equal(o->v.arr.n, 2);
-    assert_str(&o->v.arr.items[1], "https://www.ntu.edu.vn"); /* lower-cased, port dropped */
+    it_assert_str(&o->v.arr.items[1], "https://www.ntu.edu.vn"); /* lower-cased, port dropped */
     khnet_reply_free(rep);
     expect_err(khnet_partner_create(adm, "Trường Đại học Nha Trang", origins, 1, &rep), &rep, 409,
                "conflict", "name");
 
     assert_int_equal(khnet_partners_list(adm, &rep), KHNET_OK);
-    const kp_value *items = get(rep, "items");
+    const kp_value *items = it_get(rep, "items");
     assert_int_equal(items->v.arr.n, 1);
-    assert_str(kp_map_get(&items->v.arr.items[0], "name"), "Trường Đại học Nha Trang");
+    it_assert_str(kp_map_get(&items->v.arr.items[0], "name"), "Trường Đại học Nha Trang");
     assert_null(kp_map_get(&items->v.arr.items[0], "key"));
     khnet_reply_free(rep);
 
     /* a sign-up through the partner records it */
-    khnet_ctx *anon = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &anon), KHNET_OK);
+    khnet_ctx *anon = it_connect();
     expect_ok(khnet_register_partner(anon, "pt.two@example.org", PW, key, &rep), &rep, 201);
     expect_err(khnet_register_partner(anon, "pt.three@example.org", PW, "no-such-key", &rep), &rep,
                400, "invalid_value", "X-Partner-Key");
     khnet_ctx *two = login("pt.two@example.org", PW, NULL);
     assert_int_equal(khnet_export(two, &rep), KHNET_OK);
-    assert_int_equal(kp_map_get(kp_map_get(get(rep, "account"), "partner"), "id")->v.i, pid);
+    assert_int_equal(kp_map_get(kp_map_get(it_get(rep, "account"), "partner"), "id")->v.i, pid);
     khnet_reply_free(rep);
     khnet_free(two);
 
     /* update: origins replaced, disable keeps them; 404 and member 403 */
     assert_int_equal(khnet_partner_update(adm, pid, origins, 1, 1, &rep), KHNET_OK);
-    assert_int_equal(get(rep, "origins")->v.arr.n, 1);
-    assert_true(get(rep, "disabled")->v.b);
+    assert_int_equal(it_get(rep, "origins")->v.arr.n, 1);
+    assert_true(it_get(rep, "disabled")->v.b);
     khnet_reply_free(rep);
     assert_int_equal(khnet_partner_update(adm, pid, NULL, 0, 0, &rep), KHNET_OK);
-    assert_int_equal(get(rep, "origins")->v.arr.n, 1);
-    assert_false(get(rep, "disabled")->v.b);
+    assert_int_equal(it_get(rep, "origins")->v.arr.n, 1);
+    assert_false(it_get(rep, "disabled")->v.b);
     khnet_reply_free(rep);
     expect_err(khnet_partner_update(adm, pid, bad, 1, -1, &rep), &rep, 400, "invalid_value",
                "origins.0");
@@ -336,8 +289,8 @@ static void test_partners(void **state)
 
     /* rekey: a new key, the old one refused */
     assert_int_equal(khnet_partner_rekey(adm, pid, &rep), KHNET_OK);
-    assert_int_equal(get(rep, "key")->v.s.len, 43);
-    assert_memory_not_equal(get(rep, "key")->v.s.ptr, key, 43);
+    assert_int_equal(it_get(rep, "key")->v.s.len, 43);
+    assert_memory_not_equal(it_get(rep, "key")->v.s.ptr, key, 43);
     khnet_reply_free(rep);
     expect_err(khnet_register_partner(anon, "pt.four@example.org", PW, key, &rep), &rep, 400,
                "invalid_value", "X-Partner-Key");
@@ -354,7 +307,7 @@ static void cli_login(const char *cli, const char *email, const char *pw, char *
 {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "%s login %s '%s'", cli, email, pw);
-    assert_int_equal(run(cmd, tok, 128), 0);
+    assert_int_equal(it_run(cmd, tok, 128), 0);
     tok[strcspn(tok, "\n")] = '\0';
     assert_int_equal(strlen(tok), 43);
 }
@@ -372,7 +325,7 @@ static void test_cli(void **state)
     /* partners: create prints the key; list, update, rekey; a member gets 403 (exit 1) */
     snprintf(cmd, sizeof cmd,
              "%s --token %s partners create 'Đại học Khánh Hòa' https://ukh.edu.vn", cli, adm);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"key\":\""));
     assert_non_null(strstr(out, "\"origins\":[\"https://ukh.edu.vn\"]"));
     char *idp = strstr(out, "\"id\":");
@@ -383,26 +336,26 @@ static void test_cli(void **state)
     memcpy(key, kp, 43);
     key[43] = '\0';
     snprintf(cmd, sizeof cmd, "%s --token %s partners", cli, adm);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "Đại học Khánh Hòa"));
     snprintf(cmd, sizeof cmd,
              "%s --token %s partners update %ld --disable https://a.example https://b.example", cli,
              adm, pid);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"disabled\":true"));
     assert_non_null(strstr(out, "\"https://b.example\""));
     snprintf(cmd, sizeof cmd, "%s --token %s partners update %ld --enable", cli, adm, pid);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"disabled\":false"));
     snprintf(cmd, sizeof cmd, "%s --token %s partners update %ld --bogus", cli, adm, pid);
-    assert_int_equal(run(cmd, out, sizeof out), 2);
+    assert_int_equal(it_run(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s register cli.p@example.org '" PW "' %s", cli, key);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     snprintf(cmd, sizeof cmd, "%s --token %s partners rekey %ld", cli, adm, pid);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_null(strstr(out, key));
     snprintf(cmd, sizeof cmd, "%s register cli.q@example.org '" PW "' %s 2>&1", cli, key);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "X-Partner-Key"));
 
     /* profile create (stdin) and patch; a member's partners list is 403 */
@@ -411,84 +364,84 @@ static void test_cli(void **state)
              "echo '{\"full_name\":\"Lê Thị Riêng\"}' | %s --token %s profile create - && "
              "%s --token %s profile patch me '{\"version\":1,\"city\":\"Cam Ranh\"}'",
              cli, tok, cli, tok);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"full_name\":\"Lê Thị Riêng\""));
     assert_non_null(strstr(out, "\"city\":\"Cam Ranh\""));
     snprintf(cmd, sizeof cmd, "%s --token %s partners list 2>&1", cli, tok);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "HTTP 403 forbidden"));
 
     /* role (admin) then import as the new liaison */
     snprintf(cmd, sizeof cmd, "%s --token %s whoami", cli, tok);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     long me = strtol(strstr(out, "\"id\":") + 5, NULL, 10);
     snprintf(cmd, sizeof cmd, "%s --token %s role %ld liaison", cli, adm, me);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"previous_role\":\"member\""));
     snprintf(cmd, sizeof cmd, "%s --token %s role %ld king 2>&1", cli, adm, me);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "(field role)"));
     snprintf(cmd, sizeof cmd,
              "printf '{\"external_id\":\"cli-1\",\"full_name\":\"Phạm Văn Đồng\"}\\n' | "
              "%s --token %s import jsonl -",
              cli, tok);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"imported\":true"));
     assert_non_null(strstr(out, "\"created\":1"));
     snprintf(cmd, sizeof cmd, "%s --token %s import jsonl /nonexistent/file", cli, tok);
-    assert_int_equal(run(cmd, out, sizeof out), 2);
+    assert_int_equal(it_run(cmd, out, sizeof out), 2);
 
     /* sessions: list, revoke the other one, logout-all */
     cli_login(cli, "cli.p@example.org", PW, tok2);
     snprintf(cmd, sizeof cmd, "%s --token %s sessions", cli, tok);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"current\":true"));
     long sid = strtol(strstr(out, "\"id\":") + 5, NULL, 10); /* newest: tok2's */
     snprintf(cmd, sizeof cmd,
              "%s --token %s sessions revoke %ld && %s --token %s whoami 2>/dev/null", cli, tok, sid,
              cli, tok2);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     snprintf(cmd, sizeof cmd, "%s --token %s sessions revoke x", cli, tok);
-    assert_int_equal(run(cmd, out, sizeof out), 2);
+    assert_int_equal(it_run(cmd, out, sizeof out), 2);
 
     /* password change (stdin), then logout-all */
     snprintf(cmd, sizeof cmd,
              "printf '%%s\\n%%s\\n' '" PW "' '" PW2 "' | %s --token %s password change - -", cli,
              tok);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     snprintf(cmd, sizeof cmd, "%s --token %s password change wrong-password '" PW2 "' 2>&1", cli,
              tok);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "(field current_password)"));
     snprintf(cmd, sizeof cmd,
              "%s --token %s sessions logout-all && %s --token %s whoami 2>/dev/null", cli, tok, cli,
              tok);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
 
     /* password reset and confirm */
     snprintf(cmd, sizeof cmd, "%s password reset cli.p@example.org", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_string_equal(out, "");
     char rtok[44];
     reset_token("cli.p@example.org", rtok);
     snprintf(cmd, sizeof cmd, "%s password reset-confirm %s '" PW "'", cli, rtok);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     snprintf(cmd, sizeof cmd, "%s password reset-confirm %s '" PW "' 2>&1", cli, rtok);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "(field token)"));
     snprintf(cmd, sizeof cmd, "%s password 2>/dev/null", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 2);
+    assert_int_equal(it_run(cmd, out, sizeof out), 2);
 
     /* erase: wrong password 403, then the account is gone */
     cli_login(cli, "cli.p@example.org", PW, tok);
     snprintf(cmd, sizeof cmd, "%s --token %s erase 'not my password' 2>&1", cli, tok);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "(field password)"));
     snprintf(cmd, sizeof cmd,
              "echo '" PW "' | %s --token %s erase - && %s login cli.p@example.org '" PW
              "' 2>/dev/null",
              cli, tok, cli);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
 }
 
 int main(void)

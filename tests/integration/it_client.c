@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../client-lib/src/khnet_int.h"
+#include "common.h"
 
 static const char VI_NAME[] = "Nguyễn Thị Minh Thư";
 
@@ -269,12 +269,7 @@ static int run_cli(const char *args, char *out, size_t cap)
     const char *cli = getenv("KHNET_CLI");
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "'%s' %s 2>/dev/null", cli, args);
-    FILE *f = popen(cmd, "r");
-    assert_non_null(f);
-    size_t n = fread(out, 1, cap - 1, f);
-    out[n] = '\0';
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return it_run(cmd, out, cap);
 }
 
 static void test_cli(void **state)

@@ -12,94 +12,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "khnet.h"
-
-typedef struct user {
-    khnet_ctx *ctx; /* logged-in context */
-    int64_t id;     /* account id */
-    char token[64]; /* bearer token */
-} user;
-
-static const kp_value *get(const khnet_reply *rep, const char *key)
-{
-    assert_non_null(rep);
-    assert_non_null(rep->root);
-    const kp_value *v = kp_map_get(rep->root, key);
-    if (!v) fail_msg("reply has no field '%s'", key);
-    return v;
-}
-
-static int64_t get_int(const khnet_reply *rep, const char *key)
-{
-    const kp_value *v = get(rep, key);
-    assert_int_equal(v->type, KP_INT);
-    return v->v.i;
-}
-
-static user make_user(const char *email)
-{
-    user u = {NULL, 0, ""};
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &u.ctx), KHNET_OK);
-    char body[256];
-    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"correct horse battery\"}", email);
-    khnet_reply *rep = NULL;
-    assert_int_equal(khnet_call_json(u.ctx, "POST", "/v1/accounts", body, &rep), KHNET_OK);
-    u.id = get_int(rep, "id");
-    khnet_reply_free(rep);
-    assert_int_equal(khnet_call_json(u.ctx, "POST", "/v1/sessions", body, &rep), KHNET_OK);
-    const kp_value *tok = get(rep, "token");
-    assert_true(tok->type == KP_STR && tok->v.s.len < sizeof u.token);
-    memcpy(u.token, tok->v.s.ptr, tok->v.s.len);
-    u.token[tok->v.s.len] = '\0';
-    khnet_reply_free(rep);
-    assert_int_equal(khnet_set_token(u.ctx, u.token), KHNET_OK);
-    return u;
-}
+#include "common.h"
 
 static void test_messaging(void **state)
 {
     (void)state;
-    user a = make_user("it.a@example.org"), b = make_user("it.b@example.org");
+    const char *url = getenv("KHNET_URL");
+    it_user a = it_make_user(url, "it.a@example.org"), b = it_make_user(url, "it.b@example.org");
     khnet_reply *rep = NULL;
 
     assert_int_equal(khnet_conversation_direct(a.ctx, b.id, &rep), KHNET_OK);
     assert_int_equal(rep->status, 201);
-    int64_t conv = get_int(rep, "id");
+    int64_t conv = it_get_int(rep, "id");
     khnet_reply_free(rep);
     assert_int_equal(khnet_conversation_direct(b.ctx, a.id, &rep), KHNET_OK);
     assert_int_equal(rep->status, 200);
-    assert_int_equal(get_int(rep, "id"), conv);
+    assert_int_equal(it_get_int(rep, "id"), conv);
     khnet_reply_free(rep);
 
     /* a send and its retry: one message */
     assert_int_equal(khnet_message_send(a.ctx, conv, "it-1", "Chào chị Thư!", 0, &rep), KHNET_OK);
     assert_int_equal(rep->status, 201);
-    int64_t m1 = get_int(rep, "id");
-    assert_int_equal(get_int(rep, "seq"), 1);
+    int64_t m1 = it_get_int(rep, "id");
+    assert_int_equal(it_get_int(rep, "seq"), 1);
     khnet_reply_free(rep);
     assert_int_equal(khnet_message_send(a.ctx, conv, "it-1", "Chào chị Thư!", 0, &rep), KHNET_OK);
     assert_int_equal(rep->status, 200);
-    assert_int_equal(get_int(rep, "id"), m1);
+    assert_int_equal(it_get_int(rep, "id"), m1);
     khnet_reply_free(rep);
     /* unread and the read cursor (a reply would move it too) */
     assert_int_equal(khnet_unread(b.ctx, &rep), KHNET_OK);
-    assert_int_equal(get_int(rep, "total"), 1);
+    assert_int_equal(it_get_int(rep, "total"), 1);
     khnet_reply_free(rep);
     assert_int_equal(khnet_conversation_read(b.ctx, conv, m1, &rep), KHNET_OK);
-    assert_int_equal(get_int(rep, "unread"), 0);
+    assert_int_equal(it_get_int(rep, "unread"), 0);
     khnet_reply_free(rep);
 
     assert_int_equal(khnet_message_send(b.ctx, conv, "it-2", "Dạ, chào anh.", m1, &rep), KHNET_OK);
-    assert_int_equal(get_int(rep, "reply_to"), m1);
+    assert_int_equal(it_get_int(rep, "reply_to"), m1);
     khnet_reply_free(rep);
 
     assert_int_equal(khnet_messages_history(b.ctx, conv, NULL, NULL, 10, &rep), KHNET_OK);
-    const kp_value *items = get(rep, "items");
+    const kp_value *items = it_get(rep, "items");
     assert_int_equal(items->type, KP_ARRAY);
     assert_int_equal(items->v.arr.n, 2);
     const kp_value *text = kp_map_get(&items->v.arr.items[0], "text");
     assert_true(text && text->type == KP_STR && text->v.s.len == strlen("Chào chị Thư!"));
-    assert_int_equal(get(rep, "prev")->type, KP_NIL);
+    assert_int_equal(it_get(rep, "prev")->type, KP_NIL);
     khnet_reply_free(rep);
     assert_int_equal(khnet_messages_history(b.ctx, conv, "not-a-cursor", NULL, 0, &rep),
                      KHNET_ERR_HTTP);
@@ -109,13 +68,13 @@ static void test_messaging(void **state)
 
     /* edit, delete, and a stranger's edit */
     assert_int_equal(khnet_message_edit(a.ctx, m1, "Chào chị Thư ạ!", &rep), KHNET_OK);
-    assert_int_equal(get(rep, "edited_at")->type, KP_STR);
+    assert_int_equal(it_get(rep, "edited_at")->type, KP_STR);
     khnet_reply_free(rep);
     assert_int_equal(khnet_message_edit(b.ctx, m1, "x", &rep), KHNET_ERR_HTTP);
     assert_int_equal(rep->status, 403);
     khnet_reply_free(rep);
     assert_int_equal(khnet_message_delete(a.ctx, m1, &rep), KHNET_OK);
-    assert_int_equal(get(rep, "text")->type, KP_NIL);
+    assert_int_equal(it_get(rep, "text")->type, KP_NIL);
     khnet_reply_free(rep);
 
     /* a block stops the direct conversation */
@@ -133,13 +92,13 @@ static void test_messaging(void **state)
     int64_t others[1] = {b.id};
     assert_int_equal(khnet_conversation_group(a.ctx, "Nhóm Nha Trang", others, 1, &rep), KHNET_OK);
     assert_int_equal(rep->status, 201);
-    int64_t g = get_int(rep, "id");
+    int64_t g = it_get_int(rep, "id");
     khnet_reply_free(rep);
     assert_int_equal(khnet_conversations_list(b.ctx, NULL, 1, &rep), KHNET_OK);
-    items = get(rep, "items");
+    items = it_get(rep, "items");
     assert_int_equal(items->v.arr.n, 1);
     assert_int_equal(kp_map_get(&items->v.arr.items[0], "id")->v.i, g);
-    assert_int_equal(get(rep, "next")->type, KP_STR);
+    assert_int_equal(it_get(rep, "next")->type, KP_STR);
     khnet_reply_free(rep);
 
     assert_int_equal(khnet_message_send(a.ctx, conv, NULL, "x", 0, &rep), KHNET_ERR_ARG);

@@ -12,39 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
-#include "khnet.h"
-
-#define PW "correct horse battery"
+#include "common.h"
 
 static int64_t ids[3]; /* the accounts made by setup: JP, JP, VN */
-
-static const kp_value *get(const kp_value *map, const char *key)
-{
-    assert_non_null(map);
-    const kp_value *v = kp_map_get(map, key);
-    if (!v) fail_msg("reply has no field '%s'", key);
-    return v;
-}
 
 /* An account with a profile in `country` (each its own context and token). */
 static int64_t make_profile(const char *email, const char *name, const char *country)
 {
-    khnet_ctx *c = NULL;
-    khnet_reply *rep = NULL;
     char body[256];
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &c), KHNET_OK);
-    assert_int_equal(khnet_register(c, email, PW, &rep), KHNET_OK);
-    int64_t id = get(rep->root, "id")->v.i;
-    khnet_reply_free(rep);
-    assert_int_equal(khnet_login(c, email, PW, &rep), KHNET_OK);
-    khnet_reply_free(rep);
     snprintf(body, sizeof body, "{\"full_name\":\"%s\",\"country\":\"%s\"}", name, country);
-    assert_int_equal(khnet_call_json(c, "POST", "/v1/profiles", body, &rep), KHNET_OK);
-    khnet_reply_free(rep);
-    khnet_free(c);
-    return id;
+    return it_make_profile(email, body);
 }
 
 static int setup(void **state)
@@ -59,34 +37,33 @@ static int setup(void **state)
 static void test_pages(void **state)
 {
     (void)state;
-    khnet_ctx *c = NULL;
+    khnet_ctx *c = it_connect();
     khnet_reply *rep = NULL;
     khnet_profile_filter jp = {.country = "JP"};
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &c), KHNET_OK);
 
     /* newest first, one per page: ids[1], then ids[0], then no next */
     assert_int_equal(khnet_profiles_list(c, &jp, NULL, 1, &rep), KHNET_OK);
-    const kp_value *items = get(rep->root, "items"), *next = get(rep->root, "next");
+    const kp_value *items = it_map_get(rep->root, "items"), *next = it_map_get(rep->root, "next");
     assert_int_equal(items->v.arr.n, 1);
-    assert_int_equal(get(&items->v.arr.items[0], "id")->v.i, ids[1]);
+    assert_int_equal(it_map_get(&items->v.arr.items[0], "id")->v.i, ids[1]);
     assert_int_equal(next->type, KP_STR);
     char cursor[64];
     snprintf(cursor, sizeof cursor, "%.*s", (int)next->v.s.len, next->v.s.ptr);
     khnet_reply_free(rep);
 
     assert_int_equal(khnet_profiles_list(c, &jp, cursor, 1, &rep), KHNET_OK);
-    items = get(rep->root, "items");
+    items = it_map_get(rep->root, "items");
     assert_int_equal(items->v.arr.n, 1);
-    assert_int_equal(get(&items->v.arr.items[0], "id")->v.i, ids[0]);
+    assert_int_equal(it_map_get(&items->v.arr.items[0], "id")->v.i, ids[0]);
     khnet_reply_free(rep);
     assert_int_equal(khnet_profiles_list(c, &jp, NULL, 0, &rep), KHNET_OK);
-    assert_int_equal(get(rep->root, "items")->v.arr.n, 2);
-    assert_int_equal(get(rep->root, "next")->type, KP_NIL);
+    assert_int_equal(it_map_get(rep->root, "items")->v.arr.n, 2);
+    assert_int_equal(it_map_get(rep->root, "next")->type, KP_NIL);
     khnet_reply_free(rep);
 
     /* no filter: all three */
     assert_int_equal(khnet_profiles_list(c, NULL, NULL, 10, &rep), KHNET_OK);
-    assert_int_equal(get(rep->root, "items")->v.arr.n, 3);
+    assert_int_equal(it_map_get(rep->root, "items")->v.arr.n, 3);
     khnet_reply_free(rep);
     khnet_free(c);
 }
@@ -94,17 +71,16 @@ static void test_pages(void **state)
 static void test_refused(void **state)
 {
     (void)state;
-    khnet_ctx *c = NULL;
     khnet_reply *rep = NULL;
     khnet_profile_filter bad = {.country = "jp"};
     char long_value[200];
     memset(long_value, 'a', sizeof long_value - 1);
     long_value[sizeof long_value - 1] = '\0';
     khnet_profile_filter too_long = {.sector = long_value};
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &c), KHNET_OK);
+    khnet_ctx *c = it_connect();
     assert_int_equal(khnet_profiles_list(c, &bad, NULL, 0, &rep), KHNET_ERR_HTTP);
     assert_int_equal(rep->status, 400);
-    const kp_value *err = get(rep->root, "error"), *field = get(err, "field");
+    const kp_value *err = it_map_get(rep->root, "error"), *field = it_map_get(err, "field");
     assert_int_equal(field->v.s.len, 7);
     assert_memory_equal(field->v.s.ptr, "country", 7);
     khnet_reply_free(rep);
@@ -120,12 +96,7 @@ static int cli(const char *args, char *out, size_t cap)
     char cmd[512];
     snprintf(cmd, sizeof cmd, "'%s' --url '%s' %s 2>/dev/null", getenv("KHNET_CLI"),
              getenv("KHNET_URL"), args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return it_run(cmd, out, cap);
 }
 
 static void test_cli(void **state)

@@ -15,55 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
-#include "khnet.h"
-
-#define PW "correct horse battery"
+#include "common.h"
 
 static char liaison_token[64];
-
-static const kp_value *get(const kp_value *map, const char *key)
-{
-    assert_non_null(map);
-    const kp_value *v = kp_map_get(map, key);
-    if (!v) fail_msg("reply has no field '%s'", key);
-    return v;
-}
-
-/* Runs a shell command; returns its exit status, stdout in out. */
-static int run(const char *cmd, char *out, size_t cap)
-{
-    FILE *f = popen(cmd, "r");
-    assert_non_null(f);
-    size_t n = fread(out, 1, cap - 1, f);
-    out[n] = '\0';
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* A logged-in context for a new account (its id in *id); the token is
- * copied to tok when tok is not NULL. */
-static khnet_ctx *account(const char *email, int64_t *id, char tok[64])
-{
-    khnet_ctx *c = NULL;
-    khnet_reply *rep = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &c), KHNET_OK);
-    assert_int_equal(khnet_register(c, email, PW, &rep), KHNET_OK);
-    if (id) *id = get(rep->root, "id")->v.i;
-    khnet_reply_free(rep);
-    assert_int_equal(khnet_login(c, email, PW, &rep), KHNET_OK);
-    const kp_value *t = get(rep->root, "token");
-    if (tok) snprintf(tok, 64, "%.*s", (int)t->v.s.len, t->v.s.ptr);
-    khnet_reply_free(rep);
-    return c;
-}
 
 /* A member with an offshore-wind profile: a new expert for the searches. */
 static void make_wind_expert(const char *email)
 {
     khnet_reply *rep = NULL;
-    khnet_ctx *c = account(email, NULL, NULL);
+    khnet_ctx *c = it_account(email, NULL, NULL);
     assert_int_equal(khnet_call_json(c, "POST", "/v1/profiles",
                                      "{\"full_name\":\"Phạm Đức Đạt\",\"country\":\"DK\","
                                      "\"expertise\":[\"offshore wind\"]}",
@@ -76,75 +37,61 @@ static void make_wind_expert(const char *email)
 static int setup(void **state)
 {
     (void)state;
-    char cmd[1024], out[512];
-    snprintf(cmd, sizeof cmd,
-             "'%s' admin create --database-url '%s' --email root.saved@example.org "
-             "--password '" PW "' 2>&1",
-             getenv("KHNETD"), getenv("KHNET_DATABASE_URL"));
-    if (run(cmd, out, sizeof out) != 0) fail_msg("admin create: %s", out);
-    khnet_ctx *admin = NULL, *liaison = NULL;
+    it_admin_create("root.saved@example.org", PW, "");
+    khnet_ctx *admin = it_connect(), *liaison = NULL;
     khnet_reply *rep = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &admin), KHNET_OK);
     assert_int_equal(khnet_login(admin, "root.saved@example.org", PW, &rep), KHNET_OK);
     khnet_reply_free(rep);
     int64_t id = 0;
-    liaison = account("liaison.saved@example.org", &id, NULL);
+    liaison = it_account("liaison.saved@example.org", &id, NULL);
     khnet_free(liaison);
     assert_int_equal(khnet_role_set(admin, id, "liaison", &rep), KHNET_OK);
     khnet_reply_free(rep);
     khnet_free(admin);
     /* a session made after the role change */
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &liaison), KHNET_OK);
+    liaison = it_connect();
     assert_int_equal(khnet_login(liaison, "liaison.saved@example.org", PW, &rep), KHNET_OK);
-    const kp_value *t = get(rep->root, "token");
+    const kp_value *t = it_map_get(rep->root, "token");
     snprintf(liaison_token, sizeof liaison_token, "%.*s", (int)t->v.s.len, t->v.s.ptr);
     khnet_reply_free(rep);
     khnet_free(liaison);
     return 0;
 }
 
-static uint32_t nhits(const khnet_reply *rep)
-{
-    const kp_value *h = get(rep->root, "hits");
-    assert_int_equal(h->type, KP_ARRAY);
-    return h->v.arr.n;
-}
-
 static void test_library(void **state)
 {
     (void)state;
-    khnet_ctx *c = NULL;
+    khnet_ctx *c = it_connect();
     khnet_reply *rep = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &c), KHNET_OK);
     assert_int_equal(khnet_set_token(c, liaison_token), KHNET_OK);
 
     const char *dk[] = {"DK", NULL};
-    khnet_search_query q = {.q = "offshore wind", .countries = dk};
-    assert_int_equal(khnet_saved_search_create(c, "wind in DK", &q, &rep), KHNET_OK);
+    khnet_search_query query = {.q = "offshore wind", .countries = dk};
+    assert_int_equal(khnet_saved_search_create(c, "wind in DK", &query, &rep), KHNET_OK);
     assert_int_equal(rep->status, 201);
-    int64_t id = get(rep->root, "id")->v.i;
-    assert_int_equal(get(get(rep->root, "query"), "countries")->type, KP_ARRAY);
+    int64_t id = it_map_get(rep->root, "id")->v.i;
+    assert_int_equal(it_map_get(it_map_get(rep->root, "query"), "countries")->type, KP_ARRAY);
     khnet_reply_free(rep);
     assert_int_equal(khnet_saved_search_create_json(c, "all", "{\"limit\":5}", &rep), KHNET_OK);
-    int64_t all = get(rep->root, "id")->v.i;
+    int64_t all = it_map_get(rep->root, "id")->v.i;
     khnet_reply_free(rep);
 
     assert_int_equal(khnet_saved_searches_list(c, NULL, 1, &rep), KHNET_OK);
-    assert_int_equal(get(rep->root, "items")->v.arr.n, 1);
-    assert_int_equal(get(&get(rep->root, "items")->v.arr.items[0], "id")->v.i, all);
-    assert_int_equal(get(rep->root, "next")->type, KP_STR);
+    assert_int_equal(it_map_get(rep->root, "items")->v.arr.n, 1);
+    assert_int_equal(it_map_get(&it_map_get(rep->root, "items")->v.arr.items[0], "id")->v.i, all);
+    assert_int_equal(it_map_get(rep->root, "next")->type, KP_STR);
     khnet_reply_free(rep);
 
     make_wind_expert("it.saved.dat@example.org");
     assert_int_equal(khnet_saved_search_new(c, id, 1, NULL, &rep), KHNET_OK);
-    assert_int_equal(nhits(rep), 1);
-    assert_int_equal(get(rep->root, "since")->type, KP_STR);
+    assert_int_equal(it_nhits(rep), 1);
+    assert_int_equal(it_map_get(rep->root, "since")->type, KP_STR);
     khnet_reply_free(rep);
     assert_int_equal(khnet_saved_search_new(c, id, 0, NULL, &rep), KHNET_OK);
-    assert_int_equal(nhits(rep), 1);
+    assert_int_equal(it_nhits(rep), 1);
     khnet_reply_free(rep);
     assert_int_equal(khnet_saved_search_new(c, id, 0, NULL, &rep), KHNET_OK);
-    assert_int_equal(nhits(rep), 0);
+    assert_int_equal(it_nhits(rep), 0);
     khnet_reply_free(rep);
 
     /* the server's 400 with its field, and 404 after a delete */
@@ -164,15 +111,15 @@ static void test_library(void **state)
     rep = NULL;
     assert_int_equal(khnet_saved_search_create_json(c, "bad", "[1]", &rep), KHNET_ERR_ARG);
     assert_int_equal(khnet_saved_search_create_json(c, "bad", "{", &rep), KHNET_ERR_ARG);
-    q.after = "abc";
-    assert_int_equal(khnet_saved_search_create(c, "bad", &q, &rep), KHNET_ERR_ARG);
+    query.after = "abc";
+    assert_int_equal(khnet_saved_search_create(c, "bad", &query, &rep), KHNET_ERR_ARG);
     assert_int_equal(khnet_saved_search_create(c, NULL, NULL, &rep), KHNET_ERR_ARG);
     assert_int_equal(khnet_saved_search_delete(c, 0, &rep), KHNET_ERR_ARG);
     assert_int_equal(khnet_saved_search_new(c, -1, 0, NULL, &rep), KHNET_ERR_ARG);
     assert_null(rep);
 
     /* a member is refused */
-    khnet_ctx *m = account("it.saved.member@example.org", NULL, NULL);
+    khnet_ctx *m = it_account("it.saved.member@example.org", NULL, NULL);
     assert_int_equal(khnet_saved_searches_list(m, NULL, 0, &rep), KHNET_ERR_HTTP);
     assert_int_equal(rep->status, 403);
     khnet_reply_free(rep);
@@ -188,36 +135,36 @@ static void test_cli(void **state)
     char cmd[1024], out[8192];
     snprintf(cmd, sizeof cmd, "%s --token %s saved create 'gió' '{\"q\":\"offshore wind\"}'", cli,
              liaison_token);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     const char *p = strstr(out, "\"id\":");
     assert_non_null(p);
     long long id = strtoll(p + 5, NULL, 10);
     snprintf(cmd, sizeof cmd, "%s --token %s saved", cli, liaison_token);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"name\":\"gió\""));
     make_wind_expert("it.saved.cli@example.org");
     snprintf(cmd, sizeof cmd, "%s --token %s saved new %lld --peek", cli, liaison_token, id);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "new since "));
     assert_non_null(strstr(out, "Phạm Đức Đạt"));
     assert_non_null(strstr(out, "1 shown of 1 matching experts"));
     snprintf(cmd, sizeof cmd, "%s --token %s saved new %lld", cli, liaison_token, id);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "Phạm Đức Đạt"));
     snprintf(cmd, sizeof cmd, "%s --token %s --json saved new %lld", cli, liaison_token, id);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"total\":0"));
     snprintf(cmd, sizeof cmd, "%s --token %s saved delete %lld", cli, liaison_token, id);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     snprintf(cmd, sizeof cmd, "%s --token %s saved new %lld 2>&1", cli, liaison_token, id);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "not_found"));
     snprintf(cmd, sizeof cmd, "%s --token %s saved create x '{' 2>/dev/null", cli, liaison_token);
-    assert_int_equal(run(cmd, out, sizeof out), 2);
+    assert_int_equal(it_run(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s --token %s saved new 1 --colour 2>/dev/null", cli, liaison_token);
-    assert_int_equal(run(cmd, out, sizeof out), 2);
+    assert_int_equal(it_run(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s saved 2>&1", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "unauthenticated"));
 }
 

@@ -14,19 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
-#include "khnet.h"
-
-#define PW "correct horse battery"
-
-static const kp_value *get(const kp_value *map, const char *key)
-{
-    assert_non_null(map);
-    const kp_value *v = kp_map_get(map, key);
-    if (!v) fail_msg("reply has no field '%s'", key);
-    return v;
-}
+#include "common.h"
 
 static bool str_is(const kp_value *v, const char *want)
 {
@@ -34,127 +23,91 @@ static bool str_is(const kp_value *v, const char *want)
            !memcmp(v->v.s.ptr, want, v->v.s.len);
 }
 
-/* An account with a profile; returns its id. */
-static int64_t make_expert(const char *email, const char *profile_json)
-{
-    khnet_ctx *c = NULL;
-    khnet_reply *rep = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &c), KHNET_OK);
-    assert_int_equal(khnet_register(c, email, PW, &rep), KHNET_OK);
-    int64_t id = get(rep->root, "id")->v.i;
-    khnet_reply_free(rep);
-    assert_int_equal(khnet_login(c, email, PW, &rep), KHNET_OK);
-    khnet_reply_free(rep);
-    assert_int_equal(khnet_call_json(c, "POST", "/v1/profiles", profile_json, &rep), KHNET_OK);
-    khnet_reply_free(rep);
-    khnet_free(c);
-    return id;
-}
-
 static int64_t lobster_id, wind_id;
 
 static int setup(void **state)
 {
     (void)state;
-    lobster_id = make_expert("it.search.thu@example.org",
-                             "{\"full_name\":\"Nguyễn Thị Minh Thư\",\"country\":\"AU\","
-                             "\"headline\":\"Research Scientist, Aquaculture\","
-                             "\"expertise\":[\"nuôi tôm hùm\",\"lobster aquaculture\"],"
-                             "\"sectors\":[\"aquaculture\"]}");
-    wind_id = make_expert("it.search.dat@example.org",
-                          "{\"full_name\":\"Phạm Đức Đạt\",\"country\":\"JP\","
-                          "\"headline\":\"Offshore wind and aquaculture co-location\","
-                          "\"expertise\":[\"offshore wind\",\"aquaculture\"],"
-                          "\"sectors\":[\"renewable_energy\",\"aquaculture\"]}");
+    lobster_id = it_make_profile("it.search.thu@example.org",
+                                 "{\"full_name\":\"Nguyễn Thị Minh Thư\",\"country\":\"AU\","
+                                 "\"headline\":\"Research Scientist, Aquaculture\","
+                                 "\"expertise\":[\"nuôi tôm hùm\",\"lobster aquaculture\"],"
+                                 "\"sectors\":[\"aquaculture\"]}");
+    wind_id = it_make_profile("it.search.dat@example.org",
+                              "{\"full_name\":\"Phạm Đức Đạt\",\"country\":\"JP\","
+                              "\"headline\":\"Offshore wind and aquaculture co-location\","
+                              "\"expertise\":[\"offshore wind\",\"aquaculture\"],"
+                              "\"sectors\":[\"renewable_energy\",\"aquaculture\"]}");
     return 0;
-}
-
-static uint32_t nhits(const khnet_reply *rep)
-{
-    const kp_value *h = get(rep->root, "hits");
-    assert_int_equal(h->type, KP_ARRAY);
-    return h->v.arr.n;
 }
 
 static int64_t hit_id(const khnet_reply *rep, uint32_t i)
 {
-    return get(&get(rep->root, "hits")->v.arr.items[i], "id")->v.i;
+    return it_map_get(&it_map_get(rep->root, "hits")->v.arr.items[i], "id")->v.i;
 }
 
 static void test_library(void **state)
 {
     (void)state;
-    khnet_ctx *c = NULL;
+    khnet_ctx *c = it_connect();
     khnet_reply *rep = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &c), KHNET_OK);
 
     /* accentless text finds the Vietnamese keyword; a hit carries the card */
-    khnet_search_query q = {.q = "nuoi tom hum"};
-    assert_int_equal(khnet_search_experts(c, &q, &rep), KHNET_OK);
-    assert_int_equal(nhits(rep), 1);
+    khnet_search_query query = {.q = "nuoi tom hum"};
+    assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_OK);
+    assert_int_equal(it_nhits(rep), 1);
     assert_int_equal(hit_id(rep, 0), lobster_id);
-    assert_true(str_is(get(&get(rep->root, "hits")->v.arr.items[0], "full_name"),
+    assert_true(str_is(it_map_get(&it_map_get(rep->root, "hits")->v.arr.items[0], "full_name"),
                        "Nguyễn Thị Minh Thư"));
-    assert_true(get(rep->root, "total_exact")->v.b);
+    assert_true(it_map_get(rep->root, "total_exact")->v.b);
     khnet_reply_free(rep);
 
     /* filters: a country list and a sector list */
     const char *jp[] = {"JP", NULL}, *aqua[] = {"aquaculture", NULL};
-    q = (khnet_search_query){.q = "aquaculture", .countries = jp, .sectors = aqua};
-    assert_int_equal(khnet_search_experts(c, &q, &rep), KHNET_OK);
-    assert_int_equal(nhits(rep), 1);
+    query = (khnet_search_query){.q = "aquaculture", .countries = jp, .sectors = aqua};
+    assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_OK);
+    assert_int_equal(it_nhits(rep), 1);
     assert_int_equal(hit_id(rep, 0), wind_id);
     khnet_reply_free(rep);
 
     /* paging: limit 1, then the reply's cursor; no duplicates, then the end */
-    q = (khnet_search_query){.sectors = aqua, .limit = 1, .sort = "recent"};
-    assert_int_equal(khnet_search_experts(c, &q, &rep), KHNET_OK);
-    assert_int_equal(nhits(rep), 1);
+    query = (khnet_search_query){.sectors = aqua, .limit = 1, .sort = "recent"};
+    assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_OK);
+    assert_int_equal(it_nhits(rep), 1);
     int64_t first = hit_id(rep, 0);
-    const kp_value *next = get(rep->root, "next");
+    const kp_value *next = it_map_get(rep->root, "next");
     assert_int_equal(next->type, KP_STR);
     char cursor[128];
     assert_true(next->v.s.len < sizeof cursor);
     memcpy(cursor, next->v.s.ptr, next->v.s.len);
     cursor[next->v.s.len] = '\0';
     khnet_reply_free(rep);
-    q.after = cursor;
-    assert_int_equal(khnet_search_experts(c, &q, &rep), KHNET_OK);
-    assert_int_equal(nhits(rep), 1);
+    query.after = cursor;
+    assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_OK);
+    assert_int_equal(it_nhits(rep), 1);
     assert_true(hit_id(rep, 0) != first);
-    assert_int_equal(get(rep->root, "next")->type, KP_NIL);
+    assert_int_equal(it_map_get(rep->root, "next")->type, KP_NIL);
     khnet_reply_free(rep);
 
     /* NULL query: everything, the server's defaults */
     assert_int_equal(khnet_search_experts(c, NULL, &rep), KHNET_OK);
-    assert_int_equal(nhits(rep), 2);
-    assert_true(str_is(get(rep->root, "sort"), "recent"));
+    assert_int_equal(it_nhits(rep), 2);
+    assert_true(str_is(it_map_get(rep->root, "sort"), "recent"));
     khnet_reply_free(rep);
 
     /* the server's 400 with its field; a bad argument is refused unsent */
     const char *bad[] = {"JP", "jpn", NULL};
-    q = (khnet_search_query){.q = "wind", .countries = bad};
-    assert_int_equal(khnet_search_experts(c, &q, &rep), KHNET_ERR_HTTP);
+    query = (khnet_search_query){.q = "wind", .countries = bad};
+    assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_ERR_HTTP);
     assert_int_equal(rep->status, 400);
     assert_string_equal(rep->code, "invalid_value");
     assert_string_equal(rep->field, "countries.1");
     khnet_reply_free(rep);
     rep = NULL;
-    q = (khnet_search_query){.q = "wind", .limit = -1};
-    assert_int_equal(khnet_search_experts(c, &q, &rep), KHNET_ERR_ARG);
+    query = (khnet_search_query){.q = "wind", .limit = -1};
+    assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_ERR_ARG);
     assert_null(rep);
     khnet_free(c);
-}
-
-/* Runs a shell command; returns its exit status, stdout in out. */
-static int run(const char *cmd, char *out, size_t cap)
-{
-    FILE *f = popen(cmd, "r");
-    assert_non_null(f);
-    size_t n = fread(out, 1, cap - 1, f);
-    out[n] = '\0';
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static void test_cli(void **state)
@@ -165,7 +118,7 @@ static void test_cli(void **state)
     char cmd[1024], out[8192];
     snprintf(cmd, sizeof cmd, "%s search 'nuôi tôm hùm' --country AU --sector aquaculture --limit 5",
              cli);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "NAME"));
     assert_non_null(strstr(out, "TOP EXPERTISE"));
     assert_non_null(strstr(out, "Nguyễn Thị Minh Thư"));
@@ -175,19 +128,19 @@ static void test_cli(void **state)
     assert_null(strstr(out, "Phạm Đức Đạt"));
     /* repeated --country; --json prints the reply */
     snprintf(cmd, sizeof cmd, "%s --json search aquaculture --country JP --country AU", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"total\":2"));
     /* a typo: the corrected query is shown */
     snprintf(cmd, sizeof cmd, "%s search aquacultre", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "showing results for: aquaculture"));
     snprintf(cmd, sizeof cmd, "%s search wind --sector no_such_sector 2>&1", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 1);
+    assert_int_equal(it_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "sectors.0"));
     snprintf(cmd, sizeof cmd, "%s search wind --limit 0 2>/dev/null", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 2);
+    assert_int_equal(it_run(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s search wind --colour blue 2>/dev/null", cli);
-    assert_int_equal(run(cmd, out, sizeof out), 2);
+    assert_int_equal(it_run(cmd, out, sizeof out), 2);
 }
 
 int main(void)

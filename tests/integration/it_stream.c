@@ -25,49 +25,19 @@
 
 #include "khnet.h"
 #include "../../client-lib/src/khnet_int.h"
+#include "common.h"
 
-typedef struct user {
-    khnet_ctx *ctx; /* logged-in context on the harness's server */
-    int64_t id;     /* account id */
-    char token[64]; /* bearer token */
-} user;
-
-static int64_t get_int(const khnet_reply *rep, const char *key)
-{
-    assert_non_null(rep);
-    const kp_value *v = rep->root ? kp_map_get(rep->root, key) : NULL;
-    if (!v || v->type != KP_INT) {
-        fail_msg("reply has no integer '%s'", key);
-        return 0; /* not reached */
-    }
-    return v->v.i;
-}
-
-static user make_user(const char *url, const char *name)
+/* A member with a unique address (name.N.pid@example.org), signed up on url. */
+static it_user make_user(const char *url, const char *name)
 {
     static unsigned n;
-    user u = {NULL, 0, ""};
-    assert_int_equal(khnet_connect(url, &u.ctx), KHNET_OK);
-    char body[256];
-    snprintf(body, sizeof body,
-             "{\"email\":\"%s.%u.%ld@example.org\",\"password\":\"correct horse battery\"}", name,
-             n++, (long)getpid());
-    khnet_reply *rep = NULL;
-    assert_int_equal(khnet_call_json(u.ctx, "POST", "/v1/accounts", body, &rep), KHNET_OK);
-    u.id = get_int(rep, "id");
-    khnet_reply_free(rep);
-    assert_int_equal(khnet_call_json(u.ctx, "POST", "/v1/sessions", body, &rep), KHNET_OK);
-    const kp_value *tok = kp_map_get(rep->root, "token");
-    assert_true(tok && tok->type == KP_STR && tok->v.s.len < sizeof u.token);
-    memcpy(u.token, tok->v.s.ptr, tok->v.s.len);
-    u.token[tok->v.s.len] = '\0';
-    khnet_reply_free(rep);
-    assert_int_equal(khnet_set_token(u.ctx, u.token), KHNET_OK);
-    return u;
+    char email[128];
+    snprintf(email, sizeof email, "%s.%u.%ld@example.org", name, n++, (long)getpid());
+    return it_make_user(url, email);
 }
 
 /* Two members for every case: sign-ups are rate-limited per address. */
-static user A, B;
+static it_user A, B;
 static int64_t conv_ab;
 
 static int setup(void **state)
@@ -86,16 +56,16 @@ static int teardown(void **state)
     return 0;
 }
 
-static int64_t direct(user *a, const user *b)
+static int64_t direct(it_user *a, const it_user *b)
 {
     khnet_reply *rep = NULL;
     assert_int_equal(khnet_conversation_direct(a->ctx, b->id, &rep), KHNET_OK);
-    int64_t conv = get_int(rep, "id");
+    int64_t conv = it_get_int(rep, "id");
     khnet_reply_free(rep);
     return conv;
 }
 
-static void send_text(user *a, int64_t conv, int i)
+static void send_text(it_user *a, int64_t conv, int i)
 {
     static unsigned sent;
     char cid[32], text[32];
@@ -126,6 +96,18 @@ static void expect_msg(khnet_stream *st, int64_t want_seq, int i)
     khnet_event_free(ev);
 }
 
+/* Sends "tin i" for each i in [from, to). */
+static void send_texts(it_user *a, int64_t conv, int from, int to)
+{
+    for (int i = from; i < to; i++) send_text(a, conv, i);
+}
+
+/* The next events must be "tin i" with seq base + 1 + i, for each i in [from, to). */
+static void expect_msgs(khnet_stream *st, int64_t base, int from, int to)
+{
+    for (int i = from; i < to; i++) expect_msg(st, base + 1 + i, i);
+}
+
 static void expect_quiet(khnet_stream *st, int ms)
 {
     khnet_event *ev = NULL;
@@ -138,14 +120,14 @@ static void expect_quiet(khnet_stream *st, int ms)
 static void test_in_order(void **state)
 {
     (void)state;
-    user a = A, b = B;
+    it_user a = A, b = B;
     int64_t conv = conv_ab = direct(&a, &b);
     khnet_stream *st = NULL;
     assert_int_equal(khnet_stream_open(b.ctx, -1, &st), KHNET_OK);
     int64_t base = khnet_stream_seq(st);
     assert_true(base >= 0); /* the ready frame's cursor */
-    for (int i = 0; i < 30; i++) send_text(&a, conv, i);
-    for (int i = 0; i < 30; i++) expect_msg(st, base + 1 + i, i);
+    send_texts(&a, conv, 0, 30);
+    expect_msgs(st, base, 0, 30);
     expect_quiet(st, 300);
     struct khnet_stream_stats ss;
     khnet_stream_stats(st, &ss);
@@ -155,7 +137,7 @@ static void test_in_order(void **state)
 
     /* from a cursor: exactly what follows it */
     assert_int_equal(khnet_stream_open(b.ctx, base + 25, &st), KHNET_OK);
-    for (int i = 25; i < 30; i++) expect_msg(st, base + 1 + i, i);
+    expect_msgs(st, base, 25, 30);
     expect_quiet(st, 200);
     khnet_stream_close(st);
 }
@@ -164,16 +146,16 @@ static void test_in_order(void **state)
 static void test_cut_mid_way(void **state)
 {
     (void)state;
-    user a = A, b = B;
+    it_user a = A, b = B;
     int64_t conv = conv_ab;
     khnet_stream *st = NULL;
     assert_int_equal(khnet_stream_open(b.ctx, -1, &st), KHNET_OK);
     int64_t base = khnet_stream_seq(st);
-    for (int i = 0; i < 20; i++) send_text(&a, conv, i);
-    for (int i = 0; i < 7; i++) expect_msg(st, base + 1 + i, i);
+    send_texts(&a, conv, 0, 20);
+    expect_msgs(st, base, 0, 7);
     assert_int_equal(shutdown(khnet__stream_fd(st), SHUT_RDWR), 0); /* the rest is lost in transit */
-    for (int i = 20; i < 30; i++) send_text(&a, conv, i);
-    for (int i = 7; i < 30; i++) expect_msg(st, base + 1 + i, i);
+    send_texts(&a, conv, 20, 30);
+    expect_msgs(st, base, 7, 30);
     expect_quiet(st, 300);
     struct khnet_stream_stats ss;
     khnet_stream_stats(st, &ss);
@@ -186,8 +168,7 @@ static void test_cut_mid_way(void **state)
 static void test_bad_token(void **state)
 {
     (void)state;
-    khnet_ctx *ctx = NULL;
-    assert_int_equal(khnet_connect(getenv("KHNET_URL"), &ctx), KHNET_OK);
+    khnet_ctx *ctx = it_connect();
     assert_int_equal(khnet_set_token(ctx, "not-a-token"), KHNET_OK);
     khnet_stream *st = NULL;
     assert_int_equal(khnet_stream_open(ctx, -1, &st), KHNET_ERR_HTTP);
@@ -261,7 +242,7 @@ static void test_server_restart(void **state)
     char own[64];
     snprintf(own, sizeof own, "http://127.0.0.1:%d", port);
     pid_t pid = start_server(port);
-    user a = A, b = B;
+    it_user a = A, b = B;
     int64_t conv = conv_ab;
     khnet_ctx *bc = NULL;
     assert_int_equal(khnet_connect(own, &bc), KHNET_OK);
@@ -270,13 +251,13 @@ static void test_server_restart(void **state)
     assert_int_equal(khnet_stream_open(bc, -1, &st), KHNET_OK);
     khnet_free(bc); /* the stream keeps its own copies */
     int64_t base = khnet_stream_seq(st);
-    for (int i = 0; i < 5; i++) send_text(&a, conv, i);
-    for (int i = 0; i < 5; i++) expect_msg(st, base + 1 + i, i);
+    send_texts(&a, conv, 0, 5);
+    expect_msgs(st, base, 0, 5);
     stop_server(pid);
-    for (int i = 5; i < 10; i++) send_text(&a, conv, i);
+    send_texts(&a, conv, 5, 10);
     expect_quiet(st, 400); /* reconnecting to nobody: a timeout, not an error */
     pid = start_server(port);
-    for (int i = 5; i < 10; i++) expect_msg(st, base + 1 + i, i);
+    expect_msgs(st, base, 5, 10);
     expect_quiet(st, 200);
     struct khnet_stream_stats ss;
     khnet_stream_stats(st, &ss);
@@ -306,7 +287,7 @@ static void test_cli_listen(void **state)
     assert_int_equal(khnet_stream_open(B.ctx, -1, &st), KHNET_OK);
     long long base = (long long)khnet_stream_seq(st);
     khnet_stream_close(st);
-    for (int i = 0; i < 3; i++) send_text(&A, conv_ab, i);
+    send_texts(&A, conv_ab, 0, 3);
     char cmd[512], out[2048] = "", first[64];
     snprintf(cmd, sizeof cmd,
              "timeout --preserve-status -s INT 2 %s --url %s --token %s listen --after %lld", cli,
