@@ -12,34 +12,15 @@
 
 #include <cmocka.h>
 
+#include "arena_fixture.h"
 #include "khproto.h"
-
-static kp_arena *A;
-
-static int setup(void **state)
-{
-    A = kp_arena_new(4096);
-    return A ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    kp_arena_free(A);
-    return 0;
-}
-
-static int reset(void **state)
-{
-    kp_arena_reset(A);
-    return 0;
-}
 
 /* Decodes with default limits, expecting success. */
 static kp_value *ok(const void *p, size_t n)
 {
     kp_value *v = NULL;
     kp_err e = {0};
-    int rc = kp_decode(A, p, n, NULL, &v, &e);
+    int rc = kp_decode(arena, p, n, NULL, &v, &e);
     if (rc != 0)
         print_error("unexpected failure: %s: %s\n", e.code, e.message);
     assert_int_equal(rc, 0);
@@ -52,7 +33,7 @@ static void bad_lim(const void *p, size_t n, const kp_limits *lim, const char *c
 {
     kp_value *v = NULL;
     kp_err e = {0};
-    assert_int_equal(kp_decode(A, p, n, lim, &v, &e), -1);
+    assert_int_equal(kp_decode(arena, p, n, lim, &v, &e), -1);
     assert_null(v);
     assert_non_null(e.code);
     assert_string_equal(e.code, code);
@@ -317,9 +298,9 @@ static void test_huge_declared_lengths(void **state)
         {"\x9f\xc0", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        kp_arena_reset(A);
+        kp_arena_reset(arena);
         bad(cases[i].bytes, cases[i].n, "invalid_msgpack");
-        assert_true(kp_arena_used(A) < 1024); /* nothing sized by the claim */
+        assert_true(kp_arena_used(arena) < 1024); /* nothing sized by the claim */
     }
 }
 
@@ -351,10 +332,10 @@ static void test_depth_limit(void **state)
     lim.max_depth = 1; /* a flat map */
     kp_value *v;
     kp_err e = {0};
-    assert_int_equal(kp_decode(A, (const uint8_t *)"\x81\xa1" "a\x01", 4, &lim, &v, &e), 0);
+    assert_int_equal(kp_decode(arena, (const uint8_t *)"\x81\xa1" "a\x01", 4, &lim, &v, &e), 0);
     bad_lim("\x81\xa1" "a\x80", 4, &lim, "too_deep"); /* empty containers count */
     lim.max_depth = 0;
-    assert_int_equal(kp_decode(A, (const uint8_t *)"\x01", 1, &lim, &v, &e), 0);
+    assert_int_equal(kp_decode(arena, (const uint8_t *)"\x01", 1, &lim, &v, &e), 0);
     bad_lim("\x90", 1, &lim, "too_deep");
 
     /* very deep but allowed: the decoder must not use the C stack for it */
@@ -363,7 +344,7 @@ static void test_depth_limit(void **state)
     lim.max_items = 300000;
     kp_buf_reset(&b);
     nested(&b, 100000, 0x91);
-    assert_int_equal(kp_decode(A, b.data, b.len, &lim, &v, &e), 0);
+    assert_int_equal(kp_decode(arena, b.data, b.len, &lim, &v, &e), 0);
     kp_buf_free(&b);
 }
 
@@ -378,7 +359,7 @@ static void test_item_limit(void **state)
         kp_w_nil(&b);
     kp_value *v;
     kp_err e = {0};
-    assert_int_equal(kp_decode(A, b.data, b.len, &lim, &v, &e), 0);
+    assert_int_equal(kp_decode(arena, b.data, b.len, &lim, &v, &e), 0);
     kp_buf_reset(&b);
     kp_w_array(&b, 10);
     for (int i = 0; i < 10; i++)
@@ -410,13 +391,13 @@ static void test_size_limits(void **state)
     lim.max_str = 4;
     kp_value *v;
     kp_err e = {0};
-    assert_int_equal(kp_decode(A, (const uint8_t *)"\xa4" "abcd", 5, &lim, &v, &e), 0);
+    assert_int_equal(kp_decode(arena, (const uint8_t *)"\xa4" "abcd", 5, &lim, &v, &e), 0);
     bad_lim("\xa5" "abcde", 6, &lim, "too_large");
     bad_lim("\xc4\x05" "abcde", 7, &lim, "too_large");
     lim = kp_default_limits;
     lim.max_total = 3;
     bad_lim("\xa3" "abc", 4, &lim, "too_large");
-    assert_int_equal(kp_decode(A, (const uint8_t *)"\xa2" "ab", 3, &lim, &v, &e), 0);
+    assert_int_equal(kp_decode(arena, (const uint8_t *)"\xa2" "ab", 3, &lim, &v, &e), 0);
 }
 
 static void test_invalid_utf8(void **state)
@@ -463,7 +444,7 @@ static void expect_msg(const void *p, size_t n, const char *code, const char *ne
 {
     kp_value *v = NULL;
     kp_err e = {0};
-    assert_int_equal(kp_decode(A, p, n, NULL, &v, &e), -1);
+    assert_int_equal(kp_decode(arena, p, n, NULL, &v, &e), -1);
     assert_string_equal(e.code, code);
     if (!strstr(e.message, needle))
         fail_msg("message \"%s\" lacks \"%s\"", e.message, needle);
@@ -508,7 +489,7 @@ static void test_bad_structure(void **state)
     expect_msg("", 0, "invalid_msgpack", "truncated");
     kp_value *v = NULL;
     kp_err e = {0};
-    assert_int_equal(kp_decode(A, NULL, 0, NULL, &v, &e), -1);
+    assert_int_equal(kp_decode(arena, NULL, 0, NULL, &v, &e), -1);
 }
 
 /* {name: "Nguyễn", age: 42, big: UINT64_MAX, f: 1.0, ok: true, tags: [1,2,3],
@@ -540,7 +521,7 @@ static const kp_value *sample(void)
     kp_w_cstr(&b, "year");
     kp_w_cstr(&b, "x");
     /* the tree points into b: copy it into the arena so b can go */
-    uint8_t *copy = kp_arena_alloc(A, b.len);
+    uint8_t *copy = kp_arena_alloc(arena, b.len);
     memcpy(copy, b.data, b.len);
     const kp_value *v = ok(copy, b.len);
     kp_buf_free(&b);
@@ -770,28 +751,28 @@ static void test_buf(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_int_boundaries, reset),
-        cmocka_unit_test_setup(test_uint_and_wide_forms, reset),
-        cmocka_unit_test_setup(test_scalars, reset),
-        cmocka_unit_test_setup(test_str_bin_sizes, reset),
-        cmocka_unit_test_setup(test_ext, reset),
-        cmocka_unit_test_setup(test_containers, reset),
-        cmocka_unit_test_setup(test_truncated_everywhere, reset),
-        cmocka_unit_test_setup(test_huge_declared_lengths, reset),
-        cmocka_unit_test_setup(test_depth_limit, reset),
-        cmocka_unit_test_setup(test_item_limit, reset),
-        cmocka_unit_test_setup(test_size_limits, reset),
-        cmocka_unit_test_setup(test_invalid_utf8, reset),
-        cmocka_unit_test_setup(test_duplicate_keys, reset),
-        cmocka_unit_test_setup(test_bad_structure, reset),
-        cmocka_unit_test_setup(test_get_str, reset),
-        cmocka_unit_test_setup(test_get_int_bool_array, reset),
-        cmocka_unit_test_setup(test_nested_paths, reset),
-        cmocka_unit_test_setup(test_check_fields, reset),
+        cmocka_unit_test_setup(test_int_boundaries, arena_reset),
+        cmocka_unit_test_setup(test_uint_and_wide_forms, arena_reset),
+        cmocka_unit_test_setup(test_scalars, arena_reset),
+        cmocka_unit_test_setup(test_str_bin_sizes, arena_reset),
+        cmocka_unit_test_setup(test_ext, arena_reset),
+        cmocka_unit_test_setup(test_containers, arena_reset),
+        cmocka_unit_test_setup(test_truncated_everywhere, arena_reset),
+        cmocka_unit_test_setup(test_huge_declared_lengths, arena_reset),
+        cmocka_unit_test_setup(test_depth_limit, arena_reset),
+        cmocka_unit_test_setup(test_item_limit, arena_reset),
+        cmocka_unit_test_setup(test_size_limits, arena_reset),
+        cmocka_unit_test_setup(test_invalid_utf8, arena_reset),
+        cmocka_unit_test_setup(test_duplicate_keys, arena_reset),
+        cmocka_unit_test_setup(test_bad_structure, arena_reset),
+        cmocka_unit_test_setup(test_get_str, arena_reset),
+        cmocka_unit_test_setup(test_get_int_bool_array, arena_reset),
+        cmocka_unit_test_setup(test_nested_paths, arena_reset),
+        cmocka_unit_test_setup(test_check_fields, arena_reset),
         cmocka_unit_test(test_err_set),
-        cmocka_unit_test_setup(test_w_error, reset),
+        cmocka_unit_test_setup(test_w_error, arena_reset),
         cmocka_unit_test(test_arena),
         cmocka_unit_test(test_buf),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
 }

@@ -12,33 +12,14 @@
 
 #include <cmocka.h>
 
+#include "arena_fixture.h"
 #include "khproto.h"
-
-static kp_arena *A;
-
-static int setup(void **state)
-{
-    A = kp_arena_new(4096);
-    return A ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    kp_arena_free(A);
-    return 0;
-}
-
-static int reset(void **state)
-{
-    kp_arena_reset(A);
-    return 0;
-}
 
 static kp_value *jok(const char *text)
 {
     kp_value *v = NULL;
     kp_err e = {0};
-    int rc = kp_json_decode(A, text, strlen(text), NULL, &v, &e);
+    int rc = kp_json_decode(arena, text, strlen(text), NULL, &v, &e);
     if (rc != 0)
         fail_msg("%s: %s: %s", text, e.code, e.message);
     assert_non_null(v);
@@ -49,7 +30,7 @@ static void jbad_lim(const char *text, size_t len, const kp_limits *lim, const c
 {
     kp_value *v = NULL;
     kp_err e = {0};
-    if (kp_json_decode(A, text, len, lim, &v, &e) != -1)
+    if (kp_json_decode(arena, text, len, lim, &v, &e) != -1)
         fail_msg("accepted: %.*s", (int)len, text);
     assert_null(v);
     if (strcmp(e.code, code) != 0)
@@ -80,7 +61,7 @@ static void m2j(const void *mp, size_t n, const char *want)
     kp_buf b;
     kp_buf_init(&b);
     kp_err e = {0};
-    if (kp_msgpack_to_json(A, mp, n, &b, &e) != 0)
+    if (kp_msgpack_to_json(arena, mp, n, &b, &e) != 0)
         fail_msg("%s: %s", e.code, e.message);
     if (b.len != strlen(want) || memcmp(b.data, want, b.len) != 0)
         fail_msg("got %.*s, want %s", (int)b.len, (const char *)b.data, want);
@@ -117,13 +98,13 @@ static void test_vietnamese_roundtrip(void **state)
     kp_w_cstr(&mp, "chuyên_ngành");
     kp_w_cstr(&mp, "nuôi trồng thủy sản");
     kp_err e = {0};
-    assert_int_equal(kp_msgpack_to_json(A, mp.data, mp.len, &js, &e), 0);
+    assert_int_equal(kp_msgpack_to_json(arena, mp.data, mp.len, &js, &e), 0);
     static const char want[] =
         "{\"full_name\":\"Nguyễn Thị Minh Thư\",\"chuyên_ngành\":\"nuôi trồng thủy sản\"}";
     assert_int_equal(js.len, strlen(want));
     assert_memory_equal(js.data, want, js.len); /* UTF-8 passed through, not \u-escaped */
     kp_value *v = NULL;
-    assert_int_equal(kp_json_decode(A, (const char *)js.data, js.len, NULL, &v, &e), 0);
+    assert_int_equal(kp_json_decode(arena, (const char *)js.data, js.len, NULL, &v, &e), 0);
     kp_w_value(&back, v);
     assert_int_equal(back.len, mp.len);
     assert_memory_equal(back.data, mp.data, mp.len); /* byte-exact */
@@ -180,7 +161,7 @@ static void test_limits(void **state)
     kp_value *v;
     kp_err e = {0};
     const char *t = "[1,\"a\",true,null]"; /* 5 values */
-    assert_int_equal(kp_json_decode(A, t, strlen(t), &lim, &v, &e), 0);
+    assert_int_equal(kp_json_decode(arena, t, strlen(t), &lim, &v, &e), 0);
     t = "[1,\"a\",true,null,2]";
     jbad_lim(t, strlen(t), &lim, "too_large");
     t = "{\"a\":1,\"b\":2,\"c\":3}"; /* keys count: 7 */
@@ -188,7 +169,7 @@ static void test_limits(void **state)
     lim = kp_default_limits;
     lim.max_str = 3;
     t = "[\"abc\"]";
-    assert_int_equal(kp_json_decode(A, t, strlen(t), &lim, &v, &e), 0);
+    assert_int_equal(kp_json_decode(arena, t, strlen(t), &lim, &v, &e), 0);
     t = "[\"abcd\"]";
     jbad_lim(t, strlen(t), &lim, "too_large");
     t = "{\"abcd\":1}";
@@ -286,9 +267,9 @@ static void test_msgpack_to_json_errors(void **state)
     kp_buf b;
     kp_buf_init(&b);
     kp_err e = {0};
-    assert_int_equal(kp_msgpack_to_json(A, (const uint8_t *)"\x92\x01", 2, &b, &e), -1);
+    assert_int_equal(kp_msgpack_to_json(arena, (const uint8_t *)"\x92\x01", 2, &b, &e), -1);
     assert_string_equal(e.code, "invalid_msgpack");
-    assert_int_equal(kp_msgpack_to_json(A, (const uint8_t *)"\xa1\xff", 2, &b, &e), -1);
+    assert_int_equal(kp_msgpack_to_json(arena, (const uint8_t *)"\xa1\xff", 2, &b, &e), -1);
     assert_string_equal(e.code, "invalid_utf8");
     static const char mp[] = "\x83\xa1" "a\xc4\x02\x00\x01\xa1" "b\xca\x3f\xc0\x00\x00\xa1"
                              "c\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00"; /* c: NaN */
@@ -299,15 +280,15 @@ static void test_msgpack_to_json_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_escapes, reset),
-        cmocka_unit_test_setup(test_vietnamese_roundtrip, reset),
-        cmocka_unit_test_setup(test_duplicates_and_order, reset),
-        cmocka_unit_test_setup(test_depth, reset),
-        cmocka_unit_test_setup(test_limits, reset),
-        cmocka_unit_test_setup(test_numbers, reset),
-        cmocka_unit_test_setup(test_invalid, reset),
-        cmocka_unit_test_setup(test_types_and_base64, reset),
-        cmocka_unit_test_setup(test_msgpack_to_json_errors, reset),
+        cmocka_unit_test_setup(test_escapes, arena_reset),
+        cmocka_unit_test_setup(test_vietnamese_roundtrip, arena_reset),
+        cmocka_unit_test_setup(test_duplicates_and_order, arena_reset),
+        cmocka_unit_test_setup(test_depth, arena_reset),
+        cmocka_unit_test_setup(test_limits, arena_reset),
+        cmocka_unit_test_setup(test_numbers, arena_reset),
+        cmocka_unit_test_setup(test_invalid, arena_reset),
+        cmocka_unit_test_setup(test_types_and_base64, arena_reset),
+        cmocka_unit_test_setup(test_msgpack_to_json_errors, arena_reset),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
 }
