@@ -14,24 +14,20 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from rawhttp import (MSGPACK, Checker, api_call, expect, once, psql,  # noqa: E402
-                     server_addr, start_khnetd, stop_khnetd)
+                     fast_flags, server_addr, start_khnetd, stop_at_end,
+                     stop_khnetd)
 
 T = Checker("accounts")
 DB = os.environ["KHNET_DATABASE_URL"]
 WORK = tempfile.mkdtemp(prefix="khnet-accounts.")
 LOG = os.path.join(WORK, "khnetd.log")
-FAST = ["--workers", "1", "--scrypt-n", "1024", "--auth-burst-addr", "100000",
-        "--auth-burst-email", "100000", "--auth-rate-per-min", "100000"]
+FAST = fast_flags(1)
 ADDR = None
 PW = "correct horse battery"
 
 
 def call(method, path, body=None, token=None, headers=(), addr=None):
     return api_call(method, path, body, token, headers, addr or ADDR)
-
-
-
-
 
 
 def register(email, pw=PW):
@@ -280,18 +276,9 @@ def main():
     global ADDR
     T.check("harness khnetd registers", t_harness_server)
     p, ADDR = start_khnetd(FAST, LOG)
-    try:
-        for name, fn in sorted((k, v) for k, v in globals().items()
-                               if k.startswith("t_") and k not in ("t_rate_limits",
-                                                                    "t_harness_server")):
-            T.check(name[2:], fn)
+    with stop_at_end(T, p, LOG):
+        T.run_all(globals(), skip=("t_rate_limits", "t_harness_server"))
         T.check("rate_limits", t_rate_limits)
-    finally:
-        rc = stop_khnetd(p)
-        T.check("own khnetd exits 0 on SIGTERM", lambda: None if rc == 0 else
-                (_ for _ in ()).throw(AssertionError("status %r" % rc)))
-        if T.failed and os.path.exists(LOG):
-            print(open(LOG).read()[-4000:])
     T.finish()
 
 

@@ -146,18 +146,11 @@ def t_email_free_again():
 
 
 def main():
-    L.S = L.Server("data_rights")
-    try:
+    with L.serving(T, "data_rights"):
         T.check("setup", setup)
         for name in ("export_contents", "export_needs_token", "erase_refusals", "erase",
                      "messages_stay", "email_free_again"):
             T.check(name, globals()["t_" + name])
-    finally:
-        rc = L.S.stop()
-        T.check("khnetd exits 0 on SIGTERM", lambda: None if rc == 0 else
-                (_ for _ in ()).throw(AssertionError("status %r" % rc)))
-        if T.failed:
-            print(L.S.tail())
     T.finish()
 
 

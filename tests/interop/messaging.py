@@ -13,15 +13,14 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from rawhttp import (Checker, api_call, expect, psql, start_khnetd,  # noqa: E402
-                     stop_khnetd)
+from rawhttp import (Checker, api_call, expect, fast_flags, psql, start_khnetd,  # noqa: E402
+                     stop_at_end)
 
 T = Checker("messaging")
 DB = os.environ["KHNET_DATABASE_URL"]
 WORK = tempfile.mkdtemp(prefix="khnet-messaging.")
 LOG = os.path.join(WORK, "khnetd.log")
-FAST = ["--workers", "2", "--scrypt-n", "1024", "--auth-burst-addr", "100000",
-        "--auth-burst-email", "100000", "--auth-rate-per-min", "100000"]
+FAST = fast_flags(2)
 ADDR = None
 PW = "correct horse battery"
 N = [0]
@@ -29,10 +28,6 @@ N = [0]
 
 def call(method, path, body=None, token=None, raw=None):
     return api_call(method, path, body, token, addr=ADDR, raw=raw, timeout=15)
-
-
-
-
 
 
 class User:
@@ -472,15 +467,8 @@ def t_group_events_and_limits():
 def main():
     global ADDR
     p, ADDR = start_khnetd(FAST, LOG)
-    try:
-        for name, fn in sorted((k, v) for k, v in globals().items() if k.startswith("t_")):
-            T.check(name[2:], fn)
-    finally:
-        rc = stop_khnetd(p)
-        T.check("own khnetd exits 0 on SIGTERM", lambda: None if rc == 0 else
-                (_ for _ in ()).throw(AssertionError("status %r" % rc)))
-        if T.failed and os.path.exists(LOG):
-            print(open(LOG).read()[-4000:])
+    with stop_at_end(T, p, LOG):
+        T.run_all(globals())
     T.finish()
 
 

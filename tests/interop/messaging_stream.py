@@ -19,13 +19,12 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from rawhttp import Checker, start_khnetd, stop_khnetd  # noqa: E402
+from rawhttp import Checker, fast_flags, start_khnetd, stop_all  # noqa: E402
 from stream_lib import Listener, Member, assert_once_in_order, expect, group  # noqa: E402
 
 T = Checker("messaging_stream")
 WORK = tempfile.mkdtemp(prefix="khnet-msgstream.")
-ARGS = ["--workers", "2", "--scrypt-n", "1024", "--auth-burst-addr", "100000",
-        "--auth-burst-email", "100000", "--auth-rate-per-min", "100000"]
+ARGS = fast_flags(2)
 A = B = None  # the two instances' (host, port)
 
 
@@ -157,12 +156,7 @@ async def main():
             except (AssertionError, OSError, asyncio.TimeoutError) as e:
                 T.fail(what, "%s: %s" % (type(e).__name__, e))
     finally:
-        for p in (pa, pb):
-            rc = stop_khnetd(p)
-            if rc != 0:
-                T.fail("shutdown", "khnetd exit %r" % rc)
-    if T.failed:
-        sys.stdout.write(open(log, errors="replace").read()[-4000:])
+        stop_all(T, (pa, pb), log)
     T.finish()
 
 

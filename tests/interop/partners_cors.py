@@ -17,16 +17,14 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from rawhttp import (MSGPACK, Checker, api_call, expect, once, pack, psql,  # noqa: E402
-                     server_addr, start_khnetd, stop_khnetd)
+                     fast_flags, server_addr, start_khnetd, stop_at_end)
 
 T = Checker("partners_cors")
 DB = os.environ["KHNET_DATABASE_URL"]
 WORK = tempfile.mkdtemp(prefix="khnet-partners.")
 LOG = os.path.join(WORK, "khnetd.log")
 REFRESH_MS = 300
-FAST = ["--workers", "2", "--scrypt-n", "1024", "--auth-burst-addr", "100000",
-        "--auth-burst-email", "100000", "--auth-rate-per-min", "100000",
-        "--cors-refresh-ms", str(REFRESH_MS)]
+FAST = fast_flags(2) + ["--cors-refresh-ms", str(REFRESH_MS)]
 ADDR = None
 PW = "correct horse battery"
 ORIGIN = "https://ntu.example.edu.vn"
@@ -34,10 +32,6 @@ ORIGIN = "https://ntu.example.edu.vn"
 
 def call(method, path, body=None, token=None, headers=(), addr=None):
     return api_call(method, path, body, token, headers, addr or ADDR)
-
-
-
-
 
 
 def account(email, role="member", addr=None):
@@ -423,15 +417,8 @@ def t_password_reset_bad_inputs():
 def main():
     global ADDR
     p, ADDR = start_khnetd(FAST, LOG)
-    try:
-        for name, fn in sorted((k, v) for k, v in globals().items() if k.startswith("t_")):
-            T.check(name[2:], fn)
-    finally:
-        rc = stop_khnetd(p)
-        T.check("own khnetd exits 0 on SIGTERM", lambda: None if rc == 0 else
-                (_ for _ in ()).throw(AssertionError("status %r" % rc)))
-        if T.failed and os.path.exists(LOG):
-            print(open(LOG).read()[-4000:])
+    with stop_at_end(T, p, LOG):
+        T.run_all(globals())
     T.finish()
 
 

@@ -269,20 +269,13 @@ def setup():
 
 
 def main():
-    L.S = L.Server("permission_matrix")
-    try:
+    with L.serving(T, "permission_matrix"):
         ok = T.check("setup", setup)
         for row in MATRIX if ok else ():
             method, path, _, case, _ = row[:5]
             for role, want in zip(ROLES, row[5:]):
                 T.check("%-6s %-36s %-18s %-9s → %s" % (method, path, case, role, want),
                         run_cell, row, role, want)
-    finally:
-        rc = L.S.stop()
-        T.check("khnetd exits 0 on SIGTERM", lambda: None if rc == 0 else
-                (_ for _ in ()).throw(AssertionError("status %r" % rc)))
-        if T.failed:
-            print(L.S.tail())
     T.finish()
 
 

@@ -13,19 +13,15 @@ PostgreSQL is always started again (finally).  Prints the measured figures.
 """
 
 import os
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from rawhttp import JSON, Checker, Closed, Conn, once, pid_alive  # noqa: E402
+from rawhttp import (JSON, Checker, Closed, Conn, once, pgctl, pgctl_from_env,  # noqa: E402
+                     pid_alive)
 
-PGCTL = os.environ.get("KHNET_TEST_PGCTL")
-if not PGCTL:
-    print("pg_restart: KHNET_TEST_PGCTL is not set (an executable taking stop/start for the "
-          "test PostgreSQL cluster); skipping with status 77")
-    sys.exit(77)
+PGCTL = pgctl_from_env("pg_restart")
 
 T = Checker("pg_restart")
 PID = int(os.environ["KHNET_SERVER_PID"])
@@ -101,17 +97,6 @@ class Load:
             return [x for x in self.log if a <= x[0] < b]
 
 
-def pgctl(action):
-    t0 = time.monotonic()
-    p = subprocess.run([PGCTL, action], stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=60)
-    dt = time.monotonic() - t0
-    if p.returncode != 0:
-        raise AssertionError("%s %s exited %d: %s %s" % (PGCTL, action, p.returncode,
-                                                         p.stdout[-500:], p.stderr[-500:]))
-    return round(dt, 3)
-
-
 def healthz_states(n=6):
     """status of n /healthz calls on new connections (they spread over workers)."""
     out = []
@@ -163,7 +148,7 @@ def main():
         # ---- stop PostgreSQL ----
         t_stop = time.monotonic()
         stopped = True
-        figures["pg_ctl stop took"] = pgctl("stop")
+        figures["pg_ctl stop took"] = pgctl(PGCTL, "stop")
         t_stopped = time.monotonic()
 
         def first_503():
@@ -210,7 +195,7 @@ def main():
 
         # ---- start PostgreSQL ----
         t_start = time.monotonic()
-        figures["pg_ctl start took"] = pgctl("start")
+        figures["pg_ctl start took"] = pgctl(PGCTL, "start")
         stopped = False
         t_started = time.monotonic()
 
@@ -257,7 +242,7 @@ def main():
         load.finish()
         if stopped:
             try:
-                pgctl("start")
+                pgctl(PGCTL, "start")
                 print("     (PostgreSQL started again in the finally block)")
             except Exception as e:  # noqa: BLE001
                 print("     COULD NOT START POSTGRESQL AGAIN: %s" % e)

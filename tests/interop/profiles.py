@@ -246,17 +246,9 @@ def t_directory_bad_params():
 
 
 def main():
-    L.S = L.Server("profiles")
-    try:
+    with L.serving(T, "profiles"):
         T.check("setup", setup)
-        for name, fn in sorted((k, v) for k, v in globals().items() if k.startswith("t_")):
-            T.check(name[2:], fn)
-    finally:
-        rc = L.S.stop()
-        T.check("khnetd exits 0 on SIGTERM", lambda: None if rc == 0 else
-                (_ for _ in ()).throw(AssertionError("status %r" % rc)))
-        if T.failed:
-            print(L.S.tail())
+        T.run_all(globals())
     T.finish()
 
 

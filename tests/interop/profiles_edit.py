@@ -250,18 +250,11 @@ def t_good_edge_values():
 
 
 def main():
-    L.S = L.Server("profiles_edit")
-    try:
+    with L.serving(T, "profiles_edit"):
         T.check("setup", setup)
         for name in ("create_rules", "patch_every_field", "partial_and_clear", "version_conflict",
                      "who_may_edit", "bad_inputs", "good_edge_values"):
             T.check(name, globals()["t_" + name])
-    finally:
-        rc = L.S.stop()
-        T.check("khnetd exits 0 on SIGTERM", lambda: None if rc == 0 else
-                (_ for _ in ()).throw(AssertionError("status %r" % rc)))
-        if T.failed:
-            print(L.S.tail())
     T.finish()
 
 

@@ -251,19 +251,12 @@ def main():
     # 10,000 rows take ~2 s on an idle machine; the default 5 s statement
     # timeout leaves little room on a loaded CI box, so bound them at 30 s.
     L.FAST += ["--statement-timeout", "30000"]
-    L.S = L.Server("profiles_import")
-    try:
+    with L.serving(T, "profiles_import"):
         T.check("setup", setup)
         for name in ("permissions", "bad_requests", "mixed_file_writes_nothing",
                      "clean_import_and_reimport", "csv", "ten_thousand_endpoint",
                      "ten_thousand_cli"):
             T.check(name, globals()["t_" + name])
-    finally:
-        rc = L.S.stop()
-        T.check("khnetd exits 0 on SIGTERM", lambda: None if rc == 0 else
-                (_ for _ in ()).throw(AssertionError("status %r" % rc)))
-        if T.failed:
-            print(L.S.tail())
     T.finish()
 
 

@@ -22,8 +22,8 @@ import msgpack
 import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from rawhttp import (Checker, api_call, once, psql, rss_kib, start_khnetd,  # noqa: E402
-                     stop_khnetd)
+from rawhttp import (Checker, api_call, fast_flags, once, psql, rss_kib,  # noqa: E402
+                     start_khnetd, stop_all)
 
 T = Checker("stream")
 # Under AddressSanitizer freed memory sits in a quarantine (256 MiB by
@@ -33,16 +33,13 @@ os.environ["ASAN_OPTIONS"] = ":".join(
     x for x in (os.environ.get("ASAN_OPTIONS", ""), "quarantine_size_mb=4") if x)
 DB = os.environ["KHNET_DATABASE_URL"]
 WORK = tempfile.mkdtemp(prefix="khnet-stream.")
-ARGS = ["--workers", "2", "--scrypt-n", "1024", "--auth-burst-addr", "100000",
-        "--auth-burst-email", "100000", "--auth-rate-per-min", "100000",
-        "--stream-check-ms", "200", "--ws-max-queue-bytes", "65536", "--ws-ping-ms", "5000"]
+ARGS = fast_flags(2) + ["--stream-check-ms", "200", "--ws-max-queue-bytes", "65536",
+                         "--ws-ping-ms", "5000"]
 A = B = None  # the two instances' (host, port)
 
 
 def call(method, path, body=None, token=None, addr=None):
     return api_call(method, path, body, token, addr=addr or A)
-
-
 
 
 def member(email):
@@ -267,12 +264,7 @@ async def main():
     except AssertionError as e:
         T.fail("stream", str(e))
     finally:
-        for p in (pa, pb):
-            rc = stop_khnetd(p)
-            if rc != 0:
-                T.fail("shutdown", "khnetd exit %r" % rc)
-    if T.failed:
-        sys.stdout.write(open(log, errors="replace").read()[-4000:])
+        stop_all(T, (pa, pb), log)
     T.finish()
 
 

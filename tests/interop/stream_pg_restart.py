@@ -18,34 +18,20 @@ outage or kept them is reported, both are correct.
 
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from rawhttp import Checker, start_khnetd, stop_khnetd  # noqa: E402
+from rawhttp import (Checker, fast_flags, pgctl, pgctl_from_env, start_khnetd,  # noqa: E402
+                     stop_all)
 from stream_lib import Listener, Member, assert_once_in_order, group  # noqa: E402
 
-PGCTL = os.environ.get("KHNET_TEST_PGCTL")
-if not PGCTL:
-    print("stream_pg_restart: KHNET_TEST_PGCTL is not set (an executable taking stop/start for "
-          "the test PostgreSQL cluster); skipping with status 77")
-    sys.exit(77)
+PGCTL = pgctl_from_env("stream_pg_restart")
 
 T = Checker("stream_pg_restart")
 WORK = tempfile.mkdtemp(prefix="khnet-streampg.")
-ARGS = ["--workers", "2", "--scrypt-n", "1024", "--auth-burst-addr", "100000",
-        "--auth-burst-email", "100000", "--auth-rate-per-min", "100000",
-        "--stream-check-ms", "500"]
-
-
-def pgctl(action):
-    p = subprocess.run([PGCTL, action], stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=60)
-    if p.returncode != 0:
-        raise AssertionError("%s %s exited %d: %s %s" % (PGCTL, action, p.returncode,
-                                                         p.stdout[-500:], p.stderr[-500:]))
+ARGS = fast_flags(2) + ["--stream-check-ms", "500"]
 
 
 def try_send(member, addr, conv, cid):
@@ -82,7 +68,7 @@ async def restart_under_clients(A, B):
         await lis.wait_for(lambda l: len(l.messages(conv)) >= 10, what="messages before the stop")
 
     closes_before = [len(lis.closes) for lis in listeners]
-    await asyncio.to_thread(pgctl, "stop")
+    await asyncio.to_thread(pgctl, PGCTL, "stop")
     try:
         for i in range(3):  # during the outage: refused, unless somehow accepted
             cid = "during-%d" % i
@@ -90,7 +76,7 @@ async def restart_under_clients(A, B):
                 accepted.append(cid)
             await asyncio.sleep(0.3)
     finally:
-        await asyncio.to_thread(pgctl, "start")
+        await asyncio.to_thread(pgctl, PGCTL, "start")
     t0 = time.monotonic()
     for i in range(10):
         cid = "after-%d" % i
@@ -130,12 +116,7 @@ async def main():
     except (AssertionError, OSError, asyncio.TimeoutError) as e:
         T.fail(what, "%s: %s" % (type(e).__name__, e))
     finally:
-        for p in (pa, pb):
-            rc = stop_khnetd(p)
-            if rc != 0:
-                T.fail("shutdown", "khnetd exit %r" % rc)
-    if T.failed:
-        sys.stdout.write(open(log, errors="replace").read()[-4000:])
+        stop_all(T, (pa, pb), log)
     T.finish()
 
 

@@ -4,19 +4,19 @@ scrypt, msgpack/JSON calls, psql, accounts in each role, seeding.
 Lives in lib/ so CTest's interop/*.py glob does not run it as a test.
 """
 
-import json
+import contextlib
 import os
 import subprocess
 import tempfile
 import urllib.parse
 
-from rawhttp import JSON, MSGPACK, once, pack, start_khnetd, stop_khnetd  # noqa: F401
+from rawhttp import (JSON, MSGPACK, api_call, expect, fast_flags, psql,  # noqa: F401
+                     start_khnetd, stop_at_end)
 
 DB = os.environ["KHNET_DATABASE_URL"]
 KHNETD = os.environ["KHNETD"]
 PW = "correct horse battery"
-FAST = ["--workers", "2", "--scrypt-n", "1024", "--auth-burst-addr", "100000",
-        "--auth-burst-email", "100000", "--auth-rate-per-min", "100000"]
+FAST = fast_flags(2)
 
 
 class Server:
@@ -27,51 +27,28 @@ class Server:
         self.log = os.path.join(self.work, "khnetd.log")
         self.proc, self.addr = start_khnetd(FAST, self.log)
 
-    def stop(self):
-        return stop_khnetd(self.proc)
-
-    def tail(self):
-        with open(self.log, errors="replace") as f:
-            return f.read()[-4000:]
-
 
 S = None  # the suite's Server
 
 
+@contextlib.contextmanager
+def serving(T, name):
+    """S is a new Server for the with block; then the check "khnetd exits 0
+    on SIGTERM", and the end of its log printed if any check failed."""
+    global S
+    S = Server(name)
+    with stop_at_end(T, S.proc, S.log, "khnetd exits 0 on SIGTERM"):
+        yield S
+
+
 def call(method, path, body=None, token=None, headers=(), json_body=False, accept=MSGPACK):
-    h = [("Accept", accept)] + list(headers)
-    data = b""
-    if body is not None:
-        if json_body:
-            h.append(("Content-Type", JSON))
-            data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        else:
-            h.append(("Content-Type", MSGPACK))
-            data = body if isinstance(body, bytes) else pack(body)
-    if token:
-        h.append(("Authorization", "Bearer " + token))
-    r = once(method, path, h, data, addr=S.addr, timeout=60.0)
-    r.json = r.decoded() if r.body else None
-    return r
+    """api_call on the suite's server, with time for the large imports."""
+    return api_call(method, path, body, token, headers, addr=S.addr, timeout=60.0,
+                    accept=accept, json_body=json_body)
 
 
 def qs(**params):
     return urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
-
-
-def psql(sql, db=None):
-    return subprocess.run(["psql", db or DB, "-XAtqc", sql], check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
-def expect(r, status, code=None, field=None):
-    assert r.status == status, "status %d, want %d: %r" % (r.status, status, r.body[:400])
-    if code:
-        err = r.json["error"]
-        assert err["code"] == code, "code %r, want %r (%r)" % (err["code"], code, err)
-        if field is not None:
-            assert err.get("field") == field, "field %r, want %r (%r)" % (
-                err.get("field"), field, err)
 
 
 def register(email, pw=PW):

@@ -5,6 +5,7 @@ ourselves, and Python's json / python3-msgpack for bodies.  Lives in lib/
 so CTest's interop/*.py glob does not run it as a test.
 """
 
+import contextlib
 import json
 import os
 import socket
@@ -213,15 +214,19 @@ def once(method, path, headers=(), body=b"", addr=None, timeout=5.0, **kw):
 
 
 def api_call(method, path, body=None, token=None, headers=(), addr=None, raw=None,
-             timeout=5.0):
-    """One API request as the suites make it: msgpack both ways, an optional
-    bearer token; `raw` sends bytes as they are.  r.json is the decoded body
-    (or None)."""
-    h = [("Accept", MSGPACK)] + list(headers)
+             timeout=5.0, accept=MSGPACK, json_body=False):
+    """One API request as the suites make it: msgpack both ways (or a JSON
+    body with json_body, another Accept with accept), an optional bearer
+    token; `raw` sends bytes as they are.  r.json is the decoded body (or
+    None)."""
+    h = [("Accept", accept)] + list(headers)
     data = b""
     if body is not None or raw is not None:
-        h.append(("Content-Type", MSGPACK))
-        data = raw if raw is not None else body if isinstance(body, bytes) else pack(body)
+        h.append(("Content-Type", JSON if json_body else MSGPACK))
+        if raw is not None or isinstance(body, bytes):
+            data = raw if raw is not None else body
+        else:
+            data = json.dumps(body).encode() if json_body else pack(body)
     if token:
         h.append(("Authorization", "Bearer " + token))
     r = once(method, path, h, data, addr=addr, timeout=timeout)
@@ -353,6 +358,19 @@ class Checker:
         self.ok(what)
         return True
 
+    def check_exit(self, what, rc):
+        """The check `what`: a server's exit status rc is 0."""
+        def exited_0():
+            assert rc == 0, "status %r" % rc
+        return self.check(what, exited_0)
+
+    def run_all(self, namespace, skip=()):
+        """Runs each t_NAME function of namespace (a suite's globals()),
+        except those named in skip, as the check NAME, in name order."""
+        for name, fn in sorted((k, v) for k, v in namespace.items()
+                               if k.startswith("t_") and k not in skip):
+            self.check(name[2:], fn)
+
     def finish(self):
         print("%s: %d passed, %d failed" % (self.name, self.passed, len(self.failed)), flush=True)
         if self.failed:
@@ -361,6 +379,13 @@ class Checker:
                 print("  - %s" % f, flush=True)
             sys.exit(1)
         sys.exit(0)
+
+
+def fast_flags(workers):
+    """khnetd flags for a suite's own server: `workers` workers, cheap scrypt,
+    and auth rate limits that the suites' many sign-ups never reach."""
+    return ["--workers", str(workers), "--scrypt-n", "1024", "--auth-burst-addr", "100000",
+            "--auth-burst-email", "100000", "--auth-rate-per-min", "100000"]
 
 
 def start_khnetd(extra_args, log_path):
@@ -387,6 +412,59 @@ def start_khnetd(extra_args, log_path):
                 if b"in use" not in f.read().lower():
                     raise
     raise AssertionError("could not start a second khnetd")
+
+
+def log_tail(path):
+    """The last 4000 characters of a server log, to print when a suite failed."""
+    with open(path, errors="replace") as f:
+        return f.read()[-4000:]
+
+
+@contextlib.contextmanager
+def stop_at_end(T, p, log_path, what="own khnetd exits 0 on SIGTERM"):
+    """Runs the with block, then stops khnetd p: the check `what` wants exit
+    status 0, and if any check failed the end of log_path is printed."""
+    try:
+        yield
+    finally:
+        T.check_exit(what, stop_khnetd(p))
+        if T.failed and os.path.exists(log_path):
+            print(log_tail(log_path))
+
+
+def stop_all(T, procs, log_path):
+    """Stops each khnetd in procs, a non-zero exit a failed "shutdown" check;
+    if any check failed, prints the end of their log_path."""
+    for p in procs:
+        rc = stop_khnetd(p)
+        if rc != 0:
+            T.fail("shutdown", "khnetd exit %r" % rc)
+    if T.failed:
+        print(log_tail(log_path))
+
+
+def pgctl_from_env(suite):
+    """KHNET_TEST_PGCTL, the executable taking stop/start for the test
+    cluster; without it the suite says why and exits 77 (CTest: skipped)."""
+    path = os.environ.get("KHNET_TEST_PGCTL")
+    if not path:
+        print("%s: KHNET_TEST_PGCTL is not set (an executable taking stop/start for the "
+              "test PostgreSQL cluster); skipping with status 77" % suite)
+        sys.exit(77)
+    return path
+
+
+def pgctl(path, action):
+    """Stops or starts (action) the test cluster with `path action`; returns
+    the seconds it took, rounded to the millisecond."""
+    t0 = time.monotonic()
+    p = subprocess.run([path, action], stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=60)
+    dt = time.monotonic() - t0
+    if p.returncode != 0:
+        raise AssertionError("%s %s exited %d: %s %s" % (path, action, p.returncode,
+                                                         p.stdout[-500:], p.stderr[-500:]))
+    return round(dt, 3)
 
 
 def stop_khnetd(p, timeout=10.0):

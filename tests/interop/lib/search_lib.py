@@ -7,28 +7,15 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rawhttp import MSGPACK, once, pack  # noqa: E402
+from rawhttp import api_call, psql  # noqa: E402
 
 DB = os.environ.get("KHNET_DATABASE_URL", "")
 PW = "correct horse battery"
 
 
-def psql(sql):
-    return subprocess.run(["psql", DB, "-XAtqc", sql], check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
 def call(method, path, body=None, token=None):
-    h = [("Accept", MSGPACK)]
-    data = b""
-    if body is not None:
-        h.append(("Content-Type", MSGPACK))
-        data = pack(body)
-    if token:
-        h.append(("Authorization", "Bearer " + token))
-    r = once(method, path, h, data, timeout=30)
-    r.json = r.decoded() if r.body else None
-    return r
+    """api_call on the harness's khnetd, with time for the larger searches."""
+    return api_call(method, path, body, token, timeout=30)
 
 
 def search(body, token=None):

@@ -11,28 +11,15 @@ import os
 import msgpack
 import websockets
 
-from rawhttp import MSGPACK, once, pack
+from rawhttp import api_call, expect
 
 PW = "stream test password"
 _N = [0]
 
 
 def call(addr, method, path, body=None, token=None, timeout=15):
-    h = [("Accept", MSGPACK)]
-    data = b""
-    if body is not None:
-        h.append(("Content-Type", MSGPACK))
-        data = pack(body)
-    if token:
-        h.append(("Authorization", "Bearer " + token))
-    r = once(method, path, h, data, addr=addr, timeout=timeout)
-    r.json = r.decoded() if r.body else None
-    return r
-
-
-def expect(r, status):
-    assert r.status == status, "status %d, want %d: %r" % (r.status, status, r.body[:300])
-    return r.json
+    """api_call on instance addr."""
+    return api_call(method, path, body, token, addr=addr, timeout=timeout)
 
 
 class Member:
