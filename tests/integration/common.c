@@ -62,6 +62,13 @@ int it_run(const char *cmd, char *out, size_t cap)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+const char *it_cli(void)
+{
+    const char *cli = getenv("KHNET_CLI");
+    if (!cli) skip();
+    return cli;
+}
+
 khnet_ctx *it_connect(void)
 {
     khnet_ctx *c = NULL;

@@ -40,6 +40,9 @@ uint32_t it_nhits(const khnet_reply *rep);
  * bytes, NUL-terminated) in out. */
 int it_run(const char *cmd, char *out, size_t cap);
 
+/* KHNET_CLI, the `khnet` command; skips the running test when it is not set. */
+const char *it_cli(void);
+
 /* A new context on KHNET_URL; the caller frees it with khnet_free. */
 khnet_ctx *it_connect(void);
 

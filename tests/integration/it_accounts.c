@@ -109,8 +109,7 @@ static void test_library(void **state)
 static void test_cli(void **state)
 {
     (void)state;
-    const char *cli = getenv("KHNET_CLI");
-    if (!cli) skip();
+    const char *cli = it_cli();
     char cmd[1024], out[8192], tok[128];
     snprintf(cmd, sizeof cmd, "%s register it.cli@example.org '" PW "'", cli);
     assert_int_equal(it_run(cmd, out, sizeof out), 0);

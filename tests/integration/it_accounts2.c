@@ -315,8 +315,7 @@ static void cli_login(const char *cli, const char *email, const char *pw, char *
 static void test_cli(void **state)
 {
     (void)state;
-    const char *cli = getenv("KHNET_CLI");
-    if (!cli) skip();
+    const char *cli = it_cli();
     char cmd[2048], out[8192], tok[128], tok2[128], adm[128];
     khnet_ctx *a = admin();
     khnet_free(a);

@@ -109,11 +109,7 @@ static void test_messaging(void **state)
         char cmd[512], out[256] = "";
         snprintf(cmd, sizeof cmd, "%s --token %s chat send %lld 'qua CLI' cli-1 >/dev/null && "
                  "%s --token %s chat unread", cli, a.token, (long long)g, cli, b.token);
-        FILE *f = popen(cmd, "r");
-        assert_non_null(f);
-        size_t n = fread(out, 1, sizeof out - 1, f);
-        out[n] = '\0';
-        assert_int_equal(pclose(f), 0);
+        assert_int_equal(it_run(cmd, out, sizeof out), 0);
         assert_non_null(strstr(out, "\"total\":1"));
     }
     khnet_free(a.ctx);

@@ -113,8 +113,7 @@ static void test_library(void **state)
 static void test_cli(void **state)
 {
     (void)state;
-    const char *cli = getenv("KHNET_CLI");
-    if (!cli) skip();
+    const char *cli = it_cli();
     char cmd[1024], out[8192];
     snprintf(cmd, sizeof cmd, "%s search 'nuôi tôm hùm' --country AU --sector aquaculture --limit 5",
              cli);

@@ -281,8 +281,7 @@ static void test_server_restart(void **state)
 static void test_cli_listen(void **state)
 {
     (void)state;
-    const char *cli = getenv("KHNET_CLI"), *url = getenv("KHNET_URL");
-    if (!cli) skip();
+    const char *cli = it_cli(), *url = getenv("KHNET_URL");
     khnet_stream *st = NULL;
     assert_int_equal(khnet_stream_open(B.ctx, -1, &st), KHNET_OK);
     long long base = (long long)khnet_stream_seq(st);
@@ -292,11 +291,7 @@ static void test_cli_listen(void **state)
     snprintf(cmd, sizeof cmd,
              "timeout --preserve-status -s INT 2 %s --url %s --token %s listen --after %lld", cli,
              url, B.token, base);
-    FILE *f = popen(cmd, "r");
-    assert_non_null(f);
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    assert_int_equal(pclose(f), 0); /* Ctrl-C is a normal end */
+    assert_int_equal(it_run(cmd, out, sizeof out), 0); /* Ctrl-C is a normal end */
     int lines = 0;
     for (char *p = out; (p = strchr(p, '\n')); p++) lines++;
     assert_int_equal(lines, 3);
