@@ -4,16 +4,18 @@ python3-msgpack, psql as the oracle): bad inputs, folding (diacritics,
 NFD, tone-mark placement, đ), visibility, facets against SQL, cursor
 paging without duplicates, first pages by recent/experience against SQL
 on both sides of the candidate bound, whole name words as the last word
-(not prefixes), typo correction, suggest latency."""
+(not prefixes), typo correction, suggest (distinct names by prefix, % and
+_ as characters, misspelt name words), suggest latency."""
 
 import os
 import sys
 import time
 import unicodedata
+import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from rawhttp import Checker  # noqa: E402
-from search_lib import add_hand_profiles, call, member_token, psql, search, seed  # noqa: E402
+from search_lib import add_hand_profiles, call, member_token, psql, q, search, seed  # noqa: E402
 
 T = Checker("search")
 seed(1500, 5)
@@ -162,6 +164,35 @@ def t_suggest_similar_fit():
                                         "limit": 3})
     assert r.json["hits"][0]["id"] == IDS["wind"], r.json
     assert "offshore wind" in r.json["terms"], r.json["terms"]
+
+
+def suggest(q, limit=10):
+    r = call("GET", "/v1/suggest?q=%s&limit=%d" % (urllib.parse.quote(q), limit))
+    assert r.status == 200, (q, r.status, r.json)
+    return r.json["items"]
+
+
+def t_suggest_prefixes_and_typos():
+    # names starting with the typed text, one item per distinct name
+    want = int(psql("SELECT count(DISTINCT name_fold) FROM khnet_search_docs "
+                    "WHERE name_fold LIKE 'ng%'"))
+    assert want >= 10, want
+    items = [i for i in suggest("ng") if i["kind"] == "name"]
+    assert len(items) == 10 and len({i["text"] for i in items}) == 10, items
+    for i in items:
+        assert psql("SELECT khnet_fold(%s) LIKE 'ng%%'" % q(i["text"])) == "t", i
+    # % and _ are characters, not a pattern
+    assert [i for i in suggest("%an") if i["kind"] == "name"] == []
+    assert [i for i in suggest("ng_") if i["kind"] == "name"] == []
+    # a misspelt name word is replaced by the closest word of a real name
+    n = psql("SELECT count(*) FROM khnet_search_name_words WHERE term = 'ngyen'")
+    assert n == "0", repr(n)
+    items = suggest("Ngyen Thi Minh Thu")
+    assert any(i.get("id") in (IDS["thu"], IDS["thu-decoy"]) for i in items), items
+    assert any(i["text"] == "Nguyễn Thị Minh Thư" for i in items), items
+    # ... and a last word that starts a name word is left as typed
+    fixed = psql("SELECT khnet_search_name_fix('nguyen thi minh th')")
+    assert fixed == "", repr(fixed)
 
 
 def add_person(ext, name):
