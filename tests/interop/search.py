@@ -5,7 +5,8 @@ NFD, tone-mark placement, đ), visibility, facets against SQL, cursor
 paging without duplicates, first pages by recent/experience against SQL
 on both sides of the candidate bound, whole name words as the last word
 (not prefixes), typo correction, suggest (distinct names by prefix, % and
-_ as characters, misspelt name words), suggest latency."""
+_ as characters, misspelt name words), suggest latency, and the best
+"who fits" / "similar" scores against SQL over every profile."""
 
 import os
 import sys
@@ -193,6 +194,41 @@ def t_suggest_prefixes_and_typos():
     # ... and a last word that starts a name word is left as typed
     fixed = psql("SELECT khnet_search_name_fix('nguyen thi minh th')")
     assert fixed == "", repr(fixed)
+
+
+FIT_TEXTS = ["Khánh Hòa seeks partners for an offshore wind pilot with wind turbine "
+             "foundations, port logistics and marine spatial planning.",
+             "Nghiên cứu nuôi trồng thủy sản và nuôi tôm hùm ở vịnh Vân Phong",
+             "aquaculture marine coral oceanography"]
+
+
+def t_fit_and_similar_top_scores_match_sql():
+    # the bounded pools give the best score there is (SQL over everyone)
+    for text in FIT_TEXTS:
+        r = call("POST", "/v1/search/fit", {"text": text, "limit": 10})
+        assert r.status == 200 and r.json["hits"], (text, r.json)
+        rows = ",".join("(%s, %d, %s)" % (q(t), 3 if " " in t else 1,
+                                           ("phraseto_tsquery('simple', %s)" if " " in t else
+                                            "to_tsquery('simple', quote_literal(%s))") % q(t))
+                        for t in r.json["terms"])
+        best = int(psql("SELECT max(c) FROM (SELECT sum(w) AS c FROM khnet_search_docs d, "
+                        "(VALUES %s) v(t, w, tq) WHERE d.doc0 @@ v.tq GROUP BY d.profile_id) s"
+                        % rows))
+        scores = [h["score"] for h in r.json["hits"]]
+        assert scores[0] == best and scores == sorted(scores, reverse=True), (text, scores, best)
+    first_seeded = int(psql("SELECT min(profile_id) FROM khnet_search_docs"))
+    for pid in [IDS["wind"], IDS["thu"], first_seeded]:
+        r = call("GET", "/v1/profiles/%d/similar?limit=5" % pid)
+        assert r.status == 200 and r.json["items"], (pid, r.json)
+        best = int(psql(
+            "SELECT max(3 * cardinality(ARRAY(SELECT unnest(d.expertise_fold) INTERSECT "
+            "SELECT unnest(me.expertise_fold))) + (SELECT count(*) FROM unnest(d.sector_ids) s "
+            "WHERE s = ANY (me.sector_ids)) + CASE WHEN d.aff_fold = me.aff_fold AND "
+            "d.vis_aff <= 0 AND me.vis_aff <= 0 THEN 1 ELSE 0 END) FROM khnet_search_docs d, "
+            "khnet_search_docs me WHERE me.profile_id = %d AND d.profile_id <> me.profile_id "
+            "AND (d.expertise_fold && me.expertise_fold OR d.sector_ids && me.sector_ids)" % pid))
+        scores = [i["score"] for i in r.json["items"]]
+        assert scores[0] == best and scores == sorted(scores, reverse=True), (pid, scores, best)
 
 
 def add_person(ext, name):
