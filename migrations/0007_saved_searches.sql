@@ -55,6 +55,9 @@ $$;
 
 -- Each of these answers one row (status, field, body) as the messaging
 -- functions do (server/api/chat.h).
+CREATE FUNCTION khnet_saved_search_max() RETURNS int
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 100 $$;
+
 CREATE FUNCTION khnet_saved_search_create(p_owner bigint, p_name text, p_query jsonb, p_sort text,
                                           OUT status text, OUT field text, OUT body jsonb)
 LANGUAGE plpgsql VOLATILE AS $$
@@ -69,6 +72,17 @@ BEGIN
     IF bad IS NOT NULL THEN
         status := 'invalid_value'; field := 'query.sectors.' || (bad - 1);
         body := jsonb_build_object('message', 'unknown sector');
+        RETURN;
+    END IF;
+    -- At most khnet_saved_search_max() per account: each "new since I last
+    -- looked" runs a search, and nothing else bounds how many one keeps.
+    -- The account row lock makes two concurrent creates count in turn.
+    PERFORM 1 FROM khnet_accounts a WHERE a.id = p_owner FOR NO KEY UPDATE;
+    IF (SELECT count(*) FROM khnet_saved_searches x WHERE x.owner_id = p_owner)
+       >= khnet_saved_search_max() THEN
+        status := 'conflict';
+        body := jsonb_build_object('message', format('an account keeps at most %s saved searches; delete one first',
+                                                     khnet_saved_search_max()));
         RETURN;
     END IF;
     INSERT INTO khnet_saved_searches (owner_id, name, query, sort)

@@ -3,7 +3,8 @@
 with a cursor, delete; "new since I last looked" (a profile written after
 the mark and not one written before, a second look empty until the next
 write, peek leaving the mark, later pages of one look); bad inputs give
-the search's own 400 with the field inside `query`; the permission matrix."""
+the search's own 400 with the field inside `query`; at most 100 per
+account (409 conflict); the permission matrix."""
 
 import os
 import subprocess
@@ -174,6 +175,26 @@ def t_bad_inputs():
     assert r.status == 400 and r.json["error"]["field"] == "peek", r.json
     r = call("GET", "/v1/saved-searches?limit=0", token=LIAISON)
     assert r.status == 400 and r.json["error"]["field"] == "limit", r.json
+
+
+def t_at_most_100_per_account():
+    tok = member_token("hoarder@example.org", "liaison")
+    made = []
+    for i in range(100):
+        r = create("s%d" % i, {"q": "wind"}, tok)
+        assert r.status == 201, (i, r.status, r.json)
+        made.append(r.json["id"])
+    r = create("one too many", {}, tok)
+    assert r.status == 409 and r.json["error"]["code"] == "conflict", (r.status, r.json)
+    assert "100" in r.json["error"]["message"], r.json
+    # another account is not affected; deleting one makes room again
+    assert create("other's", {}, OTHER).status == 201
+    assert call("DELETE", "/v1/saved-searches/%d" % made[0], token=tok).status == 204
+    assert create("room again", {}, tok).status == 201
+    assert create("full again", {}, tok).status == 409
+    n = psql("SELECT count(*) FROM khnet_saved_searches s JOIN khnet_accounts a ON "
+             "a.id = s.owner_id WHERE a.email = 'hoarder@example.org'")
+    assert n == "100", n
 
 
 def t_permissions():
