@@ -109,10 +109,7 @@ static int setup(worker *w)
                        .worker_id = w->id,
                        .all_metrics = (metrics *const *)w->group->all_metrics,
                        .nworkers = w->group->n};
-    if (api_ctx_auth_init(&w->app, c) != 0) {
-        snprintf(w->err, sizeof w->err, "cannot set up the rate limiters");
-        return -1;
-    }
+    api_ctx_auth_init(&w->app, c, w->group->rl_addr, w->group->rl_email);
     w->app.hub = stream_hub_new(&w->loop, &w->app);
     if (!w->app.hub) {
         snprintf(w->err, sizeof w->err, "cannot set up event streams");
@@ -158,7 +155,10 @@ int workers_start(worker_group *g, const config *cfg)
     g->n = cfg->workers;
     g->w = calloc((size_t)g->n, sizeof *g->w);
     g->all_metrics = calloc((size_t)g->n, sizeof(metrics *));
-    if (!g->w || !g->all_metrics) return -1;
+    if (!g->w || !g->all_metrics || api_rate_limiters_new(cfg, &g->rl_addr, &g->rl_email) != 0) {
+        g->n = 0; /* nothing started: workers_stop/join only free */
+        return -1;
+    }
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);
     for (int i = 0; i < g->n; i++) {
@@ -196,4 +196,6 @@ void workers_join(worker_group *g)
     pthread_cond_destroy(&g->cv);
     free(g->w);
     free(g->all_metrics);
+    auth_rl_free(g->rl_addr);
+    auth_rl_free(g->rl_email);
 }

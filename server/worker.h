@@ -40,6 +40,8 @@ struct worker_group {
     int n;                     /* workers */
     worker *w;                 /* array of n */
     metrics **all_metrics;     /* &w[i].metrics, for /metrics */
+    auth_rl *rl_addr;          /* login/sign-up limiters shared by all workers */
+    auth_rl *rl_email;
     pthread_mutex_t mu;        /* guards started */
     pthread_cond_t cv;         /* signalled as workers report */
     int started;               /* workers that finished startup */

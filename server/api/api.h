@@ -34,16 +34,21 @@ typedef struct api_ctx {
     int nworkers;                /* entries in all_metrics */
     const config *cfg;           /* shared, read-only settings */
     auth_scrypt scrypt;          /* parameters for new password hashes */
-    auth_rl *rl_addr;            /* login/sign-up buckets per client address */
-    auth_rl *rl_email;           /* login/sign-up buckets per e-mail */
+    auth_rl *rl_addr;            /* login/sign-up buckets per client address (all workers') */
+    auth_rl *rl_email;           /* login/sign-up buckets per e-mail (all workers') */
     api_cors cors;               /* partner origins for the CORS hook */
     const mail_sender *mailer;   /* delivers password reset tokens */
     stream_hub *hub;             /* real-time streams (NULL: not started) */
 } api_ctx;
 
-/* Sets up the auth part of ctx (cfg, scrypt, rate limiters); 0 or -1.
- * api_ctx_auth_free releases it (safe on a half-built ctx). */
-int api_ctx_auth_init(api_ctx *ctx, const config *cfg);
+/* The login/sign-up rate limiters, one pair for the whole process (every
+ * worker takes from the same buckets); 0 or -1.  Free with auth_rl_free
+ * after the workers are gone. */
+int api_rate_limiters_new(const config *cfg, auth_rl **by_addr, auth_rl **by_email);
+/* Sets up the auth part of ctx (cfg, scrypt, the shared rate limiters).
+ * api_ctx_auth_free releases what is the worker's own (safe on a
+ * half-built ctx); the limiters stay. */
+void api_ctx_auth_init(api_ctx *ctx, const config *cfg, auth_rl *by_addr, auth_rl *by_email);
 void api_ctx_auth_free(api_ctx *ctx);
 
 /* ---- CORS (partners.c) ---------------------------------------------------- */

@@ -7,26 +7,34 @@
 
 #include "api.h"
 
-enum { RL_SLOTS = 16384 }; /* keys tracked per limiter per worker */
+enum { RL_SLOTS = 65536 }; /* keys tracked per limiter (the process's) */
 
-int api_ctx_auth_init(api_ctx *ctx, const config *cfg)
+int api_rate_limiters_new(const config *cfg, auth_rl **by_addr, auth_rl **by_email)
+{
+    *by_addr = auth_rl_new(RL_SLOTS, (uint32_t)cfg->auth_burst_addr,
+                           (uint32_t)cfg->auth_rate_per_min);
+    *by_email = auth_rl_new(RL_SLOTS, (uint32_t)cfg->auth_burst_email,
+                            (uint32_t)cfg->auth_rate_per_min);
+    if (*by_addr && *by_email) return 0;
+    auth_rl_free(*by_addr);
+    auth_rl_free(*by_email);
+    *by_addr = *by_email = NULL;
+    return -1;
+}
+
+void api_ctx_auth_init(api_ctx *ctx, const config *cfg, auth_rl *by_addr, auth_rl *by_email)
 {
     ctx->cfg = cfg;
     ctx->scrypt = (auth_scrypt){(uint64_t)cfg->scrypt_n, (uint32_t)cfg->scrypt_r,
                                 (uint32_t)cfg->scrypt_p};
-    ctx->rl_addr = auth_rl_new(RL_SLOTS, (uint32_t)cfg->auth_burst_addr,
-                               (uint32_t)cfg->auth_rate_per_min);
-    ctx->rl_email = auth_rl_new(RL_SLOTS, (uint32_t)cfg->auth_burst_email,
-                                (uint32_t)cfg->auth_rate_per_min);
+    ctx->rl_addr = by_addr;
+    ctx->rl_email = by_email;
     ctx->mailer = &mail_log_sender; /* the only sender so far: development */
-    return ctx->rl_addr && ctx->rl_email ? 0 : -1;
 }
 
 void api_ctx_auth_free(api_ctx *ctx)
 {
-    auth_rl_free(ctx->rl_addr);
-    auth_rl_free(ctx->rl_email);
-    ctx->rl_addr = ctx->rl_email = NULL;
+    ctx->rl_addr = ctx->rl_email = NULL; /* the process's: freed after the workers */
     api_cors_free(&ctx->cors);
 }
 
@@ -127,12 +135,12 @@ void api_authenticate(http_req *r, api_authed next)
 }
 
 /* ---- rate limits ------------------------------------------------------------
- * Per worker (workers share nothing), so the effective limit is up to
- * workers × the configured one; PROTOCOL.md says so. */
+ * One pair of limiters for the process: a client whose connections land on
+ * different workers gets the configured limit, not workers × it. */
 int api_rate_limit(http_req *r, const char *email)
 {
     api_ctx *ctx = http_req_app(r);
-    uint64_t now = uv_now(http_req_server(r)->loop);
+    uint64_t now = uv_hrtime() / 1000000u; /* one clock for all workers */
     char addr[64], key[96];
     if (http_req_peer(r, addr, sizeof addr) != 0) strcpy(addr, "unknown");
     snprintf(key, sizeof key, "a:%s", addr);

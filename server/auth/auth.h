@@ -67,15 +67,17 @@ bool auth_origin_normalize(const char *in, size_t len, char out[AUTH_ORIGIN_MAX 
 /* ---- rate limiting ---------------------------------------------------------
  * A fixed-size table of token buckets keyed by string.  Memory is bounded:
  * a new key takes the slot of the least recently used key of its set, so a
- * flood of distinct keys cannot grow it (evicted keys start full again). */
+ * flood of distinct keys cannot grow it (evicted keys start full again).
+ * Thread-safe: one table is shared by every worker. */
 typedef struct auth_rl auth_rl;
 
 /* `burst` tokens at most, refilled at `per_min` tokens a minute; `slots`
  * keys tracked.  NULL on bad arguments or no memory; free with auth_rl_free. */
 auth_rl *auth_rl_new(uint32_t slots, uint32_t burst, uint32_t per_min);
 void auth_rl_free(auth_rl *rl);
-/* Takes one token for `key` at time now_ms (monotonic).  Returns 0 when
- * allowed, else the whole seconds (>= 1) until a token is back. */
+/* Takes one token for `key` at time now_ms (one monotonic clock for all
+ * callers: uv_hrtime, not a loop's cached time).  Returns 0 when allowed,
+ * else the whole seconds (>= 1) until a token is back. */
 uint32_t auth_rl_take(auth_rl *rl, const char *key, uint64_t now_ms);
 
 #endif

@@ -1,6 +1,9 @@
 /* ratelimit.c — token buckets keyed by string in a fixed table (set
- * associative, LRU within a set).  Per worker, so no locking; bounded
- * memory whatever keys clients send. */
+ * associative, LRU within a set); bounded memory whatever keys clients
+ * send.  One table serves every worker (a limit per worker would let an
+ * attacker try workers × the limit), so a take holds a mutex for the few
+ * hundred nanoseconds of a lookup. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +19,7 @@ typedef struct bucket {
 } bucket;
 
 struct auth_rl {
+    pthread_mutex_t mu;   /* guards b */
     bucket *b;            /* nsets * WAYS buckets */
     uint32_t nsets;       /* sets in the table */
     double burst;         /* bucket capacity */
@@ -42,12 +46,14 @@ auth_rl *auth_rl_new(uint32_t slots, uint32_t burst, uint32_t per_min)
     }
     rl->burst = burst;
     rl->per_ms = per_min / 60000.0;
+    pthread_mutex_init(&rl->mu, NULL);
     return rl;
 }
 
 void auth_rl_free(auth_rl *rl)
 {
     if (!rl) return;
+    pthread_mutex_destroy(&rl->mu);
     free(rl->b);
     free(rl);
 }
@@ -70,17 +76,21 @@ static bucket *find(auth_rl *rl, const char *key, uint64_t now_ms)
 
 uint32_t auth_rl_take(auth_rl *rl, const char *key, uint64_t now_ms)
 {
+    pthread_mutex_lock(&rl->mu);
     bucket *b = find(rl, key, now_ms);
     if (now_ms > b->at) {
         b->tokens += (double)(now_ms - b->at) * rl->per_ms;
         if (b->tokens > rl->burst) b->tokens = rl->burst;
+        b->at = now_ms;
     }
-    b->at = now_ms;
+    uint32_t secs = 0;
     if (b->tokens >= 1.0) {
         b->tokens -= 1.0;
-        return 0;
+    } else {
+        double wait_ms = (1.0 - b->tokens) / rl->per_ms;
+        secs = (uint32_t)((wait_ms + 999.0) / 1000.0); /* round up */
+        if (!secs) secs = 1;
     }
-    double wait_ms = (1.0 - b->tokens) / rl->per_ms;
-    uint32_t secs = (uint32_t)((wait_ms + 999.0) / 1000.0); /* round up */
-    return secs ? secs : 1;
+    pthread_mutex_unlock(&rl->mu);
+    return secs;
 }

@@ -266,6 +266,20 @@ def t_rate_limits():
         assert stop_khnetd(p) == 0
 
 
+def t_rate_limits_across_workers():
+    # one set of buckets for the process: 10 attempts on 10 connections,
+    # spread by the kernel over 4 workers, get exactly the burst of 3
+    p, addr = start_khnetd(["--workers", "4", "--scrypt-n", "1024", "--auth-burst-addr", "3",
+                            "--auth-burst-email", "100", "--auth-rate-per-min", "1"], LOG)
+    try:
+        codes = [call("POST", "/v1/sessions", {"email": "w%d@example.org" % i,
+                                               "password": "wrong password"}, addr=addr).status
+                 for i in range(10)]
+        assert codes == [401] * 3 + [429] * 7, codes
+    finally:
+        assert stop_khnetd(p) == 0
+
+
 def t_harness_server():
     r = call("POST", "/v1/accounts", {"email": "h@example.org", "password": PW},
              addr=server_addr())
@@ -277,8 +291,10 @@ def main():
     T.check("harness khnetd registers", t_harness_server)
     p, ADDR = start_khnetd(FAST, LOG)
     with stop_at_end(T, p, LOG):
-        T.run_all(globals(), skip=("t_rate_limits", "t_harness_server"))
+        T.run_all(globals(), skip=("t_rate_limits", "t_rate_limits_across_workers",
+                                   "t_harness_server"))
         T.check("rate_limits", t_rate_limits)
+        T.check("rate_limits_across_workers", t_rate_limits_across_workers)
     T.finish()
 
 

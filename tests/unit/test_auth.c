@@ -1,6 +1,7 @@
 /* test_auth.c — server/auth: scrypt hashes, tokens, e-mail rules and the
  * rate limiter, without I/O.  Small scrypt parameters keep it fast; the
  * format and checks are the same at any cost. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,6 +143,35 @@ static void test_ratelimit_slow_refill(void **state)
     auth_rl_free(rl);
 }
 
+/* Workers take from one table at once: the burst is the burst in total. */
+enum { TAKERS = 4, TAKES = 2000 };
+static auth_rl *shared_rl;
+static int granted[TAKERS];
+
+static void *taker(void *arg)
+{
+    int *n = arg;
+    for (int i = 0; i < TAKES; i++)
+        if (auth_rl_take(shared_rl, "ip:9.9.9.9", 5000) == 0) (*n)++;
+    return NULL;
+}
+
+static void test_ratelimit_shared_by_threads(void **state)
+{
+    (void)state;
+    shared_rl = auth_rl_new(64, 1000, 1); /* 1000 at once, no refill to speak of */
+    assert_non_null(shared_rl);
+    pthread_t t[TAKERS];
+    for (int i = 0; i < TAKERS; i++) assert_int_equal(pthread_create(&t[i], NULL, taker, &granted[i]), 0);
+    int total = 0;
+    for (int i = 0; i < TAKERS; i++) {
+        pthread_join(t[i], NULL);
+        total += granted[i];
+    }
+    assert_int_equal(total, 1000);
+    auth_rl_free(shared_rl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_hash_bad),       cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_email),          cmocka_unit_test(test_ratelimit),
         cmocka_unit_test(test_ratelimit_slow_refill),
+        cmocka_unit_test(test_ratelimit_shared_by_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
