@@ -111,6 +111,7 @@ CREATE INDEX khnet_search_docs_doc2 ON khnet_search_docs USING gin (doc2);
 CREATE INDEX khnet_search_docs_name_trgm ON khnet_search_docs USING gin (name_fold gin_trgm_ops);
 CREATE INDEX khnet_search_docs_name_prefix ON khnet_search_docs (name_fold text_pattern_ops);
 CREATE INDEX khnet_search_docs_expertise ON khnet_search_docs USING gin (expertise_fold);
+CREATE INDEX khnet_search_docs_aff ON khnet_search_docs (aff_fold); -- vocabulary pruning
 CREATE INDEX khnet_search_docs_sectors ON khnet_search_docs USING gin (sector_ids);
 CREATE INDEX khnet_search_docs_updated ON khnet_search_docs (updated_at DESC, profile_id DESC);
 -- The country filter, which the planner ANDs with the text or sector
@@ -458,6 +459,43 @@ $$;
 CREATE TRIGGER khnet_search_erase AFTER UPDATE OF erased_at ON khnet_accounts
     FOR EACH ROW WHEN (NEW.erased_at IS NOT NULL AND OLD.erased_at IS NULL)
     EXECUTE FUNCTION khnet_search_on_erase();
+
+-- When documents go (an erased account, a deleted profile), so does what
+-- only they brought to the vocabulary and the name words: their keywords,
+-- public affiliations (shown by suggest), the words of those keywords
+-- (did-you-mean, who fits) and the words of their names.  One pass per
+-- statement; each check is an index probe (expertise GIN, affiliation
+-- btree, name trigram GIN) or a read of the small vocabulary.  A profile
+-- edit leaves words its old text brought (a word, no person).
+CREATE FUNCTION khnet_search_on_docs_gone() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    DELETE FROM khnet_search_terms t
+     WHERE t.kind = 'expertise'
+       AND t.term IN (SELECT unnest(o.expertise_fold) FROM old_docs o)
+       AND NOT EXISTS (SELECT 1 FROM khnet_search_docs d WHERE d.expertise_fold @> ARRAY[t.term]);
+    DELETE FROM khnet_search_terms t
+     WHERE t.kind = 'affiliation'
+       AND t.term IN (SELECT o.aff_fold FROM old_docs o WHERE o.vis_aff = 0)
+       AND NOT EXISTS (SELECT 1 FROM khnet_search_docs d WHERE d.aff_fold = t.term AND d.vis_aff = 0);
+    DELETE FROM khnet_search_terms t
+     WHERE t.kind = 'word'
+       AND t.term IN (SELECT w FROM old_docs o, unnest(o.expertise_fold) e,
+                             regexp_split_to_table(e, '[^[:alnum:]]+') w)
+       AND NOT EXISTS (SELECT 1 FROM khnet_search_terms k
+                        WHERE k.kind IN ('expertise', 'sector')
+                          AND t.term = ANY (regexp_split_to_array(k.term, '[^[:alnum:]]+')));
+    DELETE FROM khnet_search_name_words n
+     WHERE n.term IN (SELECT w FROM old_docs o, regexp_split_to_table(o.name_fold, '[^[:alnum:]]+') w)
+       AND NOT EXISTS (SELECT 1 FROM khnet_search_docs d
+                        WHERE d.name_fold ~ ('(^| )' || n.term || '( |$)'));
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER khnet_search_docs_gone AFTER DELETE ON khnet_search_docs
+    REFERENCING OLD TABLE AS old_docs FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_search_on_docs_gone();
 
 -- The vocabulary starts with the sectors (0003 seeds them).
 SELECT khnet_search_terms_rebuild();

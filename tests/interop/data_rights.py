@@ -1,8 +1,9 @@
 """data_rights.py — a member's data rights (PROTOCOL.md "GET
 /v1/account/export", "DELETE /v1/account"): the export holds my data and
 none of another member's, in msgpack and JSON; erasure needs the password,
-removes personal data in one go and leaves messages readable by the other
-member, attributed to "former member".
+removes personal data in one go (the search vocabulary included: keywords,
+affiliation and name words nobody else has) and leaves messages readable by
+the other member, attributed to "former member".
 """
 
 import json
@@ -21,16 +22,32 @@ A_NAME, B_NAME = "Lê Thị Ân", "Trần Văn Bình"
 A_TEXT, B_TEXT = "Chào anh, tôi là Ân", "Bình's private reply 42"
 
 
+# What A and B bring to the search vocabulary and name words (folded).
+A_VOCAB = {("expertise", "zebraphyte xylology"), ("word", "zebraphyte"),
+           ("affiliation", "vien zorblax"), ("name", "le"), ("name", "thi"), ("name", "an")}
+B_VOCAB = {("expertise", "aquaculture"), ("word", "xylology"), ("word", "aquaculture"),
+           ("name", "tran"), ("name", "van"), ("name", "binh")}
+
+
+def vocab():
+    rows = psql("SELECT kind || '|' || term FROM khnet_search_terms UNION ALL "
+                "SELECT 'name|' || term FROM khnet_search_name_words").split("\n")
+    return {tuple(r.split("|", 1)) for r in rows if r}
+
+
 def setup():
     CTX["a"] = L.account(A_EMAIL)
     CTX["b"] = L.account(B_EMAIL)
     ta, tb = CTX["a"][1], CTX["b"][1]
     expect(call("POST", "/v1/profiles", {
         "full_name": A_NAME, "display_name": "Ân Lê", "sectors": ["aquaculture", "tourism"],
+        "expertise": ["Zebraphyte xylology", "aquaculture"], "affiliation": "Viện Zorblax",
         "degrees": [{"level": "phd", "field": "Hải dương học", "institution": "ĐH Nha Trang",
                      "year": 2012}]}, token=ta), 201)
-    expect(call("POST", "/v1/profiles", {"full_name": B_NAME, "display_name": "Bình"},
+    expect(call("POST", "/v1/profiles", {"full_name": B_NAME, "display_name": "Bình",
+                                         "expertise": ["aquaculture", "xylology of reefs"]},
                 token=tb), 201)
+    assert vocab() >= A_VOCAB | B_VOCAB, vocab()
     r = call("POST", "/v1/conversations", {"type": "direct", "member_id": CTX["b"][0]}, token=ta)
     expect(r, 201)
     CTX["conv"] = r.json["id"]
@@ -122,6 +139,10 @@ def t_erase():
         assert n == "0", "%s still has %s rows" % (table, n)
     assert psql("SELECT count(*) FROM khnet_audit_log WHERE action = 'account_erase' "
                 "AND actor_id = %d AND target_id = %d" % (aid, aid)) == "1"
+    # what only A brought to the vocabulary is gone; what B shares stays
+    v = vocab()
+    assert not v & A_VOCAB, v & A_VOCAB
+    assert v >= B_VOCAB, B_VOCAB - v
 
 
 def t_messages_stay():
