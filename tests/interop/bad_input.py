@@ -11,10 +11,8 @@ short timeouts and --max-connections 50 on one worker, and SIGTERM it at
 the end (exit status 0 expected).
 """
 
-import json
 import os
 import random
-import re
 import socket
 import sys
 import tempfile
@@ -22,9 +20,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import msgpack  # noqa: E402
-from rawhttp import (JSON, MSGPACK, Checker, Closed, Conn, build, once, pack,  # noqa: E402
-                     pid_alive, rss_kib, server_addr, start_khnetd, stop_khnetd,
-                     wait_healthy)
+from rawhttp import (JSON, MSGPACK, Checker, Conn, build, once, pack,  # noqa: E402
+                     pid_alive, rss_kib, server_addr, start_khnetd, stop_khnetd)
 
 T = Checker("bad_input")
 MAIN = server_addr()

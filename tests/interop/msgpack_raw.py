@@ -8,9 +8,7 @@ never our C codec.  Runs under tests/harness.sh (KHNET_URL).
 """
 
 import os
-import socket
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import msgpack  # noqa: E402

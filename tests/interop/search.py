@@ -16,7 +16,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from rawhttp import Checker  # noqa: E402
-from search_lib import add_hand_profiles, call, member_token, psql, q, search, seed  # noqa: E402
+from search_lib import add_hand_profiles, call, member_token, psql, search, seed  # noqa: E402
+from search_lib import q as sql_text  # noqa: E402
 
 T = Checker("search")
 seed(1500, 5)
@@ -181,7 +182,7 @@ def t_suggest_prefixes_and_typos():
     items = [i for i in suggest("ng") if i["kind"] == "name"]
     assert len(items) == 10 and len({i["text"] for i in items}) == 10, items
     for i in items:
-        assert psql("SELECT khnet_fold(%s) LIKE 'ng%%'" % q(i["text"])) == "t", i
+        assert psql("SELECT khnet_fold(%s) LIKE 'ng%%'" % sql_text(i["text"])) == "t", i
     # % and _ are characters, not a pattern
     assert [i for i in suggest("%an") if i["kind"] == "name"] == []
     assert [i for i in suggest("ng_") if i["kind"] == "name"] == []
@@ -207,9 +208,9 @@ def t_fit_and_similar_top_scores_match_sql():
     for text in FIT_TEXTS:
         r = call("POST", "/v1/search/fit", {"text": text, "limit": 10})
         assert r.status == 200 and r.json["hits"], (text, r.json)
-        rows = ",".join("(%s, %d, %s)" % (q(t), 3 if " " in t else 1,
+        rows = ",".join("(%s, %d, %s)" % (sql_text(t), 3 if " " in t else 1,
                                            ("phraseto_tsquery('simple', %s)" if " " in t else
-                                            "to_tsquery('simple', quote_literal(%s))") % q(t))
+                                            "to_tsquery('simple', quote_literal(%s))") % sql_text(t))
                         for t in r.json["terms"])
         best = int(psql("SELECT max(c) FROM (SELECT sum(w) AS c FROM khnet_search_docs d, "
                         "(VALUES %s) v(t, w, tq) WHERE d.doc0 @@ v.tq GROUP BY d.profile_id) s"
