@@ -30,11 +30,9 @@ struct kp_arena {
 static struct chunk *chunk_new(size_t cap)
 {
     /* KP_ALIGN slack lets the first allocation align whatever malloc gives */
-    if (cap > SIZE_MAX - sizeof(struct chunk) - KP_ALIGN)
-        return NULL;
+    if (cap > SIZE_MAX - sizeof(struct chunk) - KP_ALIGN) return NULL;
     struct chunk *c = malloc(sizeof(struct chunk) + cap + KP_ALIGN);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->next = NULL;
     c->cap = cap + KP_ALIGN;
     c->used = 0;
@@ -47,8 +45,7 @@ static void *chunk_take(struct chunk *c, size_t n)
     uintptr_t base = (uintptr_t)(c + 1);
     uintptr_t at = (base + c->used + (KP_ALIGN - 1)) & ~(uintptr_t)(KP_ALIGN - 1);
     size_t off = (size_t)(at - base);
-    if (off > c->cap || c->cap - off < n)
-        return NULL;
+    if (off > c->cap || c->cap - off < n) return NULL;
     c->used = off + n;
     return (unsigned char *)(c + 1) + off;
 }
@@ -56,10 +53,8 @@ static void *chunk_take(struct chunk *c, size_t n)
 kp_arena *kp_arena_new(size_t first_chunk)
 {
     kp_arena *a = malloc(sizeof *a);
-    if (!a)
-        return NULL;
-    if (first_chunk < KP_MIN_CHUNK)
-        first_chunk = KP_MIN_CHUNK;
+    if (!a) return NULL;
+    if (first_chunk < KP_MIN_CHUNK) first_chunk = KP_MIN_CHUNK;
     a->first = a->head = chunk_new(first_chunk);
     if (!a->first) {
         free(a);
@@ -74,16 +69,14 @@ static void free_chunks(struct chunk *c, const struct chunk *keep)
 {
     while (c) {
         struct chunk *next = c->next;
-        if (c != keep)
-            free(c);
+        if (c != keep) free(c);
         c = next;
     }
 }
 
 void kp_arena_free(kp_arena *a)
 {
-    if (!a)
-        return;
+    if (!a) return;
     free_chunks(a->head, NULL);
     free(a);
 }
@@ -103,17 +96,14 @@ static void *alloc_new_chunk(kp_arena *a, size_t n)
     if (n > a->next_size / 2) {
         /* Own chunk, linked behind head so head keeps serving small ones. */
         struct chunk *big = chunk_new(n);
-        if (!big)
-            return NULL;
+        if (!big) return NULL;
         big->next = a->head->next;
         a->head->next = big;
         return chunk_take(big, n);
     }
-    if (a->next_size < KP_MAX_GROWTH)
-        a->next_size *= 2;
+    if (a->next_size < KP_MAX_GROWTH) a->next_size *= 2;
     struct chunk *c = chunk_new(a->next_size);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->next = a->head;
     a->head = c;
     return chunk_take(c, n);
@@ -121,28 +111,21 @@ static void *alloc_new_chunk(kp_arena *a, size_t n)
 
 void *kp_arena_alloc(kp_arena *a, size_t n)
 {
-    if (n == 0)
-        n = 1; /* a distinct, valid pointer even for empty requests */
-    if (n > SIZE_MAX - KP_ALIGN)
-        return NULL;
+    if (n == 0) n = 1; /* a distinct, valid pointer even for empty requests */
+    if (n > SIZE_MAX - KP_ALIGN) return NULL;
     n = (n + KP_ALIGN - 1) & ~(size_t)(KP_ALIGN - 1);
     void *p = chunk_take(a->head, n);
-    if (!p)
-        p = alloc_new_chunk(a, n);
-    if (p)
-        a->used += n;
+    if (!p) p = alloc_new_chunk(a, n);
+    if (p) a->used += n;
     return p;
 }
 
 char *kp_arena_strndup(kp_arena *a, const char *s, size_t n)
 {
-    if (n == SIZE_MAX)
-        return NULL;
+    if (n == SIZE_MAX) return NULL;
     char *p = kp_arena_alloc(a, n + 1);
-    if (!p)
-        return NULL;
-    if (n)
-        memcpy(p, s, n);
+    if (!p) return NULL;
+    if (n) memcpy(p, s, n);
     p[n] = '\0';
     return p;
 }

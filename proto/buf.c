@@ -33,10 +33,8 @@ void kp_buf_reset(kp_buf *b)
 
 int kp_buf_reserve(kp_buf *b, size_t extra)
 {
-    if (b->oom)
-        return -1;
-    if (b->cap - b->len >= extra)
-        return 0;
+    if (b->oom) return -1;
+    if (b->cap - b->len >= extra) return 0;
     if (extra > SIZE_MAX / 2 - b->len) {
         b->oom = true;
         return -1;
@@ -57,26 +55,22 @@ int kp_buf_reserve(kp_buf *b, size_t extra)
 
 void kp_buf_append(kp_buf *b, const void *p, size_t n)
 {
-    if (n == 0 || kp_buf_reserve(b, n) < 0)
-        return;
+    if (n == 0 || kp_buf_reserve(b, n) < 0) return;
     memcpy(b->data + b->len, p, n);
     b->len += n;
 }
 
 void kp_buf_appendf(kp_buf *b, const char *fmt, ...)
 {
-    if (kp_buf_reserve(b, 64) < 0)
-        return;
+    if (kp_buf_reserve(b, 64) < 0) return;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf((char *)b->data + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
+    if (n < 0) return;
     if ((size_t)n >= b->cap - b->len) {
         /* Did not fit: grow to the exact size and format again. */
-        if (kp_buf_reserve(b, (size_t)n + 1) < 0)
-            return;
+        if (kp_buf_reserve(b, (size_t)n + 1) < 0) return;
         va_start(ap, fmt);
         vsnprintf((char *)b->data + b->len, b->cap - b->len, fmt, ap);
         va_end(ap);

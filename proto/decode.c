@@ -34,10 +34,10 @@ typedef struct dec {
     const uint8_t *start, *p, *end;
     const kp_limits *lim;
     kp_err *e;
-    uint64_t items;        /* values decoded so far, map keys included */
-    frame *stack;          /* open containers, innermost last */
-    uint32_t depth, cap;   /* frames in use / allocated */
-    keyref *keys;          /* scratch for duplicate-key checks of big maps */
+    uint64_t items;      /* values decoded so far, map keys included */
+    frame *stack;        /* open containers, innermost last */
+    uint32_t depth, cap; /* frames in use / allocated */
+    keyref *keys;        /* scratch for duplicate-key checks of big maps */
     uint32_t keys_cap;
 } dec;
 
@@ -66,8 +66,7 @@ static size_t remaining(const dec *d)
 /* Reads an n-byte big-endian unsigned integer (n <= 8). */
 static int read_be(dec *d, size_t n, uint64_t *out)
 {
-    if (remaining(d) < n)
-        return truncated(d);
+    if (remaining(d) < n) return truncated(d);
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++)
         v = (v << 8) | d->p[i];
@@ -79,10 +78,8 @@ static int read_be(dec *d, size_t n, uint64_t *out)
 /* Points v at the next len bytes (str, bin or ext payload). */
 static int take_bytes(dec *d, kp_value *v, kp_type t, uint64_t len)
 {
-    if (remaining(d) < len)
-        return fail(d, "invalid_msgpack", "declared length exceeds input");
-    if (len > d->lim->max_str)
-        return fail(d, "too_large", "string or binary longer than allowed");
+    if (remaining(d) < len) return fail(d, "invalid_msgpack", "declared length exceeds input");
+    if (len > d->lim->max_str) return fail(d, "too_large", "string or binary longer than allowed");
     if (t == KP_STR && !kp_utf8_valid((const char *)d->p, (size_t)len))
         return fail(d, "invalid_utf8", "string is not valid UTF-8");
     v->type = t;
@@ -94,11 +91,9 @@ static int take_bytes(dec *d, kp_value *v, kp_type t, uint64_t len)
 
 static int take_ext(dec *d, kp_value *v, uint64_t len)
 {
-    if (remaining(d) < 1)
-        return truncated(d);
+    if (remaining(d) < 1) return truncated(d);
     int8_t type = (int8_t)*d->p++;
-    if (take_bytes(d, v, KP_EXT, len) < 0)
-        return -1;
+    if (take_bytes(d, v, KP_EXT, len) < 0) return -1;
     v->ext_type = type;
     return 0;
 }
@@ -106,8 +101,7 @@ static int take_ext(dec *d, kp_value *v, uint64_t len)
 static int take_float(dec *d, kp_value *v, bool wide)
 {
     uint64_t bits;
-    if (read_be(d, wide ? 8 : 4, &bits) < 0)
-        return -1;
+    if (read_be(d, wide ? 8 : 4, &bits) < 0) return -1;
     v->type = KP_FLOAT;
     if (wide) {
         memcpy(&v->v.f, &bits, sizeof v->v.f);
@@ -125,8 +119,7 @@ static int take_float(dec *d, kp_value *v, bool wide)
 static int take_uint(dec *d, kp_value *v, size_t n)
 {
     uint64_t u;
-    if (read_be(d, n, &u) < 0)
-        return -1;
+    if (read_be(d, n, &u) < 0) return -1;
     if (u > INT64_MAX) {
         v->type = KP_UINT;
         v->v.u = u;
@@ -140,16 +133,14 @@ static int take_uint(dec *d, kp_value *v, size_t n)
 static int take_int(dec *d, kp_value *v, size_t n)
 {
     uint64_t u;
-    if (read_be(d, n, &u) < 0)
-        return -1;
+    if (read_be(d, n, &u) < 0) return -1;
     v->type = KP_INT;
     if (n == 8) {
         v->v.i = (int64_t)u; /* two's complement, as GCC and Clang define it */
     } else {
         /* sign-extend an n-byte value: subtract 2^(8n) when its top bit is set */
         int64_t x = (int64_t)u;
-        if (u >> (8 * n - 1))
-            x -= (int64_t)1 << (8 * n);
+        if (u >> (8 * n - 1)) x -= (int64_t)1 << (8 * n);
         v->v.i = x;
     }
     return 0;
@@ -160,8 +151,7 @@ static int push(dec *d, kp_value *v, uint64_t slots)
     if (d->depth == d->cap) {
         /* Deeper than the local frames: grow on the arena (max_depth bounds it). */
         frame *bigger = kp_arena_alloc(d->a, (size_t)d->cap * 2 * sizeof *bigger);
-        if (!bigger)
-            return oom(d);
+        if (!bigger) return oom(d);
         memcpy(bigger, d->stack, d->depth * sizeof *bigger);
         d->stack = bigger;
         d->cap *= 2;
@@ -173,21 +163,17 @@ static int push(dec *d, kp_value *v, uint64_t slots)
 static int open_container(dec *d, kp_value *v, bool is_map, uint64_t n)
 {
     uint64_t slots = is_map ? 2 * n : n;
-    if (d->depth >= d->lim->max_depth)
-        return fail(d, "too_deep", "nesting deeper than allowed");
+    if (d->depth >= d->lim->max_depth) return fail(d, "too_deep", "nesting deeper than allowed");
     /* Each element needs at least one byte: checked before allocating. */
-    if (slots > remaining(d))
-        return fail(d, "invalid_msgpack", "declared length exceeds input");
+    if (slots > remaining(d)) return fail(d, "invalid_msgpack", "declared length exceeds input");
     if (slots > d->lim->max_items || d->items + slots > d->lim->max_items)
         return fail(d, "too_large", "too many values");
     size_t size = is_map ? sizeof(kp_pair) : sizeof(kp_value);
     void *items = NULL;
     if (n > 0) {
-        if (n > SIZE_MAX / size)
-            return oom(d);
+        if (n > SIZE_MAX / size) return oom(d);
         items = kp_arena_alloc(d->a, (size_t)n * size);
-        if (!items)
-            return oom(d);
+        if (!items) return oom(d);
     }
     if (is_map) {
         v->type = KP_MAP;
@@ -210,8 +196,7 @@ static keyref ref(const kp_value *k)
 static int cmp_keys(const void *x, const void *y)
 {
     const keyref *a = x, *b = y;
-    if (a->n != b->n)
-        return a->n < b->n ? -1 : 1;
+    if (a->n != b->n) return a->n < b->n ? -1 : 1;
     return a->n ? memcmp(a->p, b->p, a->n) : 0;
 }
 
@@ -238,24 +223,21 @@ static int check_dups(dec *d, const kp_value *map)
             keyref ki = ref(&pr[i].key);
             for (uint32_t j = 0; j < i; j++) {
                 keyref kj = ref(&pr[j].key);
-                if (cmp_keys(&ki, &kj) == 0)
-                    return dup_key(d, ki);
+                if (cmp_keys(&ki, &kj) == 0) return dup_key(d, ki);
             }
         }
         return 0;
     }
     if (n > d->keys_cap) {
         d->keys = kp_arena_alloc(d->a, (size_t)n * sizeof *d->keys);
-        if (!d->keys)
-            return oom(d);
+        if (!d->keys) return oom(d);
         d->keys_cap = n;
     }
     for (uint32_t i = 0; i < n; i++)
         d->keys[i] = ref(&pr[i].key);
     qsort(d->keys, n, sizeof *d->keys, cmp_keys);
     for (uint32_t i = 1; i < n; i++)
-        if (cmp_keys(&d->keys[i - 1], &d->keys[i]) == 0)
-            return dup_key(d, d->keys[i]);
+        if (cmp_keys(&d->keys[i - 1], &d->keys[i]) == 0) return dup_key(d, d->keys[i]);
     return 0;
 }
 
@@ -269,24 +251,53 @@ static int read_typed(dec *d, kp_value *v, uint8_t c)
 {
     uint64_t n;
     switch (c) {
-    case 0xc0: v->type = KP_NIL; return 0;
-    case 0xc2: case 0xc3: v->type = KP_BOOL; v->v.b = c == 0xc3; return 0;
-    case 0xc4: case 0xc5: case 0xc6:
+    case 0xc0:
+        v->type = KP_NIL;
+        return 0;
+    case 0xc2:
+    case 0xc3:
+        v->type = KP_BOOL;
+        v->v.b = c == 0xc3;
+        return 0;
+    case 0xc4:
+    case 0xc5:
+    case 0xc6:
         return read_be(d, (size_t)1 << (c - 0xc4), &n) < 0 ? -1 : take_bytes(d, v, KP_BIN, n);
-    case 0xc7: case 0xc8: case 0xc9:
+    case 0xc7:
+    case 0xc8:
+    case 0xc9:
         return read_be(d, (size_t)1 << (c - 0xc7), &n) < 0 ? -1 : take_ext(d, v, n);
-    case 0xca: case 0xcb: return take_float(d, v, c == 0xcb);
-    case 0xcc: case 0xcd: case 0xce: case 0xcf: return take_uint(d, v, (size_t)1 << (c - 0xcc));
-    case 0xd0: case 0xd1: case 0xd2: case 0xd3: return take_int(d, v, (size_t)1 << (c - 0xd0));
-    case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+    case 0xca:
+    case 0xcb:
+        return take_float(d, v, c == 0xcb);
+    case 0xcc:
+    case 0xcd:
+    case 0xce:
+    case 0xcf:
+        return take_uint(d, v, (size_t)1 << (c - 0xcc));
+    case 0xd0:
+    case 0xd1:
+    case 0xd2:
+    case 0xd3:
+        return take_int(d, v, (size_t)1 << (c - 0xd0));
+    case 0xd4:
+    case 0xd5:
+    case 0xd6:
+    case 0xd7:
+    case 0xd8:
         return take_ext(d, v, (uint64_t)1 << (c - 0xd4));
-    case 0xd9: case 0xda: case 0xdb:
+    case 0xd9:
+    case 0xda:
+    case 0xdb:
         return read_be(d, (size_t)1 << (c - 0xd9), &n) < 0 ? -1 : take_bytes(d, v, KP_STR, n);
-    case 0xdc: case 0xdd:
+    case 0xdc:
+    case 0xdd:
         return read_be(d, (size_t)2 << (c - 0xdc), &n) < 0 ? -1 : open_container(d, v, false, n);
-    case 0xde: case 0xdf:
+    case 0xde:
+    case 0xdf:
         return read_be(d, (size_t)2 << (c - 0xde), &n) < 0 ? -1 : open_container(d, v, true, n);
-    default: return fail(d, "invalid_msgpack", "reserved type byte 0xc1");
+    default:
+        return fail(d, "invalid_msgpack", "reserved type byte 0xc1");
     }
 }
 
@@ -294,13 +305,10 @@ static int read_typed(dec *d, kp_value *v, uint8_t c)
  * are only opened here; their elements come through next_slot(). */
 static int read_value(dec *d, kp_value *v, bool is_key)
 {
-    if (remaining(d) == 0)
-        return truncated(d);
-    if (++d->items > d->lim->max_items)
-        return fail(d, "too_large", "too many values");
+    if (remaining(d) == 0) return truncated(d);
+    if (++d->items > d->lim->max_items) return fail(d, "too_large", "too many values");
     uint8_t c = *d->p;
-    if (is_key && !is_str_header(c))
-        return fail(d, "invalid_msgpack", "map key is not a string");
+    if (is_key && !is_str_header(c)) return fail(d, "invalid_msgpack", "map key is not a string");
     d->p++;
     v->ext_type = 0;
     if (c <= 0x7f) {
@@ -313,12 +321,9 @@ static int read_value(dec *d, kp_value *v, bool is_key)
         v->v.i = (int64_t)c - 0x100;
         return 0;
     }
-    if (c <= 0x8f)
-        return open_container(d, v, true, c & 0x0f);
-    if (c <= 0x9f)
-        return open_container(d, v, false, c & 0x0f);
-    if (c <= 0xbf)
-        return take_bytes(d, v, KP_STR, c & 0x1f);
+    if (c <= 0x8f) return open_container(d, v, true, c & 0x0f);
+    if (c <= 0x9f) return open_container(d, v, false, c & 0x0f);
+    if (c <= 0xbf) return take_bytes(d, v, KP_STR, c & 0x1f);
     return read_typed(d, v, c);
 }
 
@@ -341,40 +346,40 @@ static int next_slot(dec *d, kp_value **slot, bool *is_key)
             }
             return 0;
         }
-        if (f->v->type == KP_MAP && check_dups(d, f->v) < 0)
-            return -1;
+        if (f->v->type == KP_MAP && check_dups(d, f->v) < 0) return -1;
         d->depth--;
     }
     *slot = NULL;
     return 0;
 }
 
-int kp_decode(kp_arena *a, const uint8_t *buf, size_t len, const kp_limits *lim,
-              kp_value **out, kp_err *e)
+int kp_decode(kp_arena *a, const uint8_t *buf, size_t len, const kp_limits *lim, kp_value **out,
+              kp_err *e)
 {
-    if (!lim)
-        lim = &kp_default_limits;
+    if (!lim) lim = &kp_default_limits;
     if (len > lim->max_total) {
         kp_err_set(e, "too_large", NULL, "document of %zu bytes exceeds the limit of %zu bytes",
                    len, lim->max_total);
         return -1;
     }
-    if (!buf)
-        buf = (const uint8_t *)""; /* len is 0: avoid arithmetic on NULL */
+    if (!buf) buf = (const uint8_t *)""; /* len is 0: avoid arithmetic on NULL */
     frame local[LOCAL_FRAMES];
-    dec d = {.a = a, .start = buf, .p = buf, .end = buf + len, .lim = lim, .e = e,
-             .stack = local, .cap = LOCAL_FRAMES};
+    dec d = {.a = a,
+             .start = buf,
+             .p = buf,
+             .end = buf + len,
+             .lim = lim,
+             .e = e,
+             .stack = local,
+             .cap = LOCAL_FRAMES};
     kp_value *root = kp_arena_alloc(a, sizeof *root);
-    if (!root)
-        return oom(&d);
+    if (!root) return oom(&d);
     kp_value *slot = root;
     bool is_key = false;
     while (slot) {
-        if (read_value(&d, slot, is_key) < 0 || next_slot(&d, &slot, &is_key) < 0)
-            return -1;
+        if (read_value(&d, slot, is_key) < 0 || next_slot(&d, &slot, &is_key) < 0) return -1;
     }
-    if (d.p != d.end)
-        return fail(&d, "invalid_msgpack", "trailing bytes after the document");
+    if (d.p != d.end) return fail(&d, "invalid_msgpack", "trailing bytes after the document");
     *out = root;
     return 0;
 }

@@ -22,8 +22,7 @@ static size_t utf8_trim(const char *s, size_t len)
     size_t k = len;
     while (k > 0 && ((unsigned char)s[k - 1] & 0xC0) == 0x80)
         k--; /* k-1 is now the lead byte of the last character (if any) */
-    if (k == 0)
-        return len;
+    if (k == 0) return len;
     unsigned char lead = (unsigned char)s[k - 1];
     size_t want = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
     return len - (k - 1) >= want ? len : k - 1;
@@ -31,14 +30,12 @@ static size_t utf8_trim(const char *s, size_t len)
 
 void kp_err_set(kp_err *e, const char *code, const char *field, const char *fmt, ...)
 {
-    if (!e)
-        return;
+    if (!e) return;
     e->code = code;
 
     size_t flen = field ? strnlen(field, sizeof e->field - 1) : 0;
     flen = utf8_trim(field, flen);
-    if (flen)
-        memmove(e->field, field, flen); /* field may be e->field itself */
+    if (flen) memmove(e->field, field, flen); /* field may be e->field itself */
     e->field[flen] = '\0';
 
     e->message[0] = '\0';

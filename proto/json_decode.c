@@ -32,8 +32,7 @@ static int prescan(const char *s, size_t len, const kp_limits *lim, kp_err *e)
         if (c == '"') {
             items++;
             for (i++; i < len && s[i] != '"'; i++)
-                if (s[i] == '\\')
-                    i++; /* skip the escaped character */
+                if (s[i] == '\\') i++; /* skip the escaped character */
             prev = '"';
         } else if (c == '[' || c == '{') {
             items++;
@@ -49,8 +48,7 @@ static int prescan(const char *s, size_t len, const kp_limits *lim, kp_err *e)
             prev = c;
         } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
             /* a literal (number, true, false, null) starts after these */
-            if (prev == '\0' || prev == '[' || prev == '{' || prev == ',' || prev == ':')
-                items++;
+            if (prev == '\0' || prev == '[' || prev == '{' || prev == ',' || prev == ':') items++;
             prev = 'x';
         }
         if (items > lim->max_items) {
@@ -79,8 +77,7 @@ static int conv_str(conv *c, kp_value *v, const char *s, size_t n)
         return -1;
     }
     char *p = kp_arena_strndup(c->a, s, n);
-    if (!p)
-        return conv_oom(c);
+    if (!p) return conv_oom(c);
     v->type = KP_STR;
     v->v.s.ptr = p;
     v->v.s.len = (uint32_t)n;
@@ -95,11 +92,9 @@ static int conv_array(conv *c, const json_t *j, kp_value *v, uint32_t depth)
     v->type = KP_ARRAY;
     v->v.arr.n = (uint32_t)n;
     v->v.arr.items = n ? kp_arena_alloc(c->a, n * sizeof(kp_value)) : NULL;
-    if (n && !v->v.arr.items)
-        return conv_oom(c);
+    if (n && !v->v.arr.items) return conv_oom(c);
     for (size_t i = 0; i < n; i++)
-        if (conv_value(c, json_array_get(j, i), &v->v.arr.items[i], depth + 1) < 0)
-            return -1;
+        if (conv_value(c, json_array_get(j, i), &v->v.arr.items[i], depth + 1) < 0) return -1;
     return 0;
 }
 
@@ -110,8 +105,7 @@ static int conv_object(conv *c, json_t *j, kp_value *v, uint32_t depth)
     v->type = KP_MAP;
     v->v.map.n = (uint32_t)n;
     v->v.map.pairs = n ? kp_arena_alloc(c->a, n * sizeof(kp_pair)) : NULL;
-    if (n && !v->v.map.pairs)
-        return conv_oom(c);
+    if (n && !v->v.map.pairs) return conv_oom(c);
     size_t i = 0;
     for (void *it = json_object_iter(j); it && i < n; it = json_object_iter_next(j, it), i++) {
         kp_pair *pr = &v->v.map.pairs[i];
@@ -141,12 +135,27 @@ static int conv_value(conv *c, const json_t *j, kp_value *v, uint32_t depth)
         /* jansson's getters take non-const objects but do not modify them */
         return json_is_object(j) ? conv_object(c, (json_t *)j, v, depth)
                                  : conv_array(c, j, v, depth);
-    case JSON_STRING: return conv_str(c, v, json_string_value(j), json_string_length(j));
-    case JSON_INTEGER: v->type = KP_INT; v->v.i = json_integer_value(j); return 0;
-    case JSON_REAL: v->type = KP_FLOAT; v->v.f = json_real_value(j); return 0;
-    case JSON_TRUE: v->type = KP_BOOL; v->v.b = true; return 0;
-    case JSON_FALSE: v->type = KP_BOOL; v->v.b = false; return 0;
-    default: v->type = KP_NIL; return 0;
+    case JSON_STRING:
+        return conv_str(c, v, json_string_value(j), json_string_length(j));
+    case JSON_INTEGER:
+        v->type = KP_INT;
+        v->v.i = json_integer_value(j);
+        return 0;
+    case JSON_REAL:
+        v->type = KP_FLOAT;
+        v->v.f = json_real_value(j);
+        return 0;
+    case JSON_TRUE:
+        v->type = KP_BOOL;
+        v->v.b = true;
+        return 0;
+    case JSON_FALSE:
+        v->type = KP_BOOL;
+        v->v.b = false;
+        return 0;
+    default:
+        v->type = KP_NIL;
+        return 0;
     }
 }
 
@@ -156,7 +165,9 @@ static void load_error(const json_error_t *je, kp_err *e)
     case json_error_invalid_utf8:
         kp_err_set(e, "invalid_utf8", NULL, "text is not valid UTF-8 (byte %d)", je->position);
         break;
-    case json_error_out_of_memory: kp_err_set(e, "out_of_memory", NULL, "out of memory"); break;
+    case json_error_out_of_memory:
+        kp_err_set(e, "out_of_memory", NULL, "out of memory");
+        break;
     case json_error_numeric_overflow:
         kp_err_set(e, "invalid_json", NULL, "number out of range at line %d column %d: %s",
                    je->line, je->column, je->text);
@@ -171,20 +182,17 @@ static void load_error(const json_error_t *je, kp_err *e)
         kp_err_set(e, e->code, NULL, "invalid JSON at line %d column %d", je->line, je->column);
 }
 
-int kp_json_decode(kp_arena *a, const char *text, size_t len, const kp_limits *lim,
-                   kp_value **out, kp_err *e)
+int kp_json_decode(kp_arena *a, const char *text, size_t len, const kp_limits *lim, kp_value **out,
+                   kp_err *e)
 {
-    if (!lim)
-        lim = &kp_default_limits;
+    if (!lim) lim = &kp_default_limits;
     if (len > lim->max_total) {
         kp_err_set(e, "too_large", NULL, "document of %zu bytes exceeds the limit of %zu bytes",
                    len, lim->max_total);
         return -1;
     }
-    if (!text)
-        text = "";
-    if (prescan(text, len, lim, e) < 0)
-        return -1;
+    if (!text) text = "";
+    if (prescan(text, len, lim, e) < 0) return -1;
     json_error_t je;
     /* No JSON_ALLOW_NUL (\u0000 refused), no JSON_DISABLE_EOF_CHECK (one
      * document, nothing after it). */
@@ -197,7 +205,6 @@ int kp_json_decode(kp_arena *a, const char *text, size_t len, const kp_limits *l
     kp_value *v = kp_arena_alloc(a, sizeof *v);
     int rc = v ? conv_value(&c, root, v, 0) : conv_oom(&c);
     json_decref(root);
-    if (rc == 0)
-        *out = v;
+    if (rc == 0) *out = v;
     return rc;
 }

@@ -28,20 +28,33 @@ static void put_escaped(kp_buf *b, const char *s, size_t n)
     size_t run = 0; /* start of the pending unescaped run */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
         put(b, s + run, i - run);
         run = i + 1;
         char esc[6] = {'\\', 0, 0, 0, 0, 0};
         size_t len = 2;
         switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
         default:
             esc[1] = 'u';
             esc[2] = '0';
@@ -59,8 +72,7 @@ static void put_escaped(kp_buf *b, const char *s, size_t n)
 static void put_base64(kp_buf *b, const uint8_t *p, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if (kp_buf_reserve(b, (n + 2) / 3 * 4 + 2) < 0)
-        return;
+    if (kp_buf_reserve(b, (n + 2) / 3 * 4 + 2) < 0) return;
     char *o = (char *)b->data + b->len;
     *o++ = '"';
     size_t i = 0;
@@ -90,8 +102,7 @@ static void put_uint(kp_buf *b, uint64_t u, bool neg)
         *--o = (char)('0' + u % 10);
         u /= 10;
     } while (u);
-    if (neg)
-        *--o = '-';
+    if (neg) *--o = '-';
     put(b, o, (size_t)(tmp + sizeof tmp - o));
 }
 
@@ -113,19 +124,15 @@ static void put_double(kp_buf *b, double f)
     int n = 0;
     for (int prec = 15; prec <= 17; prec++) {
         n = snprintf(tmp, sizeof tmp, "%.*g", prec, f);
-        if (prec == 17 || strtod(tmp, NULL) == f)
-            break;
+        if (prec == 17 || strtod(tmp, NULL) == f) break;
     }
     bool looks_int = true;
     for (int i = 0; i < n; i++) {
-        if (tmp[i] == ',')
-            tmp[i] = '.'; /* a locale with a decimal comma */
-        if (tmp[i] == '.' || tmp[i] == 'e')
-            looks_int = false;
+        if (tmp[i] == ',') tmp[i] = '.'; /* a locale with a decimal comma */
+        if (tmp[i] == '.' || tmp[i] == 'e') looks_int = false;
     }
     put(b, tmp, (size_t)n);
-    if (looks_int)
-        put(b, ".0", 2);
+    if (looks_int) put(b, ".0", 2);
 }
 
 void kp_json_write(kp_buf *out, const kp_value *v)
@@ -135,19 +142,32 @@ void kp_json_write(kp_buf *out, const kp_value *v)
         return;
     }
     switch (v->type) {
-    case KP_NIL: put(out, "null", 4); break;
-    case KP_BOOL: v->v.b ? put(out, "true", 4) : put(out, "false", 5); break;
-    case KP_INT: put_int(out, v->v.i); break;
-    case KP_UINT: put_uint(out, v->v.u, false); break;
-    case KP_FLOAT: put_double(out, v->v.f); break;
-    case KP_STR: put_escaped(out, v->v.s.ptr, v->v.s.len); break;
+    case KP_NIL:
+        put(out, "null", 4);
+        break;
+    case KP_BOOL:
+        v->v.b ? put(out, "true", 4) : put(out, "false", 5);
+        break;
+    case KP_INT:
+        put_int(out, v->v.i);
+        break;
+    case KP_UINT:
+        put_uint(out, v->v.u, false);
+        break;
+    case KP_FLOAT:
+        put_double(out, v->v.f);
+        break;
+    case KP_STR:
+        put_escaped(out, v->v.s.ptr, v->v.s.len);
+        break;
     case KP_BIN:
-    case KP_EXT: put_base64(out, (const uint8_t *)v->v.s.ptr, v->v.s.len); break;
+    case KP_EXT:
+        put_base64(out, (const uint8_t *)v->v.s.ptr, v->v.s.len);
+        break;
     case KP_ARRAY:
         put(out, "[", 1);
         for (uint32_t i = 0; i < v->v.arr.n; i++) {
-            if (i)
-                put(out, ",", 1);
+            if (i) put(out, ",", 1);
             kp_json_write(out, &v->v.arr.items[i]);
         }
         put(out, "]", 1);
@@ -156,24 +176,25 @@ void kp_json_write(kp_buf *out, const kp_value *v)
         put(out, "{", 1);
         for (uint32_t i = 0; i < v->v.map.n; i++) {
             const kp_value *k = &v->v.map.pairs[i].key;
-            if (i)
-                put(out, ",", 1);
+            if (i) put(out, ",", 1);
             /* keys are strings in every decoded tree; guard hand-built ones */
-            put_escaped(out, k->type == KP_STR ? k->v.s.ptr : "", k->type == KP_STR ? k->v.s.len : 0);
+            put_escaped(out, k->type == KP_STR ? k->v.s.ptr : "",
+                        k->type == KP_STR ? k->v.s.len : 0);
             put(out, ":", 1);
             kp_json_write(out, &v->v.map.pairs[i].val);
         }
         put(out, "}", 1);
         break;
-    default: put(out, "null", 4); break;
+    default:
+        put(out, "null", 4);
+        break;
     }
 }
 
 int kp_msgpack_to_json(kp_arena *a, const uint8_t *buf, size_t len, kp_buf *out, kp_err *e)
 {
     kp_value *v;
-    if (kp_decode(a, buf, len, &kp_default_limits, &v, e) < 0)
-        return -1;
+    if (kp_decode(a, buf, len, &kp_default_limits, &v, e) < 0) return -1;
     kp_json_write(out, v);
     if (out->oom) {
         kp_err_set(e, "out_of_memory", NULL, "out of memory while writing JSON");

@@ -44,11 +44,10 @@ typedef struct kp_buf {
 
 void kp_buf_init(kp_buf *b);
 void kp_buf_free(kp_buf *b);
-void kp_buf_reset(kp_buf *b);                   /* len = 0, keeps memory */
-int kp_buf_reserve(kp_buf *b, size_t extra);    /* 0 or -1 (sets oom) */
+void kp_buf_reset(kp_buf *b);                /* len = 0, keeps memory */
+int kp_buf_reserve(kp_buf *b, size_t extra); /* 0 or -1 (sets oom) */
 void kp_buf_append(kp_buf *b, const void *p, size_t n);
-void kp_buf_appendf(kp_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void kp_buf_appendf(kp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- value tree --------------------------------------------------------- */
 typedef enum kp_type {
@@ -113,10 +112,10 @@ void kp_err_set(kp_err *e, const char *code, const char *field, const char *fmt,
 
 /* ---- decoding limits ---------------------------------------------------- */
 typedef struct kp_limits {
-    uint32_t max_depth;     /* nesting of arrays/maps; 1 = a flat map */
-    uint32_t max_items;     /* total values in the document (map keys count) */
-    uint32_t max_str;       /* bytes in one string/bin */
-    size_t max_total;       /* bytes in the document */
+    uint32_t max_depth; /* nesting of arrays/maps; 1 = a flat map */
+    uint32_t max_items; /* total values in the document (map keys count) */
+    uint32_t max_str;   /* bytes in one string/bin */
+    size_t max_total;   /* bytes in the document */
 } kp_limits;
 
 extern const kp_limits kp_default_limits; /* depth 16, 100k items, 1 MiB str, 4 MiB */
@@ -128,16 +127,16 @@ extern const kp_limits kp_default_limits; /* depth 16, 100k items, 1 MiB str, 4 
  * -1 with `e` set (code "invalid_msgpack", "too_deep", "too_large",
  * "invalid_utf8", or "out_of_memory").  lim NULL means kp_default_limits.
  * Any value may be the top level; checking for a map is the caller's job. */
-int kp_decode(kp_arena *a, const uint8_t *buf, size_t len, const kp_limits *lim,
-              kp_value **out, kp_err *e);
+int kp_decode(kp_arena *a, const uint8_t *buf, size_t len, const kp_limits *lim, kp_value **out,
+              kp_err *e);
 
 /* Same contract for a JSON document (RFC 8259, UTF-8).  Codes:
  * "invalid_json", "too_deep", "too_large", "invalid_utf8".  Integers outside
  * int64 are rejected with "invalid_json" (jansson reads integers as int64, so
  * unlike msgpack, JSON cannot carry 2^63..2^64-1); strings are copied into the
  * arena (NUL-terminated) and \u0000 is refused. */
-int kp_json_decode(kp_arena *a, const char *text, size_t len, const kp_limits *lim,
-                   kp_value **out, kp_err *e);
+int kp_json_decode(kp_arena *a, const char *text, size_t len, const kp_limits *lim, kp_value **out,
+                   kp_err *e);
 
 /* Valid, shortest-form UTF-8 without surrogates or NUL?  */
 bool kp_utf8_valid(const char *s, size_t n);

@@ -44,11 +44,9 @@ static size_t seq_len(const unsigned char *p, size_t n)
             hi = 0x8F; /* above U+10FFFF */
     } else
         return 0; /* continuation byte, C0/C1 overlongs, F5..FF */
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
+    if (n < len || p[1] < lo || p[1] > hi) return 0;
     for (size_t i = 2; i < len; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
+        if ((p[i] & 0xC0) != 0x80) return 0;
     return len;
 }
 
@@ -62,14 +60,12 @@ bool kp_utf8_valid(const char *s, size_t n)
             continue;
         }
         if (p[i] < 0x80) {
-            if (p[i] == 0)
-                return false;
+            if (p[i] == 0) return false;
             i++;
             continue;
         }
         size_t len = seq_len(p + i, n - i);
-        if (len == 0)
-            return false;
+        if (len == 0) return false;
         i += len;
     }
     return true;

@@ -59,8 +59,7 @@ void kp_w_double(kp_buf *b, double v)
 /* msgpack lengths are 32-bit; a longer payload cannot be encoded. */
 static bool fits32(kp_buf *b, size_t n)
 {
-    if (n <= UINT32_MAX)
-        return true;
+    if (n <= UINT32_MAX) return true;
     b->oom = true;
     return false;
 }
@@ -68,8 +67,7 @@ static bool fits32(kp_buf *b, size_t n)
 void kp_w_str(kp_buf *b, const char *s, size_t n)
 {
     PACKER(b);
-    if (fits32(b, n))
-        msgpack_pack_str_with_body(&pk, s, n);
+    if (fits32(b, n)) msgpack_pack_str_with_body(&pk, s, n);
 }
 
 void kp_w_cstr(kp_buf *b, const char *s)
@@ -80,8 +78,7 @@ void kp_w_cstr(kp_buf *b, const char *s)
 void kp_w_bin(kp_buf *b, const void *p, size_t n)
 {
     PACKER(b);
-    if (fits32(b, n))
-        msgpack_pack_bin_with_body(&pk, p, n);
+    if (fits32(b, n)) msgpack_pack_bin_with_body(&pk, p, n);
 }
 
 void kp_w_array(kp_buf *b, uint32_t n)
@@ -114,13 +111,27 @@ void kp_w_value(kp_buf *b, const kp_value *v)
         return;
     }
     switch (v->type) {
-    case KP_NIL: kp_w_nil(b); break;
-    case KP_BOOL: kp_w_bool(b, v->v.b); break;
-    case KP_INT: kp_w_int(b, v->v.i); break;
-    case KP_UINT: kp_w_uint(b, v->v.u); break;
-    case KP_FLOAT: w_float(b, v); break;
-    case KP_STR: kp_w_str(b, v->v.s.ptr, v->v.s.len); break;
-    case KP_BIN: kp_w_bin(b, v->v.s.ptr, v->v.s.len); break;
+    case KP_NIL:
+        kp_w_nil(b);
+        break;
+    case KP_BOOL:
+        kp_w_bool(b, v->v.b);
+        break;
+    case KP_INT:
+        kp_w_int(b, v->v.i);
+        break;
+    case KP_UINT:
+        kp_w_uint(b, v->v.u);
+        break;
+    case KP_FLOAT:
+        w_float(b, v);
+        break;
+    case KP_STR:
+        kp_w_str(b, v->v.s.ptr, v->v.s.len);
+        break;
+    case KP_BIN:
+        kp_w_bin(b, v->v.s.ptr, v->v.s.len);
+        break;
     case KP_EXT: {
         PACKER(b);
         msgpack_pack_ext_with_body(&pk, v->v.s.ptr, v->v.s.len, v->ext_type);
@@ -138,7 +149,9 @@ void kp_w_value(kp_buf *b, const kp_value *v)
             kp_w_value(b, &v->v.map.pairs[i].val);
         }
         break;
-    default: b->oom = true; break; /* not a kp_type: refuse to guess */
+    default:
+        b->oom = true;
+        break; /* not a kp_type: refuse to guess */
     }
 }
 

@@ -36,8 +36,8 @@ int admin_create(const config *cfg)
         return 1;
     }
     const char *params[2] = {email, hash};
-    PGresult *res = PQexecParams(db, "SELECT khnet_admin_create($1, $2)", 2, NULL, params, NULL,
-                                 NULL, 0);
+    PGresult *res =
+        PQexecParams(db, "SELECT khnet_admin_create($1, $2)", 2, NULL, params, NULL, NULL, 0);
     int rc = 1;
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         fprintf(stderr, "khnetd: %s", PQerrorMessage(db));

@@ -12,8 +12,8 @@
 typedef enum opt_kind { OPT_INT, OPT_SIZE, OPT_STR, OPT_BOOL, OPT_LISTEN } opt_kind;
 
 typedef struct opt {
-    const char *flag;   /* without the leading "--" */
-    const char *env;    /* KHNET_* */
+    const char *flag; /* without the leading "--" */
+    const char *env;  /* KHNET_* */
     opt_kind kind;
     size_t offset;      /* into struct config */
     const char *def;    /* default, as text */
@@ -23,8 +23,10 @@ typedef struct opt {
 
 #define OFF(f) offsetof(config, f)
 static const opt opts[] = {
-    {"listen", "KHNET_LISTEN", OPT_LISTEN, 0, "127.0.0.1:8080", 0, 0, "address and port to serve on"},
-    {"workers", "KHNET_WORKERS", OPT_INT, OFF(workers), "0", 0, 256, "worker threads (0 = one per core)"},
+    {"listen", "KHNET_LISTEN", OPT_LISTEN, 0, "127.0.0.1:8080", 0, 0,
+     "address and port to serve on"},
+    {"workers", "KHNET_WORKERS", OPT_INT, OFF(workers), "0", 0, 256,
+     "worker threads (0 = one per core)"},
     {"database-url", "KHNET_DATABASE_URL", OPT_STR, OFF(database_url), "postgresql:///khnet", 0, 0,
      "PostgreSQL connection (libpq URL or key=value)"},
     {"db-connections", "KHNET_DB_CONNECTIONS", OPT_INT, OFF(db_connections), "2", 1, 64,
@@ -43,8 +45,8 @@ static const opt opts[] = {
      "time to receive a request body, ms"},
     {"idle-timeout", "KHNET_IDLE_TIMEOUT_MS", OPT_INT, OFF(idle_timeout_ms), "60000", 10, 3600000,
      "idle keep-alive connection, ms"},
-    {"max-connections", "KHNET_MAX_CONNECTIONS", OPT_INT, OFF(max_connections), "10000", 1,
-     1000000, "open connections per worker"},
+    {"max-connections", "KHNET_MAX_CONNECTIONS", OPT_INT, OFF(max_connections), "10000", 1, 1000000,
+     "open connections per worker"},
     {"max-pipeline", "KHNET_MAX_PIPELINE", OPT_INT, OFF(max_pipeline), "32", 1, 1024,
      "pipelined requests queued per connection"},
     {"shutdown-timeout", "KHNET_SHUTDOWN_TIMEOUT_MS", OPT_INT, OFF(shutdown_timeout_ms), "10000", 0,
@@ -63,8 +65,8 @@ static const opt opts[] = {
      87600, "lifetime of a login token, hours"},
     {"auth-burst-addr", "KHNET_AUTH_BURST_ADDR", OPT_INT, OFF(auth_burst_addr), "10", 1, 1000000,
      "logins/sign-ups at once per client address"},
-    {"auth-burst-email", "KHNET_AUTH_BURST_EMAIL", OPT_INT, OFF(auth_burst_email), "5", 1,
-     1000000, "logins/sign-ups at once per e-mail"},
+    {"auth-burst-email", "KHNET_AUTH_BURST_EMAIL", OPT_INT, OFF(auth_burst_email), "5", 1, 1000000,
+     "logins/sign-ups at once per e-mail"},
     {"auth-rate-per-min", "KHNET_AUTH_RATE_PER_MIN", OPT_INT, OFF(auth_rate_per_min), "5", 1,
      1000000, "refill of those limits, per minute"},
     {"cors-refresh-ms", "KHNET_CORS_REFRESH_MS", OPT_INT, OFF(cors_refresh_ms), "5000", 100,
@@ -122,8 +124,10 @@ static int set_opt(config *c, const opt *o, const char *v, FILE *err)
     }
     if (o->kind == OPT_BOOL) {
         bool b;
-        if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1")) b = true;
-        else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0")) b = false;
+        if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1"))
+            b = true;
+        else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0"))
+            b = false;
         else {
             fprintf(err, "khnetd: --%s wants on or off, got '%s'\n", o->flag, v);
             return -1;
@@ -186,10 +190,14 @@ int config_parse(config *c, int argc, char **argv, FILE *err)
     config_cmd cmd = CMD_SERVE;
     int i = 1;
     if (argc > 1 && argv[1][0] != '-') {
-        if (!strcmp(argv[1], "serve")) cmd = CMD_SERVE;
-        else if (!strcmp(argv[1], "migrate")) cmd = CMD_MIGRATE;
-        else if (!strcmp(argv[1], "check-schema")) cmd = CMD_CHECK_SCHEMA;
-        else if (!strcmp(argv[1], "seed")) cmd = CMD_SEED;
+        if (!strcmp(argv[1], "serve"))
+            cmd = CMD_SERVE;
+        else if (!strcmp(argv[1], "migrate"))
+            cmd = CMD_MIGRATE;
+        else if (!strcmp(argv[1], "check-schema"))
+            cmd = CMD_CHECK_SCHEMA;
+        else if (!strcmp(argv[1], "seed"))
+            cmd = CMD_SEED;
         else if (!strcmp(argv[1], "admin") && argc > 2 && !strcmp(argv[2], "create")) {
             cmd = CMD_ADMIN_CREATE;
             i = 3;

@@ -21,7 +21,8 @@ static char *slurp(const char *path, size_t *len)
     kp_buf_init(&b);
     char chunk[1 << 16];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) kp_buf_append(&b, chunk, n);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        kp_buf_append(&b, chunk, n);
     bool bad = ferror(f) || b.oom;
     (void)fclose(f);
     kp_buf_append(&b, "", 1);
@@ -40,8 +41,10 @@ static int pick_format(const config *cfg, profile_format *out)
         size_t n = strlen(cfg->import_file);
         f = n >= 4 && !strcasecmp(cfg->import_file + n - 4, ".csv") ? "csv" : "jsonl";
     }
-    if (!strcmp(f, "csv")) *out = PROFILE_CSV;
-    else if (!strcmp(f, "jsonl")) *out = PROFILE_JSONL;
+    if (!strcmp(f, "csv"))
+        *out = PROFILE_CSV;
+    else if (!strcmp(f, "jsonl"))
+        *out = PROFILE_JSONL;
     else {
         fprintf(stderr, "khnetd: --format must be jsonl or csv\n");
         return -1;
@@ -87,9 +90,9 @@ static int run(PGconn *db, profile_import *imp, double t0)
             fputc('\n', stdout);
             bool ok = imp->nrejected == 0 && rej->v.arr.n == 0;
             fprintf(stderr, "khnetd: %s: %d rows accepted, %zu refused, %s (%.2f s)\n",
-                    ok ? "imported" : "nothing imported",
-                    imp->accepted - (int)rej->v.arr.n, imp->nrejected + rej->v.arr.n,
-                    ok ? "written" : "nothing written", now_s() - t0);
+                    ok ? "imported" : "nothing imported", imp->accepted - (int)rej->v.arr.n,
+                    imp->nrejected + rej->v.arr.n, ok ? "written" : "nothing written",
+                    now_s() - t0);
             rc = ok ? 0 : 1;
         }
     }
@@ -122,8 +125,10 @@ int import_profiles(const config *cfg)
         fprintf(stderr, "khnetd: %s%s%s\n", e.message, e.field[0] ? ": " : "", e.field);
     } else {
         PGconn *db = PQconnectdb(cfg->database_url);
-        if (PQstatus(db) != CONNECTION_OK) fprintf(stderr, "khnetd: %s", PQerrorMessage(db));
-        else rc = run(db, &imp, t0);
+        if (PQstatus(db) != CONNECTION_OK)
+            fprintf(stderr, "khnetd: %s", PQerrorMessage(db));
+        else
+            rc = run(db, &imp, t0);
         PQfinish(db);
     }
     profile_import_free(&imp);

@@ -16,8 +16,8 @@ static size_t stamp(char *dst, size_t cap, const char *level)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     int n = snprintf(dst, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, level);
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, level);
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
@@ -52,7 +52,10 @@ void log_event(const char *level, const char *fmt, ...)
     write_all(line, n);
 }
 
-void log_buf_init(log_buf *l) { kp_buf_init(&l->buf); }
+void log_buf_init(log_buf *l)
+{
+    kp_buf_init(&l->buf);
+}
 
 void log_buf_line(log_buf *l, const char *level, const char *fmt, ...)
 {

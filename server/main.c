@@ -1,6 +1,6 @@
 /* main.c — khnetd's entry: read the configuration, run a command (migrate,
- * check-schema, seed, admin create, import profiles) or serve: check the schema, start the workers, wait for
- * SIGTERM/SIGINT, drain, exit 0. */
+ * check-schema, seed, admin create, import profiles) or serve: check the schema, start the workers,
+ * wait for SIGTERM/SIGINT, drain, exit 0. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,9 +3,9 @@
 
 #include <stdio.h>
 
-static const int status_codes[METRICS_STATUSES - 1] = {
-    100, 200, 201, 204, 304, 400, 401, 403, 404, 405, 406, 408,
-    409, 413, 415, 422, 429, 431, 500, 501, 503, 505, 101, 426};
+static const int status_codes[METRICS_STATUSES - 1] = {100, 200, 201, 204, 304, 400, 401, 403,
+                                                       404, 405, 406, 408, 409, 413, 415, 422,
+                                                       429, 431, 500, 501, 503, 505, 101, 426};
 
 static const double bucket_le[METRICS_BUCKETS - 1] = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
@@ -30,7 +30,8 @@ void metrics_request(metrics *m, int route, int status, uint64_t dur_us)
     bump(&m->requests[r][status_slot(status)], 1);
     double s = (double)dur_us / 1e6;
     int b = 0;
-    while (b < METRICS_BUCKETS - 1 && s > bucket_le[b]) b++;
+    while (b < METRICS_BUCKETS - 1 && s > bucket_le[b])
+        b++;
     bump(&m->latency[b], 1);
     bump(&m->latency_sum_us, dur_us);
 }
@@ -66,14 +67,18 @@ static void render_requests(kp_buf *out, metrics *const *blocks, int n,
         if (!unmatched && r >= nroutes) continue;
         for (int s = 0; s < METRICS_STATUSES; s++) {
             uint64_t v = 0;
-            for (int w = 0; w < n; w++) v += load(&blocks[w]->requests[r][s]);
+            for (int w = 0; w < n; w++)
+                v += load(&blocks[w]->requests[r][s]);
             if (!v) continue;
             char status[8];
-            if (s == METRICS_STATUSES - 1) snprintf(status, sizeof status, "other");
-            else snprintf(status, sizeof status, "%d", status_codes[s]);
-            kp_buf_appendf(out, "khnet_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
-                           unmatched ? "unmatched" : route_name(r),
-                           unmatched ? "any" : route_method(r), status, (unsigned long long)v);
+            if (s == METRICS_STATUSES - 1)
+                snprintf(status, sizeof status, "other");
+            else
+                snprintf(status, sizeof status, "%d", status_codes[s]);
+            kp_buf_appendf(
+                out, "khnet_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
+                unmatched ? "unmatched" : route_name(r), unmatched ? "any" : route_method(r),
+                status, (unsigned long long)v);
         }
     }
 }
@@ -85,7 +90,8 @@ static void render_latency(kp_buf *out, metrics *const *blocks, int n)
                         "# TYPE khnet_http_request_duration_seconds histogram\n");
     uint64_t cum = 0, sum_us = 0;
     for (int b = 0; b < METRICS_BUCKETS; b++) {
-        for (int w = 0; w < n; w++) cum += load(&blocks[w]->latency[b]);
+        for (int w = 0; w < n; w++)
+            cum += load(&blocks[w]->latency[b]);
         if (b < METRICS_BUCKETS - 1)
             kp_buf_appendf(out, "khnet_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
                            bucket_le[b], (unsigned long long)cum);
@@ -93,9 +99,11 @@ static void render_latency(kp_buf *out, metrics *const *blocks, int n)
             kp_buf_appendf(out, "khnet_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
                            (unsigned long long)cum);
     }
-    for (int w = 0; w < n; w++) sum_us += load(&blocks[w]->latency_sum_us);
-    kp_buf_appendf(out, "khnet_http_request_duration_seconds_sum %.6f\n"
-                        "khnet_http_request_duration_seconds_count %llu\n",
+    for (int w = 0; w < n; w++)
+        sum_us += load(&blocks[w]->latency_sum_us);
+    kp_buf_appendf(out,
+                   "khnet_http_request_duration_seconds_sum %.6f\n"
+                   "khnet_http_request_duration_seconds_count %llu\n",
                    (double)sum_us / 1e6, (unsigned long long)cum);
 }
 
@@ -107,9 +115,8 @@ void metrics_db_publish(metrics *m, int connected, int broken, uint64_t ok, uint
     atomic_store_explicit(&m->db_failed, failed, memory_order_relaxed);
 }
 
-void metrics_render(kp_buf *out, metrics *const *blocks, int n,
-                    const char *(*route_name)(int), const char *(*route_method)(int),
-                    int nroutes)
+void metrics_render(kp_buf *out, metrics *const *blocks, int n, const char *(*route_name)(int),
+                    const char *(*route_method)(int), int nroutes)
 {
     render_requests(out, blocks, n, route_name, route_method, nroutes);
     render_latency(out, blocks, n);

@@ -41,8 +41,7 @@ void metrics_db_publish(metrics *m, int connected, int broken, uint64_t ok, uint
 
 /* Renders the text exposition of `n` workers' blocks.  route_name(i) and
  * route_method(i) label route indexes; `nroutes` of them exist. */
-void metrics_render(kp_buf *out, metrics *const *blocks, int n,
-                    const char *(*route_name)(int), const char *(*route_method)(int),
-                    int nroutes);
+void metrics_render(kp_buf *out, metrics *const *blocks, int n, const char *(*route_name)(int),
+                    const char *(*route_method)(int), int nroutes);
 
 #endif

@@ -30,7 +30,10 @@ static void on_tick(uv_timer_t *t)
     api_tick(&w->app, uv_now(&w->loop));
 }
 
-static void on_closed_noop(uv_handle_t *h) { (void)h; }
+static void on_closed_noop(uv_handle_t *h)
+{
+    (void)h;
+}
 
 /* Last step of shutdown: once the pool is closed, close the remaining
  * handles; the loop then runs out of work and uv_run returns. */
@@ -47,8 +50,10 @@ static void on_hub_closed(void *data)
 {
     worker *w = data;
     w->app.hub = NULL;
-    if (w->db) db_pool_close(w->db, on_pool_closed, w);
-    else on_pool_closed(w);
+    if (w->db)
+        db_pool_close(w->db, on_pool_closed, w);
+    else
+        on_pool_closed(w);
 }
 
 static void on_drained(http_server *s)
@@ -56,8 +61,10 @@ static void on_drained(http_server *s)
     worker *w = (worker *)((char *)s - offsetof(worker, http));
     uv_timer_stop(&w->grace);
     publish_db(w);
-    if (w->app.hub) stream_hub_close(w->app.hub, on_hub_closed, w);
-    else on_hub_closed(w);
+    if (w->app.hub)
+        stream_hub_close(w->app.hub, on_hub_closed, w);
+    else
+        on_hub_closed(w);
 }
 
 static void on_grace_over(uv_timer_t *t)
@@ -91,15 +98,15 @@ static void report(worker *w, int rc)
 static int setup(worker *w)
 {
     const config *c = w->group->cfg;
-    http_limits lim = {c->max_header_bytes, c->max_body_bytes, c->header_timeout_ms,
-                       c->body_timeout_ms, c->idle_timeout_ms, c->max_connections,
+    http_limits lim = {c->max_header_bytes, c->max_body_bytes,  c->header_timeout_ms,
+                       c->body_timeout_ms,  c->idle_timeout_ms, c->max_connections,
                        c->max_pipeline};
     if (http_server_init(&w->http, &w->loop, &lim, api_routes, api_nroutes)) {
         snprintf(w->err, sizeof w->err, "cannot set up the HTTP server");
         return -1;
     }
-    db_config dbc = {c->database_url, c->db_connections, c->statement_timeout_ms,
-                     c->db_max_queue, 100, 5000};
+    db_config dbc = {
+        c->database_url, c->db_connections, c->statement_timeout_ms, c->db_max_queue, 100, 5000};
     w->db = db_pool_new(&w->loop, &dbc, api_stmts, API_NSTMTS);
     if (!w->db) {
         snprintf(w->err, sizeof w->err, "cannot create the database pool");
@@ -137,8 +144,10 @@ static void *run(void *arg)
     w->stop.data = w->tick.data = w->grace.data = w;
     int rc = setup(w);
     report(w, rc);
-    if (rc == 0) uv_timer_start(&w->tick, on_tick, TICK_MS, TICK_MS);
-    else on_stop(&w->stop); /* unwind through the normal shutdown path */
+    if (rc == 0)
+        uv_timer_start(&w->tick, on_tick, TICK_MS, TICK_MS);
+    else
+        on_stop(&w->stop); /* unwind through the normal shutdown path */
     uv_run(&w->loop, UV_RUN_DEFAULT);
     http_server_free(&w->http);
     api_ctx_auth_free(&w->app);
@@ -170,7 +179,8 @@ int workers_start(worker_group *g, const config *cfg)
     for (; created < g->n; created++)
         if (pthread_create(&g->w[created].thread, NULL, run, &g->w[created])) break;
     pthread_mutex_lock(&g->mu);
-    while (g->started < created) pthread_cond_wait(&g->cv, &g->mu);
+    while (g->started < created)
+        pthread_cond_wait(&g->cv, &g->mu);
     pthread_mutex_unlock(&g->mu);
     int failed = created < g->n;
     for (int i = 0; i < created; i++) {
@@ -186,12 +196,14 @@ int workers_start(worker_group *g, const config *cfg)
 
 void workers_stop(worker_group *g)
 {
-    for (int i = 0; i < g->n; i++) uv_async_send(&g->w[i].stop);
+    for (int i = 0; i < g->n; i++)
+        uv_async_send(&g->w[i].stop);
 }
 
 void workers_join(worker_group *g)
 {
-    for (int i = 0; i < g->n; i++) pthread_join(g->w[i].thread, NULL);
+    for (int i = 0; i < g->n; i++)
+        pthread_join(g->w[i].thread, NULL);
     pthread_mutex_destroy(&g->mu);
     pthread_cond_destroy(&g->cv);
     free(g->w);

@@ -18,33 +18,33 @@
 typedef struct worker_group worker_group;
 
 typedef struct worker {
-    int id;                    /* index in the group */
-    worker_group *group;       /* owning group */
-    pthread_t thread;          /* the thread running the loop */
-    uv_loop_t loop;            /* this worker's loop */
-    uv_tcp_t listener;         /* SO_REUSEPORT listening socket */
-    uv_async_t stop;           /* woken by stop_all() */
-    uv_timer_t tick;           /* flushes the log, publishes pool stats */
-    uv_timer_t grace;          /* ends the shutdown grace period */
-    http_server http;          /* connections and routing */
-    db_pool *db;               /* PostgreSQL pool */
-    log_buf log;               /* buffered access log */
-    metrics metrics;           /* written by this thread only */
-    api_ctx app;               /* what handlers see */
-    int rc;                    /* startup result, 0 = listening */
-    char err[256];             /* startup failure */
+    int id;              /* index in the group */
+    worker_group *group; /* owning group */
+    pthread_t thread;    /* the thread running the loop */
+    uv_loop_t loop;      /* this worker's loop */
+    uv_tcp_t listener;   /* SO_REUSEPORT listening socket */
+    uv_async_t stop;     /* woken by stop_all() */
+    uv_timer_t tick;     /* flushes the log, publishes pool stats */
+    uv_timer_t grace;    /* ends the shutdown grace period */
+    http_server http;    /* connections and routing */
+    db_pool *db;         /* PostgreSQL pool */
+    log_buf log;         /* buffered access log */
+    metrics metrics;     /* written by this thread only */
+    api_ctx app;         /* what handlers see */
+    int rc;              /* startup result, 0 = listening */
+    char err[256];       /* startup failure */
 } worker;
 
 struct worker_group {
-    const config *cfg;         /* shared, read-only */
-    int n;                     /* workers */
-    worker *w;                 /* array of n */
-    metrics **all_metrics;     /* &w[i].metrics, for /metrics */
-    auth_rl *rl_addr;          /* login/sign-up limiters shared by all workers */
+    const config *cfg;     /* shared, read-only */
+    int n;                 /* workers */
+    worker *w;             /* array of n */
+    metrics **all_metrics; /* &w[i].metrics, for /metrics */
+    auth_rl *rl_addr;      /* login/sign-up limiters shared by all workers */
     auth_rl *rl_email;
-    pthread_mutex_t mu;        /* guards started */
-    pthread_cond_t cv;         /* signalled as workers report */
-    int started;               /* workers that finished startup */
+    pthread_mutex_t mu; /* guards started */
+    pthread_cond_t cv;  /* signalled as workers report */
+    int started;        /* workers that finished startup */
 };
 
 /* Starts cfg->workers threads; returns 0 when all listen, else -1 after

@@ -115,8 +115,7 @@ static void print_json(FILE *f, const kp_value *v)
     kp_buf b;
     kp_buf_init(&b);
     kp_json_write(&b, v);
-    if (!b.oom)
-        fprintf(f, "%.*s\n", (int)b.len, (const char *)b.data);
+    if (!b.oom) fprintf(f, "%.*s\n", (int)b.len, (const char *)b.data);
     kp_buf_free(&b);
 }
 
@@ -126,13 +125,10 @@ static int report(khnet_ctx *ctx, khnet_err err, const khnet_reply *rep, const o
     if (err == KHNET_ERR_HTTP && rep) {
         fprintf(stderr, "khnet: HTTP %d %s: %s", rep->status, rep->code ? rep->code : "error",
                 rep->message ? rep->message : "(no message)");
-        if (rep->field)
-            fprintf(stderr, " (field %s)", rep->field);
-        if (rep->request_id[0])
-            fprintf(stderr, " [request %s]", rep->request_id);
+        if (rep->field) fprintf(stderr, " (field %s)", rep->field);
+        if (rep->request_id[0]) fprintf(stderr, " [request %s]", rep->request_id);
         fputc('\n', stderr);
-        if (o->json && rep->root)
-            print_json(stdout, rep->root);
+        if (o->json && rep->root) print_json(stdout, rep->root);
         return EXIT_HTTP;
     }
     fprintf(stderr, "khnet: %s: %s\n", khnet_strerror(err), ctx ? khnet_errstr(ctx) : "");
@@ -184,8 +180,7 @@ static int cmd_health(khnet_ctx *ctx, const options *o)
         rc = rep->status == 200 ? EXIT_OK : EXIT_HTTP;
     } else {
         printf("http: %d\n", rep->status);
-        if (rep->root && rep->root->type == KP_MAP)
-            print_health(rep->root);
+        if (rep->root && rep->root->type == KP_MAP) print_health(rep->root);
         rc = rep->status == 200 ? EXIT_OK : EXIT_HTTP;
     }
     khnet_reply_free(rep);
@@ -220,8 +215,10 @@ static char *read_stdin(void)
 static const char *text_arg(const char *arg, bool is_file, char **owned)
 {
     *owned = NULL;
-    if (strcmp(arg, "-") == 0) *owned = read_stdin();
-    else if (!is_file) return arg;
+    if (strcmp(arg, "-") == 0)
+        *owned = read_stdin();
+    else if (!is_file)
+        return arg;
     else {
         FILE *f = fopen(arg, "rb");
         if (f) {
@@ -279,11 +276,12 @@ static int64_t id_arg(const char *s)
 static int chat_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
 {
     const char *sub = argc > 0 ? argv[0] : "";
-    int64_t a = argc > 1 && strcmp(sub, "group") != 0 && strcmp(sub, "list") != 0
-                    ? id_arg(argv[1]) : 1;
+    int64_t a =
+        argc > 1 && strcmp(sub, "group") != 0 && strcmp(sub, "list") != 0 ? id_arg(argv[1]) : 1;
     int64_t b = argc > 2 && !strcmp(sub, "read") ? id_arg(argv[2]) : 1;
     if (!a || !b) return EXIT_USAGE;
-    if (!strcmp(sub, "direct") && argc == 2) *err = khnet_conversation_direct(ctx, a, rep);
+    if (!strcmp(sub, "direct") && argc == 2)
+        *err = khnet_conversation_direct(ctx, a, rep);
     else if (!strcmp(sub, "group") && argc >= 2 && argc <= 257) {
         int64_t ids[256];
         for (int i = 2; i < argc; i++)
@@ -295,17 +293,22 @@ static int chat_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khne
         char cid[64];
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        snprintf(cid, sizeof cid, "cli-%lld-%ld-%d", (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
+        snprintf(cid, sizeof cid, "cli-%lld-%ld-%d", (long long)ts.tv_sec, ts.tv_nsec,
+                 (int)getpid());
         *err = khnet_message_send(ctx, a, argc == 4 ? argv[3] : cid, argv[2], 0, rep);
     } else if (!strcmp(sub, "history") && (argc == 2 || argc == 4)) {
         bool before = argc == 4 && !strcmp(argv[2], "before");
         if (argc == 4 && !before && strcmp(argv[2], "after") != 0) return EXIT_USAGE;
         *err = khnet_messages_history(ctx, a, before ? argv[3] : NULL,
                                       argc == 4 && !before ? argv[3] : NULL, 0, rep);
-    } else if (!strcmp(sub, "read") && argc == 3) *err = khnet_conversation_read(ctx, a, b, rep);
-    else if (!strcmp(sub, "unread") && argc == 1) *err = khnet_unread(ctx, rep);
-    else if (!strcmp(sub, "edit") && argc == 3) *err = khnet_message_edit(ctx, a, argv[2], rep);
-    else if (!strcmp(sub, "delete") && argc == 2) *err = khnet_message_delete(ctx, a, rep);
+    } else if (!strcmp(sub, "read") && argc == 3)
+        *err = khnet_conversation_read(ctx, a, b, rep);
+    else if (!strcmp(sub, "unread") && argc == 1)
+        *err = khnet_unread(ctx, rep);
+    else if (!strcmp(sub, "edit") && argc == 3)
+        *err = khnet_message_edit(ctx, a, argv[2], rep);
+    else if (!strcmp(sub, "delete") && argc == 2)
+        *err = khnet_message_delete(ctx, a, rep);
     else if ((!strcmp(sub, "block") || !strcmp(sub, "unblock")) && argc == 2)
         *err = khnet_block(ctx, a, !strcmp(sub, "block"), rep);
     else {
@@ -321,8 +324,10 @@ static int cmd_chat(khnet_ctx *ctx, const options *o, int argc, char **argv)
     khnet_err err = KHNET_OK;
     int rc = chat_call(ctx, argc, argv, &err, &rep);
     if (rc != EXIT_OK) return rc;
-    if (err != KHNET_OK) rc = report(ctx, err, rep, o);
-    else if (rep->root) print_json(stdout, rep->root);
+    if (err != KHNET_OK)
+        rc = report(ctx, err, rep, o);
+    else if (rep->root)
+        print_json(stdout, rep->root);
     khnet_reply_free(rep);
     return rc;
 }
@@ -337,18 +342,21 @@ static const char *password_arg(const char *arg, char *buf, size_t cap)
 }
 
 /* `profiles [--NAME VALUE]...`: the directory page the flags ask for. */
-static int profiles_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
-                         khnet_reply **rep)
+static int profiles_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
 {
     khnet_profile_filter f = {NULL, NULL, NULL, NULL, NULL};
     const char *after = NULL, *limit = NULL;
-    struct { const char *flag; const char **to; } flags[] = {
-        {"--sector", &f.sector},       {"--country", &f.country}, {"--degree", &f.degree},
-        {"--language", &f.language},   {"--mentoring", &f.mentoring},
-        {"--after", &after},           {"--limit", &limit}};
+    struct {
+        const char *flag;
+        const char **to;
+    } flags[] = {
+        {"--sector", &f.sector},     {"--country", &f.country},     {"--degree", &f.degree},
+        {"--language", &f.language}, {"--mentoring", &f.mentoring}, {"--after", &after},
+        {"--limit", &limit}};
     for (int i = 1; i < argc; i += 2) {
         size_t k = 0, n = sizeof flags / sizeof flags[0];
-        while (k < n && strcmp(argv[i], flags[k].flag) != 0) k++;
+        while (k < n && strcmp(argv[i], flags[k].flag) != 0)
+            k++;
         if (k == n || i + 1 >= argc) {
             fprintf(stderr, "khnet: profiles: unknown flag or missing value: %s\n", argv[i]);
             return EXIT_USAGE;
@@ -372,8 +380,7 @@ static int wrong_args(const char *cmd)
 }
 
 /* `profile get ID|me | create JSON | patch ID|me JSON` (JSON "-": stdin). */
-static int profile_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
-                        khnet_reply **rep)
+static int profile_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
 {
     const char *sub = argc > 1 ? argv[1] : "";
     bool get = !strcmp(sub, "get") && argc == 3, patch = !strcmp(sub, "patch") && argc == 4;
@@ -404,24 +411,25 @@ static int import_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, kh
 }
 
 /* `sessions [list | revoke ID | logout-all]`. */
-static int sessions_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
-                         khnet_reply **rep)
+static int sessions_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
 {
     const char *sub = argc > 1 ? argv[1] : "list";
-    if (!strcmp(sub, "list") && argc <= 2) *err = khnet_sessions_list(ctx, rep);
-    else if (!strcmp(sub, "logout-all") && argc == 2) *err = khnet_logout_all(ctx, rep);
+    if (!strcmp(sub, "list") && argc <= 2)
+        *err = khnet_sessions_list(ctx, rep);
+    else if (!strcmp(sub, "logout-all") && argc == 2)
+        *err = khnet_logout_all(ctx, rep);
     else if (!strcmp(sub, "revoke") && argc == 3) {
         int64_t id = id_arg(argv[2]);
         if (!id) return EXIT_USAGE;
         *err = khnet_session_revoke(ctx, id, rep);
-    } else return wrong_args(argv[0]);
+    } else
+        return wrong_args(argv[0]);
     return EXIT_OK;
 }
 
 /* `password change CURRENT NEW | reset EMAIL | reset-confirm TOKEN NEW`;
  * a password "-" reads a line from stdin (current first, then new). */
-static int password_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
-                         khnet_reply **rep)
+static int password_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
 {
     const char *sub = argc > 1 ? argv[1] : "";
     char cur[256], pw[256];
@@ -441,8 +449,7 @@ static int password_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
 
 /* `partners [list | create NAME [ORIGIN...] | update ID [--enable|--disable]
  * [ORIGIN...] | rekey ID]`. */
-static int partners_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
-                         khnet_reply **rep)
+static int partners_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, khnet_reply **rep)
 {
     const char *sub = argc > 1 ? argv[1] : "list";
     if (!strcmp(sub, "list") && argc <= 2) {
@@ -451,15 +458,16 @@ static int partners_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err,
     }
     if (argc < 3) return wrong_args(argv[0]);
     if (!strcmp(sub, "create")) {
-        *err = khnet_partner_create(ctx, argv[2], (const char *const *)argv + 3,
-                                    (size_t)(argc - 3), rep);
+        *err = khnet_partner_create(ctx, argv[2], (const char *const *)argv + 3, (size_t)(argc - 3),
+                                    rep);
         return EXIT_OK;
     }
     bool rekey = !strcmp(sub, "rekey") && argc == 3;
     if (!rekey && strcmp(sub, "update") != 0) return wrong_args(argv[0]);
     int64_t id = id_arg(argv[2]);
     if (!id) return EXIT_USAGE;
-    if (rekey) *err = khnet_partner_rekey(ctx, id, rep);
+    if (rekey)
+        *err = khnet_partner_rekey(ctx, id, rep);
     else {
         int i = 3, disabled = -1;
         for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
@@ -487,9 +495,12 @@ static int account_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, k
         const char *p = password_arg(argv[2], pw, sizeof pw);
         if (!p) return EXIT_USAGE;
         *err = khnet_register_partner(ctx, argv[1], p, argv[3], rep);
-    } else if (!strcmp(cmd, "logout") && argc == 1) *err = khnet_logout(ctx, rep);
-    else if (!strcmp(cmd, "whoami") && argc == 1) *err = khnet_me(ctx, rep);
-    else if (!strcmp(cmd, "export") && argc == 1) *err = khnet_export(ctx, rep);
+    } else if (!strcmp(cmd, "logout") && argc == 1)
+        *err = khnet_logout(ctx, rep);
+    else if (!strcmp(cmd, "whoami") && argc == 1)
+        *err = khnet_me(ctx, rep);
+    else if (!strcmp(cmd, "export") && argc == 1)
+        *err = khnet_export(ctx, rep);
     else if (!strcmp(cmd, "erase") && argc == 2) {
         const char *p = password_arg(argv[1], pw, sizeof pw);
         if (!p) return EXIT_USAGE;
@@ -498,13 +509,20 @@ static int account_call(khnet_ctx *ctx, int argc, char **argv, khnet_err *err, k
         int64_t id = id_arg(argv[1]);
         if (!id) return EXIT_USAGE;
         *err = khnet_role_set(ctx, id, argv[2], rep);
-    } else if (!strcmp(cmd, "profile")) return profile_call(ctx, argc, argv, err, rep);
-    else if (!strcmp(cmd, "import")) return import_call(ctx, argc, argv, err, rep);
-    else if (!strcmp(cmd, "profiles")) return profiles_call(ctx, argc, argv, err, rep);
-    else if (!strcmp(cmd, "sessions")) return sessions_call(ctx, argc, argv, err, rep);
-    else if (!strcmp(cmd, "password")) return password_call(ctx, argc, argv, err, rep);
-    else if (!strcmp(cmd, "partners")) return partners_call(ctx, argc, argv, err, rep);
-    else return wrong_args(cmd);
+    } else if (!strcmp(cmd, "profile"))
+        return profile_call(ctx, argc, argv, err, rep);
+    else if (!strcmp(cmd, "import"))
+        return import_call(ctx, argc, argv, err, rep);
+    else if (!strcmp(cmd, "profiles"))
+        return profiles_call(ctx, argc, argv, err, rep);
+    else if (!strcmp(cmd, "sessions"))
+        return sessions_call(ctx, argc, argv, err, rep);
+    else if (!strcmp(cmd, "password"))
+        return password_call(ctx, argc, argv, err, rep);
+    else if (!strcmp(cmd, "partners"))
+        return partners_call(ctx, argc, argv, err, rep);
+    else
+        return wrong_args(cmd);
     return EXIT_OK;
 }
 
@@ -514,11 +532,13 @@ static int cmd_account(khnet_ctx *ctx, const options *o, int argc, char **argv)
     khnet_err err = KHNET_OK;
     int rc = account_call(ctx, argc, argv, &err, &rep);
     if (rc != EXIT_OK) return rc;
-    if (err != KHNET_OK) rc = report(ctx, err, rep, o);
+    if (err != KHNET_OK)
+        rc = report(ctx, err, rep, o);
     else if (!strcmp(argv[0], "login") && !o->json) {
         const kp_value *t = kp_map_get(rep->root, "token");
         printf("%.*s\n", (int)t->v.s.len, t->v.s.ptr); /* khnet_login checked it */
-    } else if (rep->root) print_json(stdout, rep->root);
+    } else if (rep->root)
+        print_json(stdout, rep->root);
     khnet_reply_free(rep);
     return rc;
 }
@@ -538,7 +558,8 @@ static bool takes_column(const char *s, size_t n, size_t i)
 static void print_cell(const char *s, size_t n, int width)
 {
     int cols = 0;
-    for (size_t i = 0; i < n; i++) cols += takes_column(s, n, i);
+    for (size_t i = 0; i < n; i++)
+        cols += takes_column(s, n, i);
     if (cols <= width) {
         printf("%.*s%*s", (int)n, s, width - cols, "");
         return;
@@ -551,8 +572,10 @@ static void print_cell(const char *s, size_t n, int width)
 
 static void print_str_cell(const kp_value *v, int width)
 {
-    if (v && v->type == KP_STR) print_cell(v->v.s.ptr, v->v.s.len, width);
-    else print_cell("-", 1, width);
+    if (v && v->type == KP_STR)
+        print_cell(v->v.s.ptr, v->v.s.len, width);
+    else
+        print_cell("-", 1, width);
 }
 
 /* The readable form of a search reply: one line per hit, then the total. */
@@ -576,16 +599,18 @@ static void print_search(const kp_value *root)
         print_str_cell(exp && exp->type == KP_ARRAY && exp->v.arr.n ? &exp->v.arr.items[0] : NULL,
                        36);
         fputs("  ", stdout);
-        if (score && score->type == KP_FLOAT) printf("%.4f", score->v.f);
-        else if (score && (score->type == KP_INT || score->type == KP_UINT)) print_scalar(score);
+        if (score && score->type == KP_FLOAT)
+            printf("%.4f", score->v.f);
+        else if (score && (score->type == KP_INT || score->type == KP_UINT))
+            print_scalar(score);
         putchar('\n');
     }
     printf("%u shown of %s", n, exact && exact->type == KP_BOOL && !exact->v.b ? "about " : "");
     if (total) print_scalar(total);
     fputs(" matching experts\n", stdout);
     if (dym && dym->type == KP_STR)
-        printf("%s: %.*s\n", corr && corr->type == KP_BOOL && corr->v.b ? "showing results for"
-                                                                         : "did you mean",
+        printf("%s: %.*s\n",
+               corr && corr->type == KP_BOOL && corr->v.b ? "showing results for" : "did you mean",
                (int)dym->v.s.len, dym->v.s.ptr);
 }
 
@@ -598,8 +623,10 @@ static int cmd_search(khnet_ctx *ctx, const options *o, int argc, char **argv)
     khnet_search_query q = {0};
     for (int i = 0; i < argc; i++) {
         bool more = i + 1 < argc;
-        if (!strcmp(argv[i], "--country") && more && nc < SEARCH_LIST_MAX) countries[nc++] = argv[++i];
-        else if (!strcmp(argv[i], "--sector") && more && ns < SEARCH_LIST_MAX) sectors[ns++] = argv[++i];
+        if (!strcmp(argv[i], "--country") && more && nc < SEARCH_LIST_MAX)
+            countries[nc++] = argv[++i];
+        else if (!strcmp(argv[i], "--sector") && more && ns < SEARCH_LIST_MAX)
+            sectors[ns++] = argv[++i];
         else if (!strcmp(argv[i], "--limit") && more) {
             char *end = NULL;
             long v = strtol(argv[++i], &end, 10);
@@ -608,7 +635,8 @@ static int cmd_search(khnet_ctx *ctx, const options *o, int argc, char **argv)
                 return EXIT_USAGE;
             }
             q.limit = (int)v;
-        } else if (argv[i][0] != '-' && !q.q) q.q = argv[i];
+        } else if (argv[i][0] != '-' && !q.q)
+            q.q = argv[i];
         else {
             fprintf(stderr, "khnet: search: wrong arguments (see --help)\n");
             return EXIT_USAGE;
@@ -619,9 +647,12 @@ static int cmd_search(khnet_ctx *ctx, const options *o, int argc, char **argv)
     khnet_reply *rep = NULL;
     khnet_err err = khnet_search_experts(ctx, &q, &rep);
     int rc = EXIT_OK;
-    if (err != KHNET_OK) rc = report(ctx, err, rep, o);
-    else if (o->json && rep->root) print_json(stdout, rep->root);
-    else if (rep->root && rep->root->type == KP_MAP) print_search(rep->root);
+    if (err != KHNET_OK)
+        rc = report(ctx, err, rep, o);
+    else if (o->json && rep->root)
+        print_json(stdout, rep->root);
+    else if (rep->root && rep->root->type == KP_MAP)
+        print_search(rep->root);
     khnet_reply_free(rep);
     return rc;
 }
@@ -695,9 +726,9 @@ static int cmd_saved(khnet_ctx *ctx, const options *o, int argc, char **argv)
 
 static bool is_account_cmd(const char *c)
 {
-    static const char *const cmds[] = {"register", "login", "logout", "whoami", "profile",
-                                       "export", "profiles", "erase", "import", "sessions",
-                                       "password", "role", "partners", NULL};
+    static const char *const cmds[] = {"register", "login",    "logout",   "whoami", "profile",
+                                       "export",   "profiles", "erase",    "import", "sessions",
+                                       "password", "role",     "partners", NULL};
     for (int i = 0; cmds[i]; i++)
         if (!strcmp(c, cmds[i])) return true;
     return false;
@@ -753,11 +784,9 @@ static int cmd_listen(khnet_ctx *ctx, int argc, char **argv)
     while (st && !interrupted) {
         khnet_event *ev = NULL;
         err = khnet_stream_next(st, 500, &ev);
-        if (err == KHNET_OK)
-            print_event(ev);
+        if (err == KHNET_OK) print_event(ev);
         khnet_event_free(ev);
-        if (err != KHNET_OK && err != KHNET_ERR_TIMEOUT)
-            break; /* the stream stopped for good */
+        if (err != KHNET_OK && err != KHNET_ERR_TIMEOUT) break; /* the stream stopped for good */
     }
     int code = EXIT_OK;
     if (!interrupted && err != KHNET_OK && err != KHNET_ERR_TIMEOUT) {
@@ -771,23 +800,32 @@ static int cmd_listen(khnet_ctx *ctx, int argc, char **argv)
 /* Parses options into *o; returns -1 to exit with *code. */
 static int parse_options(int argc, char **argv, options *o, int *code)
 {
-    static const struct option longopts[] = {
-        {"url", required_argument, NULL, 'u'},     {"token", required_argument, NULL, 't'},
-        {"timeout", required_argument, NULL, 'T'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"url", required_argument, NULL, 'u'},
+                                             {"token", required_argument, NULL, 't'},
+                                             {"timeout", required_argument, NULL, 'T'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {NULL, 0, NULL, 0}};
     const char *env = getenv("KHNET_URL");
     const char *tok = getenv("KHNET_TOKEN");
-    *o = (options){.url = env && *env ? env : "http://127.0.0.1:8080", .timeout_ms = 10000,
+    *o = (options){.url = env && *env ? env : "http://127.0.0.1:8080",
+                   .timeout_ms = 10000,
                    .token = tok && *tok ? tok : NULL};
     int c;
     /* "+": stop at the command, so `call GET /x` is never read as options. */
     while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
         char *end = NULL;
         switch (c) {
-        case 'u': o->url = optarg; break;
-        case 't': o->token = optarg; break;
-        case 'j': o->json = 1; break;
+        case 'u':
+            o->url = optarg;
+            break;
+        case 't':
+            o->token = optarg;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
         case 'T':
             o->timeout_ms = (int)strtol(optarg, &end, 10);
             if (!*optarg || *end || o->timeout_ms < 0) {
@@ -796,11 +834,18 @@ static int parse_options(int argc, char **argv, options *o, int *code)
                 return -1;
             }
             break;
-        case 'h': usage(stdout); *code = EXIT_OK; return -1;
-        case 'V': printf("khnet %s (libkhnet %s)\n", KHNET_VERSION_STRING, khnet_version());
+        case 'h':
+            usage(stdout);
             *code = EXIT_OK;
             return -1;
-        default: usage(stderr); *code = EXIT_USAGE; return -1;
+        case 'V':
+            printf("khnet %s (libkhnet %s)\n", KHNET_VERSION_STRING, khnet_version());
+            *code = EXIT_OK;
+            return -1;
+        default:
+            usage(stderr);
+            *code = EXIT_USAGE;
+            return -1;
         }
     }
     return 0;
@@ -810,25 +855,21 @@ int main(int argc, char **argv)
 {
     options o;
     int code = EXIT_OK;
-    if (parse_options(argc, argv, &o, &code) < 0)
-        return code;
+    if (parse_options(argc, argv, &o, &code) < 0) return code;
     argc -= optind;
     argv += optind;
     if (argc < 1 || (strcmp(argv[0], "health") != 0 && strcmp(argv[0], "call") != 0 &&
                      strcmp(argv[0], "chat") != 0 && !is_account_cmd(argv[0]) &&
                      strcmp(argv[0], "listen") != 0 && strcmp(argv[0], "search") != 0 &&
                      strcmp(argv[0], "saved") != 0)) {
-        if (argc >= 1)
-            fprintf(stderr, "khnet: unknown command '%s'\n", argv[0]);
+        if (argc >= 1) fprintf(stderr, "khnet: unknown command '%s'\n", argv[0]);
         usage(stderr);
         return EXIT_USAGE;
     }
     khnet_ctx *ctx = NULL;
     khnet_err err = khnet_connect(o.url, &ctx);
-    if (err == KHNET_OK)
-        err = khnet_set_timeout(ctx, o.timeout_ms);
-    if (err == KHNET_OK && o.token)
-        err = khnet_set_token(ctx, o.token);
+    if (err == KHNET_OK) err = khnet_set_timeout(ctx, o.timeout_ms);
+    if (err == KHNET_OK && o.token) err = khnet_set_token(ctx, o.token);
     if (err != KHNET_OK) {
         code = report(ctx, err, NULL, &o);
         khnet_free(ctx);
@@ -845,7 +886,8 @@ int main(int argc, char **argv)
     else if (strcmp(argv[0], "listen") == 0)
         code = cmd_listen(ctx, argc - 1, argv + 1);
     else
-        code = strcmp(argv[0], "health") == 0 ? cmd_health(ctx, &o) : cmd_call(ctx, &o, argc - 1, argv + 1);
+        code = strcmp(argv[0], "health") == 0 ? cmd_health(ctx, &o)
+                                              : cmd_call(ctx, &o, argc - 1, argv + 1);
     khnet_free(ctx);
     return code;
 }

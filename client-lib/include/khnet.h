@@ -137,8 +137,8 @@ typedef struct khnet_request {
 khnet_err khnet_call_ex(khnet_ctx *ctx, const khnet_request *req, khnet_reply **out);
 
 /* khnet_call_ex with a msgpack body (may be NULL/0); same ownership of *out. */
-khnet_err khnet_call(khnet_ctx *ctx, const char *method, const char *path,
-                     const void *msgpack_body, size_t body_len, khnet_reply **out);
+khnet_err khnet_call(khnet_ctx *ctx, const char *method, const char *path, const void *msgpack_body,
+                     size_t body_len, khnet_reply **out);
 
 /* khnet_call_ex with a JSON text body (NUL-terminated, may be NULL) sent as
  * application/json; the reply is still asked for in msgpack; same ownership of *out. */
@@ -160,8 +160,7 @@ khnet_err khnet_conversation_direct(khnet_ctx *ctx, int64_t member_id, khnet_rep
 khnet_err khnet_conversation_group(khnet_ctx *ctx, const char *title, const int64_t *member_ids,
                                    size_t n, khnet_reply **out);
 /* GET /v1/conversations: newest activity first. */
-khnet_err khnet_conversations_list(khnet_ctx *ctx, const char *after, int limit,
-                                   khnet_reply **out);
+khnet_err khnet_conversations_list(khnet_ctx *ctx, const char *after, int limit, khnet_reply **out);
 /* POST /v1/conversations/{id}/messages; client_id makes retries safe (the
  * same client_id returns the first message); reply_to <= 0: none. */
 khnet_err khnet_message_send(khnet_ctx *ctx, int64_t conversation_id, const char *client_id,
@@ -225,8 +224,8 @@ typedef struct khnet_profile_filter {
 /* GET /v1/profiles: one page of directory cards, {items, next}, newest
  * first; pass the reply's `next` as `after` for the following page (NULL:
  * the first).  filter may be NULL; limit <= 0 takes the server's default. */
-khnet_err khnet_profiles_list(khnet_ctx *ctx, const khnet_profile_filter *filter,
-                              const char *after, int limit, khnet_reply **out);
+khnet_err khnet_profiles_list(khnet_ctx *ctx, const khnet_profile_filter *filter, const char *after,
+                              int limit, khnet_reply **out);
 
 /* ---- real-time events (PROTOCOL.md "Real-time events") ----------------------
  * A stream is its own WebSocket connection to GET /v1/stream, opened with
@@ -299,17 +298,17 @@ void khnet_stream_close(khnet_stream *s);
  * A zeroed khnet_search_query searches everything, sorted by the server's
  * default.  Nothing in it is retained after the call; strings are copied. */
 typedef struct khnet_search_query {
-    const char *q;                     /* free text (0-500 characters), or NULL */
-    const char *const *sectors;        /* NULL-terminated sector slugs, or NULL */
-    const char *const *countries;      /* NULL-terminated ISO 3166-1 alpha-2 codes ("JP"), or NULL */
-    const char *const *degree_levels;  /* NULL-terminated degree levels ("phd"), or NULL */
-    const char *const *languages;      /* NULL-terminated BCP 47 tags ("vi"), or NULL */
-    int willing_to_mentor;             /* 1: willing only, -1: not willing only, 0: no filter */
-    int min_years;                     /* minimum years of experience; 0: no filter */
-    const char *updated_since;         /* RFC 3339 timestamp, or NULL */
-    const char *sort;                  /* "relevance", "experience", "recent", or NULL (default) */
-    int limit;                         /* hits per page, 1-50; 0: the server's default (20) */
-    const char *after;                 /* the previous reply's "next" cursor, or NULL */
+    const char *q;                    /* free text (0-500 characters), or NULL */
+    const char *const *sectors;       /* NULL-terminated sector slugs, or NULL */
+    const char *const *countries;     /* NULL-terminated ISO 3166-1 alpha-2 codes ("JP"), or NULL */
+    const char *const *degree_levels; /* NULL-terminated degree levels ("phd"), or NULL */
+    const char *const *languages;     /* NULL-terminated BCP 47 tags ("vi"), or NULL */
+    int willing_to_mentor;            /* 1: willing only, -1: not willing only, 0: no filter */
+    int min_years;                    /* minimum years of experience; 0: no filter */
+    const char *updated_since;        /* RFC 3339 timestamp, or NULL */
+    const char *sort;                 /* "relevance", "experience", "recent", or NULL (default) */
+    int limit;                        /* hits per page, 1-50; 0: the server's default (20) */
+    const char *after;                /* the previous reply's "next" cursor, or NULL */
 } khnet_search_query;
 /* POST /v1/search/experts.  query NULL is a zeroed query.  *out is the
  * result ({hits, total, total_exact, facets, next, did_you_mean, corrected,
@@ -372,8 +371,7 @@ khnet_err khnet_password_reset_confirm(khnet_ctx *ctx, const char *reset_token,
                                        const char *new_password, khnet_reply **out);
 /* PUT /v1/accounts/{id}/role (admin): role is member, moderator, liaison or
  * admin; *out is {id, email, role, previous_role}. */
-khnet_err khnet_role_set(khnet_ctx *ctx, int64_t account_id, const char *role,
-                         khnet_reply **out);
+khnet_err khnet_role_set(khnet_ctx *ctx, int64_t account_id, const char *role, khnet_reply **out);
 /* POST /v1/profiles: creates my profile (201, the owner view, version 1)
  * from json_fields, a JSON object with at least "full_name" (NUL-terminated
  * text, sent as application/json). */

@@ -22,8 +22,7 @@ khnet_err khnet__send_body(khnet_ctx *ctx, const char *method, const char *path,
 }
 
 /* Writes {k1: v1[, k2: v2]} (k2 NULL: one pair) into a fresh b. */
-static void write_pairs(kp_buf *b, const char *k1, const char *v1, const char *k2,
-                        const char *v2)
+static void write_pairs(kp_buf *b, const char *k1, const char *v1, const char *k2, const char *v2)
 {
     kp_buf_init(b);
     kp_w_map(b, k2 ? 2 : 1);
@@ -51,8 +50,7 @@ static khnet_err credentials(khnet_ctx *ctx, const char *path, const char *email
     return str_body(ctx, "POST", path, "email", email, "password", password, out);
 }
 
-khnet_err khnet_register(khnet_ctx *ctx, const char *email, const char *password,
-                         khnet_reply **out)
+khnet_err khnet_register(khnet_ctx *ctx, const char *email, const char *password, khnet_reply **out)
 {
     return credentials(ctx, "/v1/accounts", email, password, out);
 }
@@ -89,8 +87,11 @@ khnet_err khnet_register_partner(khnet_ctx *ctx, const char *email, const char *
     const char *headers[] = {line, NULL};
     kp_buf b;
     write_pairs(&b, "email", email, "password", password);
-    khnet_request req = {.method = "POST", .path = "/v1/accounts", .body = b.data,
-                         .body_len = b.len, .headers = headers};
+    khnet_request req = {.method = "POST",
+                         .path = "/v1/accounts",
+                         .body = b.data,
+                         .body_len = b.len,
+                         .headers = headers};
     khnet_err rc = b.oom ? KHNET_ERR_NOMEM : khnet_call_ex(ctx, &req, out);
     kp_buf_free(&b);
     return rc;
@@ -135,8 +136,7 @@ khnet_err khnet_password_reset_confirm(khnet_ctx *ctx, const char *reset_token,
                     "new_password", new_password, out);
 }
 
-khnet_err khnet_role_set(khnet_ctx *ctx, int64_t account_id, const char *role,
-                         khnet_reply **out)
+khnet_err khnet_role_set(khnet_ctx *ctx, int64_t account_id, const char *role, khnet_reply **out)
 {
     if (account_id < 1) return KHNET_ERR_ARG;
     char path[64];
@@ -152,8 +152,10 @@ khnet_err khnet_me(khnet_ctx *ctx, khnet_reply **out)
 khnet_err khnet_profile_get(khnet_ctx *ctx, int64_t id, khnet_reply **out)
 {
     char path[48];
-    if (id > 0) snprintf(path, sizeof path, "/v1/profiles/%lld", (long long)id);
-    else snprintf(path, sizeof path, "/v1/profiles/me");
+    if (id > 0)
+        snprintf(path, sizeof path, "/v1/profiles/%lld", (long long)id);
+    else
+        snprintf(path, sizeof path, "/v1/profiles/me");
     return khnet_call(ctx, "GET", path, NULL, 0, out);
 }
 
@@ -168,8 +170,10 @@ khnet_err khnet_profile_patch(khnet_ctx *ctx, int64_t id, const char *json_field
 {
     if (!json_fields) return KHNET_ERR_ARG;
     char path[48];
-    if (id > 0) snprintf(path, sizeof path, "/v1/profiles/%lld", (long long)id);
-    else snprintf(path, sizeof path, "/v1/profiles/me");
+    if (id > 0)
+        snprintf(path, sizeof path, "/v1/profiles/%lld", (long long)id);
+    else
+        snprintf(path, sizeof path, "/v1/profiles/me");
     return khnet_call_json(ctx, "PATCH", path, json_fields, out);
 }
 
@@ -203,8 +207,8 @@ khnet_err khnet_profiles_import(khnet_ctx *ctx, const char *format, const char *
  * characters); a longer one is refused here rather than cut. */
 enum { LIST_VALUE_MAX = 100 };
 
-khnet_err khnet_profiles_list(khnet_ctx *ctx, const khnet_profile_filter *filter,
-                              const char *after, int limit, khnet_reply **out)
+khnet_err khnet_profiles_list(khnet_ctx *ctx, const khnet_profile_filter *filter, const char *after,
+                              int limit, khnet_reply **out)
 {
     static const khnet_profile_filter none = {NULL, NULL, NULL, NULL, NULL};
     const khnet_profile_filter *f = filter ? filter : &none;

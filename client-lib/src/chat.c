@@ -17,8 +17,10 @@ void khnet__add_param(char *path, size_t cap, const char *name, const char *valu
     o += (size_t)snprintf(path + o, o < cap ? cap - o : 0, "%c%s=", strchr(path, '?') ? '&' : '?',
                           name);
     for (const unsigned char *p = (const unsigned char *)value; *p && o + 4 < cap; p++) {
-        if (strchr(safe, *p)) path[o++] = (char)*p;
-        else o += (size_t)snprintf(path + o, cap - o, "%%%02X", *p);
+        if (strchr(safe, *p))
+            path[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(path + o, cap - o, "%%%02X", *p);
     }
     if (o < cap) path[o] = '\0';
 }
@@ -57,12 +59,12 @@ khnet_err khnet_conversation_group(khnet_ctx *ctx, const char *title, const int6
     kp_w_cstr(&b, title);
     kp_w_cstr(&b, "member_ids");
     kp_w_array(&b, (uint32_t)n);
-    for (size_t i = 0; i < n; i++) kp_w_int(&b, member_ids[i]);
+    for (size_t i = 0; i < n; i++)
+        kp_w_int(&b, member_ids[i]);
     return send_body(ctx, "POST", "/v1/conversations", &b, out);
 }
 
-khnet_err khnet_conversations_list(khnet_ctx *ctx, const char *after, int limit,
-                                   khnet_reply **out)
+khnet_err khnet_conversations_list(khnet_ctx *ctx, const char *after, int limit, khnet_reply **out)
 {
     char path[256] = "/v1/conversations", lim[16];
     khnet__add_param(path, sizeof path, "after", after);

@@ -19,18 +19,18 @@
 #define READ_CHUNK 16384
 
 struct khnet_ctx {
-    khnet__url url;                    /* parsed server address */
-    bool url_ok;                       /* url parsed; else url_err says why */
-    char url_err[KHNET__ERRSTR_MAX];   /* reason the URL was refused */
+    khnet__url url;                     /* parsed server address */
+    bool url_ok;                        /* url parsed; else url_err says why */
+    char url_err[KHNET__ERRSTR_MAX];    /* reason the URL was refused */
     char hostport[KHNET__HOST_MAX + 8]; /* Host header value */
-    int fd;                            /* connected socket, -1 if none */
-    bool fresh;                        /* fd not yet used by a request */
-    int timeout_ms;                    /* per-step wait, 0 = forever */
-    char *token;                       /* bearer token (owned copy) or NULL */
-    kp_buf head;                       /* request head, reused across calls */
-    khnet_err err;                     /* last call's result */
-    char errstr[KHNET__ERRSTR_MAX];    /* last call's reason, "" on success */
-    struct khnet_stats stats;          /* counters for khnet_stats() */
+    int fd;                             /* connected socket, -1 if none */
+    bool fresh;                         /* fd not yet used by a request */
+    int timeout_ms;                     /* per-step wait, 0 = forever */
+    char *token;                        /* bearer token (owned copy) or NULL */
+    kp_buf head;                        /* request head, reused across calls */
+    khnet_err err;                      /* last call's result */
+    char errstr[KHNET__ERRSTR_MAX];     /* last call's reason, "" on success */
+    struct khnet_stats stats;           /* counters for khnet_stats() */
 };
 
 const char *khnet_version(void)
@@ -41,16 +41,26 @@ const char *khnet_version(void)
 const char *khnet_strerror(khnet_err err)
 {
     switch (err) {
-    case KHNET_OK: return "success";
-    case KHNET_ERR_URL: return "invalid URL";
-    case KHNET_ERR_CONNECT: return "cannot connect to server";
-    case KHNET_ERR_IO: return "network I/O error";
-    case KHNET_ERR_TIMEOUT: return "timed out";
-    case KHNET_ERR_PROTOCOL: return "malformed response from server";
-    case KHNET_ERR_HTTP: return "server returned an error status";
-    case KHNET_ERR_NOMEM: return "out of memory";
-    case KHNET_ERR_ARG: return "invalid argument";
-    case KHNET_ERR_CLOSED: return "the server ended the stream";
+    case KHNET_OK:
+        return "success";
+    case KHNET_ERR_URL:
+        return "invalid URL";
+    case KHNET_ERR_CONNECT:
+        return "cannot connect to server";
+    case KHNET_ERR_IO:
+        return "network I/O error";
+    case KHNET_ERR_TIMEOUT:
+        return "timed out";
+    case KHNET_ERR_PROTOCOL:
+        return "malformed response from server";
+    case KHNET_ERR_HTTP:
+        return "server returned an error status";
+    case KHNET_ERR_NOMEM:
+        return "out of memory";
+    case KHNET_ERR_ARG:
+        return "invalid argument";
+    case KHNET_ERR_CLOSED:
+        return "the server ended the stream";
     }
     return "unknown error";
 }
@@ -77,8 +87,7 @@ static khnet_err keep_err(khnet_ctx *ctx, khnet_err code)
 
 static void drop_conn(khnet_ctx *ctx)
 {
-    if (ctx->fd >= 0)
-        close(ctx->fd);
+    if (ctx->fd >= 0) close(ctx->fd);
     ctx->fd = -1;
 }
 
@@ -86,14 +95,11 @@ static void drop_conn(khnet_ctx *ctx)
  * while it sat idle (the cheap, race-free half of stale detection). */
 static khnet_err ensure_conn(khnet_ctx *ctx)
 {
-    if (!ctx->url_ok)
-        return set_err(ctx, KHNET_ERR_URL, "%s", ctx->url_err);
-    if (ctx->fd >= 0 && khnet__net_stale(ctx->fd))
-        drop_conn(ctx);
-    if (ctx->fd >= 0)
-        return KHNET_OK;
-    khnet_err rc = khnet__net_connect(&ctx->url, ctx->timeout_ms, &ctx->fd, ctx->errstr,
-                                      sizeof ctx->errstr);
+    if (!ctx->url_ok) return set_err(ctx, KHNET_ERR_URL, "%s", ctx->url_err);
+    if (ctx->fd >= 0 && khnet__net_stale(ctx->fd)) drop_conn(ctx);
+    if (ctx->fd >= 0) return KHNET_OK;
+    khnet_err rc =
+        khnet__net_connect(&ctx->url, ctx->timeout_ms, &ctx->fd, ctx->errstr, sizeof ctx->errstr);
     if (rc != KHNET_OK) {
         ctx->fd = -1;
         ctx->err = rc;
@@ -106,21 +112,17 @@ static khnet_err ensure_conn(khnet_ctx *ctx)
 
 khnet_err khnet_connect(const char *url, khnet_ctx **out)
 {
-    if (!out)
-        return KHNET_ERR_ARG;
+    if (!out) return KHNET_ERR_ARG;
     *out = NULL;
-    if (!url)
-        return KHNET_ERR_ARG;
+    if (!url) return KHNET_ERR_ARG;
     khnet_ctx *ctx = calloc(1, sizeof *ctx);
-    if (!ctx)
-        return KHNET_ERR_NOMEM;
+    if (!ctx) return KHNET_ERR_NOMEM;
     ctx->fd = -1;
     ctx->timeout_ms = DEFAULT_TIMEOUT_MS;
     kp_buf_init(&ctx->head);
     *out = ctx;
     ctx->url_ok = khnet__url_parse(url, &ctx->url, ctx->url_err, sizeof ctx->url_err) == 0;
-    if (ctx->url_ok)
-        khnet__url_hostport(&ctx->url, ctx->hostport, sizeof ctx->hostport);
+    if (ctx->url_ok) khnet__url_hostport(&ctx->url, ctx->hostport, sizeof ctx->hostport);
     khnet_err rc = ensure_conn(ctx);
     if (rc == KHNET_OK) {
         ctx->err = KHNET_OK;
@@ -131,8 +133,7 @@ khnet_err khnet_connect(const char *url, khnet_ctx **out)
 
 void khnet_free(khnet_ctx *ctx)
 {
-    if (!ctx)
-        return;
+    if (!ctx) return;
     drop_conn(ctx);
     free(ctx->token);
     kp_buf_free(&ctx->head);
@@ -151,28 +152,23 @@ const char *khnet_errstr(const khnet_ctx *ctx)
 
 khnet_err khnet_set_timeout(khnet_ctx *ctx, int ms)
 {
-    if (!ctx)
-        return KHNET_ERR_ARG;
-    if (ms < 0)
-        return set_err(ctx, KHNET_ERR_ARG, "timeout must be >= 0 ms");
+    if (!ctx) return KHNET_ERR_ARG;
+    if (ms < 0) return set_err(ctx, KHNET_ERR_ARG, "timeout must be >= 0 ms");
     ctx->timeout_ms = ms;
     return KHNET_OK;
 }
 
 khnet_err khnet_set_token(khnet_ctx *ctx, const char *bearer)
 {
-    if (!ctx)
-        return KHNET_ERR_ARG;
+    if (!ctx) return KHNET_ERR_ARG;
     char *copy = NULL;
     if (bearer) {
         /* Visible ASCII only: the token goes verbatim into a header line. */
         for (const unsigned char *p = (const unsigned char *)bearer; *p; p++)
             if (*p <= 0x20 || *p >= 0x7f)
                 return set_err(ctx, KHNET_ERR_ARG, "token holds a space or control byte");
-        if (!*bearer)
-            return set_err(ctx, KHNET_ERR_ARG, "empty token");
-        if (!(copy = strdup(bearer)))
-            return set_err(ctx, KHNET_ERR_NOMEM, "out of memory");
+        if (!*bearer) return set_err(ctx, KHNET_ERR_ARG, "empty token");
+        if (!(copy = strdup(bearer))) return set_err(ctx, KHNET_ERR_NOMEM, "out of memory");
     }
     free(ctx->token);
     ctx->token = copy;
@@ -181,8 +177,7 @@ khnet_err khnet_set_token(khnet_ctx *ctx, const char *bearer)
 
 void khnet_stats(const khnet_ctx *ctx, struct khnet_stats *out)
 {
-    if (ctx && out)
-        *out = ctx->stats;
+    if (ctx && out) *out = ctx->stats;
 }
 
 int khnet__ctx_fd(const khnet_ctx *ctx)
@@ -207,18 +202,16 @@ static khnet_err read_response(khnet_ctx *ctx, khnet__resp *resp, bool *closed_e
     char buf[READ_CHUNK];
     for (;;) {
         size_t got = 0;
-        khnet_err rc = khnet__net_recv(ctx->fd, buf, sizeof buf, ctx->timeout_ms, &got,
-                                       ctx->errstr, sizeof ctx->errstr);
+        khnet_err rc = khnet__net_recv(ctx->fd, buf, sizeof buf, ctx->timeout_ms, &got, ctx->errstr,
+                                       sizeof ctx->errstr);
         if (rc != KHNET_OK) {
             *closed_early = rc == KHNET_ERR_IO && resp->received == 0;
             return keep_err(ctx, rc);
         }
         ctx->stats.bytes_received += got;
         khnet__rstate st = got ? khnet__resp_feed(resp, buf, got) : khnet__resp_eof(resp);
-        if (st == KHNET__R_DONE)
-            return KHNET_OK;
-        if (st == KHNET__R_ERROR)
-            return set_err(ctx, KHNET_ERR_PROTOCOL, "%s", resp->err);
+        if (st == KHNET__R_DONE) return KHNET_OK;
+        if (st == KHNET__R_ERROR) return set_err(ctx, KHNET_ERR_PROTOCOL, "%s", resp->err);
         if (st == KHNET__R_CLOSED) {
             *closed_early = true;
             return set_err(ctx, KHNET_ERR_IO, "server closed the connection before responding");
@@ -231,9 +224,8 @@ static khnet_err exchange(khnet_ctx *ctx, const khnet_request *req, khnet__resp 
                           bool *closed_early)
 {
     size_t sent = 0;
-    khnet_err rc = khnet__net_send(ctx->fd, ctx->head.data, ctx->head.len, req->body,
-                                   req->body_len, ctx->timeout_ms, &sent, ctx->errstr,
-                                   sizeof ctx->errstr);
+    khnet_err rc = khnet__net_send(ctx->fd, ctx->head.data, ctx->head.len, req->body, req->body_len,
+                                   ctx->timeout_ms, &sent, ctx->errstr, sizeof ctx->errstr);
     ctx->stats.bytes_sent += sent;
     if (rc != KHNET_OK) {
         /* EPIPE/ECONNRESET on send: the peer is gone and cannot have answered. */
@@ -254,22 +246,18 @@ static khnet_err finish(khnet_ctx *ctx, khnet__resp *resp, khnet_reply **out)
 
 khnet_err khnet_call_ex(khnet_ctx *ctx, const khnet_request *req, khnet_reply **out)
 {
-    if (!ctx)
-        return KHNET_ERR_ARG;
-    if (!out || !req)
-        return set_err(ctx, KHNET_ERR_ARG, "NULL request or reply pointer");
+    if (!ctx) return KHNET_ERR_ARG;
+    if (!out || !req) return set_err(ctx, KHNET_ERR_ARG, "NULL request or reply pointer");
     *out = NULL;
     kp_buf_reset(&ctx->head);
     int hr = khnet__req_head(&ctx->head, req, ctx->hostport, ctx->token, ctx->errstr,
                              sizeof ctx->errstr);
-    if (hr < 0)
-        return keep_err(ctx, hr == -2 ? KHNET_ERR_NOMEM : KHNET_ERR_ARG);
+    if (hr < 0) return keep_err(ctx, hr == -2 ? KHNET_ERR_NOMEM : KHNET_ERR_ARG);
     bool retryable = khnet__req_retryable(req);
     bool head_req = strcmp(req->method, "HEAD") == 0;
     for (int attempt = 0;; attempt++) {
         khnet_err rc = ensure_conn(ctx);
-        if (rc != KHNET_OK)
-            return rc;
+        if (rc != KHNET_OK) return rc;
         bool reused = !ctx->fresh;
         ctx->fresh = false;
         khnet__resp resp;
@@ -287,18 +275,20 @@ khnet_err khnet_call_ex(khnet_ctx *ctx, const khnet_request *req, khnet_reply **
     }
 }
 
-khnet_err khnet_call(khnet_ctx *ctx, const char *method, const char *path,
-                     const void *msgpack_body, size_t body_len, khnet_reply **out)
+khnet_err khnet_call(khnet_ctx *ctx, const char *method, const char *path, const void *msgpack_body,
+                     size_t body_len, khnet_reply **out)
 {
-    khnet_request req = {.method = method, .path = path, .body = msgpack_body,
-                         .body_len = body_len};
+    khnet_request req = {
+        .method = method, .path = path, .body = msgpack_body, .body_len = body_len};
     return khnet_call_ex(ctx, &req, out);
 }
 
 khnet_err khnet_call_json(khnet_ctx *ctx, const char *method, const char *path,
                           const char *json_body, khnet_reply **out)
 {
-    khnet_request req = {.method = method, .path = path, .body = json_body,
+    khnet_request req = {.method = method,
+                         .path = path,
+                         .body = json_body,
                          .body_len = json_body ? strlen(json_body) : 0,
                          .content_type = "application/json"};
     return khnet_call_ex(ctx, &req, out);

@@ -17,7 +17,7 @@
 
 #define KHNET__ERRSTR_MAX 256
 #define KHNET__HOST_MAX 256
-#define KHNET__MAX_HEADER_BYTES 65536u    /* 64 KiB: status line + all headers */
+#define KHNET__MAX_HEADER_BYTES 65536u  /* 64 KiB: status line + all headers */
 #define KHNET__MAX_BODY_BYTES 67108864u /* 64 MiB: one response body */
 
 /* ---- url.c ---------------------------------------------------------------- */
@@ -44,25 +44,25 @@ typedef enum khnet__rstate {
 } khnet__rstate;
 
 typedef struct khnet__resp {
-    llhttp_t parser;           /* llhttp in HTTP_RESPONSE mode */
+    llhttp_t parser;            /* llhttp in HTTP_RESPONSE mode */
     llhttp_settings_t settings; /* callbacks below, pointing back at this struct */
-    int status;                /* status code once the status line is parsed */
-    kp_buf body;               /* body bytes, de-chunked; moved into the reply */
-    kp_buf hname;              /* header name being accumulated (spans may split) */
-    kp_buf hvalue;             /* header value being accumulated */
-    char content_type[128];    /* Content-Type value, truncated, "" if absent */
-    char request_id[72];       /* X-Request-Id value, truncated, "" if absent */
-    char ws_accept[40];        /* Sec-WebSocket-Accept value, truncated, "" if absent */
-    size_t header_bytes;       /* bytes of status line and headers so far */
-    size_t max_body;           /* body limit, KHNET__MAX_BODY_BYTES by default */
-    size_t received;           /* bytes fed so far */
-    size_t trailing;           /* bytes fed after the end of the response */
-    size_t last_used;          /* of the last chunk fed, bytes that were the response's
-                                  (the rest are a WebSocket's after a 101) */
-    bool head;                 /* response to HEAD: headers only */
-    bool done;                 /* message complete */
-    bool keep_alive;           /* connection reusable after this response */
-    char err[160];             /* reason for KHNET__R_ERROR */
+    int status;                 /* status code once the status line is parsed */
+    kp_buf body;                /* body bytes, de-chunked; moved into the reply */
+    kp_buf hname;               /* header name being accumulated (spans may split) */
+    kp_buf hvalue;              /* header value being accumulated */
+    char content_type[128];     /* Content-Type value, truncated, "" if absent */
+    char request_id[72];        /* X-Request-Id value, truncated, "" if absent */
+    char ws_accept[40];         /* Sec-WebSocket-Accept value, truncated, "" if absent */
+    size_t header_bytes;        /* bytes of status line and headers so far */
+    size_t max_body;            /* body limit, KHNET__MAX_BODY_BYTES by default */
+    size_t received;            /* bytes fed so far */
+    size_t trailing;            /* bytes fed after the end of the response */
+    size_t last_used;           /* of the last chunk fed, bytes that were the response's
+                                   (the rest are a WebSocket's after a 101) */
+    bool head;                  /* response to HEAD: headers only */
+    bool done;                  /* message complete */
+    bool keep_alive;            /* connection reusable after this response */
+    char err[160];              /* reason for KHNET__R_ERROR */
 } khnet__resp;
 
 /* Prepares r for one response; head_request for a reply to HEAD. */
@@ -80,8 +80,8 @@ khnet__rstate khnet__resp_eof(khnet__resp *r);
 /* Appends the request head (request line and headers, ending in CRLFCRLF) to
  * out.  Returns 0, -1 with a reason in err when req is invalid, -2 when out
  * of memory. */
-int khnet__req_head(kp_buf *out, const khnet_request *req, const char *hostport,
-                    const char *token, char *err, size_t errlen);
+int khnet__req_head(kp_buf *out, const khnet_request *req, const char *hostport, const char *token,
+                    char *err, size_t errlen);
 /* GET/HEAD, or an idempotency key: safe to send twice. */
 bool khnet__req_retryable(const khnet_request *req);
 
@@ -98,8 +98,7 @@ khnet_err khnet__net_connect(const khnet__url *u, int timeout_ms, int *fd_out, c
                              size_t errlen);
 /* Writes all of head then body; *sent counts bytes written (even on error). */
 khnet_err khnet__net_send(int fd, const void *head, size_t head_len, const void *body,
-                          size_t body_len, int timeout_ms, size_t *sent, char *err,
-                          size_t errlen);
+                          size_t body_len, int timeout_ms, size_t *sent, char *err, size_t errlen);
 /* Reads once: *got > 0 bytes, or 0 at EOF. */
 khnet_err khnet__net_recv(int fd, void *buf, size_t cap, int timeout_ms, size_t *got, char *err,
                           size_t errlen);

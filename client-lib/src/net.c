@@ -26,8 +26,7 @@ static khnet_err wait_fd(int fd, short events, int timeout_ms, const char *what,
     struct pollfd pfd = {.fd = fd, .events = events};
     for (;;) {
         int n = poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : -1);
-        if (n > 0)
-            return KHNET_OK;
+        if (n > 0) return KHNET_OK;
         if (n == 0) {
             snprintf(err, errlen, "timed out after %d ms while %s", timeout_ms, what);
             return KHNET_ERR_TIMEOUT;
@@ -43,8 +42,7 @@ static khnet_err wait_fd(int fd, short events, int timeout_ms, const char *what,
 static khnet_err try_addr(const struct addrinfo *ai, int timeout_ms, int *fd_out, char *err,
                           size_t errlen)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return KHNET_ERR_CONNECT;
@@ -54,12 +52,10 @@ static khnet_err try_addr(const struct addrinfo *ai, int timeout_ms, int *fd_out
         if (errno != EINPROGRESS) {
             snprintf(err, errlen, "connect: %s", strerror(errno));
             rc = KHNET_ERR_CONNECT;
-        } else if ((rc = wait_fd(fd, POLLOUT, timeout_ms, "connecting", err, errlen)) ==
-                   KHNET_OK) {
+        } else if ((rc = wait_fd(fd, POLLOUT, timeout_ms, "connecting", err, errlen)) == KHNET_OK) {
             int soerr = 0;
             socklen_t len = sizeof soerr;
-            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-                soerr = errno;
+            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0) soerr = errno;
             if (soerr) {
                 snprintf(err, errlen, "connect: %s", strerror(soerr));
                 rc = KHNET_ERR_CONNECT;
@@ -92,12 +88,10 @@ khnet_err khnet__net_connect(const khnet__url *u, int timeout_ms, int *fd_out, c
     char why[KHNET__ERRSTR_MAX] = "no addresses";
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         rc = try_addr(ai, timeout_ms, fd_out, why, sizeof why);
-        if (rc == KHNET_OK)
-            break;
+        if (rc == KHNET_OK) break;
     }
     freeaddrinfo(res);
-    if (rc != KHNET_OK)
-        snprintf(err, errlen, "%s:%s: %s", u->host, u->port, why);
+    if (rc != KHNET_OK) snprintf(err, errlen, "%s:%s: %s", u->host, u->port, why);
     return rc == KHNET_ERR_TIMEOUT ? KHNET_ERR_TIMEOUT : rc;
 }
 
@@ -113,8 +107,7 @@ static void consume(struct iovec *iov, size_t n)
 }
 
 khnet_err khnet__net_send(int fd, const void *head, size_t head_len, const void *body,
-                          size_t body_len, int timeout_ms, size_t *sent, char *err,
-                          size_t errlen)
+                          size_t body_len, int timeout_ms, size_t *sent, char *err, size_t errlen)
 {
     /* Head and body go out in one gather write: no copy of the body. */
     struct iovec iov[2] = {{(void *)head, head_len}, {(void *)body, body ? body_len : 0}};
@@ -127,12 +120,10 @@ khnet_err khnet__net_send(int fd, const void *head, size_t head_len, const void 
             consume(iov, (size_t)n);
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             khnet_err rc = wait_fd(fd, POLLOUT, timeout_ms, "sending", err, errlen);
-            if (rc != KHNET_OK)
-                return rc;
+            if (rc != KHNET_OK) return rc;
             continue;
         }
         snprintf(err, errlen, "send: %s", n < 0 ? strerror(errno) : "no progress");
@@ -151,13 +142,10 @@ khnet_err khnet__net_recv(int fd, void *buf, size_t cap, int timeout_ms, size_t 
             *got = (size_t)n;
             return KHNET_OK;
         }
-        if (errno == EINTR)
-            continue;
+        if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            khnet_err rc = wait_fd(fd, POLLIN, timeout_ms, "waiting for the response", err,
-                                   errlen);
-            if (rc != KHNET_OK)
-                return rc;
+            khnet_err rc = wait_fd(fd, POLLIN, timeout_ms, "waiting for the response", err, errlen);
+            if (rc != KHNET_OK) return rc;
             continue;
         }
         snprintf(err, errlen, "recv: %s", strerror(errno));
@@ -168,8 +156,7 @@ khnet_err khnet__net_recv(int fd, void *buf, size_t cap, int timeout_ms, size_t 
 bool khnet__net_stale(int fd)
 {
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    if (poll(&pfd, 1, 0) <= 0)
-        return false; /* nothing pending: the connection looks alive */
+    if (poll(&pfd, 1, 0) <= 0) return false; /* nothing pending: the connection looks alive */
     char c;
     ssize_t n = recv(fd, &c, 1, MSG_PEEK);
     /* 0 = orderly close; >0 = unsolicited bytes; <0 other than EAGAIN = reset. */

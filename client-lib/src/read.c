@@ -39,8 +39,7 @@ static int on_status(llhttp_t *p, const char *at, size_t n)
 static int on_header_field(llhttp_t *p, const char *at, size_t n)
 {
     khnet__resp *r = from(p);
-    if (count_header(r, n) < 0)
-        return -1;
+    if (count_header(r, n) < 0) return -1;
     kp_buf_append(&r->hname, at, n);
     return r->hname.oom ? -1 : 0;
 }
@@ -48,8 +47,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t n)
 static int on_header_value(llhttp_t *p, const char *at, size_t n)
 {
     khnet__resp *r = from(p);
-    if (count_header(r, n) < 0)
-        return -1;
+    if (count_header(r, n) < 0) return -1;
     kp_buf_append(&r->hvalue, at, n);
     return r->hvalue.oom ? -1 : 0;
 }
@@ -63,8 +61,7 @@ static bool name_is(const khnet__resp *r, const char *name)
 static void copy_value(const khnet__resp *r, char *dst, size_t cap)
 {
     size_t n = r->hvalue.len < cap ? r->hvalue.len : cap - 1;
-    if (n)
-        memcpy(dst, r->hvalue.data, n);
+    if (n) memcpy(dst, r->hvalue.data, n);
     dst[n] = '\0';
 }
 
@@ -154,8 +151,7 @@ static khnet__rstate parse_error(khnet__resp *r, llhttp_errno_t e)
 {
     if (r->err[0] == '\0') {
         const char *why = llhttp_get_error_reason(&r->parser);
-        snprintf(r->err, sizeof r->err, "bad HTTP response: %s",
-                 why ? why : llhttp_errno_name(e));
+        snprintf(r->err, sizeof r->err, "bad HTTP response: %s", why ? why : llhttp_errno_name(e));
     }
     return KHNET__R_ERROR;
 }
@@ -171,8 +167,7 @@ khnet__rstate khnet__resp_feed(khnet__resp *r, const char *p, size_t n)
         return KHNET__R_DONE;
     }
     llhttp_errno_t e = llhttp_execute(&r->parser, p, n);
-    if (e == HPE_OK)
-        return KHNET__R_MORE;
+    if (e == HPE_OK) return KHNET__R_MORE;
     if (e == HPE_PAUSED && r->done) {
         const char *stop = llhttp_get_error_pos(&r->parser);
         size_t used = stop ? (size_t)(stop - p) : n;
@@ -188,10 +183,8 @@ khnet__rstate khnet__resp_feed(khnet__resp *r, const char *p, size_t n)
 
 khnet__rstate khnet__resp_eof(khnet__resp *r)
 {
-    if (r->done)
-        return KHNET__R_DONE;
-    if (r->received == 0)
-        return KHNET__R_CLOSED;
+    if (r->done) return KHNET__R_DONE;
+    if (r->received == 0) return KHNET__R_CLOSED;
     llhttp_errno_t e = llhttp_finish(&r->parser);
     if ((e == HPE_OK || e == HPE_PAUSED) && r->done) {
         r->keep_alive = false;

@@ -29,8 +29,7 @@ static const kp_limits reply_limits = {
 
 void khnet_reply_free(khnet_reply *reply)
 {
-    if (!reply)
-        return;
+    if (!reply) return;
     reply_mem *m = (reply_mem *)reply;
     kp_arena_free(m->arena);
     kp_buf_free(&m->body);
@@ -46,8 +45,7 @@ static body_kind kind_of(const char *ct)
     static const char *const mp[] = {"application/msgpack", "application/x-msgpack",
                                      "application/vnd.msgpack"};
     for (size_t i = 0; i < sizeof mp / sizeof mp[0]; i++)
-        if (n == strlen(mp[i]) && strncasecmp(ct, mp[i], n) == 0)
-            return BODY_MSGPACK;
+        if (n == strlen(mp[i]) && strncasecmp(ct, mp[i], n) == 0) return BODY_MSGPACK;
     if ((n == 16 && strncasecmp(ct, "application/json", n) == 0) ||
         (n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0))
         return BODY_JSON;
@@ -58,19 +56,16 @@ static body_kind kind_of(const char *ct)
 static const char *err_str(reply_mem *m, const kp_value *err, const char *key)
 {
     const kp_value *v = kp_map_get(err, key);
-    if (!v || v->type != KP_STR)
-        return NULL;
+    if (!v || v->type != KP_STR) return NULL;
     return kp_arena_strndup(m->arena, v->v.s.ptr, v->v.s.len);
 }
 
 static void take_error(reply_mem *m)
 {
     const kp_value *root = m->pub.root;
-    if (!root || root->type != KP_MAP)
-        return;
+    if (!root || root->type != KP_MAP) return;
     const kp_value *err = kp_map_get(root, "error");
-    if (!err || err->type != KP_MAP)
-        return;
+    if (!err || err->type != KP_MAP) return;
     m->pub.code = err_str(m, err, "code");
     m->pub.message = err_str(m, err, "message");
     m->pub.field = err_str(m, err, "field");
@@ -80,14 +75,13 @@ static void take_error(reply_mem *m)
 static int decode(reply_mem *m, char *err, size_t errlen)
 {
     body_kind k = kind_of(m->pub.content_type);
-    if (m->pub.body_len == 0 || k == BODY_OTHER)
-        return 0;
+    if (m->pub.body_len == 0 || k == BODY_OTHER) return 0;
     kp_value *root = NULL;
     kp_err e = {0};
-    int rc = k == BODY_MSGPACK ? kp_decode(m->arena, m->pub.body, m->pub.body_len,
-                                           &reply_limits, &root, &e)
-                               : kp_json_decode(m->arena, (const char *)m->pub.body,
-                                                m->pub.body_len, &reply_limits, &root, &e);
+    int rc = k == BODY_MSGPACK
+                 ? kp_decode(m->arena, m->pub.body, m->pub.body_len, &reply_limits, &root, &e)
+                 : kp_json_decode(m->arena, (const char *)m->pub.body, m->pub.body_len,
+                                  &reply_limits, &root, &e);
     if (rc < 0) {
         snprintf(err, errlen, "undecodable %s body from server (%s: %s)",
                  k == BODY_MSGPACK ? "msgpack" : "JSON", e.code ? e.code : "?", e.message);
@@ -100,9 +94,8 @@ static int decode(reply_mem *m, char *err, size_t errlen)
 static void describe(const khnet_reply *rep, char *err, size_t errlen)
 {
     snprintf(err, errlen, "HTTP %d%s%s%s%s%s%s", rep->status, rep->code ? " " : "",
-             rep->code ? rep->code : "", rep->message ? ": " : "",
-             rep->message ? rep->message : "", rep->field ? " field=" : "",
-             rep->field ? rep->field : "");
+             rep->code ? rep->code : "", rep->message ? ": " : "", rep->message ? rep->message : "",
+             rep->field ? " field=" : "", rep->field ? rep->field : "");
 }
 
 khnet_err khnet__reply_build(khnet__resp *r, khnet_reply **out, char *err, size_t errlen)
@@ -130,8 +123,7 @@ khnet_err khnet__reply_build(khnet__resp *r, khnet_reply **out, char *err, size_
     *out = &m->pub;
     /* An error status wins over an undecodable body: the status is what the
      * caller acts on, and a proxy's HTML 502 page is not a protocol breach. */
-    if (decode(m, err, errlen) < 0 && m->pub.status < 400)
-        return KHNET_ERR_PROTOCOL;
+    if (decode(m, err, errlen) < 0 && m->pub.status < 400) return KHNET_ERR_PROTOCOL;
     if (m->pub.status < 400) {
         err[0] = '\0';
         return KHNET_OK;

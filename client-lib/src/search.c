@@ -10,7 +10,8 @@
 static uint32_t list_len(const char *const *list)
 {
     uint32_t n = 0;
-    while (list && list[n]) n++;
+    while (list && list[n])
+        n++;
     return n;
 }
 
@@ -19,7 +20,8 @@ static void put_list(kp_buf *b, const char *key, const char *const *list)
     uint32_t n = list_len(list);
     kp_w_cstr(b, key);
     kp_w_array(b, n);
-    for (uint32_t i = 0; i < n; i++) kp_w_cstr(b, list[i]);
+    for (uint32_t i = 0; i < n; i++)
+        kp_w_cstr(b, list[i]);
 }
 
 static void put_str(kp_buf *b, const char *key, const char *v)
@@ -31,10 +33,9 @@ static void put_str(kp_buf *b, const char *key, const char *v)
 void khnet__search_body(kp_buf *b, const khnet_search_query *s)
 {
     uint32_t n = (s->q != NULL) + (s->sectors != NULL) + (s->countries != NULL) +
-                 (s->degree_levels != NULL) + (s->languages != NULL) +
-                 (s->willing_to_mentor != 0) + (s->min_years > 0) +
-                 (s->updated_since != NULL) + (s->sort != NULL) + (s->limit > 0) +
-                 (s->after != NULL);
+                 (s->degree_levels != NULL) + (s->languages != NULL) + (s->willing_to_mentor != 0) +
+                 (s->min_years > 0) + (s->updated_since != NULL) + (s->sort != NULL) +
+                 (s->limit > 0) + (s->after != NULL);
     kp_w_map(b, n);
     if (s->q) put_str(b, "q", s->q);
     if (s->sectors) put_list(b, "sectors", s->sectors);

@@ -32,7 +32,8 @@ enum {
     READY_WAIT_MS = 10000, /* for the ready frame when the context waits forever */
     READ_CHUNK = 16384,
 };
-#define MAX_MSG_BYTES ((size_t)16 * 1024 * 1024) /* one event frame; the server's are far smaller */
+/* One event frame; the server's are far smaller. */
+#define MAX_MSG_BYTES ((size_t)16 * 1024 * 1024)
 
 /* Frame results inside this file: an event is ready, nothing yet, the
  * connection must go (reconnect), the stream stopped for good. */
@@ -72,8 +73,10 @@ typedef struct event_mem {
 
 static const kp_value nil_value = {.type = KP_NIL};
 
-static const kp_limits event_limits = {
-    .max_depth = 64, .max_items = 1000000, .max_str = (uint32_t)MAX_MSG_BYTES, .max_total = MAX_MSG_BYTES};
+static const kp_limits event_limits = {.max_depth = 64,
+                                       .max_items = 1000000,
+                                       .max_str = (uint32_t)MAX_MSG_BYTES,
+                                       .max_total = MAX_MSG_BYTES};
 
 static uint64_t now_ms(void)
 {
@@ -97,8 +100,7 @@ static khnet_err set_err(khnet_stream *s, khnet_err code, const char *fmt, ...)
 
 void khnet_event_free(khnet_event *ev)
 {
-    if (ev)
-        kp_arena_free(((event_mem *)ev)->arena);
+    if (ev) kp_arena_free(((event_mem *)ev)->arena);
 }
 
 /* ---- connection ------------------------------------------------------------ */
@@ -107,10 +109,8 @@ void khnet_event_free(khnet_event *ev)
  * doubling backoff (many clients of a restarted server spread out). */
 static void drop(khnet_stream *s)
 {
-    if (s->fd >= 0)
-        close(s->fd);
-    if (s->upgraded)
-        s->stats.drops++;
+    if (s->fd >= 0) close(s->fd);
+    if (s->upgraded) s->stats.drops++;
     s->fd = -1;
     s->upgraded = s->ready = s->in_msg = s->pinged = false;
     kp_buf_reset(&s->in);
@@ -123,8 +123,7 @@ static void drop(khnet_stream *s)
 /* A permanent error: no socket, no retries; err and errstr stay as set. */
 static void halt(khnet_stream *s)
 {
-    if (s->fd >= 0)
-        close(s->fd);
+    if (s->fd >= 0) close(s->fd);
     s->fd = -1;
     s->stopped = true;
 }
@@ -137,8 +136,10 @@ static int send_frame(khnet_stream *s, uint8_t opcode, const void *payload, size
         return -1;
     }
     size_t sent = 0;
-    return khnet__net_send(s->fd, s->out.data, s->out.len, NULL, 0, s->step_ms, &sent,
-                           s->errstr, sizeof s->errstr) == KHNET_OK ? 0 : -1;
+    return khnet__net_send(s->fd, s->out.data, s->out.len, NULL, 0, s->step_ms, &sent, s->errstr,
+                           sizeof s->errstr) == KHNET_OK
+               ? 0
+               : -1;
 }
 
 /* A refused upgrade: 4xx says the request itself is wrong (token, cursor),
@@ -162,22 +163,18 @@ static khnet_err read_upgrade(khnet_stream *s, khnet__resp *r, const char *accep
     char buf[READ_CHUNK];
     size_t got = 0;
     for (khnet__rstate st = KHNET__R_MORE; st != KHNET__R_DONE;) {
-        khnet_err rc = khnet__net_recv(s->fd, buf, sizeof buf, s->step_ms, &got, s->errstr,
-                                       sizeof s->errstr);
-        if (rc != KHNET_OK)
-            return s->err = rc;
+        khnet_err rc =
+            khnet__net_recv(s->fd, buf, sizeof buf, s->step_ms, &got, s->errstr, sizeof s->errstr);
+        if (rc != KHNET_OK) return s->err = rc;
         st = got ? khnet__resp_feed(r, buf, got) : khnet__resp_eof(r);
-        if (st == KHNET__R_ERROR)
-            return set_err(s, KHNET_ERR_PROTOCOL, "%s", r->err);
+        if (st == KHNET__R_ERROR) return set_err(s, KHNET_ERR_PROTOCOL, "%s", r->err);
         if (st == KHNET__R_CLOSED)
             return set_err(s, KHNET_ERR_IO, "server closed the connection during the upgrade");
     }
-    if (r->status != 101)
-        return refused(s, r);
+    if (r->status != 101) return refused(s, r);
     if (strcmp(r->ws_accept, accept) != 0)
         return set_err(s, KHNET_ERR_PROTOCOL, "wrong Sec-WebSocket-Accept in the upgrade");
-    if (got > r->last_used)
-        kp_buf_append(&s->in, buf + r->last_used, got - r->last_used);
+    if (got > r->last_used) kp_buf_append(&s->in, buf + r->last_used, got - r->last_used);
     s->upgraded = true;
     s->last_rx = now_ms();
     return s->in.oom ? set_err(s, KHNET_ERR_NOMEM, "out of memory") : KHNET_OK;
@@ -187,18 +184,15 @@ static khnet_err send_upgrade(khnet_stream *s, const char *key)
 {
     kp_buf_reset(&s->out);
     kp_buf_appendf(&s->out, "GET /v1/stream");
-    if (s->last_seq >= 0)
-        kp_buf_appendf(&s->out, "?after=%lld", (long long)s->last_seq);
+    if (s->last_seq >= 0) kp_buf_appendf(&s->out, "?after=%lld", (long long)s->last_seq);
     kp_buf_appendf(&s->out,
                    " HTTP/1.1\r\nHost: %s\r\nUser-Agent: libkhnet/%s\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                    "Sec-WebSocket-Key: %s\r\n",
                    s->hostport, KHNET_VERSION_STRING, key);
-    if (s->token)
-        kp_buf_appendf(&s->out, "Authorization: Bearer %s\r\n", s->token);
+    if (s->token) kp_buf_appendf(&s->out, "Authorization: Bearer %s\r\n", s->token);
     kp_buf_append(&s->out, "\r\n", 2);
-    if (s->out.oom)
-        return set_err(s, KHNET_ERR_NOMEM, "out of memory");
+    if (s->out.oom) return set_err(s, KHNET_ERR_NOMEM, "out of memory");
     size_t sent = 0;
     khnet_err rc = khnet__net_send(s->fd, s->out.data, s->out.len, NULL, 0, s->step_ms, &sent,
                                    s->errstr, sizeof s->errstr);
@@ -214,16 +208,13 @@ static khnet_err await_ready(khnet_stream *s)
     uint64_t deadline = now_ms() + (uint64_t)(s->step_ms ? s->step_ms : READY_WAIT_MS);
     while (!s->ready) {
         int r = pump(s, s->held ? NULL : &s->held);
-        if (r == F_STOP)
-            return s->err;
-        if (r == F_MORE && s->ready)
-            break;
+        if (r == F_STOP) return s->err;
+        if (r == F_MORE && s->ready) break;
         if (r == F_MORE && now_ms() >= deadline) {
             set_err(s, KHNET_ERR_TIMEOUT, "no ready frame from the server");
             r = F_DROP;
         }
-        if (r == F_MORE)
-            r = read_some(s, deadline);
+        if (r == F_MORE) r = read_some(s, deadline);
         if (r == F_DROP)
             return s->err != KHNET_OK ? s->err : set_err(s, KHNET_ERR_IO, "connection lost");
     }
@@ -234,20 +225,18 @@ static khnet_err await_ready(khnet_stream *s)
 static khnet_err connect_stream(khnet_stream *s)
 {
     char key[25], accept[29];
-    khnet_err rc = khnet__ws_key(key, accept) < 0
-                       ? set_err(s, KHNET_ERR_IO, "no randomness for the WebSocket key")
-                       : khnet__net_connect(&s->url, s->step_ms, &s->fd, s->errstr,
-                                            sizeof s->errstr);
-    if (rc == KHNET_OK)
-        rc = send_upgrade(s, key);
+    khnet_err rc =
+        khnet__ws_key(key, accept) < 0
+            ? set_err(s, KHNET_ERR_IO, "no randomness for the WebSocket key")
+            : khnet__net_connect(&s->url, s->step_ms, &s->fd, s->errstr, sizeof s->errstr);
+    if (rc == KHNET_OK) rc = send_upgrade(s, key);
     if (rc == KHNET_OK) {
         khnet__resp resp;
         khnet__resp_init(&resp, false);
         rc = read_upgrade(s, &resp, accept);
         khnet__resp_free(&resp);
     }
-    if (rc == KHNET_OK)
-        rc = await_ready(s);
+    if (rc == KHNET_OK) rc = await_ready(s);
     if (rc != KHNET_OK && s->stopped)
         halt(s);
     else if (rc != KHNET_OK)
@@ -259,8 +248,7 @@ static khnet_err connect_stream(khnet_stream *s)
 
 static bool as_int(const kp_value *v, int64_t *out)
 {
-    if (!v || v->type != KP_INT)
-        return false;
+    if (!v || v->type != KP_INT) return false;
     *out = v->v.i;
     return true;
 }
@@ -273,8 +261,7 @@ static bool str_is(const kp_value *v, const char *s)
 
 static const char *dup_str(kp_arena *a, const kp_value *v)
 {
-    if (!v || v->type != KP_STR)
-        return kp_arena_strndup(a, "", 0);
+    if (!v || v->type != KP_STR) return kp_arena_strndup(a, "", 0);
     return kp_arena_strndup(a, v->v.s.ptr, v->v.s.len);
 }
 
@@ -282,8 +269,7 @@ static const char *dup_str(kp_arena *a, const kp_value *v)
 static int fill_event(event_mem *m, const kp_value *root)
 {
     const kp_value *payload = kp_map_get(root, "payload");
-    if (!as_int(kp_map_get(root, "seq"), &m->pub.seq))
-        return -1;
+    if (!as_int(kp_map_get(root, "seq"), &m->pub.seq)) return -1;
     m->pub.kind = dup_str(m->arena, kp_map_get(root, "kind"));
     m->pub.at = dup_str(m->arena, kp_map_get(root, "at"));
     m->pub.payload = payload ? payload : &nil_value;
@@ -314,8 +300,7 @@ static int on_message(khnet_stream *s, const uint8_t *data, size_t len, khnet_ev
         set_err(s, KHNET_ERR_PROTOCOL, "undecodable frame (%s)", e.code ? e.code : "not a map");
     } else if (str_is(kp_map_get(root, "type"), "ready")) {
         int64_t seq;
-        if (s->last_seq < 0 && as_int(kp_map_get(root, "seq"), &seq))
-            s->last_seq = seq;
+        if (s->last_seq < 0 && as_int(kp_map_get(root, "seq"), &seq)) s->last_seq = seq;
         s->ready = true;
         s->backoff_ms = BACKOFF_MIN_MS; /* a healthy connection: next loss retries fast */
         s->stats.connects++;
@@ -370,12 +355,9 @@ static int protocol_error(khnet_stream *s, const char *why)
 /* Data frames reassembled into messages; control frames answered. */
 static int on_frame(khnet_stream *s, const khnet__wsframe *f, khnet_event **out)
 {
-    if (f->opcode == 8)
-        return on_close(s, f);
-    if (f->opcode == 9)
-        return send_frame(s, 10, f->payload, f->len) < 0 ? F_DROP : F_MORE;
-    if (f->opcode == 10)
-        return F_MORE;
+    if (f->opcode == 8) return on_close(s, f);
+    if (f->opcode == 9) return send_frame(s, 10, f->payload, f->len) < 0 ? F_DROP : F_MORE;
+    if (f->opcode == 10) return F_MORE;
     if ((f->opcode == 0) != s->in_msg)
         return protocol_error(s, f->opcode ? "new message inside a fragmented one"
                                            : "continuation frame outside a message");
@@ -383,12 +365,10 @@ static int on_frame(khnet_stream *s, const khnet__wsframe *f, khnet_event **out)
         return f->opcode == 2 ? on_message(s, f->payload, f->len, out) : F_MORE;
     if (s->msg.len + f->len > MAX_MSG_BYTES)
         return protocol_error(s, "message larger than the client accepts");
-    if (!s->in_msg)
-        s->msg_op = f->opcode;
+    if (!s->in_msg) s->msg_op = f->opcode;
     kp_buf_append(&s->msg, f->payload, f->len);
     s->in_msg = !f->fin;
-    if (s->in_msg)
-        return F_MORE;
+    if (s->in_msg) return F_MORE;
     int r = s->msg_op == 2 ? on_message(s, s->msg.data, s->msg.len, out) : F_MORE;
     kp_buf_reset(&s->msg);
     return r;
@@ -400,16 +380,13 @@ static int pump(khnet_stream *s, khnet_event **out)
     while (s->in_off < s->in.len) {
         khnet__wsframe f;
         const char *why = NULL;
-        long n = khnet__ws_parse(s->in.data + s->in_off, s->in.len - s->in_off, MAX_MSG_BYTES,
-                                 &f, &why);
-        if (n == 0)
-            break;
-        if (n < 0)
-            return protocol_error(s, why);
+        long n =
+            khnet__ws_parse(s->in.data + s->in_off, s->in.len - s->in_off, MAX_MSG_BYTES, &f, &why);
+        if (n == 0) break;
+        if (n < 0) return protocol_error(s, why);
         s->in_off += (size_t)n;
         int r = on_frame(s, &f, out);
-        if (r != F_MORE)
-            return r;
+        if (r != F_MORE) return r;
     }
     return F_MORE;
 }
@@ -424,17 +401,15 @@ static int read_some(khnet_stream *s, uint64_t deadline)
         return F_DROP;
     }
     if (idle >= IDLE_PING_MS && !s->pinged) {
-        if (send_frame(s, 9, NULL, 0) < 0)
-            return F_DROP;
+        if (send_frame(s, 9, NULL, 0) < 0) return F_DROP;
         s->pinged = true;
     }
     uint64_t wake = s->last_rx + (s->pinged ? IDLE_DEAD_MS : IDLE_PING_MS);
     wake = wake < deadline ? wake : deadline;
     struct pollfd p = {.fd = s->fd, .events = POLLIN};
     int n = poll(&p, 1, wake > now ? (int)(wake - now > INT_MAX ? INT_MAX : wake - now) : 0);
-    if (n <= 0)
-        return F_MORE; /* timeout, or EINTR: the caller re-checks its deadline */
-    if (s->in_off) { /* keep only the unparsed tail */
+    if (n <= 0) return F_MORE; /* timeout, or EINTR: the caller re-checks its deadline */
+    if (s->in_off) {           /* keep only the unparsed tail */
         memmove(s->in.data, s->in.data + s->in_off, s->in.len - s->in_off);
         s->in.len -= s->in_off;
         s->in_off = 0;
@@ -450,8 +425,7 @@ static int read_some(khnet_stream *s, uint64_t deadline)
         s->pinged = false;
         return F_MORE;
     }
-    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-        return F_MORE;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return F_MORE;
     set_err(s, KHNET_ERR_IO, "%s", got == 0 ? "server closed the connection" : strerror(errno));
     return F_DROP;
 }
@@ -460,14 +434,11 @@ static int read_some(khnet_stream *s, uint64_t deadline)
 
 khnet_err khnet_stream_open(khnet_ctx *ctx, int64_t after_seq, khnet_stream **out)
 {
-    if (!out)
-        return KHNET_ERR_ARG;
+    if (!out) return KHNET_ERR_ARG;
     *out = NULL;
-    if (!ctx || after_seq < -1)
-        return KHNET_ERR_ARG;
+    if (!ctx || after_seq < -1) return KHNET_ERR_ARG;
     khnet_stream *s = calloc(1, sizeof *s);
-    if (!s)
-        return KHNET_ERR_NOMEM;
+    if (!s) return KHNET_ERR_NOMEM;
     s->fd = -1;
     s->last_seq = after_seq;
     s->backoff_ms = BACKOFF_MIN_MS;
@@ -493,13 +464,10 @@ khnet_err khnet_stream_open(khnet_ctx *ctx, int64_t after_seq, khnet_stream **ou
 
 khnet_err khnet_stream_next(khnet_stream *s, int timeout_ms, khnet_event **out)
 {
-    if (!s)
-        return KHNET_ERR_ARG;
-    if (!out)
-        return set_err(s, KHNET_ERR_ARG, "NULL event pointer");
+    if (!s) return KHNET_ERR_ARG;
+    if (!out) return set_err(s, KHNET_ERR_ARG, "NULL event pointer");
     *out = NULL;
-    if (s->stopped)
-        return s->err;
+    if (s->stopped) return s->err;
     uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : now_ms() + (uint64_t)timeout_ms;
     for (;;) {
         if (s->held) {
@@ -508,8 +476,7 @@ khnet_err khnet_stream_next(khnet_stream *s, int timeout_ms, khnet_event **out)
             return set_err(s, KHNET_OK, "%s", "");
         }
         int r = s->fd >= 0 ? pump(s, out) : F_MORE;
-        if (r == F_EVENT)
-            return set_err(s, KHNET_OK, "%s", "");
+        if (r == F_EVENT) return set_err(s, KHNET_OK, "%s", "");
         if (r == F_STOP) {
             halt(s);
             return s->err;
@@ -525,8 +492,7 @@ khnet_err khnet_stream_next(khnet_stream *s, int timeout_ms, khnet_event **out)
             uint64_t until = s->retry_at < deadline ? s->retry_at : deadline;
             (void)poll(NULL, 0, (int)(until - now));
         } else if (s->fd < 0) {
-            if (connect_stream(s) != KHNET_OK && s->stopped)
-                return s->err;
+            if (connect_stream(s) != KHNET_OK && s->stopped) return s->err;
         } else if (now >= deadline) {
             return set_err(s, KHNET_ERR_TIMEOUT, "no event within %d ms", timeout_ms);
         } else if (read_some(s, deadline) == F_DROP) {
@@ -552,8 +518,7 @@ const char *khnet_stream_errstr(const khnet_stream *s)
 
 void khnet_stream_stats(const khnet_stream *s, struct khnet_stream_stats *out)
 {
-    if (s && out)
-        *out = s->stats;
+    if (s && out) *out = s->stats;
 }
 
 int khnet__stream_fd(const khnet_stream *s)
@@ -565,8 +530,7 @@ int khnet__stream_fd(const khnet_stream *s)
  * closing handshake lets the server log a normal close, not a lost peer. */
 void khnet_stream_close(khnet_stream *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     if (s->fd >= 0 && s->upgraded) {
         static const uint8_t normal[2] = {1000 >> 8, 1000 & 0xff};
         if (send_frame(s, 8, normal, 2) == 0) {
@@ -575,13 +539,13 @@ void khnet_stream_close(khnet_stream *s)
             char sink[4096];
             struct pollfd p = {.fd = s->fd, .events = POLLIN};
             for (uint64_t now; (now = now_ms()) < deadline;) {
-                if (poll(&p, 1, (int)(deadline - now)) <= 0 || recv(s->fd, sink, sizeof sink, 0) <= 0)
+                if (poll(&p, 1, (int)(deadline - now)) <= 0 ||
+                    recv(s->fd, sink, sizeof sink, 0) <= 0)
                     break;
             }
         }
     }
-    if (s->fd >= 0)
-        close(s->fd);
+    if (s->fd >= 0) close(s->fd);
     khnet_event_free(s->held);
     kp_buf_free(&s->in);
     kp_buf_free(&s->msg);

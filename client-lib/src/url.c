@@ -20,8 +20,8 @@ static int fail(char *err, size_t errlen, const char *why)
 /* Host characters of a registered name or IPv4 address (RFC 3986 subset). */
 static bool host_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_';
 }
 
 /* Parses "[v6]" or "name" at *pp, advancing past it. */
@@ -31,8 +31,7 @@ static int parse_host(const char **pp, khnet__url *out, char *err, size_t errlen
     const char *end;
     if (*p == '[') {
         end = strchr(p, ']');
-        if (!end)
-            return fail(err, errlen, "unterminated '[' in IPv6 host");
+        if (!end) return fail(err, errlen, "unterminated '[' in IPv6 host");
         p++;
         for (const char *q = p; q < end; q++)
             if (!host_char(*q) && *q != ':' && *q != '%')
@@ -44,10 +43,8 @@ static int parse_host(const char **pp, khnet__url *out, char *err, size_t errlen
             end++;
     }
     size_t n = (size_t)(end - p);
-    if (n == 0)
-        return fail(err, errlen, "empty host");
-    if (n >= sizeof out->host)
-        return fail(err, errlen, "host too long");
+    if (n == 0) return fail(err, errlen, "empty host");
+    if (n >= sizeof out->host) return fail(err, errlen, "host too long");
     memcpy(out->host, p, n);
     out->host[n] = '\0';
     *pp = out->ipv6 ? end + 1 : end;
@@ -64,10 +61,8 @@ static int parse_port(const char **pp, khnet__url *out, char *err, size_t errlen
         p++;
         digits++;
     }
-    if (digits == 0)
-        return fail(err, errlen, "empty port");
-    if (digits > 5 || v == 0 || v > 65535)
-        return fail(err, errlen, "port out of range 1-65535");
+    if (digits == 0) return fail(err, errlen, "empty port");
+    if (digits > 5 || v == 0 || v > 65535) return fail(err, errlen, "port out of range 1-65535");
     snprintf(out->port, sizeof out->port, "%lu", v);
     *pp = p;
     return 0;
@@ -76,25 +71,19 @@ static int parse_port(const char **pp, khnet__url *out, char *err, size_t errlen
 int khnet__url_parse(const char *url, khnet__url *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    if (!url)
-        return fail(err, errlen, "NULL");
+    if (!url) return fail(err, errlen, "NULL");
     if (strncasecmp(url, "https://", 8) == 0)
         return fail(err, errlen, "https is not supported; put a TLS proxy in front");
-    if (strncasecmp(url, "http://", 7) != 0)
-        return fail(err, errlen, "must start with http://");
+    if (strncasecmp(url, "http://", 7) != 0) return fail(err, errlen, "must start with http://");
     const char *p = url + 7;
-    if (strpbrk(p, "@"))
-        return fail(err, errlen, "user info is not supported");
-    if (parse_host(&p, out, err, errlen) < 0)
-        return -1;
+    if (strpbrk(p, "@")) return fail(err, errlen, "user info is not supported");
+    if (parse_host(&p, out, err, errlen) < 0) return -1;
     strcpy(out->port, "80");
     if (*p == ':') {
         p++;
-        if (parse_port(&p, out, err, errlen) < 0)
-            return -1;
+        if (parse_port(&p, out, err, errlen) < 0) return -1;
     }
-    if (*p == '/')
-        p++;
+    if (*p == '/') p++;
     if (*p != '\0')
         return fail(err, errlen, "unexpected text after host[:port]/ (no paths or queries)");
     return 0;

@@ -30,8 +30,7 @@ static size_t header_len(const uint8_t *buf, size_t n, uint64_t *len)
         return 2;
     }
     size_t ext = l7 == 126 ? 2 : 8;
-    if (n < 2 + ext)
-        return 0;
+    if (n < 2 + ext) return 0;
     uint64_t v = 0;
     for (size_t i = 0; i < ext; i++)
         v = v << 8 | buf[2 + i];
@@ -42,8 +41,7 @@ static size_t header_len(const uint8_t *buf, size_t n, uint64_t *len)
 long khnet__ws_parse(const uint8_t *buf, size_t n, size_t max_len, khnet__wsframe *f,
                      const char **why)
 {
-    if (n < 2)
-        return 0;
+    if (n < 2) return 0;
     uint8_t op = buf[0] & 0x0f;
     *why = NULL;
     if (buf[0] & 0x70)
@@ -54,18 +52,15 @@ long khnet__ws_parse(const uint8_t *buf, size_t n, size_t max_len, khnet__wsfram
         *why = "masked frame from the server";
     else if (op >= 8 && (!(buf[0] & 0x80) || (buf[1] & 0x7f) > 125))
         *why = "fragmented or oversized control frame";
-    if (*why)
-        return -1;
+    if (*why) return -1;
     uint64_t len = 0;
     size_t hl = header_len(buf, n, &len);
-    if (hl == 0)
-        return 0;
+    if (hl == 0) return 0;
     if (len > max_len) {
         *why = "frame larger than the client accepts";
         return -1;
     }
-    if (n - hl < len)
-        return 0;
+    if (n - hl < len) return 0;
     f->fin = (buf[0] & 0x80) != 0;
     f->opcode = op;
     f->payload = buf + hl;
@@ -77,8 +72,7 @@ int khnet__ws_frame(kp_buf *out, uint8_t opcode, const void *payload, size_t len
 {
     uint8_t head[14], mask[4];
     size_t hl = 2;
-    if (RAND_bytes(mask, sizeof mask) != 1)
-        return -1;
+    if (RAND_bytes(mask, sizeof mask) != 1) return -1;
     head[0] = (uint8_t)(0x80 | opcode);
     if (len < 126) {
         head[1] = (uint8_t)(0x80 | len);
@@ -95,8 +89,7 @@ int khnet__ws_frame(kp_buf *out, uint8_t opcode, const void *payload, size_t len
     }
     memcpy(head + hl, mask, 4);
     kp_buf_append(out, head, hl + 4);
-    if (kp_buf_reserve(out, len) < 0)
-        return -1;
+    if (kp_buf_reserve(out, len) < 0) return -1;
     const uint8_t *p = payload;
     for (size_t i = 0; i < len; i++)
         out->data[out->len + i] = p[i] ^ mask[i & 3];
@@ -107,8 +100,7 @@ int khnet__ws_frame(kp_buf *out, uint8_t opcode, const void *payload, size_t len
 int khnet__ws_key(char key[25], char accept[29])
 {
     unsigned char raw[16], sha[SHA_DIGEST_LENGTH];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        return -1;
+    if (RAND_bytes(raw, sizeof raw) != 1) return -1;
     EVP_EncodeBlock((unsigned char *)key, raw, sizeof raw);
     char buf[24 + sizeof ws_guid];
     memcpy(buf, key, 24);

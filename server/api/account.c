@@ -45,16 +45,19 @@ static void me_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_ACCOUNT_GET, 1, params, me_done);
 }
 
-void api_me(http_req *r) { api_authenticate(r, me_authed); }
+void api_me(http_req *r)
+{
+    api_authenticate(r, me_authed);
+}
 
 /* ---- POST /v1/account/password ----------------------------------------------- */
 typedef struct pwchange {
-    char *cur, *next;           /* passwords, NUL-terminated, arena */
-    char stored[AUTH_HASH_MAX]; /* current hash */
-    char hash[AUTH_HASH_MAX];   /* new hash */
-    auth_scrypt prm;            /* for the new hash */
+    char *cur, *next;              /* passwords, NUL-terminated, arena */
+    char stored[AUTH_HASH_MAX];    /* current hash */
+    char hash[AUTH_HASH_MAX];      /* new hash */
+    auth_scrypt prm;               /* for the new hash */
     char account[24], session[24]; /* ids as text */
-    int ok;                     /* 1 verified and hashed, 0 wrong, -1 failure */
+    int ok;                        /* 1 verified and hashed, 0 wrong, -1 failure */
 } pwchange;
 
 static void pw_work(void *data)
@@ -68,8 +71,10 @@ static void pw_work(void *data)
 static void pw_set(http_req *r, const PGresult *res)
 {
     const char *n = api_col(res, "n");
-    if (n && strcmp(n, "1") == 0) http_reply(r, 204);
-    else http_reply_error(r, 404, "not_found", "no such account", NULL);
+    if (n && strcmp(n, "1") == 0)
+        http_reply(r, 204);
+    else
+        http_reply_error(r, 404, "not_found", "no such account", NULL);
 }
 
 static void pw_checked(http_req *r, void *data)
@@ -131,7 +136,10 @@ static void pw_authed(http_req *r, const api_principal *who)
     api_query_with(r, STMT_ACCOUNT_GET, 1, params, pw_loaded, p);
 }
 
-void api_password_change(http_req *r) { api_authenticate(r, pw_authed); }
+void api_password_change(http_req *r)
+{
+    api_authenticate(r, pw_authed);
+}
 
 /* ---- PUT /v1/accounts/{id}/role ------------------------------------------------ */
 static void role_done(http_req *r, const PGresult *res)
@@ -167,8 +175,8 @@ static void role_authed(http_req *r, const api_principal *who)
     for (int i = 0; i < 4; i++)
         if (strlen(roles[i]) == n && !memcmp(roles[i], s, n)) role = roles[i];
     if (!role) {
-        http_reply_error(r, 400, "invalid_value", "role must be member, moderator, liaison or admin",
-                         "role");
+        http_reply_error(r, 400, "invalid_value",
+                         "role must be member, moderator, liaison or admin", "role");
         return;
     }
     long long target = path_id(http_req_param(r, "id"));
@@ -183,4 +191,7 @@ static void role_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_ROLE_SET, 3, params, role_done);
 }
 
-void api_role_set(http_req *r) { api_authenticate(r, role_authed); }
+void api_role_set(http_req *r)
+{
+    api_authenticate(r, role_authed);
+}

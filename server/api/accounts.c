@@ -115,8 +115,9 @@ static void register_hashed(http_req *r, void *data)
         http_reply_error(r, 500, "internal", "cannot hash the password", NULL);
         return;
     }
-    const char *params[6] = {c->email, c->hash, c->partner[0] ? c->partner : NULL,
-                             c->idem.params[0], c->idem.params[1], c->idem.params[2]};
+    const char *params[6] = {
+        c->email,          c->hash,           c->partner[0] ? c->partner : NULL,
+        c->idem.params[0], c->idem.params[1], c->idem.params[2]};
     api_query(r, STMT_REGISTER, 6, params, register_done);
 }
 

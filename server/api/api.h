@@ -62,21 +62,62 @@ void api_tick(api_ctx *ctx, uint64_t now_ms);
 void api_cors_free(api_cors *c);
 
 /* Statement ids: indexes into api_stmts. */
-enum api_stmt { STMT_INFO,
-    STMT_REGISTER, STMT_LOGIN_LOOKUP, STMT_SESSION_CREATE, STMT_SESSION_AUTH,
-    STMT_SESSIONS_LIST, STMT_SESSIONS_REVOKE, STMT_ACCOUNT_GET, STMT_PASSWORD_SET,
-    STMT_ROLE_SET, STMT_PROFILE_GET, STMT_PROFILE_LIST,
-    STMT_CORS_ORIGINS, STMT_PARTNERS_LIST, STMT_PARTNER_CREATE, STMT_PARTNER_UPDATE,
-    STMT_PARTNER_REKEY, STMT_RESET_CREATE, STMT_RESET_CONFIRM, STMT_PROFILE_PATCH, STMT_PROFILE_CREATE,
-    STMT_CONV_CREATE, STMT_CONV_LIST, STMT_CONV_GET, STMT_CONV_TITLE, STMT_CONV_MEMBER_ADD,
-    STMT_CONV_MEMBER_REMOVE, STMT_CONV_READ, STMT_UNREAD, STMT_MSG_SEND, STMT_MSG_HISTORY,
-    STMT_MSG_CHANGE, STMT_BLOCK_SET, STMT_BLOCKS_LIST, STMT_REPORT_MESSAGE, STMT_REPORTS_LIST,
-    STMT_REPORT_RESOLVE, STMT_SILENCE,
-    STMT_SEARCH_EXPERTS, STMT_SEARCH_FIT, STMT_SEARCH_SIMILAR, STMT_SEARCH_SUGGEST,
-    STMT_EVENTS_AFTER, STMT_EVENTS_LATEST, STMT_SESSIONS_DEAD,
-    STMT_ACCOUNT_EXPORT, STMT_ACCOUNT_ERASE, STMT_PROFILES_IMPORT,
-    STMT_SAVED_CREATE, STMT_SAVED_LIST, STMT_SAVED_DELETE, STMT_SAVED_NEW,
-    STMT_PROFILE_GET_BY_TOKEN, API_NSTMTS };
+enum api_stmt {
+    STMT_INFO,
+    STMT_REGISTER,
+    STMT_LOGIN_LOOKUP,
+    STMT_SESSION_CREATE,
+    STMT_SESSION_AUTH,
+    STMT_SESSIONS_LIST,
+    STMT_SESSIONS_REVOKE,
+    STMT_ACCOUNT_GET,
+    STMT_PASSWORD_SET,
+    STMT_ROLE_SET,
+    STMT_PROFILE_GET,
+    STMT_PROFILE_LIST,
+    STMT_CORS_ORIGINS,
+    STMT_PARTNERS_LIST,
+    STMT_PARTNER_CREATE,
+    STMT_PARTNER_UPDATE,
+    STMT_PARTNER_REKEY,
+    STMT_RESET_CREATE,
+    STMT_RESET_CONFIRM,
+    STMT_PROFILE_PATCH,
+    STMT_PROFILE_CREATE,
+    STMT_CONV_CREATE,
+    STMT_CONV_LIST,
+    STMT_CONV_GET,
+    STMT_CONV_TITLE,
+    STMT_CONV_MEMBER_ADD,
+    STMT_CONV_MEMBER_REMOVE,
+    STMT_CONV_READ,
+    STMT_UNREAD,
+    STMT_MSG_SEND,
+    STMT_MSG_HISTORY,
+    STMT_MSG_CHANGE,
+    STMT_BLOCK_SET,
+    STMT_BLOCKS_LIST,
+    STMT_REPORT_MESSAGE,
+    STMT_REPORTS_LIST,
+    STMT_REPORT_RESOLVE,
+    STMT_SILENCE,
+    STMT_SEARCH_EXPERTS,
+    STMT_SEARCH_FIT,
+    STMT_SEARCH_SIMILAR,
+    STMT_SEARCH_SUGGEST,
+    STMT_EVENTS_AFTER,
+    STMT_EVENTS_LATEST,
+    STMT_SESSIONS_DEAD,
+    STMT_ACCOUNT_EXPORT,
+    STMT_ACCOUNT_ERASE,
+    STMT_PROFILES_IMPORT,
+    STMT_SAVED_CREATE,
+    STMT_SAVED_LIST,
+    STMT_SAVED_DELETE,
+    STMT_SAVED_NEW,
+    STMT_PROFILE_GET_BY_TOKEN,
+    API_NSTMTS
+};
 extern const db_stmt api_stmts[API_NSTMTS];
 
 extern const http_route api_routes[];
@@ -87,13 +128,13 @@ void api_healthz(http_req *r);
 void api_metrics(http_req *r);
 void api_info(http_req *r);
 void api_echo(http_req *r);
-void api_profile_get(http_req *r);  /* profiles.c */
+void api_profile_get(http_req *r); /* profiles.c */
 void api_profile_list(http_req *r);
 void api_profile_me(http_req *r); /* profiles_edit.c */
 void api_profile_create(http_req *r);
 void api_profile_patch(http_req *r);
 void api_profiles_import(http_req *r); /* import.c */
-void api_account_export(http_req *r); /* data_rights.c */
+void api_account_export(http_req *r);  /* data_rights.c */
 void api_account_erase(http_req *r);
 void api_register(http_req *r);
 void api_login(http_req *r);
@@ -104,11 +145,11 @@ void api_sessions_list(http_req *r);
 void api_logout(http_req *r);
 void api_logout_all(http_req *r);
 void api_session_revoke(http_req *r);
-void api_partners_list(http_req *r);    /* partners.c */
+void api_partners_list(http_req *r); /* partners.c */
 void api_partner_create(http_req *r);
 void api_partner_update(http_req *r);
 void api_partner_rekey(http_req *r);
-void api_reset_request(http_req *r);    /* resets.c */
+void api_reset_request(http_req *r); /* resets.c */
 void api_reset_confirm(http_req *r);
 void api_search_experts(http_req *r); /* search.c */
 void api_search_fit(http_req *r);

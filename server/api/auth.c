@@ -11,10 +11,10 @@ enum { RL_SLOTS = 65536 }; /* keys tracked per limiter (the process's) */
 
 int api_rate_limiters_new(const config *cfg, auth_rl **by_addr, auth_rl **by_email)
 {
-    *by_addr = auth_rl_new(RL_SLOTS, (uint32_t)cfg->auth_burst_addr,
-                           (uint32_t)cfg->auth_rate_per_min);
-    *by_email = auth_rl_new(RL_SLOTS, (uint32_t)cfg->auth_burst_email,
-                            (uint32_t)cfg->auth_rate_per_min);
+    *by_addr =
+        auth_rl_new(RL_SLOTS, (uint32_t)cfg->auth_burst_addr, (uint32_t)cfg->auth_rate_per_min);
+    *by_email =
+        auth_rl_new(RL_SLOTS, (uint32_t)cfg->auth_burst_email, (uint32_t)cfg->auth_rate_per_min);
     if (*by_addr && *by_email) return 0;
     auth_rl_free(*by_addr);
     auth_rl_free(*by_email);
@@ -25,8 +25,8 @@ int api_rate_limiters_new(const config *cfg, auth_rl **by_addr, auth_rl **by_ema
 void api_ctx_auth_init(api_ctx *ctx, const config *cfg, auth_rl *by_addr, auth_rl *by_email)
 {
     ctx->cfg = cfg;
-    ctx->scrypt = (auth_scrypt){(uint64_t)cfg->scrypt_n, (uint32_t)cfg->scrypt_r,
-                                (uint32_t)cfg->scrypt_p};
+    ctx->scrypt =
+        (auth_scrypt){(uint64_t)cfg->scrypt_n, (uint32_t)cfg->scrypt_r, (uint32_t)cfg->scrypt_p};
     ctx->rl_addr = by_addr;
     ctx->rl_email = by_email;
     ctx->mailer = &mail_log_sender; /* the only sender so far: development */
@@ -156,11 +156,11 @@ int api_rate_limit(http_req *r, const char *email)
 
 /* ---- the threadpool ------------------------------------------------------- */
 typedef struct offload {
-    uv_work_t work;                        /* libuv's request */
-    http_req *req;                         /* kept alive: not replied yet */
-    void (*fn)(void *data);                /* runs on a pool thread */
+    uv_work_t work;                         /* libuv's request */
+    http_req *req;                          /* kept alive: not replied yet */
+    void (*fn)(void *data);                 /* runs on a pool thread */
     void (*after)(http_req *r, void *data); /* then this, on the loop */
-    void *data;                            /* shared by both */
+    void *data;                             /* shared by both */
 } offload;
 
 static void run_work(uv_work_t *w)

@@ -16,7 +16,10 @@ const char *chat_num(http_req *r, int64_t v)
     return s;
 }
 
-const char *chat_me(http_req *r, const api_principal *who) { return chat_num(r, who->account_id); }
+const char *chat_me(http_req *r, const api_principal *who)
+{
+    return chat_num(r, who->account_id);
+}
 
 static bool positive_id(const char *s)
 {
@@ -101,7 +104,7 @@ static int error_status(const char *code)
     static const struct {
         const char *code;
         int status;
-    } map[] = {{"not_found", 404}, {"forbidden", 403}, {"blocked", 403}, {"silenced", 403},
+    } map[] = {{"not_found", 404}, {"forbidden", 403},     {"blocked", 403}, {"silenced", 403},
                {"conflict", 409},  {"invalid_value", 400}, {"too_long", 400}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!strcmp(code, map[i].code)) return map[i].status;
@@ -159,8 +162,10 @@ static void write_error(http_req *r, int status, const char *code, const char *f
     kp_w_cstr(b, "code");
     kp_w_cstr(b, code);
     kp_w_cstr(b, "message");
-    if (m && m->type == KP_STR) kp_w_str(b, m->v.s.ptr, m->v.s.len);
-    else kp_w_cstr(b, code);
+    if (m && m->type == KP_STR)
+        kp_w_str(b, m->v.s.ptr, m->v.s.len);
+    else
+        kp_w_cstr(b, code);
     if (field) {
         kp_w_cstr(b, "field");
         kp_w_cstr(b, field);
@@ -197,5 +202,11 @@ static void outcome(http_req *r, const PGresult *res, int ok_status)
     write_error(r, st, status, api_col(res, "field"), doc);
 }
 
-void chat_done(http_req *r, const PGresult *res) { outcome(r, res, 200); }
-void chat_done_empty(http_req *r, const PGresult *res) { outcome(r, res, 204); }
+void chat_done(http_req *r, const PGresult *res)
+{
+    outcome(r, res, 200);
+}
+void chat_done_empty(http_req *r, const PGresult *res)
+{
+    outcome(r, res, 204);
+}

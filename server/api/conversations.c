@@ -123,7 +123,8 @@ static void member_remove_authed(http_req *r, const api_principal *who)
     if (!acc || strcmp(acc, "me") != 0) {
         acc = chat_path_id(r, "account_id");
         if (!acc) return;
-    } else acc = me;
+    } else
+        acc = me;
     const char *p[3] = {me, id, acc};
     api_query(r, STMT_CONV_MEMBER_REMOVE, 3, p, chat_done_empty);
 }
@@ -150,11 +151,35 @@ static void unread_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_UNREAD, 1, p, chat_done);
 }
 
-void api_conv_create(http_req *r) { api_authenticate(r, create_authed); }
-void api_conv_list(http_req *r) { api_authenticate(r, list_authed); }
-void api_conv_get(http_req *r) { api_authenticate(r, get_authed); }
-void api_conv_title(http_req *r) { api_authenticate(r, title_authed); }
-void api_conv_member_add(http_req *r) { api_authenticate(r, member_add_authed); }
-void api_conv_member_remove(http_req *r) { api_authenticate(r, member_remove_authed); }
-void api_conv_read(http_req *r) { api_authenticate(r, read_authed); }
-void api_unread(http_req *r) { api_authenticate(r, unread_authed); }
+void api_conv_create(http_req *r)
+{
+    api_authenticate(r, create_authed);
+}
+void api_conv_list(http_req *r)
+{
+    api_authenticate(r, list_authed);
+}
+void api_conv_get(http_req *r)
+{
+    api_authenticate(r, get_authed);
+}
+void api_conv_title(http_req *r)
+{
+    api_authenticate(r, title_authed);
+}
+void api_conv_member_add(http_req *r)
+{
+    api_authenticate(r, member_add_authed);
+}
+void api_conv_member_remove(http_req *r)
+{
+    api_authenticate(r, member_remove_authed);
+}
+void api_conv_read(http_req *r)
+{
+    api_authenticate(r, read_authed);
+}
+void api_unread(http_req *r)
+{
+    api_authenticate(r, unread_authed);
+}

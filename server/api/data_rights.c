@@ -43,7 +43,10 @@ static void export_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_ACCOUNT_EXPORT, 1, params, export_done);
 }
 
-void api_account_export(http_req *r) { api_authenticate(r, export_authed); }
+void api_account_export(http_req *r)
+{
+    api_authenticate(r, export_authed);
+}
 
 /* ---- DELETE /v1/account ------------------------------------------------------------ */
 typedef struct erasing {
@@ -62,8 +65,10 @@ static void erase_work(void *data)
 static void erase_done(http_req *r, const PGresult *res)
 {
     const char *ok = api_col(res, "erased");
-    if (ok && !strcmp(ok, "t")) http_reply(r, 204);
-    else http_reply_error(r, 404, "not_found", "no such account", NULL);
+    if (ok && !strcmp(ok, "t"))
+        http_reply(r, 204);
+    else
+        http_reply_error(r, 404, "not_found", "no such account", NULL);
 }
 
 static void erase_checked(http_req *r, void *data)
@@ -105,7 +110,8 @@ static void erase_authed(http_req *r, const api_principal *who)
         http_reply_error(r, 400, "missing_field", "the password is required", "password");
         return;
     }
-    if (kp_check_fields(b, allowed, &e) || kp_get_str(b, "password", true, 1, 200, &s, &n, &e) < 0) {
+    if (kp_check_fields(b, allowed, &e) ||
+        kp_get_str(b, "password", true, 1, 200, &s, &n, &e) < 0) {
         http_reply_kperr(r, 400, &e);
         return;
     }
@@ -119,4 +125,7 @@ static void erase_authed(http_req *r, const api_principal *who)
     api_query_with(r, STMT_ACCOUNT_GET, 1, params, erase_loaded, x);
 }
 
-void api_account_erase(http_req *r) { api_authenticate(r, erase_authed); }
+void api_account_erase(http_req *r)
+{
+    api_authenticate(r, erase_authed);
+}

@@ -15,7 +15,7 @@ void api_echo(http_req *r)
     kp_w_cstr(b, "data");
     kp_w_value(b, body);
     kp_w_cstr(b, "content_type");
-    kp_w_cstr(b, http_req_body_type(r) == HTTP_CT_JSON ? "application/json"
-                                                        : "application/msgpack");
+    kp_w_cstr(b,
+              http_req_body_type(r) == HTTP_CT_JSON ? "application/json" : "application/msgpack");
     http_reply(r, 200);
 }

@@ -41,9 +41,12 @@ int api_idem_begin(http_req *r, int64_t account_id, api_idem *out)
         return -1;
     }
     char who[80], addr[64];
-    if (account_id > 0) snprintf(who, sizeof who, "a:%lld", (long long)account_id);
-    else if (http_req_peer(r, addr, sizeof addr) == 0) snprintf(who, sizeof who, "c:%s", addr);
-    else snprintf(who, sizeof who, "c:unknown");
+    if (account_id > 0)
+        snprintf(who, sizeof who, "a:%lld", (long long)account_id);
+    else if (http_req_peer(r, addr, sizeof addr) == 0)
+        snprintf(who, sizeof who, "c:%s", addr);
+    else
+        snprintf(who, sizeof who, "c:unknown");
     const char *method = http_req_method(r), *path = http_req_path(r);
     size_t sl = strlen(who) + strlen(method) + strlen(path) + 3;
     char *scope = kp_arena_alloc(a, sl);
@@ -60,8 +63,10 @@ int api_idem_begin(http_req *r, int64_t account_id, api_idem *out)
     kp_w_array(&b, 3);
     kp_w_cstr(&b, method);
     kp_w_cstr(&b, path);
-    if (http_req_body(r)) kp_w_value(&b, http_req_body(r));
-    else kp_w_nil(&b);
+    if (http_req_body(r))
+        kp_w_value(&b, http_req_body(r));
+    else
+        kp_w_nil(&b);
     uint8_t d[AUTH_DIGEST_LEN];
     bool oom = b.oom;
     if (!oom) auth_sha256(b.data, b.len, d);

@@ -51,9 +51,8 @@ static char *to_arena(http_req *r, importing *x)
 {
     kp_arena *a = http_req_arena(r);
     char *rows = kp_arena_strndup(a, (const char *)x->imp.rows.data, x->imp.rows.len);
-    profile_reject *rej = x->imp.nrejected
-                              ? kp_arena_alloc(a, x->imp.nrejected * sizeof *rej)
-                              : NULL;
+    profile_reject *rej =
+        x->imp.nrejected ? kp_arena_alloc(a, x->imp.nrejected * sizeof *rej) : NULL;
     if (rej) memcpy(rej, x->imp.rejects, x->imp.nrejected * sizeof *rej);
     bool ok = rows && (rej || !x->imp.nrejected);
     size_t n = x->imp.nrejected;
@@ -70,7 +69,8 @@ static void import_parsed(http_req *r, void *data)
     importing *x = data;
     if (x->rc != 0) {
         profile_import_free(&x->imp);
-        http_reply_kperr(r, x->err.code && strcmp(x->err.code, "internal") != 0 ? 400 : 500, &x->err);
+        http_reply_kperr(r, x->err.code && strcmp(x->err.code, "internal") != 0 ? 400 : 500,
+                         &x->err);
         return;
     }
     const char *rows = to_arena(r, x);
@@ -113,10 +113,15 @@ static void import_authed(http_req *r, const api_principal *who)
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
-    *x = (importing){.data = data, .len = dn, .fmt = csv ? PROFILE_CSV : PROFILE_JSONL,
+    *x = (importing){.data = data,
+                     .len = dn,
+                     .fmt = csv ? PROFILE_CSV : PROFILE_JSONL,
                      .year_now = tm.tm_year + 1900};
     snprintf(x->actor, sizeof x->actor, "%lld", (long long)who->account_id);
     api_offload(r, import_parse, import_parsed, x);
 }
 
-void api_profiles_import(http_req *r) { api_authenticate(r, import_authed); }
+void api_profiles_import(http_req *r)
+{
+    api_authenticate(r, import_authed);
+}

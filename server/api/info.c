@@ -15,12 +15,19 @@ static void info_done(http_req *r, const PGresult *res)
     kp_w_cstr(b, "api");
     kp_w_int(b, 1);
     kp_w_cstr(b, "schema");
-    if (schema) kp_w_cstr(b, schema);
-    else kp_w_nil(b);
+    if (schema)
+        kp_w_cstr(b, schema);
+    else
+        kp_w_nil(b);
     kp_w_cstr(b, "db_time");
-    if (db_time) kp_w_cstr(b, db_time);
-    else kp_w_nil(b);
+    if (db_time)
+        kp_w_cstr(b, db_time);
+    else
+        kp_w_nil(b);
     http_reply(r, 200);
 }
 
-void api_info(http_req *r) { api_query(r, STMT_INFO, 0, NULL, info_done); }
+void api_info(http_req *r)
+{
+    api_query(r, STMT_INFO, 0, NULL, info_done);
+}

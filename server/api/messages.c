@@ -12,7 +12,8 @@ static void send_authed(http_req *r, const api_principal *who)
     static const char *const allowed[] = {"client_id", "text", "reply_to", NULL};
     const char *id = chat_path_id(r, "id");
     const kp_value *b = id ? api_body(r, allowed) : NULL;
-    const char *client_id = b ? chat_str(r, b, "client_id", CLIENT_ID_MAX, (size_t)4 * CLIENT_ID_MAX) : NULL;
+    const char *client_id =
+        b ? chat_str(r, b, "client_id", CLIENT_ID_MAX, (size_t)4 * CLIENT_ID_MAX) : NULL;
     const char *text = client_id ? chat_str(r, b, "text", TEXT_MAX_BYTES, TEXT_MAX_BYTES) : NULL;
     if (!text) return;
     int64_t reply_to = 0;
@@ -61,7 +62,19 @@ static void delete_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_MSG_CHANGE, 3, p, chat_done);
 }
 
-void api_msg_send(http_req *r) { api_authenticate(r, send_authed); }
-void api_msg_history(http_req *r) { api_authenticate(r, history_authed); }
-void api_msg_edit(http_req *r) { api_authenticate(r, edit_authed); }
-void api_msg_delete(http_req *r) { api_authenticate(r, delete_authed); }
+void api_msg_send(http_req *r)
+{
+    api_authenticate(r, send_authed);
+}
+void api_msg_history(http_req *r)
+{
+    api_authenticate(r, history_authed);
+}
+void api_msg_edit(http_req *r)
+{
+    api_authenticate(r, edit_authed);
+}
+void api_msg_delete(http_req *r)
+{
+    api_authenticate(r, delete_authed);
+}

@@ -15,8 +15,14 @@ static void block(http_req *r, const api_principal *who, const char *on)
     api_query(r, STMT_BLOCK_SET, 3, p, chat_done_empty);
 }
 
-static void block_authed(http_req *r, const api_principal *who) { block(r, who, "true"); }
-static void unblock_authed(http_req *r, const api_principal *who) { block(r, who, "false"); }
+static void block_authed(http_req *r, const api_principal *who)
+{
+    block(r, who, "true");
+}
+static void unblock_authed(http_req *r, const api_principal *who)
+{
+    block(r, who, "false");
+}
 
 static void blocks_authed(http_req *r, const api_principal *who)
 {
@@ -87,10 +93,31 @@ static void silence_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_SILENCE, 5, p, chat_done);
 }
 
-void api_block(http_req *r) { api_authenticate(r, block_authed); }
-void api_unblock(http_req *r) { api_authenticate(r, unblock_authed); }
-void api_blocks_list(http_req *r) { api_authenticate(r, blocks_authed); }
-void api_report_message(http_req *r) { api_authenticate(r, report_authed); }
-void api_reports_list(http_req *r) { api_authenticate(r, reports_authed); }
-void api_report_resolve(http_req *r) { api_authenticate(r, resolve_authed); }
-void api_silence(http_req *r) { api_authenticate(r, silence_authed); }
+void api_block(http_req *r)
+{
+    api_authenticate(r, block_authed);
+}
+void api_unblock(http_req *r)
+{
+    api_authenticate(r, unblock_authed);
+}
+void api_blocks_list(http_req *r)
+{
+    api_authenticate(r, blocks_authed);
+}
+void api_report_message(http_req *r)
+{
+    api_authenticate(r, report_authed);
+}
+void api_reports_list(http_req *r)
+{
+    api_authenticate(r, reports_authed);
+}
+void api_report_resolve(http_req *r)
+{
+    api_authenticate(r, resolve_authed);
+}
+void api_silence(http_req *r)
+{
+    api_authenticate(r, silence_authed);
+}

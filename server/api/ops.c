@@ -28,16 +28,21 @@ void api_healthz(http_req *r)
     http_reply(r, 200);
 }
 
-static const char *route_name(int i) { return api_routes[i].pattern; }
-static const char *route_method(int i) { return api_routes[i].method; }
+static const char *route_name(int i)
+{
+    return api_routes[i].pattern;
+}
+static const char *route_method(int i)
+{
+    return api_routes[i].method;
+}
 
 void api_metrics(http_req *r)
 {
     api_ctx *ctx = http_req_app(r);
     kp_buf text;
     kp_buf_init(&text);
-    metrics_render(&text, ctx->all_metrics, ctx->nworkers, route_name, route_method,
-                   api_nroutes);
+    metrics_render(&text, ctx->all_metrics, ctx->nworkers, route_name, route_method, api_nroutes);
     if (text.oom) {
         kp_buf_free(&text);
         http_reply_error(r, 500, "internal", "out of memory", NULL);

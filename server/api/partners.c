@@ -68,8 +68,10 @@ bool api_cors_allowed(http_server *s, const char *origin, size_t len)
         int d = strncmp(e, origin, len);
         if (d == 0) d = e[len] ? 1 : 0;
         if (d == 0) return true;
-        if (d < 0) lo = mid + 1;
-        else hi = mid - 1;
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
     }
     return false;
 }
@@ -134,7 +136,7 @@ static int read_origins(http_req *r, const kp_value *b, bool required, const cha
     }
     uint32_t n = arr->v.arr.n;
     char *lit = kp_arena_alloc(http_req_arena(r), n * (AUTH_ORIGIN_MAX + 3) + 3);
-    char (*seen)[AUTH_ORIGIN_MAX + 1] = kp_arena_alloc(http_req_arena(r), (n + 1) * sizeof *seen);
+    char(*seen)[AUTH_ORIGIN_MAX + 1] = kp_arena_alloc(http_req_arena(r), (n + 1) * sizeof *seen);
     if (!lit || !seen) {
         http_reply_error(r, 500, "internal", "out of memory", NULL);
         return -1;
@@ -209,7 +211,8 @@ static void list_done(http_req *r, const PGresult *res)
     kp_w_map(b, 1);
     kp_w_cstr(b, "items");
     kp_w_array(b, (uint32_t)n);
-    for (int i = 0; i < n; i++) write_partner(b, res, i, NULL);
+    for (int i = 0; i < n; i++)
+        write_partner(b, res, i, NULL);
     http_reply(r, 200);
 }
 
@@ -218,7 +221,10 @@ static void list_authed(http_req *r, const api_principal *who)
     if (admin_only(r, who)) api_query(r, STMT_PARTNERS_LIST, 0, NULL, list_done);
 }
 
-void api_partners_list(http_req *r) { api_authenticate(r, list_authed); }
+void api_partners_list(http_req *r)
+{
+    api_authenticate(r, list_authed);
+}
 
 /* ---- the writes -------------------------------------------------------------------- */
 typedef struct pchange {
@@ -294,7 +300,10 @@ static void create_authed(http_req *r, const api_principal *who)
     api_query_with(r, STMT_PARTNER_CREATE, 4, params, write_done, w);
 }
 
-void api_partner_create(http_req *r) { api_authenticate(r, create_authed); }
+void api_partner_create(http_req *r)
+{
+    api_authenticate(r, create_authed);
+}
 
 /* PATCH /v1/partners/{id} */
 static void update_authed(http_req *r, const api_principal *who)
@@ -320,7 +329,10 @@ static void update_authed(http_req *r, const api_principal *who)
     api_query_with(r, STMT_PARTNER_UPDATE, 4, params, write_done, w);
 }
 
-void api_partner_update(http_req *r) { api_authenticate(r, update_authed); }
+void api_partner_update(http_req *r)
+{
+    api_authenticate(r, update_authed);
+}
 
 /* POST /v1/partners/{id}/key */
 static void rekey_authed(http_req *r, const api_principal *who)
@@ -334,4 +346,7 @@ static void rekey_authed(http_req *r, const api_principal *who)
     api_query_with(r, STMT_PARTNER_REKEY, 3, params, write_done, w);
 }
 
-void api_partner_rekey(http_req *r) { api_authenticate(r, rekey_authed); }
+void api_partner_rekey(http_req *r)
+{
+    api_authenticate(r, rekey_authed);
+}

@@ -36,8 +36,10 @@ static viewer profile_viewer(http_req *r, const api_principal *who)
 static void with_optional_viewer(http_req *r, api_authed next)
 {
     size_t n = 0;
-    if (http_req_header(r, "authorization", &n)) api_authenticate(r, next);
-    else next(r, NULL);
+    if (http_req_header(r, "authorization", &n))
+        api_authenticate(r, next);
+    else
+        next(r, NULL);
 }
 
 /* A positive decimal id without sign, spaces or leading zeros. */
@@ -109,8 +111,8 @@ static bool matches(const char *s, const char *chars, size_t min, size_t max)
     return n >= min && n <= max && strspn(s, chars) == n;
 }
 
-static const char *const degree_levels[] = {"bachelor", "master", "phd", "md", "engineer", "other",
-                                            NULL};
+static const char *const degree_levels[] = {"bachelor", "master", "phd", "md",
+                                            "engineer", "other",  NULL};
 
 static bool one_of(const char *s, const char *const *set)
 {
@@ -193,7 +195,8 @@ static void list_done(http_req *r, const PGresult *res)
         char c[PROFILE_CURSOR_LEN + 1];
         profile_cursor_encode(strtoll(PQgetvalue(res, n - 1, 0), NULL, 10), c, sizeof c);
         kp_w_cstr(b, c);
-    } else kp_w_nil(b);
+    } else
+        kp_w_nil(b);
     http_reply(r, 200);
 }
 

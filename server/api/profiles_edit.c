@@ -71,8 +71,14 @@ static void write_done(http_req *r, const PGresult *res, int ok_status)
     }
 }
 
-static void patch_done(http_req *r, const PGresult *res) { write_done(r, res, 200); }
-static void create_done(http_req *r, const PGresult *res) { write_done(r, res, 201); }
+static void patch_done(http_req *r, const PGresult *res)
+{
+    write_done(r, res, 200);
+}
+static void create_done(http_req *r, const PGresult *res)
+{
+    write_done(r, res, 201);
+}
 
 /* The profile a /me or /{id} path names, or 0 after replying 400. */
 static int64_t target_of(http_req *r, const api_principal *who)
@@ -109,7 +115,10 @@ static void patch_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_PROFILE_PATCH, 4, params, patch_done);
 }
 
-void api_profile_patch(http_req *r) { api_authenticate(r, patch_authed); }
+void api_profile_patch(http_req *r)
+{
+    api_authenticate(r, patch_authed);
+}
 
 static void create_authed(http_req *r, const api_principal *who)
 {
@@ -121,7 +130,10 @@ static void create_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_PROFILE_CREATE, 2, params, create_done);
 }
 
-void api_profile_create(http_req *r) { api_authenticate(r, create_authed); }
+void api_profile_create(http_req *r)
+{
+    api_authenticate(r, create_authed);
+}
 
 /* ---- GET /v1/profiles/me: the owner's view of my own profile ---------------- */
 static void me_done(http_req *r, const PGresult *res)
@@ -147,4 +159,7 @@ static void me_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_PROFILE_GET, 3, params, me_done);
 }
 
-void api_profile_me(http_req *r) { api_authenticate(r, me_authed); }
+void api_profile_me(http_req *r)
+{
+    api_authenticate(r, me_authed);
+}

@@ -8,9 +8,9 @@
 
 typedef struct pending {
     http_req *req;
-    api_done done;         /* either this ... */
+    api_done done;           /* either this ... */
     api_done_with done_with; /* ... or this, with data */
-    void *data;            /* for done_with */
+    void *data;              /* for done_with */
 } pending;
 
 static void on_result(void *data, const db_reply *rep)
@@ -19,8 +19,10 @@ static void on_result(void *data, const db_reply *rep)
     http_req *r = p->req;
     switch (rep->status) {
     case DB_OK:
-        if (p->done_with) p->done_with(r, rep->res, p->data);
-        else p->done(r, rep->res);
+        if (p->done_with)
+            p->done_with(r, rep->res, p->data);
+        else
+            p->done(r, rep->res);
         return;
     case DB_UNAVAILABLE:
         http_reply_error(r, 503, "db_unavailable", "the database is unavailable; retry later",
@@ -31,16 +33,14 @@ static void on_result(void *data, const db_reply *rep)
         return;
     case DB_QUERY_ERROR:
     default:
-        log_event("error", "msg=\"query failed\" rid=%s sqlstate=%s detail=\"%s\"",
-                  http_req_id(r), rep->sqlstate ? rep->sqlstate : "",
-                  rep->message ? rep->message : "");
+        log_event("error", "msg=\"query failed\" rid=%s sqlstate=%s detail=\"%s\"", http_req_id(r),
+                  rep->sqlstate ? rep->sqlstate : "", rep->message ? rep->message : "");
         http_reply_error(r, 500, "internal", "internal error", NULL);
         return;
     }
 }
 
-static void send_query(http_req *r, int stmt, int nparams, const char *const *values,
-                       pending init)
+static void send_query(http_req *r, int stmt, int nparams, const char *const *values, pending init)
 {
     api_ctx *ctx = http_req_app(r);
     pending *p = kp_arena_alloc(http_req_arena(r), sizeof *p);

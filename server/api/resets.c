@@ -61,11 +61,11 @@ void api_reset_request(http_req *r)
 
 /* ---- POST /v1/password-resets/confirm -------------------------------------------- */
 typedef struct reset_conf {
-    char *pw;                        /* new password, NUL-terminated, arena */
-    char digest[AUTH_DIGEST_HEX];    /* token hash, bytea hex */
-    char hash[AUTH_HASH_MAX];        /* new password hash */
-    auth_scrypt prm;                 /* for it */
-    int ok;                          /* hashing succeeded */
+    char *pw;                     /* new password, NUL-terminated, arena */
+    char digest[AUTH_DIGEST_HEX]; /* token hash, bytea hex */
+    char hash[AUTH_HASH_MAX];     /* new password hash */
+    auth_scrypt prm;              /* for it */
+    int ok;                       /* hashing succeeded */
 } reset_conf;
 
 static void bad_token(http_req *r)
@@ -77,8 +77,10 @@ static void bad_token(http_req *r)
 static void confirmed(http_req *r, const PGresult *res)
 {
     const char *n = api_col(res, "n");
-    if (n && strcmp(n, "0") != 0) http_reply(r, 204);
-    else bad_token(r);
+    if (n && strcmp(n, "0") != 0)
+        http_reply(r, 204);
+    else
+        bad_token(r);
 }
 
 static void hash_new(void *data)

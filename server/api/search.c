@@ -14,16 +14,18 @@
 enum { Q_MAX = 500, FIT_MAX = 20480, LIMIT_MAX = 50, SUGGEST_MAX = 10, SUGGEST_Q_MAX = 100 };
 
 static const char *const roles[] = {"member", "moderator", "liaison", "admin"};
-static const char *const degree_levels[] = {"bachelor", "master", "phd", "md", "engineer", "other",
-                                            NULL};
+static const char *const degree_levels[] = {"bachelor", "master", "phd", "md",
+                                            "engineer", "other",  NULL};
 
 /* Runs next with the caller, or with NULL when no Authorization was sent
  * (a bad token is still 401: never a silent downgrade to anonymous). */
 static void optional_auth(http_req *r, api_authed next)
 {
     size_t n = 0;
-    if (http_req_header(r, "authorization", &n)) api_authenticate(r, next);
-    else next(r, NULL);
+    if (http_req_header(r, "authorization", &n))
+        api_authenticate(r, next);
+    else
+        next(r, NULL);
 }
 
 static char *num_text(http_req *r, long long v)
@@ -51,9 +53,12 @@ typedef enum list_kind { L_SECTOR, L_COUNTRY, L_DEGREE, L_LANG } list_kind;
 static bool item_ok(list_kind k, const char *s, size_t n)
 {
     switch (k) {
-    case L_SECTOR: return search_chars_valid(s, n, "abcdefghijklmnopqrstuvwxyz0123456789_", 2, 40);
-    case L_COUNTRY: return search_chars_valid(s, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 2, 2);
-    case L_DEGREE: return one_of(s, n, degree_levels);
+    case L_SECTOR:
+        return search_chars_valid(s, n, "abcdefghijklmnopqrstuvwxyz0123456789_", 2, 40);
+    case L_COUNTRY:
+        return search_chars_valid(s, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 2, 2);
+    case L_DEGREE:
+        return one_of(s, n, degree_levels);
     default:
         return search_chars_valid(
             s, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-", 2, 35);
@@ -186,8 +191,8 @@ typedef struct experts_req {
 } experts_req;
 
 static const char *const experts_fields[] = {
-    "q", "sectors", "countries", "degree_levels", "languages", "willing_to_mentor",
-    "min_years", "updated_since", "sort", "limit", "after", NULL};
+    "q",         "sectors",       "countries", "degree_levels", "languages", "willing_to_mentor",
+    "min_years", "updated_since", "sort",      "limit",         "after",     NULL};
 
 static int experts_parse(http_req *r, const kp_value *body, experts_req *q, kp_err *e)
 {
@@ -287,8 +292,7 @@ static void experts_authed(http_req *r, const api_principal *who)
     }
     memset(q, 0, sizeof *q);
     const kp_value *body = body_or_empty(r);
-    if (kp_expect_map(body, NULL, &e) < 0 || experts_parse(r, body, q, &e) < 0)
-        {
+    if (kp_expect_map(body, NULL, &e) < 0 || experts_parse(r, body, q, &e) < 0) {
         http_reply_kperr(r, 400, &e);
         return;
     }
@@ -296,13 +300,16 @@ static void experts_authed(http_req *r, const api_principal *who)
     api_query_with(r, STMT_SEARCH_EXPERTS, 14, q->p, experts_done, q);
 }
 
-void api_search_experts(http_req *r) { optional_auth(r, experts_authed); }
+void api_search_experts(http_req *r)
+{
+    optional_auth(r, experts_authed);
+}
 
 /* ---- POST /v1/search/fit ----------------------------------------------------- */
 
-static const char *const fit_fields[] = {"text", "sectors", "countries", "degree_levels",
-                                         "languages", "willing_to_mentor", "min_years", "limit",
-                                         NULL};
+static const char *const fit_fields[] = {"text",          "sectors",   "countries",
+                                         "degree_levels", "languages", "willing_to_mentor",
+                                         "min_years",     "limit",     NULL};
 
 static void plain_done(http_req *r, const PGresult *res)
 {
@@ -330,8 +337,7 @@ static void fit_authed(http_req *r, const api_principal *who)
     if (kp_expect_map(body, NULL, &e) < 0 || kp_check_fields(body, fit_fields, &e) < 0 ||
         kp_get_str(body, "text", true, 1, FIT_MAX, &s, &n, &e) < 0 ||
         get_filters(r, body, p + 3, &e) < 0 ||
-        kp_get_int(body, "limit", false, 1, LIMIT_MAX, &limit, &e) < 0)
-        {
+        kp_get_int(body, "limit", false, 1, LIMIT_MAX, &limit, &e) < 0) {
         http_reply_kperr(r, 400, &e);
         return;
     }
@@ -341,7 +347,10 @@ static void fit_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_SEARCH_FIT, 10, p, plain_done);
 }
 
-void api_search_fit(http_req *r) { optional_auth(r, fit_authed); }
+void api_search_fit(http_req *r)
+{
+    optional_auth(r, fit_authed);
+}
 
 /* ---- GET /v1/profiles/{id}/similar ----------------------------------------- */
 
@@ -369,10 +378,8 @@ static void similar_authed(http_req *r, const api_principal *who)
     const char *id = http_req_param(r, "id");
     size_t n = id ? strlen(id) : 0;
     int limit = 0;
-    if (!id || !search_chars_valid(id, n, "0123456789", 1, 18) || id[0] == '0')
-        {
-        http_reply_error(r, 400, "invalid_value", "a profile id is a positive integer",
-                                "id");
+    if (!id || !search_chars_valid(id, n, "0123456789", 1, 18) || id[0] == '0') {
+        http_reply_error(r, 400, "invalid_value", "a profile id is a positive integer", "id");
         return;
     }
     if (query_limit(r, 10, LIMIT_MAX, &limit) < 0) return;
@@ -381,7 +388,10 @@ static void similar_authed(http_req *r, const api_principal *who)
     api_query(r, STMT_SEARCH_SIMILAR, 4, p, plain_done);
 }
 
-void api_search_similar(http_req *r) { optional_auth(r, similar_authed); }
+void api_search_similar(http_req *r)
+{
+    optional_auth(r, similar_authed);
+}
 
 /* ---- GET /v1/suggest ------------------------------------------------------------ */
 
@@ -395,13 +405,11 @@ void api_suggest(http_req *r)
         return;
     }
     size_t chars = got ? kp_utf8_len(q, strlen(q)) : 0;
-    if (!got || q[strspn(q, " \t")] == '\0')
-        {
+    if (!got || q[strspn(q, " \t")] == '\0') {
         http_reply_error(r, 400, "missing_field", "q is required", "q");
         return;
     }
-    if (chars > SUGGEST_Q_MAX)
-        {
+    if (chars > SUGGEST_Q_MAX) {
         http_reply_error(r, 400, "too_long", "q is at most 100 characters", "q");
         return;
     }

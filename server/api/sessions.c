@@ -26,8 +26,10 @@ static void list_done(http_req *r, const PGresult *res, void *data)
         kp_w_cstr(b, "last_seen_at");
         kp_w_cstr(b, PQgetvalue(res, i, 3));
         kp_w_cstr(b, "user_agent");
-        if (PQgetisnull(res, i, 4)) kp_w_nil(b);
-        else kp_w_cstr(b, PQgetvalue(res, i, 4));
+        if (PQgetisnull(res, i, 4))
+            kp_w_nil(b);
+        else
+            kp_w_cstr(b, PQgetvalue(res, i, 4));
         kp_w_cstr(b, "current");
         kp_w_bool(b, id == who->session_id);
     }
@@ -42,7 +44,10 @@ static void list_authed(http_req *r, const api_principal *who)
     api_query_with(r, STMT_SESSIONS_LIST, 1, params, list_done, (void *)who);
 }
 
-void api_sessions_list(http_req *r) { api_authenticate(r, list_authed); }
+void api_sessions_list(http_req *r)
+{
+    api_authenticate(r, list_authed);
+}
 
 /* ---- revocation ------------------------------------------------------------------ */
 static void revoked_any(http_req *r, const PGresult *res)
@@ -54,12 +59,15 @@ static void revoked_any(http_req *r, const PGresult *res)
 static void revoked_one(http_req *r, const PGresult *res)
 {
     const char *n = api_col(res, "n");
-    if (n && strcmp(n, "0") != 0) http_reply(r, 204);
-    else http_reply_error(r, 404, "not_found", "no such session", "id");
+    if (n && strcmp(n, "0") != 0)
+        http_reply(r, 204);
+    else
+        http_reply_error(r, 404, "not_found", "no such session", "id");
 }
 
 /* Revokes `session` (NULL: all) of the caller. */
-static void revoke_sessions(http_req *r, const api_principal *who, const char *session, api_done done)
+static void revoke_sessions(http_req *r, const api_principal *who, const char *session,
+                            api_done done)
 {
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)who->account_id);
@@ -89,6 +97,15 @@ static void revoke_authed(http_req *r, const api_principal *who)
     revoke_sessions(r, who, s, revoked_one);
 }
 
-void api_logout(http_req *r) { api_authenticate(r, logout_authed); }
-void api_logout_all(http_req *r) { api_authenticate(r, logout_all_authed); }
-void api_session_revoke(http_req *r) { api_authenticate(r, revoke_authed); }
+void api_logout(http_req *r)
+{
+    api_authenticate(r, logout_authed);
+}
+void api_logout_all(http_req *r)
+{
+    api_authenticate(r, logout_all_authed);
+}
+void api_session_revoke(http_req *r)
+{
+    api_authenticate(r, revoke_authed);
+}

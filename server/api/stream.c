@@ -22,28 +22,28 @@ enum { FETCH_BATCH = 100, HUB_BUCKETS = 4096 };
 
 typedef struct client client;
 struct client {
-    client *next, *prev;  /* hub bucket chain */
-    stream_hub *hub;      /* owner */
-    http_ws *ws;          /* NULL once the connection is gone */
-    int64_t account_id;   /* whose events */
-    int64_t session_id;   /* through which session (re-checked) */
-    int64_t last_seq;     /* newest event pushed; -1 until known */
-    int64_t want_seq;     /* newest event announced */
-    bool fetching;        /* a query for this client is in flight */
+    client *next, *prev; /* hub bucket chain */
+    stream_hub *hub;     /* owner */
+    http_ws *ws;         /* NULL once the connection is gone */
+    int64_t account_id;  /* whose events */
+    int64_t session_id;  /* through which session (re-checked) */
+    int64_t last_seq;    /* newest event pushed; -1 until known */
+    int64_t want_seq;    /* newest event announced */
+    bool fetching;       /* a query for this client is in flight */
 };
 
 struct stream_hub {
-    api_ctx *ctx;               /* the worker's context */
+    api_ctx *ctx;                 /* the worker's context */
     client *buckets[HUB_BUCKETS]; /* by account id */
-    size_t nclients;            /* open streams */
-    db_listener *listener;      /* LISTEN khnet_events */
-    uv_timer_t check;           /* session re-check */
-    bool checking;              /* a re-check query is in flight */
-    bool closing;               /* stream_hub_close was called */
-    void (*done)(void *);       /* close completion */
+    size_t nclients;              /* open streams */
+    db_listener *listener;        /* LISTEN khnet_events */
+    uv_timer_t check;             /* session re-check */
+    bool checking;                /* a re-check query is in flight */
+    bool closing;                 /* stream_hub_close was called */
+    void (*done)(void *);         /* close completion */
     void *done_data;
-    kp_arena *scratch;          /* per-batch decoding of payloads */
-    kp_buf frame;               /* one outgoing frame */
+    kp_arena *scratch; /* per-batch decoding of payloads */
+    kp_buf frame;      /* one outgoing frame */
 };
 
 static client **bucket(stream_hub *h, int64_t account)
@@ -63,8 +63,10 @@ static void link_client(client *c)
 
 static void unlink_client(client *c)
 {
-    if (c->prev) c->prev->next = c->next;
-    else *bucket(c->hub, c->account_id) = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        *bucket(c->hub, c->account_id) = c->next;
     if (c->next) c->next->prev = c->prev;
     c->hub->nclients--;
 }
@@ -92,8 +94,10 @@ static int push_event(client *c, const PGresult *res, int row)
     kp_w_cstr(&h->frame, "kind");
     kp_w_cstr(&h->frame, PQgetvalue(res, row, 1));
     kp_w_cstr(&h->frame, "payload");
-    if (pv) kp_w_value(&h->frame, pv);
-    else kp_w_nil(&h->frame);
+    if (pv)
+        kp_w_value(&h->frame, pv);
+    else
+        kp_w_nil(&h->frame);
     kp_w_cstr(&h->frame, "at");
     kp_w_cstr(&h->frame, PQgetvalue(res, row, 3));
     return http_ws_send(c->ws, h->frame.data, h->frame.len);
@@ -113,8 +117,10 @@ static void on_events(void *data, const db_reply *rep)
         if (push_event(c, rep->res, i) != 0) return; /* slow consumer: being closed */
         c->last_seq = strtoll(PQgetvalue(rep->res, i, 0), NULL, 10);
     }
-    if (n == FETCH_BATCH) fetch(c); /* more waiting */
-    else if (c->want_seq > c->last_seq) c->want_seq = c->last_seq; /* caught up */
+    if (n == FETCH_BATCH)
+        fetch(c); /* more waiting */
+    else if (c->want_seq > c->last_seq)
+        c->want_seq = c->last_seq; /* caught up */
 }
 
 static void fetch(client *c)
@@ -258,7 +264,10 @@ void stream_hub_close(stream_hub *h, void (*done)(void *), void *data)
     uv_close((uv_handle_t *)&h->check, on_check_closed);
 }
 
-size_t stream_hub_clients(const stream_hub *h) { return h ? h->nclients : 0; }
+size_t stream_hub_clients(const stream_hub *h)
+{
+    return h ? h->nclients : 0;
+}
 
 /* ---- endpoints ------------------------------------------------------------------------ */
 
@@ -365,14 +374,18 @@ static void events_done(http_req *r, const PGresult *res, void *data)
         kp_w_cstr(b, "kind");
         kp_w_cstr(b, PQgetvalue(res, i, 1));
         kp_w_cstr(b, "payload");
-        if (kp_json_decode(a, p, strlen(p), &kp_default_limits, &pv, &e) == 0) kp_w_value(b, pv);
-        else kp_w_nil(b);
+        if (kp_json_decode(a, p, strlen(p), &kp_default_limits, &pv, &e) == 0)
+            kp_w_value(b, pv);
+        else
+            kp_w_nil(b);
         kp_w_cstr(b, "at");
         kp_w_cstr(b, PQgetvalue(res, i, 3));
     }
     kp_w_cstr(b, "next");
-    if (n > limit) kp_w_cstr(b, PQgetvalue(res, shown - 1, 0));
-    else kp_w_nil(b);
+    if (n > limit)
+        kp_w_cstr(b, PQgetvalue(res, shown - 1, 0));
+    else
+        kp_w_nil(b);
     http_reply(r, 200);
 }
 
@@ -407,4 +420,7 @@ static void events_authed(http_req *r, const api_principal *who)
     api_query_with(r, STMT_EVENTS_AFTER, 3, params, events_done, keep);
 }
 
-void api_events(http_req *r) { api_authenticate(r, events_authed); }
+void api_events(http_req *r)
+{
+    api_authenticate(r, events_authed);
+}

@@ -50,13 +50,17 @@ bool auth_origin_normalize(const char *in, size_t len, char out[AUTH_ORIGIN_MAX 
 {
     if (len > AUTH_ORIGIN_MAX) return false;
     char s[AUTH_ORIGIN_MAX + 1] = {0};
-    for (size_t i = 0; i < len; i++) s[i] = lower(in[i]);
+    for (size_t i = 0; i < len; i++)
+        s[i] = lower(in[i]);
     s[len] = '\0';
     size_t skip;
     unsigned def;
-    if (!strncmp(s, "http://", 7)) skip = 7, def = 80;
-    else if (!strncmp(s, "https://", 8)) skip = 8, def = 443;
-    else return false;
+    if (!strncmp(s, "http://", 7))
+        skip = 7, def = 80;
+    else if (!strncmp(s, "https://", 8))
+        skip = 8, def = 443;
+    else
+        return false;
     const char *host = s + skip;
     const char *end = host[0] == '[' ? strchr(host, ']') : NULL;
     const char *colon = strchr(end ? end : host, ':');
@@ -68,10 +72,13 @@ bool auth_origin_normalize(const char *in, size_t len, char out[AUTH_ORIGIN_MAX 
         size_t pl = strlen(p);
         if (pl < 1 || pl > 5 || strspn(p, "0123456789") != pl || p[0] == '0') return false;
         port = 0;
-        for (size_t i = 0; i < pl; i++) port = port * 10 + (unsigned)(p[i] - '0');
+        for (size_t i = 0; i < pl; i++)
+            port = port * 10 + (unsigned)(p[i] - '0');
         if (port > 65535) return false;
     }
-    if (port == def) snprintf(out, AUTH_ORIGIN_MAX + 1, "%.*s", (int)(skip + hl), s);
-    else snprintf(out, AUTH_ORIGIN_MAX + 1, "%.*s:%u", (int)(skip + hl), s, port);
+    if (port == def)
+        snprintf(out, AUTH_ORIGIN_MAX + 1, "%.*s", (int)(skip + hl), s);
+    else
+        snprintf(out, AUTH_ORIGIN_MAX + 1, "%.*s:%u", (int)(skip + hl), s, port);
     return true;
 }

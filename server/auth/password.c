@@ -18,18 +18,20 @@ static int derive(const char *pw, size_t len, const uint8_t *salt, size_t salt_l
                   const auth_scrypt *prm, uint8_t key[KEY_LEN])
 {
     uint64_t maxmem = 129u * (uint64_t)prm->r * (prm->n + prm->p) + (1u << 20);
-    return EVP_PBE_scrypt(pw, len, salt, salt_len, prm->n, prm->r, prm->p, maxmem, key,
-                          KEY_LEN) == 1 ? 0 : -1;
+    return EVP_PBE_scrypt(pw, len, salt, salt_len, prm->n, prm->r, prm->p, maxmem, key, KEY_LEN) ==
+                   1
+               ? 0
+               : -1;
 }
 
 static bool valid_params(const auth_scrypt *prm)
 {
-    return prm->n >= 2 && (prm->n & (prm->n - 1)) == 0 && prm->n <= (1u << 24) &&
-           prm->r >= 1 && prm->r <= 64 && prm->p >= 1 && prm->p <= 64;
+    return prm->n >= 2 && (prm->n & (prm->n - 1)) == 0 && prm->n <= (1u << 24) && prm->r >= 1 &&
+           prm->r <= 64 && prm->p >= 1 && prm->p <= 64;
 }
 
-static int format(const auth_scrypt *prm, const uint8_t salt[SALT_LEN],
-                  const uint8_t key[KEY_LEN], char out[AUTH_HASH_MAX])
+static int format(const auth_scrypt *prm, const uint8_t salt[SALT_LEN], const uint8_t key[KEY_LEN],
+                  char out[AUTH_HASH_MAX])
 {
     unsigned char s64[B64_MAX], k64[B64_MAX];
     EVP_EncodeBlock(s64, salt, SALT_LEN);

@@ -12,24 +12,25 @@
 enum { WAYS = 4, KEY_MAX = 80 };
 
 typedef struct bucket {
-    uint64_t hash;        /* full hash of key; 0 = empty slot */
-    char key[KEY_MAX];    /* the key, cut to fit */
-    double tokens;        /* tokens left at `at` */
-    uint64_t at;          /* last refill, ms */
+    uint64_t hash;     /* full hash of key; 0 = empty slot */
+    char key[KEY_MAX]; /* the key, cut to fit */
+    double tokens;     /* tokens left at `at` */
+    uint64_t at;       /* last refill, ms */
 } bucket;
 
 struct auth_rl {
-    pthread_mutex_t mu;   /* guards b */
-    bucket *b;            /* nsets * WAYS buckets */
-    uint32_t nsets;       /* sets in the table */
-    double burst;         /* bucket capacity */
-    double per_ms;        /* refill rate, tokens per ms */
+    pthread_mutex_t mu; /* guards b */
+    bucket *b;          /* nsets * WAYS buckets */
+    uint32_t nsets;     /* sets in the table */
+    double burst;       /* bucket capacity */
+    double per_ms;      /* refill rate, tokens per ms */
 };
 
 static uint64_t fnv1a(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return h ? h : 1;
 }
 

@@ -29,10 +29,10 @@ typedef struct db_stmt {
 } db_stmt;
 
 typedef enum db_status {
-    DB_OK = 0,          /* res holds PGRES_TUPLES_OK or PGRES_COMMAND_OK */
-    DB_UNAVAILABLE,     /* no usable connection, or it died mid-query */
-    DB_TIMEOUT,         /* statement_timeout fired (SQLSTATE 57014) */
-    DB_QUERY_ERROR,     /* the statement failed; sqlstate says why */
+    DB_OK = 0,      /* res holds PGRES_TUPLES_OK or PGRES_COMMAND_OK */
+    DB_UNAVAILABLE, /* no usable connection, or it died mid-query */
+    DB_TIMEOUT,     /* statement_timeout fired (SQLSTATE 57014) */
+    DB_QUERY_ERROR, /* the statement failed; sqlstate says why */
 } db_status;
 
 typedef struct db_reply {
@@ -46,12 +46,12 @@ typedef struct db_reply {
 typedef void (*db_cb)(void *data, const db_reply *reply);
 
 typedef struct db_config {
-    const char *conninfo;       /* libpq URL or key=value string */
-    int connections;            /* connections per pool (per worker) */
-    int statement_timeout_ms;   /* applied to every session */
-    int max_queue;              /* queued + in flight per pool; beyond → DB_UNAVAILABLE */
-    int reconnect_min_ms;       /* first backoff */
-    int reconnect_max_ms;       /* backoff ceiling */
+    const char *conninfo;     /* libpq URL or key=value string */
+    int connections;          /* connections per pool (per worker) */
+    int statement_timeout_ms; /* applied to every session */
+    int max_queue;            /* queued + in flight per pool; beyond → DB_UNAVAILABLE */
+    int reconnect_min_ms;     /* first backoff */
+    int reconnect_max_ms;     /* backoff ceiling */
 } db_config;
 
 typedef struct db_stats {
@@ -68,8 +68,7 @@ typedef struct db_pool db_pool;
 
 /* Starts connecting at once (non-blocking).  `stmts` must outlive the pool.
  * Returns NULL on allocation failure. */
-db_pool *db_pool_new(uv_loop_t *loop, const db_config *cfg, const db_stmt *stmts,
-                     size_t nstmts);
+db_pool *db_pool_new(uv_loop_t *loop, const db_config *cfg, const db_stmt *stmts, size_t nstmts);
 
 /* Queues statement `stmt_id` with text parameters (NULL value = SQL NULL).
  * The values are copied before return.  Returns 0 when accepted (cb will be
@@ -81,8 +80,8 @@ db_pool *db_pool_new(uv_loop_t *loop, const db_config *cfg, const db_stmt *stmts
  * stmts[stmt_id].nparams, cb is NULL, or memory runs out.  Being accepted
  * does not mean being sent: when the pool is down or full, cb reports
  * DB_UNAVAILABLE on the next loop iteration. */
-int db_query(db_pool *p, int stmt_id, int nparams, const char *const *values,
-             const int *lengths, db_cb cb, void *data);
+int db_query(db_pool *p, int stmt_id, int nparams, const char *const *values, const int *lengths,
+             db_cb cb, void *data);
 
 void db_pool_stats(const db_pool *p, db_stats *out);
 

@@ -16,25 +16,28 @@ enum { LISTEN_BACKOFF_MIN_MS = 100, LISTEN_BACKOFF_MAX_MS = 5000, LISTEN_CONNECT
 typedef enum lstate { L_BACKOFF, L_CONNECTING, L_SUBSCRIBING, L_LISTENING, L_CLOSED } lstate;
 
 struct db_listener {
-    uv_loop_t *loop;          /* the worker's loop */
-    char *conninfo;           /* copied */
-    char *listen_sql;         /* "LISTEN <channel>" */
-    db_notify_cb cb;          /* owner's callback */
-    void *data;               /* owner's argument */
-    PGconn *pg;               /* NULL in backoff */
-    uv_poll_t *poll;          /* watches PQsocket(pg); heap, freed on close */
-    int sock;                 /* socket the poll watches */
-    uv_timer_t timer;         /* backoff and connect deadline */
-    int backoff_ms;           /* next backoff */
-    lstate state;             /* see lstate */
-    void (*done)(void *);     /* db_listener_close completion */
+    uv_loop_t *loop;      /* the worker's loop */
+    char *conninfo;       /* copied */
+    char *listen_sql;     /* "LISTEN <channel>" */
+    db_notify_cb cb;      /* owner's callback */
+    void *data;           /* owner's argument */
+    PGconn *pg;           /* NULL in backoff */
+    uv_poll_t *poll;      /* watches PQsocket(pg); heap, freed on close */
+    int sock;             /* socket the poll watches */
+    uv_timer_t timer;     /* backoff and connect deadline */
+    int backoff_ms;       /* next backoff */
+    lstate state;         /* see lstate */
+    void (*done)(void *); /* db_listener_close completion */
     void *done_data;
 };
 
 static void on_poll(uv_poll_t *h, int status, int events);
 static void start_connect(db_listener *l);
 
-static void free_poll(uv_handle_t *h) { free(h); }
+static void free_poll(uv_handle_t *h)
+{
+    free(h);
+}
 
 /* Stops watching the socket; libuv forgets the fd before uv_close returns,
  * so PQfinish may close it right after. */
@@ -64,21 +67,24 @@ static int watch(db_listener *l, int events)
     return uv_poll_start(l->poll, events, on_poll);
 }
 
-static void on_backoff(uv_timer_t *t) { start_connect(t->data); }
+static void on_backoff(uv_timer_t *t)
+{
+    start_connect(t->data);
+}
 
 static void fail(db_listener *l, const char *why)
 {
     bool was_listening = l->state == L_LISTENING;
-    log_event("warn", "msg=\"listen connection %s\" detail=\"%s\"", was_listening ? "lost" : "failed",
-              why);
+    log_event("warn", "msg=\"listen connection %s\" detail=\"%s\"",
+              was_listening ? "lost" : "failed", why);
     drop_poll(l);
     if (l->pg) PQfinish(l->pg);
     l->pg = NULL;
     l->state = L_BACKOFF;
     int jitter = rand() % (l->backoff_ms / 4 + 1); /* spread reconnects of many workers */
     uv_timer_start(&l->timer, on_backoff, (uint64_t)l->backoff_ms + (uint64_t)jitter, 0);
-    l->backoff_ms = l->backoff_ms * 2 > LISTEN_BACKOFF_MAX_MS ? LISTEN_BACKOFF_MAX_MS
-                                                              : l->backoff_ms * 2;
+    l->backoff_ms =
+        l->backoff_ms * 2 > LISTEN_BACKOFF_MAX_MS ? LISTEN_BACKOFF_MAX_MS : l->backoff_ms * 2;
 }
 
 static void on_connect_deadline(uv_timer_t *t)
@@ -202,7 +208,10 @@ db_listener *db_listener_new(uv_loop_t *loop, const char *conninfo, const char *
     return l;
 }
 
-bool db_listener_ready(const db_listener *l) { return l->state == L_LISTENING; }
+bool db_listener_ready(const db_listener *l)
+{
+    return l->state == L_LISTENING;
+}
 
 static void on_timer_closed(uv_handle_t *h)
 {

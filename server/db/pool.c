@@ -133,7 +133,8 @@ static void db_log(const db_conn *c, const char *what, const char *detail)
     char quoted[512];
     const char *d = detail ? detail : "";
     size_t n = strlen(d);
-    while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == ' ')) n--; /* libpq ends with \n */
+    while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == ' '))
+        n--; /* libpq ends with \n */
     log_quote(quoted, sizeof quoted, d, n);
     log_event("warn", "msg=\"db connection %s\" conn=%d detail=%s", what, c->index, quoted);
 }

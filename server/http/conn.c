@@ -50,8 +50,10 @@ static void conn_close(http_conn *c)
     c->closing = true;
     http_server *s = c->srv;
     /* unlink now, so drain/close_all never see a closing connection */
-    if (c->prev) c->prev->next = c->next;
-    else s->conns = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     s->nconns--;
     if (s->metrics) metrics_conn_closed(s->metrics);
@@ -66,8 +68,10 @@ static void conn_close(http_conn *c)
     for (http_req *r = c->qhead, *next; r; r = next) {
         next = r->next;
         r->next = NULL;
-        if (r->replied) http__req_recycle(s, r);
-        else r->conn = NULL; /* orphan: its handler still holds it */
+        if (r->replied)
+            http__req_recycle(s, r);
+        else
+            r->conn = NULL; /* orphan: its handler still holds it */
     }
     c->qhead = c->qtail = NULL;
     c->queued = 0;
@@ -75,10 +79,12 @@ static void conn_close(http_conn *c)
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 }
 
-void http__conn_close(http_conn *c) { conn_close(c); }
+void http__conn_close(http_conn *c)
+{
+    conn_close(c);
+}
 
 /* ---- timers -------------------------------------------------------------- */
-
 
 static void arm(http_conn *c, int ms)
 {
@@ -90,8 +96,10 @@ static void rearm(http_conn *c)
 {
     if (c->closing) return;
     if (c->parsing) return; /* header/body timer set when it began */
-    if (c->queued || c->writing) uv_timer_stop(&c->timer); /* handlers are bounded */
-    else arm(c, c->srv->lim.idle_timeout_ms);
+    if (c->queued || c->writing)
+        uv_timer_stop(&c->timer); /* handlers are bounded */
+    else
+        arm(c, c->srv->lim.idle_timeout_ms);
 }
 
 static void reply_now(http_conn *c, http_req *r, int status, const char *code, const char *msg);
@@ -132,8 +140,10 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
     http_conn *c = st->data;
     if (c->ws) {
-        if (nread < 0) conn_close(c);
-        else if (nread > 0) http__ws_feed(c->ws, buf->base, (size_t)nread);
+        if (nread < 0)
+            conn_close(c);
+        else if (nread > 0)
+            http__ws_feed(c->ws, buf->base, (size_t)nread);
         return;
     }
     if (nread < 0) { /* EOF or error: answer what was asked, then close */
@@ -152,8 +162,10 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 static void start_reading(http_conn *c)
 {
     if (c->reading || c->closing || c->no_more) return;
-    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = true;
-    else conn_close(c);
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+        c->reading = true;
+    else
+        conn_close(c);
 }
 
 /* ---- queue and dispatch --------------------------------------------------- */
@@ -161,8 +173,10 @@ static void start_reading(http_conn *c)
 static void enqueue(http_conn *c, http_req *r)
 {
     r->next = NULL;
-    if (c->qtail) c->qtail->next = r;
-    else c->qhead = r;
+    if (c->qtail)
+        c->qtail->next = r;
+    else
+        c->qhead = r;
     c->qtail = r;
     c->queued++;
 }
@@ -208,14 +222,18 @@ static void make_rid(http_server *s, char *out)
 {
     static const char hex[] = "0123456789abcdef";
     char *p = out;
-    for (int sh = 28; sh >= 0; sh -= 4) *p++ = hex[(s->rid_prefix >> sh) & 15];
+    for (int sh = 28; sh >= 0; sh -= 4)
+        *p++ = hex[(s->rid_prefix >> sh) & 15];
     *p++ = '-';
-    for (int sh = 4; sh >= 0; sh -= 4) *p++ = hex[((unsigned)s->worker_id >> sh) & 15];
+    for (int sh = 4; sh >= 0; sh -= 4)
+        *p++ = hex[((unsigned)s->worker_id >> sh) & 15];
     *p++ = '-';
     uint64_t seq = s->next_req++;
     int sh = 60;
-    while (sh > 0 && !((seq >> sh) & 15)) sh -= 4;
-    for (; sh >= 0; sh -= 4) *p++ = hex[(seq >> sh) & 15];
+    while (sh > 0 && !((seq >> sh) & 15))
+        sh -= 4;
+    for (; sh >= 0; sh -= 4)
+        *p++ = hex[(seq >> sh) & 15];
     *p = '\0';
 }
 
@@ -288,8 +306,9 @@ static bool preflight(http_server *s, http_req *r)
         return true;
     }
     http_req_add_header(r, "Access-Control-Allow-Methods", allow);
-    http_req_add_header(r, "Access-Control-Allow-Headers",
-                        "Authorization, Content-Type, Idempotency-Key, X-Partner-Key, X-Request-Id");
+    http_req_add_header(
+        r, "Access-Control-Allow-Headers",
+        "Authorization, Content-Type, Idempotency-Key, X-Partner-Key, X-Request-Id");
     http_req_add_header(r, "Access-Control-Max-Age", "600");
     http_reply(r, 204);
     return true;
@@ -342,7 +361,10 @@ static void dispatch(http_conn *c, http_req *r)
 
 /* ---- parsing -------------------------------------------------------------- */
 
-static http_conn *conn_of(llhttp_t *p) { return p->data; }
+static http_conn *conn_of(llhttp_t *p)
+{
+    return p->data;
+}
 
 static int reject(http_conn *c, int status, const char *code)
 {
@@ -355,8 +377,7 @@ static int count_header_bytes(http_conn *c, size_t n)
 {
     http_req *r = c->parsing;
     r->header_bytes += n;
-    if (r->header_bytes > c->srv->lim.max_header_bytes)
-        return reject(c, 431, "headers_too_large");
+    if (r->header_bytes > c->srv->lim.max_header_bytes) return reject(c, 431, "headers_too_large");
     return 0;
 }
 
@@ -510,7 +531,8 @@ static bool tchar(char ch)
 static bool looks_like_method(const http_conn *c)
 {
     size_t i = 0;
-    while (i < c->line_len && tchar(c->line_head[i])) i++;
+    while (i < c->line_len && tchar(c->line_head[i]))
+        i++;
     return i > 0 && i < c->line_len && c->line_head[i] == ' ';
 }
 
@@ -560,7 +582,6 @@ static int check_chunk_crlf(http_conn *c, const char *p, const char *end)
     }
     return 0;
 }
-
 
 static void feed(http_conn *c, const char *data, size_t len)
 {
@@ -710,8 +731,8 @@ void http__conn_flush(http_conn *c)
             if (n > 0) advance(r->wbufs, nb, (size_t)n, &first);
         }
         r->wreq.data = r;
-        if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, r->wbufs + first,
-                     (unsigned)(nb - first), on_write) < 0) {
+        if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, r->wbufs + first, (unsigned)(nb - first),
+                     on_write) < 0) {
             http__req_recycle(c->srv, r);
             conn_close(c);
             return;
@@ -737,7 +758,10 @@ void http__switch_to_ws(http_conn *c, http_req *r, http_ws *ws)
 
 /* ---- accepting ------------------------------------------------------------ */
 
-static void free_handle(uv_handle_t *h) { free(h); }
+static void free_handle(uv_handle_t *h)
+{
+    free(h);
+}
 
 static void refuse(http_server *s, uv_stream_t *listener, const char *code)
 {
@@ -749,7 +773,8 @@ static void refuse(http_server *s, uv_stream_t *listener, const char *code)
     if (uv_accept(listener, (uv_stream_t *)t) == 0) {
         char msg[320], rid[40];
         make_rid(s, rid);
-        int body_len = snprintf(NULL, 0, "{\"error\":{\"code\":\"%s\",\"message\":\"try again later\"}}", code);
+        int body_len = snprintf(
+            NULL, 0, "{\"error\":{\"code\":\"%s\",\"message\":\"try again later\"}}", code);
         int n = snprintf(msg, sizeof msg,
                          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                          "Content-Length: %d\r\nRetry-After: 1\r\nX-Request-Id: %s\r\n"
@@ -801,9 +826,12 @@ void http_server_drain(http_server *s, void (*drained)(http_server *))
     s->drained = drained;
     for (http_conn *c = s->conns, *next; c; c = next) {
         next = c->next;
-        if (c->ws) http_ws_close(c->ws, 1001, "server shutting down");
-        else if (!c->parsing && !c->queued && !c->writing) conn_close(c);
-        else c->no_more = true; /* finish what is queued, then close */
+        if (c->ws)
+            http_ws_close(c->ws, 1001, "server shutting down");
+        else if (!c->parsing && !c->queued && !c->writing)
+            conn_close(c);
+        else
+            c->no_more = true; /* finish what is queued, then close */
     }
     if (s->nconns == 0 && s->drained) {
         s->drained = NULL;

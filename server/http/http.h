@@ -51,15 +51,20 @@ typedef struct http_router http_router;
 http_router *http_router_new(const http_route *routes, int n);
 void http_router_free(http_router *r);
 
-typedef enum http_match { HTTP_MATCH_OK, HTTP_MATCH_NOT_FOUND, HTTP_MATCH_METHOD, HTTP_MATCH_BAD_PATH } http_match;
+typedef enum http_match {
+    HTTP_MATCH_OK,
+    HTTP_MATCH_NOT_FOUND,
+    HTTP_MATCH_METHOD,
+    HTTP_MATCH_BAD_PATH
+} http_match;
 
 /* Matches method + path (no query string).  On OK sets *route_index and
  * fills params (values in arena).  On HTTP_MATCH_METHOD writes the allowed
  * methods, comma-separated, into allow.  HTTP_MATCH_BAD_PATH: invalid
  * percent-encoding or a NUL byte in a parameter. */
-http_match http_router_match(const http_router *r, const char *method, const char *path,
-                             size_t len, kp_arena *arena, int *route_index,
-                             http_param params[HTTP_MAX_PARAMS], char *allow, size_t allow_cap);
+http_match http_router_match(const http_router *r, const char *method, const char *path, size_t len,
+                             kp_arena *arena, int *route_index, http_param params[HTTP_MAX_PARAMS],
+                             char *allow, size_t allow_cap);
 
 /* ---- content negotiation (pure) ----------------------------------------- */
 typedef enum http_ctype { HTTP_CT_NONE, HTTP_CT_MSGPACK, HTTP_CT_JSON, HTTP_CT_OTHER } http_ctype;
@@ -84,25 +89,25 @@ typedef struct http_limits {
 } http_limits;
 
 struct http_server {
-    uv_loop_t *loop;          /* the worker's loop */
-    http_limits lim;          /* copied at init */
-    const http_route *routes; /* the route table */
-    int nroutes;              /* entries in routes */
-    http_router *router;      /* compiled routes */
-    metrics *metrics;         /* owner-written counters (may be NULL) */
-    log_buf *log;             /* access log buffer (NULL = no access log) */
-    void *app;                /* the layer above's context, for handlers */
-    int worker_id;            /* for request ids and logs */
-    int nconns;               /* open connections */
-    http_conn *conns;         /* list of open connections */
-    http_req *free_reqs;      /* recycled request objects */
-    int nfree_reqs;           /* length of free_reqs */
-    uint64_t next_req;        /* request counter, for ids */
-    uint32_t rid_prefix;      /* random per server, for ids */
-    bool draining;            /* shutting down: finish, accept nothing */
+    uv_loop_t *loop;                 /* the worker's loop */
+    http_limits lim;                 /* copied at init */
+    const http_route *routes;        /* the route table */
+    int nroutes;                     /* entries in routes */
+    http_router *router;             /* compiled routes */
+    metrics *metrics;                /* owner-written counters (may be NULL) */
+    log_buf *log;                    /* access log buffer (NULL = no access log) */
+    void *app;                       /* the layer above's context, for handlers */
+    int worker_id;                   /* for request ids and logs */
+    int nconns;                      /* open connections */
+    http_conn *conns;                /* list of open connections */
+    http_req *free_reqs;             /* recycled request objects */
+    int nfree_reqs;                  /* length of free_reqs */
+    uint64_t next_req;               /* request counter, for ids */
+    uint32_t rid_prefix;             /* random per server, for ids */
+    bool draining;                   /* shutting down: finish, accept nothing */
     void (*drained)(http_server *s); /* called once when draining and nconns hits 0 */
-    char date[40];            /* cached "Date: ...\r\n" value */
-    uint64_t date_sec;        /* second the cache was made for */
+    char date[40];                   /* cached "Date: ...\r\n" value */
+    uint64_t date_sec;               /* second the cache was made for */
     /* CORS (optional; NULL = no CORS at all).  Called for each request that
      * carries an Origin header, on the loop; must answer from memory.  When
      * it returns true, every reply to that request (errors included) gets
@@ -139,8 +144,8 @@ http_server *http_req_server(const http_req *r);
 void *http_req_app(const http_req *r);
 kp_arena *http_req_arena(http_req *r);
 const char *http_req_method(const http_req *r);
-const char *http_req_path(const http_req *r);   /* without the query */
-const char *http_req_query(const http_req *r);  /* after '?', or "" */
+const char *http_req_path(const http_req *r);  /* without the query */
+const char *http_req_query(const http_req *r); /* after '?', or "" */
 const char *http_req_id(const http_req *r);
 /* The client's address (IP text, no port) into buf; 0, or -1 when the
  * connection is gone or the address is unknown. */
@@ -190,8 +195,7 @@ typedef struct http_ws_limits {
     int ping_ms;            /* ping interval; silent for two → dropped */
 } http_ws_limits;
 
-http_ws *http_ws_accept(http_req *r, const http_ws_ops *ops, void *user,
-                        const http_ws_limits *lim);
+http_ws *http_ws_accept(http_req *r, const http_ws_ops *ops, void *user, const http_ws_limits *lim);
 /* Queues one binary message (copied).  -1 when closing, or when the queue
  * would pass max_queue_bytes: the client is then sent close 1008 "slow
  * consumer" and dropped. */

@@ -15,71 +15,71 @@ typedef struct hdr_span {
 } hdr_span;
 
 struct http_req {
-    http_conn *conn;          /* NULL once the connection is gone */
-    http_server *srv;         /* owning server */
-    http_req *next;           /* queue / free list link */
-    kp_arena *arena;          /* request-scoped memory, reset on recycle */
+    http_conn *conn;  /* NULL once the connection is gone */
+    http_server *srv; /* owning server */
+    http_req *next;   /* queue / free list link */
+    kp_arena *arena;  /* request-scoped memory, reset on recycle */
     /* parsing */
-    kp_buf url;               /* request target as received */
-    kp_buf hbuf;              /* header names and values, back to back */
+    kp_buf url;                      /* request target as received */
+    kp_buf hbuf;                     /* header names and values, back to back */
     hdr_span hdrs[HTTP_MAX_HEADERS]; /* spans into hbuf */
-    int nhdrs;                /* headers seen */
-    bool in_value;            /* last span callback was a header value */
-    kp_buf body_in;           /* decoded request body */
-    size_t header_bytes;      /* url + header bytes so far, for the limit */
-    uint8_t method;           /* llhttp_method_t */
-    bool keep_alive;          /* connection persists after this reply */
-    bool head;                /* HEAD: send headers only */
-    bool http10;              /* HTTP/1.0 request */
+    int nhdrs;                       /* headers seen */
+    bool in_value;                   /* last span callback was a header value */
+    kp_buf body_in;                  /* decoded request body */
+    size_t header_bytes;             /* url + header bytes so far, for the limit */
+    uint8_t method;                  /* llhttp_method_t */
+    bool keep_alive;                 /* connection persists after this reply */
+    bool head;                       /* HEAD: send headers only */
+    bool http10;                     /* HTTP/1.0 request */
     /* dispatch */
-    char *path;               /* arena: path without query */
-    char *query;              /* arena: after '?', or "" */
-    char rid[HTTP_RID_MAX + 1]; /* request id */
-    int route;                /* matched route index, or -1 */
+    char *path;                         /* arena: path without query */
+    char *query;                        /* arena: after '?', or "" */
+    char rid[HTTP_RID_MAX + 1];         /* request id */
+    int route;                          /* matched route index, or -1 */
     http_param params[HTTP_MAX_PARAMS]; /* route parameters */
-    const kp_value *body;     /* decoded body, or NULL */
-    http_ctype body_type;     /* type the body came in */
-    http_ctype resp_type;     /* negotiated reply type */
-    uint64_t start_ns;        /* uv_hrtime at dispatch */
-    const char *origin;       /* arena: Origin header when the CORS hook allowed it */
-    bool vary_origin;         /* the reply depends on Origin (hook set, header sent) */
+    const kp_value *body;               /* decoded body, or NULL */
+    http_ctype body_type;               /* type the body came in */
+    http_ctype resp_type;               /* negotiated reply type */
+    uint64_t start_ns;                  /* uv_hrtime at dispatch */
+    const char *origin;                 /* arena: Origin header when the CORS hook allowed it */
+    bool vary_origin;                   /* the reply depends on Origin (hook set, header sent) */
     /* reply */
-    int status;               /* 0 until replied */
-    bool replied;             /* a reply is built */
-    kp_buf extra;             /* extra response header lines */
-    kp_buf out;               /* handler's msgpack body */
-    kp_buf json;              /* JSON transcoding of out, when negotiated */
-    kp_buf head_buf;          /* status line + headers */
-    const uint8_t *raw;       /* body to send: out, json, or raw bytes */
-    size_t raw_len;           /* its length */
-    uv_write_t wreq;          /* write in progress (when not tried at once) */
-    uv_buf_t wbufs[2];        /* head and body for that write */
+    int status;         /* 0 until replied */
+    bool replied;       /* a reply is built */
+    kp_buf extra;       /* extra response header lines */
+    kp_buf out;         /* handler's msgpack body */
+    kp_buf json;        /* JSON transcoding of out, when negotiated */
+    kp_buf head_buf;    /* status line + headers */
+    const uint8_t *raw; /* body to send: out, json, or raw bytes */
+    size_t raw_len;     /* its length */
+    uv_write_t wreq;    /* write in progress (when not tried at once) */
+    uv_buf_t wbufs[2];  /* head and body for that write */
 };
 
 struct http_conn {
-    uv_tcp_t tcp;             /* the client socket */
-    uv_timer_t timer;         /* header/body/idle deadline */
-    llhttp_t parser;          /* request parser */
-    http_server *srv;         /* owning server */
-    http_conn *prev, *next;   /* server's connection list */
-    http_req *parsing;        /* request being received */
-    http_req *qhead, *qtail;  /* received requests, answered in order */
-    int queued;               /* length of that queue */
-    int writing;              /* uv_writes in flight */
-    kp_buf stash;             /* received bytes not parsed yet (paused) */
-    int handles;              /* open uv handles; freed at 0 */
-    int err_status;           /* set by a parser callback that rejects */
-    const char *err_code;     /* its error code */
-    bool reading;             /* uv_read_start is active */
-    bool closing;             /* uv_close called */
-    bool no_more;             /* read nothing more: close once answered */
-    char line_head[16];       /* first bytes of the current request line */
-    size_t line_len;          /* bytes in line_head */
-    uint64_t chunk_left;      /* bytes left in the current body chunk */
-    int crlf_pending;         /* bytes of a chunk's CRLF not yet checked */
-    const char *feed_end;     /* end of the bytes being parsed now */
-    http_ws *ws;              /* set once upgraded to WebSocket */
-    kp_buf upgrade_tail;      /* bytes that followed an upgrade request */
+    uv_tcp_t tcp;            /* the client socket */
+    uv_timer_t timer;        /* header/body/idle deadline */
+    llhttp_t parser;         /* request parser */
+    http_server *srv;        /* owning server */
+    http_conn *prev, *next;  /* server's connection list */
+    http_req *parsing;       /* request being received */
+    http_req *qhead, *qtail; /* received requests, answered in order */
+    int queued;              /* length of that queue */
+    int writing;             /* uv_writes in flight */
+    kp_buf stash;            /* received bytes not parsed yet (paused) */
+    int handles;             /* open uv handles; freed at 0 */
+    int err_status;          /* set by a parser callback that rejects */
+    const char *err_code;    /* its error code */
+    bool reading;            /* uv_read_start is active */
+    bool closing;            /* uv_close called */
+    bool no_more;            /* read nothing more: close once answered */
+    char line_head[16];      /* first bytes of the current request line */
+    size_t line_len;         /* bytes in line_head */
+    uint64_t chunk_left;     /* bytes left in the current body chunk */
+    int crlf_pending;        /* bytes of a chunk's CRLF not yet checked */
+    const char *feed_end;    /* end of the bytes being parsed now */
+    http_ws *ws;             /* set once upgraded to WebSocket */
+    kp_buf upgrade_tail;     /* bytes that followed an upgrade request */
 };
 
 /* query.c: percent-decodes s[0..n) into the arena, NUL-terminated; NULL on

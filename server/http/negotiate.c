@@ -19,7 +19,8 @@ static void trim(const char **p, size_t *n)
         (*p)++;
         (*n)--;
     }
-    while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t')) (*n)--;
+    while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t'))
+        (*n)--;
 }
 
 /* Finds parameter `name` in "; a=b; c=d" and returns its value span. */
@@ -114,9 +115,12 @@ http_ctype http_accept(const char *v, size_t n, http_ctype fallback)
             trim(&t, &tn);
             int q = qvalue(e, en);
             http_ctype m = media(t, tn);
-            if (m == HTTP_CT_MSGPACK) qm = q > qm ? q : qm;
-            else if (m == HTTP_CT_JSON) qj = q > qj ? q : qj;
-            else if (ieq(t, tn, "*/*") || ieq(t, tn, "application/*")) qany = q > qany ? q : qany;
+            if (m == HTTP_CT_MSGPACK)
+                qm = q > qm ? q : qm;
+            else if (m == HTTP_CT_JSON)
+                qj = q > qj ? q : qj;
+            else if (ieq(t, tn, "*/*") || ieq(t, tn, "application/*"))
+                qany = q > qany ? q : qany;
         }
         if (!comma) break;
         n -= len + 1;

@@ -21,7 +21,8 @@ char *http__pct_decode(kp_arena *a, const char *s, size_t n, int flags)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '+' && (flags & HTTP_PCT_PLUS_SPACE)) c = ' ';
+        if (c == '+' && (flags & HTTP_PCT_PLUS_SPACE))
+            c = ' ';
         else if (c == '%') {
             int hi = i + 2 < n ? hex(s[i + 1]) : -1, lo = i + 2 < n ? hex(s[i + 2]) : -1;
             if (hi < 0 || lo < 0) return NULL;

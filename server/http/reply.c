@@ -11,24 +11,27 @@
 #include "internal.h"
 
 enum {
-    REQ_ARENA_CHUNK = 8 * 1024,  /* first arena chunk per request object */
-    REQ_FREE_MAX = 256,          /* recycled objects kept per server */
-    REQ_BUF_KEEP = 64 * 1024     /* bigger buffers are released on recycle */
+    REQ_ARENA_CHUNK = 8 * 1024, /* first arena chunk per request object */
+    REQ_FREE_MAX = 256,         /* recycled objects kept per server */
+    REQ_BUF_KEEP = 64 * 1024    /* bigger buffers are released on recycle */
 };
 
 /* ---- request objects ------------------------------------------------------ */
 
 static void trim_buf(kp_buf *b)
 {
-    if (b->cap > REQ_BUF_KEEP) kp_buf_free(b);
-    else kp_buf_reset(b);
+    if (b->cap > REQ_BUF_KEEP)
+        kp_buf_free(b);
+    else
+        kp_buf_reset(b);
     b->oom = false;
 }
 
 static void req_destroy(http_req *r)
 {
     kp_buf *bufs[] = {&r->url, &r->hbuf, &r->body_in, &r->extra, &r->out, &r->json, &r->head_buf};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) kp_buf_free(bufs[i]);
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        kp_buf_free(bufs[i]);
     kp_arena_free(r->arena);
     free(r);
 }
@@ -47,8 +50,10 @@ http_req *http__req_new(http_server *s, http_conn *c)
             free(r);
             return NULL;
         }
-        kp_buf *bufs[] = {&r->url, &r->hbuf, &r->body_in, &r->extra, &r->out, &r->json, &r->head_buf};
-        for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) kp_buf_init(bufs[i]);
+        kp_buf *bufs[] = {&r->url, &r->hbuf, &r->body_in, &r->extra,
+                          &r->out, &r->json, &r->head_buf};
+        for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+            kp_buf_init(bufs[i]);
     }
     r->conn = c;
     r->srv = s;
@@ -64,15 +69,18 @@ void http__req_recycle(http_server *s, http_req *r)
         return;
     }
     kp_buf *bufs[] = {&r->url, &r->hbuf, &r->body_in, &r->extra, &r->out, &r->json, &r->head_buf};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) trim_buf(bufs[i]);
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        trim_buf(bufs[i]);
     kp_arena_reset(r->arena);
     /* clear every per-request field, keeping the buffers and the arena */
     kp_arena *a = r->arena;
     kp_buf keep[7];
-    for (size_t i = 0; i < 7; i++) keep[i] = *bufs[i];
+    for (size_t i = 0; i < 7; i++)
+        keep[i] = *bufs[i];
     memset(r, 0, sizeof *r);
     r->arena = a;
-    for (size_t i = 0; i < 7; i++) *bufs[i] = keep[i];
+    for (size_t i = 0; i < 7; i++)
+        *bufs[i] = keep[i];
     r->next = s->free_reqs;
     s->free_reqs = r;
     s->nfree_reqs++;
@@ -80,18 +88,42 @@ void http__req_recycle(http_server *s, http_req *r)
 
 /* ---- accessors ------------------------------------------------------------ */
 
-http_server *http_req_server(const http_req *r) { return r->srv; }
-void *http_req_app(const http_req *r) { return r->srv->app; }
-kp_arena *http_req_arena(http_req *r) { return r->arena; }
+http_server *http_req_server(const http_req *r)
+{
+    return r->srv;
+}
+void *http_req_app(const http_req *r)
+{
+    return r->srv->app;
+}
+kp_arena *http_req_arena(http_req *r)
+{
+    return r->arena;
+}
 const char *http_req_method(const http_req *r)
 {
     return llhttp_method_name((llhttp_method_t)r->method);
 }
-const char *http_req_path(const http_req *r) { return r->path ? r->path : ""; }
-const char *http_req_query(const http_req *r) { return r->query ? r->query : ""; }
-const char *http_req_id(const http_req *r) { return r->rid; }
-const kp_value *http_req_body(const http_req *r) { return r->body; }
-http_ctype http_req_body_type(const http_req *r) { return r->body_type; }
+const char *http_req_path(const http_req *r)
+{
+    return r->path ? r->path : "";
+}
+const char *http_req_query(const http_req *r)
+{
+    return r->query ? r->query : "";
+}
+const char *http_req_id(const http_req *r)
+{
+    return r->rid;
+}
+const kp_value *http_req_body(const http_req *r)
+{
+    return r->body;
+}
+http_ctype http_req_body_type(const http_req *r)
+{
+    return r->body_type;
+}
 
 const char *http_req_param(const http_req *r, const char *name)
 {
@@ -118,8 +150,7 @@ int http_req_peer(const http_req *r, char *buf, size_t cap)
 {
     struct sockaddr_storage ss;
     int len = (int)sizeof ss;
-    if (!r->conn || uv_tcp_getpeername(&r->conn->tcp, (struct sockaddr *)&ss, &len) != 0)
-        return -1;
+    if (!r->conn || uv_tcp_getpeername(&r->conn->tcp, (struct sockaddr *)&ss, &len) != 0) return -1;
     if (ss.ss_family == AF_INET6)
         return uv_ip6_name((const struct sockaddr_in6 *)&ss, buf, cap) == 0 ? 0 : -1;
     if (ss.ss_family == AF_INET)
@@ -127,7 +158,10 @@ int http_req_peer(const http_req *r, char *buf, size_t cap)
     return -1;
 }
 
-kp_buf *http_req_out(http_req *r) { return &r->out; }
+kp_buf *http_req_out(http_req *r)
+{
+    return &r->out;
+}
 
 void http_req_add_header(http_req *r, const char *name, const char *value)
 {
@@ -139,31 +173,56 @@ void http_req_add_header(http_req *r, const char *name, const char *value)
 const char *http_status_text(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 426: return "Upgrade Required";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+        return "Continue";
+    case 101:
+        return "Switching Protocols";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 426:
+        return "Upgrade Required";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Unknown";
     }
 }
 
@@ -183,7 +242,10 @@ static const char *date_header(http_server *s)
     return s->date;
 }
 
-static void put(kp_buf *b, const char *s) { kp_buf_append(b, s, strlen(s)); }
+static void put(kp_buf *b, const char *s)
+{
+    kp_buf_append(b, s, strlen(s));
+}
 
 static void put_uint(kp_buf *b, uint64_t v)
 {
@@ -220,8 +282,10 @@ void http__build_head(http_req *r)
         put(h, r->origin);
         put(h, "\r\nAccess-Control-Expose-Headers: X-Request-Id, Retry-After\r\n");
     }
-    if (!r->keep_alive) put(h, "Connection: close\r\n");
-    else if (r->http10) put(h, "Connection: keep-alive\r\n");
+    if (!r->keep_alive)
+        put(h, "Connection: close\r\n");
+    else if (r->http10)
+        put(h, "Connection: keep-alive\r\n");
     kp_buf_append(h, r->extra.data, r->extra.len);
     put(h, "\r\n");
 }
@@ -289,7 +353,8 @@ void http_reply(http_req *r, int status)
         if (r->out.len && kp_msgpack_to_json(r->arena, r->out.data, r->out.len, &r->json, &e)) {
             log_event("error", "msg=\"reply is not valid msgpack\" rid=%s code=%s", r->rid, e.code);
             kp_buf_reset(&r->json);
-            kp_buf_appendf(&r->json, "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}");
+            kp_buf_appendf(&r->json,
+                           "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}");
             status = 500;
         }
         r->raw = r->json.data;
@@ -317,8 +382,7 @@ void http_reply_kperr(http_req *r, int status, const kp_err *e)
                      e->field[0] ? e->field : NULL);
 }
 
-void http_reply_raw(http_req *r, int status, const char *content_type, const void *body,
-                    size_t len)
+void http_reply_raw(http_req *r, int status, const char *content_type, const void *body, size_t len)
 {
     kp_buf_reset(&r->out);
     kp_buf_append(&r->out, body, len);

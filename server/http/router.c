@@ -116,9 +116,9 @@ static void add_allow(char *allow, size_t cap, const char *m)
     snprintf(allow + used, cap - used, "%s%s", used ? ", " : "", m);
 }
 
-http_match http_router_match(const http_router *r, const char *method, const char *path,
-                             size_t len, kp_arena *arena, int *route_index,
-                             http_param params[HTTP_MAX_PARAMS], char *allow, size_t allow_cap)
+http_match http_router_match(const http_router *r, const char *method, const char *path, size_t len,
+                             kp_arena *arena, int *route_index, http_param params[HTTP_MAX_PARAMS],
+                             char *allow, size_t allow_cap)
 {
     const char *starts[HTTP_MAX_SEGMENTS] = {0};
     size_t lens[HTTP_MAX_SEGMENTS] = {0};
@@ -147,7 +147,8 @@ http_match http_router_match(const http_router *r, const char *method, const cha
             params[np].name = kp_arena_strndup(arena, c->segs[s].text, c->segs[s].len);
             params[np++].value = v;
         }
-        for (; np < HTTP_MAX_PARAMS; np++) params[np] = (http_param){NULL, NULL};
+        for (; np < HTTP_MAX_PARAMS; np++)
+            params[np] = (http_param){NULL, NULL};
         *route_index = i;
         return HTTP_MATCH_OK;
     }

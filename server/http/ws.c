@@ -22,20 +22,20 @@
 #include "internal.h"
 
 struct http_ws {
-    http_conn *conn;              /* the upgraded connection */
-    wslay_event_context_ptr ctx;  /* framing state */
-    const http_ws_ops *ops;       /* the owner's callbacks */
-    void *user;                   /* the owner's data */
-    http_ws_limits lim;           /* bounds, copied at accept */
-    const uint8_t *in;            /* unread input during feed */
-    size_t in_len;                /* its length */
-    kp_buf out;                   /* frames waiting to be written */
-    kp_buf inflight;              /* frames being written */
-    uv_write_t wreq;              /* the write in flight */
-    uint64_t last_rx_ms;          /* loop time of the last input */
-    bool writing;                 /* wreq is in flight */
-    bool dropping;                /* closing for slowness: accept nothing more */
-    bool closed;                  /* on_close was called */
+    http_conn *conn;             /* the upgraded connection */
+    wslay_event_context_ptr ctx; /* framing state */
+    const http_ws_ops *ops;      /* the owner's callbacks */
+    void *user;                  /* the owner's data */
+    http_ws_limits lim;          /* bounds, copied at accept */
+    const uint8_t *in;           /* unread input during feed */
+    size_t in_len;               /* its length */
+    kp_buf out;                  /* frames waiting to be written */
+    kp_buf inflight;             /* frames being written */
+    uv_write_t wreq;             /* the write in flight */
+    uint64_t last_rx_ms;         /* loop time of the last input */
+    bool writing;                /* wreq is in flight */
+    bool dropping;               /* closing for slowness: accept nothing more */
+    bool closed;                 /* on_close was called */
 };
 
 enum { WS_DROP_GRACE_MS = 5000 }; /* a dropped or closing peer's last chance to read */
@@ -54,9 +54,11 @@ static bool header_has_token(const http_req *r, const char *name, const char *to
             n--;
         }
         size_t len = 0;
-        while (len < n && v[len] != ',') len++;
+        while (len < n && v[len] != ',')
+            len++;
         size_t t = len;
-        while (t && (v[t - 1] == ' ' || v[t - 1] == '\t')) t--;
+        while (t && (v[t - 1] == ' ' || v[t - 1] == '\t'))
+            t--;
         if (t == tl && strncasecmp(v, token, tl) == 0) return true;
         v += len;
         n -= len;
@@ -173,8 +175,7 @@ static void ws_maybe_close(http_ws *ws)
 
 /* ---- input ------------------------------------------------------------------ */
 
-static ssize_t on_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
-                       void *user)
+static ssize_t on_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *user)
 {
     (void)flags;
     http_ws *ws = user;
@@ -194,7 +195,8 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 {
     (void)ctx;
     http_ws *ws = user;
-    if ((arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) && ws->ops->on_message)
+    if ((arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) &&
+        ws->ops->on_message)
         ws->ops->on_message(ws, arg->msg, arg->msg_length, arg->opcode == WSLAY_BINARY_FRAME);
 }
 
@@ -224,8 +226,8 @@ void http__ws_tick(http_ws *ws)
     struct wslay_event_msg ping = {WSLAY_PING, NULL, 0};
     wslay_event_queue_msg(ws->ctx, &ping);
     ws_pump(ws);
-    if (ws->conn && !ws->conn->closing) uv_timer_start(&ws->conn->timer, http__conn_on_timer,
-                                                       (uint64_t)ws->lim.ping_ms, 0);
+    if (ws->conn && !ws->conn->closing)
+        uv_timer_start(&ws->conn->timer, http__conn_on_timer, (uint64_t)ws->lim.ping_ms, 0);
 }
 
 /* The connection is closing: tell the owner once, free what we can now. */
@@ -274,8 +276,7 @@ static int handshake_error(http_req *r)
     return 0;
 }
 
-http_ws *http_ws_accept(http_req *r, const http_ws_ops *ops, void *user,
-                        const http_ws_limits *lim)
+http_ws *http_ws_accept(http_req *r, const http_ws_ops *ops, void *user, const http_ws_limits *lim)
 {
     http_conn *c = r->conn;
     if (!c) { /* the client left during authentication */
@@ -351,4 +352,7 @@ void http_ws_close(http_ws *ws, uint16_t code, const char *reason)
     }
 }
 
-void *http_ws_user(const http_ws *ws) { return ws->user; }
+void *http_ws_user(const http_ws *ws)
+{
+    return ws->user;
+}

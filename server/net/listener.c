@@ -11,8 +11,7 @@
 
 static int open_socket(const struct addrinfo *ai, int backlog, char *err, size_t errlen)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return -errno;

@@ -37,8 +37,7 @@ static int add_reject(profile_import *imp, int line, const kp_err *e)
 }
 
 /* One decoded row: validated, then appended to imp->rows as {line, p}. */
-static int take_row(profile_import *imp, kp_arena *a, const kp_value *row, int line,
-                    int year_now)
+static int take_row(profile_import *imp, kp_arena *a, const kp_value *row, int line, int year_now)
 {
     kp_err e = {0};
     kp_buf mp;
@@ -69,7 +68,8 @@ static int read_jsonl(const char *d, size_t len, int year_now, profile_import *i
         i = end + 1;
         if (n && s[n - 1] == '\r') n--;
         size_t k = 0;
-        while (k < n && (s[k] == ' ' || s[k] == '\t')) k++;
+        while (k < n && (s[k] == ' ' || s[k] == '\t'))
+            k++;
         if (k == n) continue; /* blank line */
         kp_value *v = NULL;
         kp_err e = {0};
@@ -94,15 +94,35 @@ static const struct {
     const char *name;
     col_kind kind;
 } columns[] = {
-    {"external_id", C_STR}, {"email", C_STR}, {"full_name", C_STR}, {"display_name", C_STR},
-    {"headline", C_STR}, {"bio", C_STR}, {"country", C_STR}, {"city", C_STR},
-    {"affiliation", C_STR}, {"position", C_STR}, {"orcid", C_STR}, {"time_zone", C_STR},
-    {"years_experience", C_INT}, {"publications_count", C_INT}, {"mentor_capacity", C_INT},
-    {"willing_to_mentor", C_BOOL}, {"seeking_mentor", C_BOOL}, {"languages", C_LIST},
-    {"expertise", C_LIST}, {"sectors", C_LIST}, {"mentor_topics", C_LIST},
-    {"degrees", C_DEGREES}, {"links", C_LINKS}, {"publications", C_PUBS},
-    {"visibility.contact", C_VIS}, {"visibility.affiliation", C_VIS},
-    {"visibility.education", C_VIS}, {"visibility.bio", C_VIS}, {"visibility.career", C_VIS},
+    {"external_id", C_STR},
+    {"email", C_STR},
+    {"full_name", C_STR},
+    {"display_name", C_STR},
+    {"headline", C_STR},
+    {"bio", C_STR},
+    {"country", C_STR},
+    {"city", C_STR},
+    {"affiliation", C_STR},
+    {"position", C_STR},
+    {"orcid", C_STR},
+    {"time_zone", C_STR},
+    {"years_experience", C_INT},
+    {"publications_count", C_INT},
+    {"mentor_capacity", C_INT},
+    {"willing_to_mentor", C_BOOL},
+    {"seeking_mentor", C_BOOL},
+    {"languages", C_LIST},
+    {"expertise", C_LIST},
+    {"sectors", C_LIST},
+    {"mentor_topics", C_LIST},
+    {"degrees", C_DEGREES},
+    {"links", C_LINKS},
+    {"publications", C_PUBS},
+    {"visibility.contact", C_VIS},
+    {"visibility.affiliation", C_VIS},
+    {"visibility.education", C_VIS},
+    {"visibility.bio", C_VIS},
+    {"visibility.career", C_VIS},
     {"visibility.mentoring", C_VIS},
 };
 enum { NCOLUMNS = sizeof columns / sizeof columns[0], MAX_COLS = 64 };
@@ -115,8 +135,8 @@ typedef struct cell {
 /* Reads one record starting at *pos into cells (arena); advances *pos and
  * *line past it.  Returns the number of cells, 0 at the end, -1 on a
  * quote left open or too many cells (e set). */
-static int csv_record(const char *d, size_t len, size_t *pos, int *line, kp_arena *a,
-                      cell *cells, kp_err *e)
+static int csv_record(const char *d, size_t len, size_t *pos, int *line, kp_arena *a, cell *cells,
+                      kp_err *e)
 {
     size_t i = *pos;
     int nc = 0;
@@ -130,10 +150,13 @@ static int csv_record(const char *d, size_t len, size_t *pos, int *line, kp_aren
         if (i < len && d[i] == '"') {
             quoted = true;
             for (i++;; i++) {
-                if (i >= len) return kp_err_set(e, "invalid_value", NULL, "a quote is not closed"), -1;
+                if (i >= len)
+                    return kp_err_set(e, "invalid_value", NULL, "a quote is not closed"), -1;
                 if (d[i] == '"') {
-                    if (i + 1 < len && d[i + 1] == '"') buf[o++] = d[i++];
-                    else break;
+                    if (i + 1 < len && d[i + 1] == '"')
+                        buf[o++] = d[i++];
+                    else
+                        break;
                 } else {
                     if (d[i] == '\n') (*line)++;
                     buf[o++] = d[i];
@@ -141,7 +164,8 @@ static int csv_record(const char *d, size_t len, size_t *pos, int *line, kp_aren
             }
             i++; /* the closing quote */
         }
-        while (i < len && d[i] != ',' && d[i] != '\n' && !(d[i] == '\r' && i + 1 < len && d[i + 1] == '\n')) {
+        while (i < len && d[i] != ',' && d[i] != '\n' &&
+               !(d[i] == '\r' && i + 1 < len && d[i + 1] == '\n')) {
             if (quoted && d[i] != '\r') /* text after a closing quote */
                 return kp_err_set(e, "invalid_value", NULL, "text after a closing quote"), -1;
             buf[o++] = d[i++];
@@ -199,8 +223,10 @@ static kp_value bool_or_str(const char *s, size_t n)
 {
     static const char *const yes[] = {"true", "yes", "1"}, *const no[] = {"false", "no", "0"};
     for (int k = 0; k < 3; k++) {
-        if (strlen(yes[k]) == n && !strncasecmp(s, yes[k], n)) return (kp_value){.type = KP_BOOL, .v.b = true};
-        if (strlen(no[k]) == n && !strncasecmp(s, no[k], n)) return (kp_value){.type = KP_BOOL, .v.b = false};
+        if (strlen(yes[k]) == n && !strncasecmp(s, yes[k], n))
+            return (kp_value){.type = KP_BOOL, .v.b = true};
+        if (strlen(no[k]) == n && !strncasecmp(s, no[k], n))
+            return (kp_value){.type = KP_BOOL, .v.b = false};
     }
     return str_val(s, n);
 }
@@ -212,10 +238,13 @@ static int split(const char *s, size_t n, char sep, cell *parts, int max)
     size_t i = 0;
     for (;;) {
         size_t j = i;
-        while (j < n && s[j] != sep) j++;
+        while (j < n && s[j] != sep)
+            j++;
         size_t a = i, b = j;
-        while (a < b && (s[a] == ' ' || s[a] == '\t')) a++;
-        while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) b--;
+        while (a < b && (s[a] == ' ' || s[a] == '\t'))
+            a++;
+        while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+            b--;
         if (parts && k < max) parts[k] = (cell){s + a, b - a};
         k++;
         if (j >= n) return k;
@@ -268,12 +297,16 @@ static int list_val(kp_arena *a, const cell *c, col_kind kind, kp_value *out)
     for (int k = 0; k < n; k++) {
         if (items[k].n == 0) continue; /* "a;;b", a trailing ';' */
         int rc = 0;
-        if (kind == C_LIST) vals[m] = str_val(items[k].s, items[k].n);
-        else if (kind == C_DEGREES) rc = item_map(a, &items[k], deg, deg_int, 4, &vals[m]);
-        else if (kind == C_PUBS) rc = item_map(a, &items[k], pub, pub_int, 3, &vals[m]);
+        if (kind == C_LIST)
+            vals[m] = str_val(items[k].s, items[k].n);
+        else if (kind == C_DEGREES)
+            rc = item_map(a, &items[k], deg, deg_int, 4, &vals[m]);
+        else if (kind == C_PUBS)
+            rc = item_map(a, &items[k], pub, pub_int, 3, &vals[m]);
         else if (memchr(items[k].s, '|', items[k].n))
             rc = item_map(a, &items[k], link2, no_int, 2, &vals[m]);
-        else rc = item_map(a, &items[k], link1, no_int, 1, &vals[m]);
+        else
+            rc = item_map(a, &items[k], link1, no_int, 1, &vals[m]);
         if (rc) return -1;
         m++;
     }
@@ -298,10 +331,14 @@ static int csv_row(kp_arena *a, const int *colidx, int ncols, const cell *cells,
         if (!kp_utf8_valid(cells[c].s, cells[c].n))
             return kp_err_set(e, "invalid_utf8", name, "not valid UTF-8"), -1;
         kp_value v;
-        if (kind == C_STR || kind == C_VIS) v = str_val(cells[c].s, cells[c].n);
-        else if (kind == C_INT) v = int_or_str(cells[c].s, cells[c].n);
-        else if (kind == C_BOOL) v = bool_or_str(cells[c].s, cells[c].n);
-        else if (list_val(a, &cells[c], kind, &v)) return kp_err_set(e, "internal", NULL, "out of memory"), -1;
+        if (kind == C_STR || kind == C_VIS)
+            v = str_val(cells[c].s, cells[c].n);
+        else if (kind == C_INT)
+            v = int_or_str(cells[c].s, cells[c].n);
+        else if (kind == C_BOOL)
+            v = bool_or_str(cells[c].s, cells[c].n);
+        else if (list_val(a, &cells[c], kind, &v))
+            return kp_err_set(e, "internal", NULL, "out of memory"), -1;
         if (kind == C_VIS) {
             const char *g = name + strlen("visibility.");
             vis[nvis++] = (kp_pair){str_val(g, strlen(g)), v};
@@ -326,11 +363,14 @@ static int read_header(const cell *cells, int n, int *colidx, kp_err *e)
     for (int c = 0; c < n; c++) {
         colidx[c] = -1;
         for (int k = 0; k < (int)NCOLUMNS; k++)
-            if (strlen(columns[k].name) == cells[c].n && !memcmp(columns[k].name, cells[c].s, cells[c].n))
+            if (strlen(columns[k].name) == cells[c].n &&
+                !memcmp(columns[k].name, cells[c].s, cells[c].n))
                 colidx[c] = k;
         if (colidx[c] < 0) {
-            kp_err_set(e, "unknown_field", NULL, "unknown column '%.*s'", (int)(cells[c].n > 60 ? 60 : cells[c].n), cells[c].s);
-            snprintf(e->field, sizeof e->field, "%.*s", (int)(cells[c].n > 100 ? 100 : cells[c].n), cells[c].s);
+            kp_err_set(e, "unknown_field", NULL, "unknown column '%.*s'",
+                       (int)(cells[c].n > 60 ? 60 : cells[c].n), cells[c].s);
+            snprintf(e->field, sizeof e->field, "%.*s", (int)(cells[c].n > 100 ? 100 : cells[c].n),
+                     cells[c].s);
             return -1;
         }
         for (int p = 0; p < c; p++)
@@ -372,8 +412,10 @@ static int read_csv(const char *d, size_t len, int year_now, profile_import *imp
             continue;
         }
         kp_value row;
-        if (csv_row(rows, colidx, nh, cells, &row, &re)) rc = add_reject(imp, start, &re);
-        else rc = take_row(imp, rows, &row, start, year_now);
+        if (csv_row(rows, colidx, nh, cells, &row, &re))
+            rc = add_reject(imp, start, &re);
+        else
+            rc = take_row(imp, rows, &row, start, year_now);
     }
     kp_arena_free(rows);
     return rc;
@@ -419,8 +461,10 @@ static void w_reject(kp_buf *b, int64_t line, const char *field, size_t flen, co
     kp_w_cstr(b, "line");
     kp_w_int(b, line);
     kp_w_cstr(b, "field");
-    if (flen) kp_w_str(b, field, flen);
-    else kp_w_nil(b);
+    if (flen)
+        kp_w_str(b, field, flen);
+    else
+        kp_w_nil(b);
     kp_w_cstr(b, "code");
     kp_w_str(b, code, clen);
     kp_w_cstr(b, "message");
@@ -457,12 +501,12 @@ void profile_import_report(kp_buf *out, const profile_import *imp, const kp_valu
     /* Both lists are in line order: merge them. */
     size_t i = 0, j = 0;
     for (size_t k = 0; k < listed; k++) {
-        bool mine = j >= nsql ||
-                    (i < imp->nrejected && imp->rejects[i].line <= sql_line(&sql_rejected->v.arr.items[j]));
+        bool mine = j >= nsql || (i < imp->nrejected &&
+                                  imp->rejects[i].line <= sql_line(&sql_rejected->v.arr.items[j]));
         if (mine) {
             const profile_reject *r = &imp->rejects[i++];
-            w_reject(out, r->line, r->field, strlen(r->field), r->code, strlen(r->code),
-                     r->message, strlen(r->message));
+            w_reject(out, r->line, r->field, strlen(r->field), r->code, strlen(r->code), r->message,
+                     strlen(r->message));
         } else {
             const kp_value *m = &sql_rejected->v.arr.items[j++];
             const char *f, *c, *msg;

@@ -15,18 +15,22 @@
 #include "profile/profile.h"
 
 /* ISO 3166-1 alpha-2, as in tzdata's iso3166.tab. */
-static const char countries[] =
-    "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCN"
-    "COCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHM"
-    "HNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMK"
-    "MLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURW"
-    "SASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVI"
-    "VNVUWFWSYEYTZAZMZW";
+static const char countries[] = "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBT"
+                                "BVBWBYBZCACCCDCFCGCHCICKCLCMCN"
+                                "COCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGG"
+                                "GHGIGLGMGNGPGQGRGSGTGUGWGYHKHM"
+                                "HNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLI"
+                                "LKLRLSLTLULVLYMAMCMDMEMFMGMHMK"
+                                "MLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPH"
+                                "PKPLPMPNPRPSPTPWPYQARERORSRURW"
+                                "SASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTR"
+                                "TTTVTWTZUAUGUMUSUYUZVAVCVEVGVI"
+                                "VNVUWFWSYEYTZAZMZW";
 
-static const char *const degree_levels[] = {"bachelor", "master", "phd", "md", "engineer", "other",
-                                            NULL};
-static const char *const groups[] = {"contact", "affiliation", "education", "bio", "career",
-                                     "mentoring", NULL};
+static const char *const degree_levels[] = {"bachelor", "master", "phd", "md",
+                                            "engineer", "other",  NULL};
+static const char *const groups[] = {"contact", "affiliation", "education", "bio",
+                                     "career",  "mentoring",   NULL};
 static const char *const vis_values[] = {"public", "members", "liaison", NULL};
 
 bool profile_country_valid(const char *s, size_t n)
@@ -37,9 +41,18 @@ bool profile_country_valid(const char *s, size_t n)
     return false;
 }
 
-static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool digit(char c) { return c >= '0' && c <= '9'; }
-static bool alnum(char c) { return alpha(c) || digit(c); }
+static bool alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static bool digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool alnum(char c)
+{
+    return alpha(c) || digit(c);
+}
 
 static bool all(const char *s, size_t n, bool (*ok)(char))
 {
@@ -57,15 +70,19 @@ bool profile_bcp47_valid(const char *s, size_t n)
     if (n == 0 || n > 35) return false;
     for (size_t i = 0; i <= n;) {
         size_t j = i;
-        while (j < n && s[j] != '-') j++;
+        while (j < n && s[j] != '-')
+            j++;
         const char *t = s + i;
         size_t len = j - i;
         if (len == 0 || len > 8 || !all(t, len, alnum)) return false;
         bool a = all(t, len, alpha);
         if (st == LANG) {
-            if (len == 1 && (t[0] == 'x' || t[0] == 'X')) st = PRIV;
-            else if (!a || len < 2 || len == 4) return false; /* 4 letters: reserved */
-            else st = len <= 3 ? EXTLANG : SCRIPT;
+            if (len == 1 && (t[0] == 'x' || t[0] == 'X'))
+                st = PRIV;
+            else if (!a || len < 2 || len == 4)
+                return false; /* 4 letters: reserved */
+            else
+                st = len <= 3 ? EXTLANG : SCRIPT;
         } else if (st == PRIV || (st == EXT && len >= 2)) {
             ext_len++; /* private use: any 1-8 alnum; extensions: 2-8 */
         } else if (len == 1) {
@@ -93,7 +110,8 @@ bool profile_doi_valid(const char *s, size_t n)
 {
     if (n < 6 || n > 200 || memcmp(s, "10.", 3) != 0) return false;
     size_t i = 3, start = 3;
-    while (i < n && (digit(s[i]) || (s[i] == '.' && i > start && digit(s[i - 1])))) i++;
+    while (i < n && (digit(s[i]) || (s[i] == '.' && i > start && digit(s[i - 1]))))
+        i++;
     if (i - start < 4 || i >= n || s[i] != '/' || s[i - 1] == '.') return false;
     if (++i >= n) return false;
     for (; i < n; i++)
@@ -107,9 +125,12 @@ bool profile_url_valid(const char *s, size_t n)
 {
     size_t p;
     if (n > 2048) return false;
-    if (n > 7 && !strncasecmp(s, "http://", 7)) p = 7;
-    else if (n > 8 && !strncasecmp(s, "https://", 8)) p = 8;
-    else return false;
+    if (n > 7 && !strncasecmp(s, "http://", 7))
+        p = 7;
+    else if (n > 8 && !strncasecmp(s, "https://", 8))
+        p = 8;
+    else
+        return false;
     size_t host = p;
     while (p < n && s[p] != '/' && s[p] != '?' && s[p] != '#') {
         char c = s[p];
@@ -154,8 +175,8 @@ static bool no_controls(const char *s, size_t n, bool multiline)
 }
 
 typedef struct strspec {
-    uint32_t min, max; /* code points */
-    bool multiline;    /* newlines and tabs allowed */
+    uint32_t min, max;                      /* code points */
+    bool multiline;                         /* newlines and tabs allowed */
     bool (*check)(const char *s, size_t n); /* a format, or NULL */
 } strspec;
 
@@ -198,10 +219,12 @@ static int int_value(vctx *c, const kp_value *v, const char *field, int64_t min,
 /* Strips ASCII and no-break spaces at both ends. */
 static void trim(const char **s, size_t *n)
 {
-    while (*n && ((*s)[0] == ' ' || (*s)[0] == '\t')) (*s)++, (*n)--;
+    while (*n && ((*s)[0] == ' ' || (*s)[0] == '\t'))
+        (*s)++, (*n)--;
     while (*n >= 2 && (unsigned char)(*s)[0] == 0xc2 && (unsigned char)(*s)[1] == 0xa0)
         *s += 2, *n -= 2;
-    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t')) (*n)--;
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
     while (*n >= 2 && (unsigned char)(*s)[*n - 2] == 0xc2 && (unsigned char)(*s)[*n - 1] == 0xa0)
         *n -= 2;
 }
@@ -219,8 +242,8 @@ static int array_of(vctx *c, const kp_value *v, const char *field, uint32_t max)
 }
 
 /* A list of strings, each checked by sp (and trimmed first when asked). */
-static int str_list(vctx *c, const kp_value *v, const char *field, uint32_t max,
-                    const strspec *sp, bool trimmed)
+static int str_list(vctx *c, const kp_value *v, const char *field, uint32_t max, const strspec *sp,
+                    bool trimmed)
 {
     char path[64];
     if (array_of(c, v, field, max)) return -1;
@@ -261,8 +284,8 @@ static int map_list(vctx *c, const kp_value *v, const char *field, uint32_t max,
 }
 
 /* Member `key` of map m under path: required string per sp, written. */
-static int member_str(vctx *c, const kp_value *m, const char *path, const char *key,
-                      bool required, const strspec *sp)
+static int member_str(vctx *c, const kp_value *m, const char *path, const char *key, bool required,
+                      const strspec *sp)
 {
     char f[96];
     const kp_value *v = kp_map_get(m, key);
@@ -280,8 +303,8 @@ static int member_str(vctx *c, const kp_value *m, const char *path, const char *
     return 0;
 }
 
-static int member_int(vctx *c, const kp_value *m, const char *path, const char *key,
-                      int64_t min, int64_t max)
+static int member_int(vctx *c, const kp_value *m, const char *path, const char *key, int64_t min,
+                      int64_t max)
 {
     char f[96];
     const kp_value *v = kp_map_get(m, key);
@@ -294,7 +317,10 @@ static int member_int(vctx *c, const kp_value *m, const char *path, const char *
     return int_value(c, v, f, min, max);
 }
 
-static bool level_ok(const char *s, size_t n) { return one_of(s, n, degree_levels); }
+static bool level_ok(const char *s, size_t n)
+{
+    return one_of(s, n, degree_levels);
+}
 
 static int degree(vctx *c, const kp_value *m, const char *path)
 {
@@ -329,7 +355,10 @@ static int publication(vctx *c, const kp_value *m, const char *path)
                : 0;
 }
 
-static bool vis_ok(const char *s, size_t n) { return one_of(s, n, vis_values); }
+static bool vis_ok(const char *s, size_t n)
+{
+    return one_of(s, n, vis_values);
+}
 
 static int visibility(vctx *c, const kp_value *v)
 {
@@ -361,9 +390,18 @@ static bool slug_ok(const char *s, size_t n)
     return true;
 }
 
-static bool country_ok(const char *s, size_t n) { return profile_country_valid(s, n); }
-static bool orcid_ok(const char *s, size_t n) { return profile_orcid_valid(s, n); }
-static bool lang_ok(const char *s, size_t n) { return profile_bcp47_valid(s, n); }
+static bool country_ok(const char *s, size_t n)
+{
+    return profile_country_valid(s, n);
+}
+static bool orcid_ok(const char *s, size_t n)
+{
+    return profile_orcid_valid(s, n);
+}
+static bool lang_ok(const char *s, size_t n)
+{
+    return profile_bcp47_valid(s, n);
+}
 static bool email_ok(const char *s, size_t n)
 {
     char norm[AUTH_EMAIL_MAX + 1];
@@ -444,12 +482,32 @@ static int field(vctx *c, const char *key, const kp_value *v)
 int profile_validate(const kp_value *body, profile_mode mode, int year_now, kp_buf *out,
                      int64_t *version, kp_err *e)
 {
-    static const char *const editable[] = {
-        "full_name", "display_name", "headline", "bio", "country", "city", "affiliation",
-        "position", "years_experience", "publications_count", "publications", "orcid",
-        "time_zone", "links", "languages", "expertise", "sectors", "degrees",
-        "willing_to_mentor", "mentor_capacity", "mentor_topics", "seeking_mentor",
-        "visibility", NULL, NULL, NULL};
+    static const char *const editable[] = {"full_name",
+                                           "display_name",
+                                           "headline",
+                                           "bio",
+                                           "country",
+                                           "city",
+                                           "affiliation",
+                                           "position",
+                                           "years_experience",
+                                           "publications_count",
+                                           "publications",
+                                           "orcid",
+                                           "time_zone",
+                                           "links",
+                                           "languages",
+                                           "expertise",
+                                           "sectors",
+                                           "degrees",
+                                           "willing_to_mentor",
+                                           "mentor_capacity",
+                                           "mentor_topics",
+                                           "seeking_mentor",
+                                           "visibility",
+                                           NULL,
+                                           NULL,
+                                           NULL};
     const char *allowed[sizeof editable / sizeof editable[0]];
     memcpy(allowed, editable, sizeof editable);
     size_t k = sizeof editable / sizeof editable[0] - 3;
@@ -459,8 +517,7 @@ int profile_validate(const kp_value *body, profile_mode mode, int year_now, kp_b
     vctx c = {out, e, year_now};
     e->field[0] = '\0';
     if (kp_expect_map(body, NULL, e) || kp_check_fields(body, allowed, e)) return -1;
-    if (mode == PROFILE_PATCH &&
-        kp_get_int(body, "version", true, 1, INT32_MAX, version, e) < 0)
+    if (mode == PROFILE_PATCH && kp_get_int(body, "version", true, 1, INT32_MAX, version, e) < 0)
         return -1;
     const char *s;
     if (mode != PROFILE_PATCH && kp_get_str(body, "full_name", true, 1, 200, &s, NULL, e) < 0)

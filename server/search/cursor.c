@@ -52,8 +52,10 @@ void search_cursor_encode(const search_key *key, char *out, size_t cap)
 {
     uint8_t raw[PAYLOAD + 4] = {CURSOR_VERSION, (uint8_t)key->sort};
     uint64_t kv = 0;
-    if (key->sort == SEARCH_RELEVANCE) memcpy(&kv, &key->score, sizeof kv);
-    else kv = (uint64_t)key->k;
+    if (key->sort == SEARCH_RELEVANCE)
+        memcpy(&kv, &key->score, sizeof kv);
+    else
+        kv = (uint64_t)key->k;
     b64url_put64(raw + 2, kv);
     b64url_put64(raw + 10, (uint64_t)key->id);
     char tmp[SEARCH_CURSOR_LEN + 1];
@@ -87,8 +89,10 @@ int search_cursor_decode(const char *s, size_t n, search_key *out)
 void search_key_text(const search_key *key, char *buf, size_t cap)
 {
     /* %.9g round-trips a float4, which is what the score is in SQL. */
-    if (key->sort == SEARCH_RELEVANCE) snprintf(buf, cap, "%.9g", key->score);
-    else snprintf(buf, cap, "%lld", (long long)key->k);
+    if (key->sort == SEARCH_RELEVANCE)
+        snprintf(buf, cap, "%.9g", key->score);
+    else
+        snprintf(buf, cap, "%lld", (long long)key->k);
 }
 
 bool search_chars_valid(const char *s, size_t n, const char *set, size_t min, size_t max)
@@ -116,8 +120,8 @@ bool search_rfc3339_valid(const char *s, size_t n)
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y = 0, mo = 0, d = 0;
     if (n < 20 || n > 40) return false;
-    if (!digits(s, 4, 1, 9999, &y) || s[4] != '-' || !digits(s + 5, 2, 1, 12, &mo) ||
-        s[7] != '-' || !digits(s + 8, 2, 1, 31, &d) || (s[10] != 'T' && s[10] != 't') ||
+    if (!digits(s, 4, 1, 9999, &y) || s[4] != '-' || !digits(s + 5, 2, 1, 12, &mo) || s[7] != '-' ||
+        !digits(s + 8, 2, 1, 31, &d) || (s[10] != 'T' && s[10] != 't') ||
         !digits(s + 11, 2, 0, 23, NULL) || s[13] != ':' || !digits(s + 14, 2, 0, 59, NULL) ||
         s[16] != ':' || !digits(s + 17, 2, 0, 60, NULL))
         return false;
@@ -126,7 +130,8 @@ bool search_rfc3339_valid(const char *s, size_t n)
     size_t i = 19;
     if (s[i] == '.') {
         size_t f = ++i;
-        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
         if (i == f || i - f > 9) return false;
     }
     if (i < n && (s[i] == 'Z' || s[i] == 'z')) return i + 1 == n;

@@ -30,24 +30,24 @@ typedef struct person {
     const seed_country *country;
     const seed_place *place;
     const char *affiliation, *position;
-    int sectors[MAX_SECTORS], nsectors;  /* indexes into seed_sectors */
+    int sectors[MAX_SECTORS], nsectors; /* indexes into seed_sectors */
     const char *kw[MAX_KW];
     int nkw;
     int years, pubs, capacity;
     bool display, english_bio, willing, seeking;
-    char orcid[20];                      /* "" when none */
-    int vis[6];                          /* indexes into vis_values */
+    char orcid[20]; /* "" when none */
+    int vis[6];     /* indexes into vis_values */
     degree deg[MAX_DEGREES];
     int ndeg;
 } person;
 
 typedef struct seeder {
     PGconn *conn;
-    kp_buf buf;        /* COPY rows not yet sent */
+    kp_buf buf; /* COPY rows not yet sent */
     uint64_t seed;
-    int n;             /* profiles to make */
-    int64_t *ids;      /* reserved account ids, n of them */
-    int sector_ids[32];/* khnet_sectors.id by seed_sectors index */
+    int n;              /* profiles to make */
+    int64_t *ids;       /* reserved account ids, n of them */
+    int sector_ids[32]; /* khnet_sectors.id by seed_sectors index */
     char pwhash[AUTH_HASH_MAX];
     long ndegrees, nlinks;
     char *err;
@@ -62,13 +62,20 @@ static uint64_t rnd(uint64_t *s)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
     return z ^ (z >> 31);
 }
-static int pick(uint64_t *s, size_t n) { return n ? (int)(rnd(s) % n) : 0; }
-static bool chance(uint64_t *s, int percent) { return (int)(rnd(s) % 100) < percent; }
+static int pick(uint64_t *s, size_t n)
+{
+    return n ? (int)(rnd(s) % n) : 0;
+}
+static bool chance(uint64_t *s, int percent)
+{
+    return (int)(rnd(s) % 100) < percent;
+}
 
 static const seed_country *pick_country(uint64_t *s)
 {
     int total = 0;
-    for (size_t i = 0; i < seed_countries_n; i++) total += seed_countries[i].weight;
+    for (size_t i = 0; i < seed_countries_n; i++)
+        total += seed_countries[i].weight;
     int r = pick(s, (size_t)total);
     for (size_t i = 0; i < seed_countries_n; i++) {
         r -= seed_countries[i].weight;
@@ -98,7 +105,8 @@ static void add_keywords(uint64_t *s, person *p)
         const seed_sector *sec = &seed_sectors[p->sectors[pick(s, (size_t)p->nsectors)]];
         const char *k = sec->keywords[pick(s, sec->nkeywords)];
         bool dup = false;
-        for (int j = 0; j < p->nkw; j++) dup |= p->kw[j] == k;
+        for (int j = 0; j < p->nkw; j++)
+            dup |= p->kw[j] == k;
         if (!dup) p->kw[p->nkw++] = k;
     }
 }
@@ -149,7 +157,8 @@ static void make_person(uint64_t seed, int i, person *p)
     p->capacity = p->willing ? 1 + pick(&s, 5) : 0;
     p->seeking = !p->willing && chance(&s, 12);
     if (chance(&s, 40)) make_orcid(&s, p->orcid);
-    for (int k = 0; k < 6; k++) p->vis[k] = chance(&s, 60) ? 0 : 1 + pick(&s, 2);
+    for (int k = 0; k < 6; k++)
+        p->vis[k] = chance(&s, 60) ? 0 : 1 + pick(&s, 2);
     add_degrees(&s, p);
 }
 
@@ -217,7 +226,8 @@ static int copy_pass(seeder *sd, const char *sql, void (*row)(seeder *, const pe
 static void text_array(kp_buf *b, const char *const *items, int n)
 {
     kp_buf_append(b, "{", 1);
-    for (int i = 0; i < n; i++) kp_buf_appendf(b, "%s\"%s\"", i ? "," : "", items[i]);
+    for (int i = 0; i < n; i++)
+        kp_buf_appendf(b, "%s\"%s\"", i ? "," : "", items[i]);
     kp_buf_append(b, "}", 1);
 }
 
@@ -236,8 +246,10 @@ static void bio(kp_buf *b, const person *p)
         kp_buf_appendf(b, "Works on %s at %s, %s. Glad to help Khánh Hòa projects.", p->kw[0],
                        p->affiliation, p->place->city);
     else
-        kp_buf_appendf(b, "Chuyên gia về %s, hiện công tác tại %s (%s). Mong được đóng góp "
-                          "cho Khánh Hòa.", p->kw[0], p->affiliation, p->place->city);
+        kp_buf_appendf(b,
+                       "Chuyên gia về %s, hiện công tác tại %s (%s). Mong được đóng góp "
+                       "cho Khánh Hòa.",
+                       p->kw[0], p->affiliation, p->place->city);
 }
 
 static void profile_row(seeder *sd, const person *p, int64_t id)
@@ -245,8 +257,10 @@ static void profile_row(seeder *sd, const person *p, int64_t id)
     kp_buf *b = &sd->buf;
     const seed_sector *sec = &seed_sectors[p->sectors[0]];
     kp_buf_appendf(b, "%lld\t%s %s %s\t", (long long)id, p->family, p->middle, p->given);
-    if (p->display) kp_buf_appendf(b, "%s %s\t", p->given, p->family);
-    else kp_buf_append(b, "\\N\t", 3);
+    if (p->display)
+        kp_buf_appendf(b, "%s %s\t", p->given, p->family);
+    else
+        kp_buf_append(b, "\\N\t", 3);
     kp_buf_appendf(b, "%s, %s\t", p->position, sec->fields[0]);
     bio(b, p);
     kp_buf_appendf(b, "\t%s\t%s\t%s\t%s\t%d\t%d\t", p->country->code, p->place->city,
@@ -254,7 +268,8 @@ static void profile_row(seeder *sd, const person *p, int64_t id)
     if (p->orcid[0])
         kp_buf_appendf(b, "%s\t[{\"label\": \"ORCID\", \"url\": \"https://orcid.org/%s\"}]\t",
                        p->orcid, p->orcid);
-    else kp_buf_append(b, "\\N\t[]\t", 6);
+    else
+        kp_buf_append(b, "\\N\t[]\t", 6);
     kp_buf_appendf(b, "%s\t", p->place->tz);
     const char *langs[3] = {"vi", "en", p->country->lang};
     text_array(b, langs, p->country->lang ? 3 : 2);
@@ -263,7 +278,8 @@ static void profile_row(seeder *sd, const person *p, int64_t id)
     kp_buf_appendf(b, "\t%s\t%d\t", p->willing ? "t" : "f", p->capacity);
     text_array(b, p->kw, p->willing ? (p->nkw < 2 ? p->nkw : 2) : 0);
     kp_buf_appendf(b, "\t%s", p->seeking ? "t" : "f");
-    for (int k = 0; k < 6; k++) kp_buf_appendf(b, "\t%s", vis_values[p->vis[k]]);
+    for (int k = 0; k < 6; k++)
+        kp_buf_appendf(b, "\t%s", vis_values[p->vis[k]]);
     kp_buf_append(b, "\n", 1);
 }
 
@@ -291,16 +307,16 @@ static int reserve_ids(seeder *sd)
     char n[16];
     snprintf(n, sizeof n, "%d", sd->n);
     const char *params[1] = {n};
-    PGresult *res = PQexecParams(
-        sd->conn,
-        "SELECT nextval(pg_get_serial_sequence('khnet_accounts', 'id')) "
-        "FROM generate_series(1, $1::int)",
-        1, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(sd->conn,
+                                 "SELECT nextval(pg_get_serial_sequence('khnet_accounts', 'id')) "
+                                 "FROM generate_series(1, $1::int)",
+                                 1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != sd->n) {
         PQclear(res);
         return fail(sd, "reserving account ids");
     }
-    for (int i = 0; i < sd->n; i++) sd->ids[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+    for (int i = 0; i < sd->n; i++)
+        sd->ids[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
     PQclear(res);
     return 0;
 }
@@ -356,8 +372,7 @@ static int run_passes(seeder *sd)
     if (copy_pass(sd, "COPY khnet_degrees (profile_id, level, field, institution, year) FROM STDIN",
                   degree_rows))
         return -1;
-    if (copy_pass(sd, "COPY khnet_profile_sectors (profile_id, sector_id) FROM STDIN",
-                  sector_rows))
+    if (copy_pass(sd, "COPY khnet_profile_sectors (profile_id, sector_id) FROM STDIN", sector_rows))
         return -1;
     if (exec_ok(sd, "SELECT khnet_search_fill()") || exec_ok(sd, "COMMIT")) return -1;
     /* Fresh statistics, so the first searches after a seed get good plans. */
@@ -372,8 +387,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int seed_run(const char *conninfo, int profiles, uint64_t seed, FILE *out, char *err,
-             size_t errlen)
+int seed_run(const char *conninfo, int profiles, uint64_t seed, FILE *out, char *err, size_t errlen)
 {
     double t0 = now_s();
     seeder sd = {.seed = seed, .n = profiles, .err = err, .errlen = errlen};
@@ -387,9 +401,12 @@ int seed_run(const char *conninfo, int profiles, uint64_t seed, FILE *out, char 
     sd.conn = PQconnectdb(conninfo);
     kp_buf_init(&sd.buf);
     int rc = -1;
-    if (!sd.ids) snprintf(err, errlen, "out of memory");
-    else if (PQstatus(sd.conn) != CONNECTION_OK) fail(&sd, "connecting");
-    else rc = run_passes(&sd); /* on failure the connection closes: rollback */
+    if (!sd.ids)
+        snprintf(err, errlen, "out of memory");
+    else if (PQstatus(sd.conn) != CONNECTION_OK)
+        fail(&sd, "connecting");
+    else
+        rc = run_passes(&sd); /* on failure the connection closes: rollback */
     PQfinish(sd.conn);
     kp_buf_free(&sd.buf);
     free(sd.ids);

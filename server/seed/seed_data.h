@@ -13,24 +13,26 @@ typedef struct seed_place {
 } seed_place;
 
 typedef struct seed_country {
-    const char *code;          /* ISO 3166-1 alpha-2 */
-    int weight;                /* relative share of profiles */
-    const char *lang;          /* BCP 47 tag spoken there besides vi/en, or NULL */
-    const seed_place *places;  /* cities */
+    const char *code;         /* ISO 3166-1 alpha-2 */
+    int weight;               /* relative share of profiles */
+    const char *lang;         /* BCP 47 tag spoken there besides vi/en, or NULL */
+    const seed_place *places; /* cities */
     size_t nplaces;
-    const char *const *unis;   /* universities and institutes */
+    const char *const *unis; /* universities and institutes */
     size_t nunis;
 } seed_country;
 
 typedef struct seed_sector {
-    const char *slug;                /* khnet_sectors.slug */
-    const char *const *fields;       /* degree fields */
+    const char *slug;          /* khnet_sectors.slug */
+    const char *const *fields; /* degree fields */
     size_t nfields;
-    const char *const *keywords;     /* expertise, lower-case, vi and en */
+    const char *const *keywords; /* expertise, lower-case, vi and en */
     size_t nkeywords;
 } seed_sector;
 
-#define SEED_LIST(name) extern const char *const name[]; extern const size_t name##_n
+#define SEED_LIST(name)                                                                            \
+    extern const char *const name[];                                                               \
+    extern const size_t name##_n
 SEED_LIST(seed_family);
 SEED_LIST(seed_middle);
 SEED_LIST(seed_given);

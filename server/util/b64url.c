@@ -13,7 +13,8 @@ void b64url_encode(const uint8_t *in, size_t n, char *out)
         if (i + 1 < n) v |= (uint32_t)in[i + 1] << 8;
         if (i + 2 < n) v |= in[i + 2];
         size_t chars = n - i >= 3 ? 4 : n - i + 1; /* 1 byte: 2 chars, 2 bytes: 3 */
-        for (size_t k = 0; k < chars; k++) out[o++] = alphabet[(v >> (18 - 6 * k)) & 63];
+        for (size_t k = 0; k < chars; k++)
+            out[o++] = alphabet[(v >> (18 - 6 * k)) & 63];
     }
     out[o] = '\0';
 }
@@ -53,14 +54,16 @@ bool b64url_valid(const char *s, size_t len)
 static uint32_t checksum(uint32_t salt, const uint8_t *p, size_t n)
 {
     uint32_t h = 0x811c9dc5u ^ salt; /* FNV-1a, offset basis salted */
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x01000193u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x01000193u;
     return h;
 }
 
 void sealed_encode(uint8_t *raw, size_t n, uint32_t salt, char *out)
 {
     uint32_t c = checksum(salt, raw, n);
-    for (int i = 0; i < 4; i++) raw[n + (size_t)i] = (uint8_t)(c >> (24 - 8 * i));
+    for (int i = 0; i < 4; i++)
+        raw[n + (size_t)i] = (uint8_t)(c >> (24 - 8 * i));
     b64url_encode(raw, n + 4, out);
 }
 
@@ -74,12 +77,14 @@ int sealed_decode(const char *s, size_t len, uint32_t salt, uint8_t *raw, size_t
 
 void b64url_put64(uint8_t *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
 uint64_t b64url_get64(const uint8_t *p)
 {
     uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
     return v;
 }

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 /* Characters that n bytes take: ceil(8n / 6). */
-#define B64URL_LEN(n) (((n) * 8 + 5) / 6)
+#define B64URL_LEN(n) (((n)*8 + 5) / 6)
 
 /* Writes B64URL_LEN(n) characters and a NUL into out. */
 void b64url_encode(const uint8_t *in, size_t n, char *out);

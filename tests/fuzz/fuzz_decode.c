@@ -15,18 +15,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static bool has_uint(const kp_value *v)
 {
     switch (v->type) {
-    case KP_UINT: return true;
+    case KP_UINT:
+        return true;
     case KP_ARRAY:
         for (uint32_t i = 0; i < v->v.arr.n; i++)
-            if (has_uint(&v->v.arr.items[i]))
-                return true;
+            if (has_uint(&v->v.arr.items[i])) return true;
         return false;
     case KP_MAP:
         for (uint32_t i = 0; i < v->v.map.n; i++)
-            if (has_uint(&v->v.map.pairs[i].val))
-                return true;
+            if (has_uint(&v->v.map.pairs[i].val)) return true;
         return false;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -38,11 +38,9 @@ static void check_reencode(kp_arena *a, const kp_value *v)
     kp_w_value(&b1, v);
     kp_value *v2;
     kp_err e = {0};
-    if (b1.oom || kp_decode(a, b1.data, b1.len, NULL, &v2, &e) != 0)
-        abort();
+    if (b1.oom || kp_decode(a, b1.data, b1.len, NULL, &v2, &e) != 0) abort();
     kp_w_value(&b2, v2);
-    if (b1.len != b2.len || memcmp(b1.data, b2.data, b1.len) != 0)
-        abort();
+    if (b1.len != b2.len || memcmp(b1.data, b2.data, b1.len) != 0) abort();
     kp_buf_free(&b1);
     kp_buf_free(&b2);
 }
@@ -52,14 +50,12 @@ static void check_json(kp_arena *a, const kp_value *v)
     kp_buf j;
     kp_buf_init(&j);
     kp_json_write(&j, v);
-    if (j.oom || !kp_utf8_valid((const char *)j.data, j.len))
-        abort();
+    if (j.oom || !kp_utf8_valid((const char *)j.data, j.len)) abort();
     kp_value *back;
     kp_err e = {0};
     int rc = kp_json_decode(a, (const char *)j.data, j.len, NULL, &back, &e);
     /* JSON cannot carry integers above INT64_MAX; base64 may outgrow limits */
-    if (rc != 0 && !has_uint(v) && strcmp(e.code, "too_large") != 0)
-        abort();
+    if (rc != 0 && !has_uint(v) && strcmp(e.code, "too_large") != 0) abort();
     kp_buf_free(&j);
 }
 
@@ -67,8 +63,7 @@ static void check_readers(const kp_value *v)
 {
     static const char *const allowed[] = {"a", "name", NULL};
     kp_err e = {0};
-    if (kp_expect_map(v, NULL, &e) < 0)
-        return;
+    if (kp_expect_map(v, NULL, &e) < 0) return;
     (void)kp_check_fields(v, allowed, &e);
     const char *s;
     uint32_t n;
@@ -85,8 +80,7 @@ static void check_readers(const kp_value *v)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     kp_arena *a = kp_arena_new(1024);
-    if (!a)
-        return 0;
+    if (!a) return 0;
     /* the first byte picks tight limits half of the time */
     kp_limits tight = {.max_depth = 4, .max_items = 64, .max_str = 16, .max_total = 4096};
     const kp_limits *lim = (size > 0 && (data[0] & 1)) ? &tight : NULL;

@@ -8,7 +8,10 @@
 
 #include "http/http.h"
 
-static void h(http_req *r) { (void)r; }
+static void h(http_req *r)
+{
+    (void)r;
+}
 
 static const http_route routes[] = {
     {"GET", "/healthz", h},
@@ -39,8 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     http_param params[HTTP_MAX_PARAMS];
     char allow[128];
     int idx = -1;
-    http_match m = http_router_match(router, method, buf, path_len, a, &idx, params, allow,
-                                     sizeof allow);
+    http_match m =
+        http_router_match(router, method, buf, path_len, a, &idx, params, allow, sizeof allow);
     if (m == HTTP_MATCH_OK && (idx < 0 || idx >= 5)) __builtin_trap();
     (void)http_accept(rest, rest_len, HTTP_CT_NONE);
     (void)http_accept(rest, rest_len, HTTP_CT_JSON);

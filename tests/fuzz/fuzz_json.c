@@ -16,37 +16,31 @@ static void to_msgpack(kp_buf *b, const kp_value *v)
 {
     kp_buf_init(b);
     kp_w_value(b, v);
-    if (b->oom)
-        abort();
+    if (b->oom) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     kp_arena *a = kp_arena_new(1024);
-    if (!a)
-        return 0;
+    if (!a) return 0;
     kp_value *v = NULL;
     kp_err e = {0};
     if (kp_json_decode(a, (const char *)data, size, NULL, &v, &e) != 0) {
-        if (!e.code || !kp_utf8_valid(e.message, strlen(e.message)))
-            abort();
+        if (!e.code || !kp_utf8_valid(e.message, strlen(e.message))) abort();
         kp_arena_free(a);
         return 0;
     }
     kp_buf m1, m2, j;
     to_msgpack(&m1, v);
     kp_value *mv;
-    if (kp_decode(a, m1.data, m1.len, NULL, &mv, &e) != 0)
-        abort();
+    if (kp_decode(a, m1.data, m1.len, NULL, &mv, &e) != 0) abort();
 
     kp_buf_init(&j);
     kp_json_write(&j, v);
     kp_value *v2;
-    if (j.oom || kp_json_decode(a, (const char *)j.data, j.len, NULL, &v2, &e) != 0)
-        abort();
+    if (j.oom || kp_json_decode(a, (const char *)j.data, j.len, NULL, &v2, &e) != 0) abort();
     to_msgpack(&m2, v2);
-    if (m1.len != m2.len || memcmp(m1.data, m2.data, m1.len) != 0)
-        abort();
+    if (m1.len != m2.len || memcmp(m1.data, m2.data, m1.len) != 0) abort();
     kp_buf_free(&m1);
     kp_buf_free(&m2);
     kp_buf_free(&j);

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <poll.h>
@@ -29,8 +30,7 @@ static const char VI_NAME[] = "Nguyễn Thị Minh Thư";
 static khnet_ctx *open_ctx(void)
 {
     const char *url = getenv("KHNET_URL");
-    if (!url)
-        fail_msg("KHNET_URL is not set (run through tests/harness.sh)");
+    if (!url) fail_msg("KHNET_URL is not set (run through tests/harness.sh)");
     khnet_ctx *ctx = NULL;
     khnet_err rc = khnet_connect(url, &ctx);
     if (rc != KHNET_OK)
@@ -120,8 +120,7 @@ static void test_echo_roundtrip(void **state)
     nested_doc(&sent);
     khnet_reply *rep = NULL;
     khnet_err rc = khnet_call(ctx, "POST", "/v1/echo", sent.data, sent.len, &rep);
-    if (rc != KHNET_OK)
-        fail_msg("echo: %s", khnet_errstr(ctx));
+    if (rc != KHNET_OK) fail_msg("echo: %s", khnet_errstr(ctx));
     assert_int_equal(rep->status, 200);
     assert_non_null(strstr(rep->content_type, "application/msgpack"));
     const kp_value *data = field(rep->root, "data", KP_MAP);
@@ -147,11 +146,10 @@ static void test_echo_json(void **state)
 {
     khnet_ctx *ctx = open_ctx();
     khnet_reply *rep = NULL;
-    khnet_err rc = khnet_call_json(ctx, "POST", "/v1/echo",
-                                   "{\"name\":\"Nguyễn Thị Minh Thư\",\"n\":[1,-2,{\"x\":null}]}",
-                                   &rep);
-    if (rc != KHNET_OK)
-        fail_msg("echo json: %s", khnet_errstr(ctx));
+    khnet_err rc =
+        khnet_call_json(ctx, "POST", "/v1/echo",
+                        "{\"name\":\"Nguyễn Thị Minh Thư\",\"n\":[1,-2,{\"x\":null}]}", &rep);
+    if (rc != KHNET_OK) fail_msg("echo json: %s", khnet_errstr(ctx));
     assert_non_null(strstr(rep->content_type, "application/msgpack"));
     const kp_value *data = field(rep->root, "data", KP_MAP);
     const kp_value *name = field(data, "name", KP_STR);
@@ -174,8 +172,7 @@ static void test_keepalive_many_calls(void **state)
         khnet_reply *rep = NULL;
         khnet_err rc = i % 2 ? khnet_health(ctx, &rep)
                              : khnet_call(ctx, "POST", "/v1/echo", body.data, body.len, &rep);
-        if (rc != KHNET_OK)
-            fail_msg("call %d: %s", i, khnet_errstr(ctx));
+        if (rc != KHNET_OK) fail_msg("call %d: %s", i, khnet_errstr(ctx));
         khnet_reply_free(rep);
     }
     struct khnet_stats st;
@@ -274,17 +271,15 @@ static int run_cli(const char *args, char *out, size_t cap)
 
 static void test_cli(void **state)
 {
-    if (!getenv("KHNET_CLI"))
-        skip();
+    if (!getenv("KHNET_CLI")) skip();
     char out[4096];
     assert_int_equal(run_cli("health", out, sizeof out), 0);
     assert_non_null(strstr(out, "status: "));
     assert_non_null(strstr(out, "connected="));
     assert_int_equal(run_cli("--json health", out, sizeof out), 0);
     assert_non_null(strstr(out, "\"db\":"));
-    assert_int_equal(run_cli("call POST /v1/echo '{\"name\":\"Nguyễn Thị Minh Thư\"}'", out,
-                             sizeof out),
-                     0);
+    assert_int_equal(
+        run_cli("call POST /v1/echo '{\"name\":\"Nguyễn Thị Minh Thư\"}'", out, sizeof out), 0);
     assert_non_null(strstr(out, "\"Nguyễn Thị Minh Thư\""));
     assert_int_equal(run_cli("call GET /v1/no-such-path", out, sizeof out), 1);
     assert_int_equal(run_cli("call", out, sizeof out), 2);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -107,8 +108,10 @@ static void test_messaging(void **state)
     const char *cli = getenv("KHNET_CLI");
     if (cli) {
         char cmd[512], out[256] = "";
-        snprintf(cmd, sizeof cmd, "%s --token %s chat send %lld 'qua CLI' cli-1 >/dev/null && "
-                 "%s --token %s chat unread", cli, a.token, (long long)g, cli, b.token);
+        snprintf(cmd, sizeof cmd,
+                 "%s --token %s chat send %lld 'qua CLI' cli-1 >/dev/null && "
+                 "%s --token %s chat unread",
+                 cli, a.token, (long long)g, cli, b.token);
         assert_int_equal(it_run(cmd, out, sizeof out), 0);
         assert_non_null(strstr(out, "\"total\":1"));
     }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -110,8 +111,8 @@ static void test_cli(void **state)
     assert_int_equal(cli("profiles --country VN --limit 5", out, sizeof out), 0);
     assert_non_null(strstr(out, "Hồ Xuân Mai"));
     assert_null(strstr(out, "Lý Quốc Bảo"));
-    assert_int_equal(cli("profiles --colour JP", out, sizeof out), 2);   /* usage */
-    assert_int_equal(cli("profiles --country", out, sizeof out), 2);     /* no value */
+    assert_int_equal(cli("profiles --colour JP", out, sizeof out), 2); /* usage */
+    assert_int_equal(cli("profiles --country", out, sizeof out), 2);   /* no value */
     assert_int_equal(cli("profiles --limit x", out, sizeof out), 2);
     assert_int_not_equal(cli("profiles --country jp", out, sizeof out), 0); /* server: 400 */
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -115,8 +116,8 @@ static void test_cli(void **state)
     (void)state;
     const char *cli = it_cli();
     char cmd[1024], out[8192];
-    snprintf(cmd, sizeof cmd, "%s search 'nuôi tôm hùm' --country AU --sector aquaculture --limit 5",
-             cli);
+    snprintf(cmd, sizeof cmd,
+             "%s search 'nuôi tôm hùm' --country AU --sector aquaculture --limit 5", cli);
     assert_int_equal(it_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "NAME"));
     assert_non_null(strstr(out, "TOP EXPERTISE"));

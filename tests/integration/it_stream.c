@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <netinet/in.h>
@@ -23,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "khnet.h"
 #include "../../client-lib/src/khnet_int.h"
 #include "common.h"
+#include "khnet.h"
 
 /* A member with a unique address (name.N.pid@example.org), signed up on url. */
 static it_user make_user(const char *url, const char *name)
@@ -99,21 +100,22 @@ static void expect_msg(khnet_stream *st, int64_t want_seq, int i)
 /* Sends "tin i" for each i in [from, to). */
 static void send_texts(it_user *a, int64_t conv, int from, int to)
 {
-    for (int i = from; i < to; i++) send_text(a, conv, i);
+    for (int i = from; i < to; i++)
+        send_text(a, conv, i);
 }
 
 /* The next events must be "tin i" with seq base + 1 + i, for each i in [from, to). */
 static void expect_msgs(khnet_stream *st, int64_t base, int from, int to)
 {
-    for (int i = from; i < to; i++) expect_msg(st, base + 1 + i, i);
+    for (int i = from; i < to; i++)
+        expect_msg(st, base + 1 + i, i);
 }
 
 static void expect_quiet(khnet_stream *st, int ms)
 {
     khnet_event *ev = NULL;
     khnet_err rc = khnet_stream_next(st, ms, &ev);
-    if (rc == KHNET_OK)
-        fail_msg("unexpected event seq %lld", (long long)ev->seq);
+    if (rc == KHNET_OK) fail_msg("unexpected event seq %lld", (long long)ev->seq);
     assert_int_equal(rc, KHNET_ERR_TIMEOUT);
 }
 
@@ -153,7 +155,8 @@ static void test_cut_mid_way(void **state)
     int64_t base = khnet_stream_seq(st);
     send_texts(&a, conv, 0, 20);
     expect_msgs(st, base, 0, 7);
-    assert_int_equal(shutdown(khnet__stream_fd(st), SHUT_RDWR), 0); /* the rest is lost in transit */
+    assert_int_equal(shutdown(khnet__stream_fd(st), SHUT_RDWR),
+                     0); /* the rest is lost in transit */
     send_texts(&a, conv, 20, 30);
     expect_msgs(st, base, 7, 30);
     expect_quiet(st, 300);
@@ -293,7 +296,8 @@ static void test_cli_listen(void **state)
              url, B.token, base);
     assert_int_equal(it_run(cmd, out, sizeof out), 0); /* Ctrl-C is a normal end */
     int lines = 0;
-    for (char *p = out; (p = strchr(p, '\n')); p++) lines++;
+    for (char *p = out; (p = strchr(p, '\n')); p++)
+        lines++;
     assert_int_equal(lines, 3);
     snprintf(first, sizeof first, "{\"seq\":%lld,\"kind\":\"message.new\",\"payload\":{", base + 1);
     assert_ptr_equal(strstr(out, first), out);
@@ -303,8 +307,8 @@ static void test_cli_listen(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_in_order),   cmocka_unit_test(test_cut_mid_way),
-        cmocka_unit_test(test_bad_token),  cmocka_unit_test(test_cli_listen),
+        cmocka_unit_test(test_in_order),       cmocka_unit_test(test_cut_mid_way),
+        cmocka_unit_test(test_bad_token),      cmocka_unit_test(test_cli_listen),
         cmocka_unit_test(test_server_restart), /* last: it logs B out */
     };
     return cmocka_run_group_tests_name("it_stream", tests, setup, teardown);

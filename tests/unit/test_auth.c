@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,8 +50,9 @@ static void test_hash_bad(void **state)
     assert_int_equal(auth_password_verify("x", 1, ""), -1);
     assert_int_equal(auth_password_verify("x", 1, "bcrypt$10$abc"), -1);
     assert_int_equal(auth_password_verify("x", 1, "scrypt$1024$8$1$AAAA$AAAA"), -1);
-    assert_int_equal(auth_password_verify("x", 1, "scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA==$"
-                                                  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+    assert_int_equal(auth_password_verify("x", 1,
+                                          "scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA==$"
+                                          "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
                      -1);
     /* A valid hash with one key character changed no longer matches. */
     assert_int_equal(auth_password_hash("password12", 10, &small, h), 0);
@@ -89,9 +91,19 @@ static void test_email(void **state)
     const char *good = "Thu.Nguyen+khnet@Example.ORG";
     assert_true(auth_email_normalize(good, strlen(good), out));
     assert_string_equal(out, "thu.nguyen+khnet@example.org");
-    const char *bad[] = {"", "plain", "@example.org", "a@", "a@b", "a@.org", "a@org.",
-                         "a b@example.org", "a@@example.org", "a@b@example.org",
-                         "a@exa..mple.org", "a@example.org\n", "<a@example.org>"};
+    const char *bad[] = {"",
+                         "plain",
+                         "@example.org",
+                         "a@",
+                         "a@b",
+                         "a@.org",
+                         "a@org.",
+                         "a b@example.org",
+                         "a@@example.org",
+                         "a@b@example.org",
+                         "a@exa..mple.org",
+                         "a@example.org\n",
+                         "<a@example.org>"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(auth_email_normalize(bad[i], strlen(bad[i]), out));
     char longer[300];
@@ -112,7 +124,8 @@ static void test_ratelimit(void **state)
     auth_rl *rl = auth_rl_new(64, 3, 60); /* 3 at once, then one a second */
     assert_non_null(rl);
     uint64_t t = 1000;
-    for (int i = 0; i < 3; i++) assert_int_equal(auth_rl_take(rl, "ip:1.2.3.4", t), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(auth_rl_take(rl, "ip:1.2.3.4", t), 0);
     assert_int_equal(auth_rl_take(rl, "ip:1.2.3.4", t), 1);
     assert_int_equal(auth_rl_take(rl, "ip:5.6.7.8", t), 0); /* keys are separate */
     assert_int_equal(auth_rl_take(rl, "ip:1.2.3.4", t + 999), 1);
@@ -162,7 +175,8 @@ static void test_ratelimit_shared_by_threads(void **state)
     shared_rl = auth_rl_new(64, 1000, 1); /* 1000 at once, no refill to speak of */
     assert_non_null(shared_rl);
     pthread_t t[TAKERS];
-    for (int i = 0; i < TAKERS; i++) assert_int_equal(pthread_create(&t[i], NULL, taker, &granted[i]), 0);
+    for (int i = 0; i < TAKERS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, taker, &granted[i]), 0);
     int total = 0;
     for (int i = 0; i < TAKERS; i++) {
         pthread_join(t[i], NULL);
@@ -175,9 +189,12 @@ static void test_ratelimit_shared_by_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hash_roundtrip), cmocka_unit_test(test_hash_params_travel),
-        cmocka_unit_test(test_hash_bad),       cmocka_unit_test(test_tokens),
-        cmocka_unit_test(test_email),          cmocka_unit_test(test_ratelimit),
+        cmocka_unit_test(test_hash_roundtrip),
+        cmocka_unit_test(test_hash_params_travel),
+        cmocka_unit_test(test_hash_bad),
+        cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_email),
+        cmocka_unit_test(test_ratelimit),
         cmocka_unit_test(test_ratelimit_slow_refill),
         cmocka_unit_test(test_ratelimit_shared_by_threads),
     };

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <arpa/inet.h>
@@ -32,8 +33,7 @@ static void url_ok(const char *url, const char *host, const char *port, const ch
     khnet__url u;
     char err[128] = "";
     int rc = khnet__url_parse(url, &u, err, sizeof err);
-    if (rc != 0)
-        fail_msg("%s: %s", url, err);
+    if (rc != 0) fail_msg("%s: %s", url, err);
     assert_string_equal(u.host, host);
     assert_string_equal(u.port, port);
     char hp[300];
@@ -116,8 +116,12 @@ static void test_request_get(void **state)
 static void test_request_post(void **state)
 {
     const char *extra[] = {"X-Request-Id: abc", NULL};
-    khnet_request req = {.method = "POST", .path = "/v1/echo", .body = "\x80", .body_len = 1,
-                         .idempotency_key = "k-1", .headers = extra};
+    khnet_request req = {.method = "POST",
+                         .path = "/v1/echo",
+                         .body = "\x80",
+                         .body_len = 1,
+                         .idempotency_key = "k-1",
+                         .headers = extra};
     int rc;
     const char *h = head_of(&req, "tok", &rc);
     assert_int_equal(rc, 0);
@@ -156,8 +160,7 @@ static void test_request_rejects_injection(void **state)
     };
     for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
         head_of(&reqs[i], NULL, &rc);
-        if (rc != -1)
-            fail_msg("request %zu accepted", i);
+        if (rc != -1) fail_msg("request %zu accepted", i);
     }
 }
 
@@ -169,18 +172,15 @@ static khnet__rstate feed(khnet__resp *r, const char *s, size_t len, size_t step
 {
     khnet__rstate st = KHNET__R_MORE;
     size_t off = 0;
-    if (step == 0)
-        step = len ? len : 1;
+    if (step == 0) step = len ? len : 1;
     while (off < len && st == KHNET__R_MORE) {
         size_t n = len - off < step ? len - off : step;
         st = khnet__resp_feed(r, s + off, n);
         off += n;
     }
     /* Bytes after DONE still go in, as the socket would deliver them. */
-    if (st == KHNET__R_DONE && off < len)
-        st = khnet__resp_feed(r, s + off, len - off);
-    if (eof && st == KHNET__R_MORE)
-        st = khnet__resp_eof(r);
+    if (st == KHNET__R_DONE && off < len) st = khnet__resp_feed(r, s + off, len - off);
+    if (eof && st == KHNET__R_MORE) st = khnet__resp_eof(r);
     return st;
 }
 
@@ -296,8 +296,7 @@ static void expect_error(const char *s, size_t step, bool eof, const char *why_p
     khnet__resp r;
     khnet__resp_init(&r, false);
     assert_int_equal(feed(&r, s, strlen(s), step, eof), KHNET__R_ERROR);
-    if (!strstr(r.err, why_part))
-        fail_msg("'%s' lacks '%s'", r.err, why_part);
+    if (!strstr(r.err, why_part)) fail_msg("'%s' lacks '%s'", r.err, why_part);
     khnet__resp_free(&r);
 }
 
@@ -359,8 +358,7 @@ static khnet_err reply_from(const char *status_line, const char *ctype, const vo
     kp_buf b;
     kp_buf_init(&b);
     kp_buf_appendf(&b, "%s\r\n", status_line);
-    if (ctype)
-        kp_buf_appendf(&b, "Content-Type: %s\r\n", ctype);
+    if (ctype) kp_buf_appendf(&b, "Content-Type: %s\r\n", ctype);
     kp_buf_appendf(&b, "Content-Length: %zu\r\n\r\n", len);
     kp_buf_append(&b, body, len);
     khnet__resp r;
@@ -404,9 +402,9 @@ static void test_reply_error_msgpack(void **state)
     kp_buf_init(&b);
     kp_w_error(&b, "missing_field", "field is required", "full_name");
     khnet_reply *rep = NULL;
-    assert_int_equal(reply_from("HTTP/1.1 400 Bad Request", "application/msgpack", b.data, b.len,
-                                &rep),
-                     KHNET_ERR_HTTP);
+    assert_int_equal(
+        reply_from("HTTP/1.1 400 Bad Request", "application/msgpack", b.data, b.len, &rep),
+        KHNET_ERR_HTTP);
     assert_int_equal(rep->status, 400);
     assert_string_equal(rep->code, "missing_field");
     assert_string_equal(rep->message, "field is required");
@@ -419,8 +417,8 @@ static void test_reply_error_json(void **state)
 {
     static const char body[] = "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\"}}";
     khnet_reply *rep = NULL;
-    assert_int_equal(reply_from("HTTP/1.1 404 Not Found", "application/json; charset=utf-8",
-                                body, sizeof body - 1, &rep),
+    assert_int_equal(reply_from("HTTP/1.1 404 Not Found", "application/json; charset=utf-8", body,
+                                sizeof body - 1, &rep),
                      KHNET_ERR_HTTP);
     assert_string_equal(rep->code, "not_found");
     assert_string_equal(rep->message, "no such path");
@@ -438,9 +436,9 @@ static void test_reply_odd_bodies(void **state)
     khnet_reply_free(rep);
     /* A proxy's HTML error page: the status counts, no code. */
     static const char html[] = "<h1>bad gateway</h1>";
-    assert_int_equal(reply_from("HTTP/1.1 502 Bad Gateway", "text/html", html, sizeof html - 1,
-                                &rep),
-                     KHNET_ERR_HTTP);
+    assert_int_equal(
+        reply_from("HTTP/1.1 502 Bad Gateway", "text/html", html, sizeof html - 1, &rep),
+        KHNET_ERR_HTTP);
     assert_int_equal(rep->status, 502);
     assert_null(rep->root);
     assert_null(rep->code);
@@ -468,19 +466,19 @@ typedef enum step_kind {
 } step_kind;
 
 typedef struct step {
-    step_kind kind; /* action */
+    step_kind kind;   /* action */
     const char *resp; /* bytes to send for REPLY kinds */
 } step;
 
 typedef struct peer {
-    int lfd;            /* listening socket on 127.0.0.1 */
-    int port;           /* its port */
-    const step *steps;  /* script */
-    size_t nsteps;      /* steps in script */
-    int accepted;       /* connections accepted */
-    int served;         /* requests read */
-    char last[2048];    /* head of the last request read */
-    pthread_t thread;   /* runs peer_main */
+    int lfd;           /* listening socket on 127.0.0.1 */
+    int port;          /* its port */
+    const step *steps; /* script */
+    size_t nsteps;     /* steps in script */
+    int accepted;      /* connections accepted */
+    int served;        /* requests read */
+    char last[2048];   /* head of the last request read */
+    pthread_t thread;  /* runs peer_main */
 } peer;
 
 /* Reads one request (head + Content-Length body); 0, or -1 on EOF. */
@@ -491,8 +489,7 @@ static int read_request(peer *p, int fd)
     char *end = NULL;
     while (!end) {
         ssize_t n = recv(fd, buf + len, sizeof buf - 1 - len, 0);
-        if (n <= 0)
-            return -1;
+        if (n <= 0) return -1;
         len += (size_t)n;
         buf[len] = '\0';
         end = strstr(buf, "\r\n\r\n");
@@ -504,8 +501,7 @@ static int read_request(peer *p, int fd)
     size_t have = len - head;
     while (have < want) {
         ssize_t n = recv(fd, buf, sizeof buf, 0);
-        if (n <= 0)
-            return -1;
+        if (n <= 0) return -1;
         have += (size_t)n;
     }
     return 0;
@@ -517,8 +513,7 @@ static void *peer_main(void *arg)
     int fd = -1;
     for (size_t i = 0; i < p->nsteps; i++) {
         if (fd < 0) {
-            if ((fd = accept(p->lfd, NULL, NULL)) < 0)
-                break; /* peer_stop() shut the listener */
+            if ((fd = accept(p->lfd, NULL, NULL)) < 0) break; /* peer_stop() shut the listener */
             p->accepted++;
         }
         if (read_request(p, fd) < 0) { /* the client closed: it will reconnect */
@@ -529,8 +524,7 @@ static void *peer_main(void *arg)
         }
         p->served++;
         const step *s = &p->steps[i];
-        if (s->kind == STEP_STALL)
-            usleep(400 * 1000);
+        if (s->kind == STEP_STALL) usleep(400 * 1000);
         if (s->kind == STEP_REPLY || s->kind == STEP_REPLY_CLOSE)
             (void)!send(fd, s->resp, strlen(s->resp), MSG_NOSIGNAL);
         if (s->kind != STEP_REPLY) {
@@ -538,8 +532,7 @@ static void *peer_main(void *arg)
             fd = -1;
         }
     }
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     return NULL;
 }
 
@@ -698,8 +691,12 @@ static void test_conn_race_post(void **state)
     const step s2[] = {{STEP_REPLY, OK_JSON}, {STEP_DROP, NULL}, {STEP_REPLY, OK_JSON}};
     peer_start(&p, s2, 3);
     ctx = connect_to(&p);
-    khnet_request req = {.method = "POST", .path = "/v1/x", .body = "{}", .body_len = 2,
-                         .content_type = "application/json", .idempotency_key = "key-1"};
+    khnet_request req = {.method = "POST",
+                         .path = "/v1/x",
+                         .body = "{}",
+                         .body_len = 2,
+                         .content_type = "application/json",
+                         .idempotency_key = "key-1"};
     assert_int_equal(khnet_call_ex(ctx, &req, &rep), KHNET_OK);
     khnet_reply_free(rep);
     assert_int_equal(khnet_call_ex(ctx, &req, &rep), KHNET_OK);

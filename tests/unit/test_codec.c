@@ -21,8 +21,7 @@ static kp_value *ok(const void *p, size_t n)
     kp_value *v = NULL;
     kp_err e = {0};
     int rc = kp_decode(arena, p, n, NULL, &v, &e);
-    if (rc != 0)
-        print_error("unexpected failure: %s: %s\n", e.code, e.message);
+    if (rc != 0) print_error("unexpected failure: %s: %s\n", e.code, e.message);
     assert_int_equal(rc, 0);
     assert_non_null(v);
     return v;
@@ -67,11 +66,16 @@ static void test_int_boundaries(void **state)
         uint8_t head; /* first byte of the shortest form */
         size_t size;
     } cases[] = {
-        {0, 0x00, 1}, {1, 0x01, 1}, {0x7f, 0x7f, 1}, {0x80, 0xcc, 2}, {0xff, 0xcc, 2},
-        {0x100, 0xcd, 3}, {0xffff, 0xcd, 3}, {0x10000, 0xce, 5}, {0xffffffff, 0xce, 5},
-        {0x100000000, 0xcf, 9}, {INT64_MAX, 0xcf, 9}, {-1, 0xff, 1}, {-32, 0xe0, 1},
-        {-33, 0xd0, 2}, {-128, 0xd0, 2}, {-129, 0xd1, 3}, {-32768, 0xd1, 3},
-        {-32769, 0xd2, 5}, {INT32_MIN, 0xd2, 5}, {(int64_t)INT32_MIN - 1, 0xd3, 9},
+        {0, 0x00, 1},          {1, 0x01, 1},
+        {0x7f, 0x7f, 1},       {0x80, 0xcc, 2},
+        {0xff, 0xcc, 2},       {0x100, 0xcd, 3},
+        {0xffff, 0xcd, 3},     {0x10000, 0xce, 5},
+        {0xffffffff, 0xce, 5}, {0x100000000, 0xcf, 9},
+        {INT64_MAX, 0xcf, 9},  {-1, 0xff, 1},
+        {-32, 0xe0, 1},        {-33, 0xd0, 2},
+        {-128, 0xd0, 2},       {-129, 0xd1, 3},
+        {-32768, 0xd1, 3},     {-32769, 0xd2, 5},
+        {INT32_MIN, 0xd2, 5},  {(int64_t)INT32_MIN - 1, 0xd3, 9},
         {INT64_MIN, 0xd3, 9},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -152,9 +156,8 @@ static void test_str_bin_sizes(void **state)
     static const struct {
         size_t n;
         uint8_t str_head, bin_head;
-    } cases[] = {{0, 0xa0, 0xc4},     {31, 0xbf, 0xc4},    {32, 0xd9, 0xc4},
-                 {255, 0xd9, 0xc4},   {256, 0xda, 0xc5},   {65535, 0xda, 0xc5},
-                 {65536, 0xdb, 0xc6}};
+    } cases[] = {{0, 0xa0, 0xc4},   {31, 0xbf, 0xc4},    {32, 0xd9, 0xc4},   {255, 0xd9, 0xc4},
+                 {256, 0xda, 0xc5}, {65535, 0xda, 0xc5}, {65536, 0xdb, 0xc6}};
     char *text = malloc(70000);
     assert_non_null(text);
     memset(text, 'x', 70000);
@@ -190,7 +193,8 @@ static void test_ext(void **state)
     assert_int_equal(v->ext_type, -1);
     assert_int_equal(v->v.s.len, 4);
     same_bytes(v, "\xd6\xff\x01\x02\x03\x04", 6);
-    v = OK("\xd8\x01" "0123456789abcdef");
+    v = OK("\xd8\x01"
+           "0123456789abcdef");
     assert_int_equal(v->v.s.len, 16);
     v = OK("\xc7\x03\x02xyz");
     assert_int_equal(v->v.s.len, 3);
@@ -200,7 +204,9 @@ static void test_ext(void **state)
 static void test_containers(void **state)
 {
     /* {"a": [1, -1, nil], "bb": {}} written by hand */
-    static const char doc[] = "\x82\xa1" "a\x93\x01\xff\xc0\xa2" "bb\x80";
+    static const char doc[] = "\x82\xa1"
+                              "a\x93\x01\xff\xc0\xa2"
+                              "bb\x80";
     kp_value *v = ok(doc, sizeof doc - 1);
     assert_int_equal(v->type, KP_MAP);
     assert_int_equal(v->v.map.n, 2);
@@ -289,12 +295,22 @@ static void test_huge_declared_lengths(void **state)
         size_t n;
     } cases[] = {
         {"\xdd\xff\xff\xff\xff\xc0", 6}, /* array32 of 4G, one byte follows */
-        {"\xdf\xff\xff\xff\xff\xa1" "a", 7},
+        {"\xdf\xff\xff\xff\xff\xa1"
+         "a",
+         7},
         {"\xdc\xff\xff", 3},
-        {"\xde\x00\x02\xa1" "a\xc0", 6}, /* 2 pairs need >= 4 bytes, 3 left */
-        {"\xdb\xff\xff\xff\xff" "abc", 8},
-        {"\xc6\xff\xff\xff\xff" "abc", 8},
-        {"\xc9\xff\xff\xff\xff\x01" "abc", 9},
+        {"\xde\x00\x02\xa1"
+         "a\xc0",
+         6}, /* 2 pairs need >= 4 bytes, 3 left */
+        {"\xdb\xff\xff\xff\xff"
+         "abc",
+         8},
+        {"\xc6\xff\xff\xff\xff"
+         "abc",
+         8},
+        {"\xc9\xff\xff\xff\xff\x01"
+         "abc",
+         9},
         {"\x9f\xc0", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -309,8 +325,7 @@ static void nested(kp_buf *b, size_t depth, uint8_t head)
     for (size_t i = 0; i < depth; i++) {
         uint8_t h = head;
         kp_buf_append(b, &h, 1);
-        if (head == 0x81)
-            kp_w_cstr(b, "k");
+        if (head == 0x81) kp_w_cstr(b, "k");
     }
     kp_w_nil(b);
 }
@@ -332,8 +347,14 @@ static void test_depth_limit(void **state)
     lim.max_depth = 1; /* a flat map */
     kp_value *v;
     kp_err e = {0};
-    assert_int_equal(kp_decode(arena, (const uint8_t *)"\x81\xa1" "a\x01", 4, &lim, &v, &e), 0);
-    bad_lim("\x81\xa1" "a\x80", 4, &lim, "too_deep"); /* empty containers count */
+    assert_int_equal(kp_decode(arena,
+                               (const uint8_t *)"\x81\xa1"
+                                                "a\x01",
+                               4, &lim, &v, &e),
+                     0);
+    bad_lim("\x81\xa1"
+            "a\x80",
+            4, &lim, "too_deep"); /* empty containers count */
     lim.max_depth = 0;
     assert_int_equal(kp_decode(arena, (const uint8_t *)"\x01", 1, &lim, &v, &e), 0);
     bad_lim("\x90", 1, &lim, "too_deep");
@@ -391,13 +412,27 @@ static void test_size_limits(void **state)
     lim.max_str = 4;
     kp_value *v;
     kp_err e = {0};
-    assert_int_equal(kp_decode(arena, (const uint8_t *)"\xa4" "abcd", 5, &lim, &v, &e), 0);
-    bad_lim("\xa5" "abcde", 6, &lim, "too_large");
-    bad_lim("\xc4\x05" "abcde", 7, &lim, "too_large");
+    assert_int_equal(kp_decode(arena,
+                               (const uint8_t *)"\xa4"
+                                                "abcd",
+                               5, &lim, &v, &e),
+                     0);
+    bad_lim("\xa5"
+            "abcde",
+            6, &lim, "too_large");
+    bad_lim("\xc4\x05"
+            "abcde",
+            7, &lim, "too_large");
     lim = kp_default_limits;
     lim.max_total = 3;
-    bad_lim("\xa3" "abc", 4, &lim, "too_large");
-    assert_int_equal(kp_decode(arena, (const uint8_t *)"\xa2" "ab", 3, &lim, &v, &e), 0);
+    bad_lim("\xa3"
+            "abc",
+            4, &lim, "too_large");
+    assert_int_equal(kp_decode(arena,
+                               (const uint8_t *)"\xa2"
+                                                "ab",
+                               3, &lim, &v, &e),
+                     0);
 }
 
 static void test_invalid_utf8(void **state)
@@ -410,10 +445,13 @@ static void test_invalid_utf8(void **state)
         "\xed\xa0\x80",     /* surrogate U+D800 */
         "\xed\xbf\xbf",     /* surrogate U+DFFF */
         "\xf4\x90\x80\x80", /* U+110000 */
-        "\xf5\x80\x80\x80", "\xe1\x80",     /* truncated sequence */
-        "ab\xc3",           /* truncated at end */
-        "\x80",             /* lone continuation */
-        "\xff",  "\xfe",  "a\xe1\x80z",
+        "\xf5\x80\x80\x80",
+        "\xe1\x80", /* truncated sequence */
+        "ab\xc3",   /* truncated at end */
+        "\x80",     /* lone continuation */
+        "\xff",
+        "\xfe",
+        "a\xe1\x80z",
     };
     for (size_t i = 0; i < sizeof bad_strs / sizeof bad_strs[0]; i++) {
         size_t n = strlen(bad_strs[i]);
@@ -427,17 +465,29 @@ static void test_invalid_utf8(void **state)
         kdoc[n + 2] = 0xc0;
         bad(kdoc, n + 3, "invalid_utf8");
     }
-    BAD("\xa3" "a\x00" "b", "invalid_utf8"); /* NUL */
+    BAD("\xa3"
+        "a\x00"
+        "b",
+        "invalid_utf8");                                     /* NUL */
     assert_false(kp_utf8_valid("abcdefgh\0ijklmnop", 17));   /* NUL in the fast path */
     assert_false(kp_utf8_valid("abcdefgh\xffijklmnop", 17)); /* high byte in the fast path */
 
-    static const char *const good[] = {"", "plain ascii, long enough for words", "Nguyễn Thị Minh Thư",
-                                       "\xed\x9f\xbf", "\xee\x80\x80", "\xf4\x8f\xbf\xbf",
-                                       "\xf0\x90\x80\x80", "\xc2\x80", "\x7f"};
+    static const char *const good[] = {"",
+                                       "plain ascii, long enough for words",
+                                       "Nguyễn Thị Minh Thư",
+                                       "\xed\x9f\xbf",
+                                       "\xee\x80\x80",
+                                       "\xf4\x8f\xbf\xbf",
+                                       "\xf0\x90\x80\x80",
+                                       "\xc2\x80",
+                                       "\x7f"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         assert_true(kp_utf8_valid(good[i], strlen(good[i])));
     assert_int_equal(kp_utf8_len("Nguyễn Thị Minh Thư", strlen("Nguyễn Thị Minh Thư")), 19);
-    assert_int_equal(kp_utf8_len("\xf0\x9f\x98\x80" "a", 5), 2);
+    assert_int_equal(kp_utf8_len("\xf0\x9f\x98\x80"
+                                 "a",
+                                 5),
+                     2);
 }
 
 static void expect_msg(const void *p, size_t n, const char *code, const char *needle)
@@ -446,17 +496,28 @@ static void expect_msg(const void *p, size_t n, const char *code, const char *ne
     kp_err e = {0};
     assert_int_equal(kp_decode(arena, p, n, NULL, &v, &e), -1);
     assert_string_equal(e.code, code);
-    if (!strstr(e.message, needle))
-        fail_msg("message \"%s\" lacks \"%s\"", e.message, needle);
+    if (!strstr(e.message, needle)) fail_msg("message \"%s\" lacks \"%s\"", e.message, needle);
 }
 
 static void test_duplicate_keys(void **state)
 {
-    expect_msg("\x82\xa1" "a\x01\xa1" "a\x02", 7, "invalid_msgpack", "duplicate");
+    expect_msg("\x82\xa1"
+               "a\x01\xa1"
+               "a\x02",
+               7, "invalid_msgpack", "duplicate");
     /* nested map */
-    expect_msg("\x81\xa1" "m\x82\xa1" "a\x01\xa1" "a\x02", 10, "invalid_msgpack", "duplicate");
-    ok("\x82\xa1" "a\x01\xa2" "ab\x02", 8); /* prefixes are different keys */
-    ok("\x82\xa0\x01\xa1" "a\x02", 6);      /* empty key is a key */
+    expect_msg("\x81\xa1"
+               "m\x82\xa1"
+               "a\x01\xa1"
+               "a\x02",
+               10, "invalid_msgpack", "duplicate");
+    ok("\x82\xa1"
+       "a\x01\xa2"
+       "ab\x02",
+       8); /* prefixes are different keys */
+    ok("\x82\xa0\x01\xa1"
+       "a\x02",
+       6); /* empty key is a key */
     expect_msg("\x82\xa0\x01\xa0\x02", 5, "invalid_msgpack", "duplicate");
 
     /* large maps take the sorting path: unique passes, one repeat fails */
@@ -481,10 +542,14 @@ static void test_duplicate_keys(void **state)
 static void test_bad_structure(void **state)
 {
     expect_msg("\x81\x01\x02", 3, "invalid_msgpack", "not a string");
-    expect_msg("\x81\xc4\x01" "a\x02", 5, "invalid_msgpack", "not a string"); /* bin key */
+    expect_msg("\x81\xc4\x01"
+               "a\x02",
+               5, "invalid_msgpack", "not a string"); /* bin key */
     expect_msg("\x81\x90\x02", 3, "invalid_msgpack", "not a string");
     expect_msg("\xc0\xc0", 2, "invalid_msgpack", "trailing");
-    expect_msg("\x81\xa1" "a\x01\x00", 5, "invalid_msgpack", "trailing");
+    expect_msg("\x81\xa1"
+               "a\x01\x00",
+               5, "invalid_msgpack", "trailing");
     expect_msg("\xc1", 1, "invalid_msgpack", "0xc1");
     expect_msg("", 0, "invalid_msgpack", "truncated");
     kp_value *v = NULL;
@@ -633,8 +698,8 @@ static void test_nested_paths(void **state)
 static void test_check_fields(void **state)
 {
     const kp_value *m = sample();
-    static const char *const all[] = {"name", "age", "big", "f", "ok", "tags", "nothing", "m",
-                                      NULL};
+    static const char *const all[] = {"name", "age",     "big", "f", "ok",
+                                      "tags", "nothing", "m",   NULL};
     static const char *const some[] = {"name", "age", "big", "f", "ok", "nothing", "m", NULL};
     kp_err e = {0};
     assert_int_equal(kp_check_fields(m, all, &e), 0);
@@ -681,8 +746,14 @@ static void test_w_error(void **state)
     assert_int_equal(err->v.map.n, 3);
     const kp_value *f = kp_map_get(err, "field");
     assert_memory_equal(f->v.s.ptr, "full_name", 9);
-    static const char expect[] = "\x81\xa5" "error\x83\xa4" "code\xad" "missing_field\xa7"
-                                 "message\xb1" "field is required\xa5" "field\xa9" "full_name";
+    static const char expect[] = "\x81\xa5"
+                                 "error\x83\xa4"
+                                 "code\xad"
+                                 "missing_field\xa7"
+                                 "message\xb1"
+                                 "field is required\xa5"
+                                 "field\xa9"
+                                 "full_name";
     assert_int_equal(b.len, sizeof expect - 1);
     assert_memory_equal(b.data, expect, b.len);
 

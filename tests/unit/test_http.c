@@ -45,12 +45,17 @@ static void h_echo(http_req *r)
     kp_buf *b = http_req_out(r);
     kp_w_map(b, 1);
     kp_w_cstr(b, "data");
-    if (http_req_body(r)) kp_w_value(b, http_req_body(r));
-    else kp_w_nil(b);
+    if (http_req_body(r))
+        kp_w_value(b, http_req_body(r));
+    else
+        kp_w_nil(b);
     http_reply(r, 200);
 }
 
-static void free_timer(uv_handle_t *h) { free(h); }
+static void free_timer(uv_handle_t *h)
+{
+    free(h);
+}
 
 /* Replies after a delay taken from the path, to reorder completions. */
 static void on_later(uv_timer_t *t)
@@ -91,7 +96,10 @@ static void on_conn(uv_stream_t *l, int status)
     if (status == 0) http_server_accept(&srv, l);
 }
 
-static void noop_close(uv_handle_t *h) { (void)h; }
+static void noop_close(uv_handle_t *h)
+{
+    (void)h;
+}
 
 static void on_stop(uv_async_t *a)
 {
@@ -194,7 +202,8 @@ static size_t get(int fd, char *buf, size_t cap, int want, int timeout_ms, bool 
 static int count(const char *hay, const char *needle)
 {
     int n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)); p++) n++;
+    for (const char *p = hay; (p = strstr(p, needle)); p++)
+        n++;
     return n;
 }
 
@@ -317,7 +326,8 @@ static void limits_and_errors(void **s)
     char chunky[2048];
     snprintf(chunky, sizeof chunky,
              "POST /t/echo HTTP/1.1\r\nContent-Type: application/json\r\n"
-             "Transfer-Encoding: chunked\r\n\r\n3e9\r\n%01001d\r\n0\r\n\r\n", 0);
+             "Transfer-Encoding: chunked\r\n\r\n3e9\r\n%01001d\r\n0\r\n\r\n",
+             0);
     expect_error(chunky, "HTTP/1.1 413", "body_too_large");
     expect_error("GARBAGE\r\n\r\n", "HTTP/1.1 ", "\"code\":\"");
     expect_error("GET /t/1 HTTP/1.1\r\nContent-Length: x\r\n\r\n", "HTTP/1.1 400", "bad_request");
@@ -379,7 +389,8 @@ static void head_has_no_body(void **s)
     put(fd, "HEAD /t/1 HTTP/1.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n");
     size_t len = 0;
     ssize_t r;
-    while ((r = read(fd, buf + len, sizeof buf - len - 1)) > 0) len += (size_t)r;
+    while ((r = read(fd, buf + len, sizeof buf - len - 1)) > 0)
+        len += (size_t)r;
     buf[len] = '\0';
     assert_non_null(strstr(buf, "200 OK"));
     assert_non_null(strstr(buf, "Content-Length: 10"));
@@ -434,7 +445,8 @@ static void connection_limit_503(void **s)
     assert_non_null(strstr(buf, "server_busy"));
     assert_non_null(strstr(buf, "X-Request-Id: "));
     close(extra);
-    for (int i = 0; i < 8; i++) close(fds[i]);
+    for (int i = 0; i < 8; i++)
+        close(fds[i]);
     usleep(100 * 1000); /* let the server see the closes */
 }
 
@@ -522,8 +534,8 @@ static void cors_preflight(void **s)
                  "Access-Control-Request-Method: GET\r\n\r\n",
                  "HTTP/1.1 404", "not_found");
     /* not a preflight (no Access-Control-Request-Method): routed as usual */
-    expect_error("OPTIONS /t/1 HTTP/1.1\r\nOrigin: https://partner.example\r\n\r\n",
-                 "HTTP/1.1 405", "method_not_allowed");
+    expect_error("OPTIONS /t/1 HTTP/1.1\r\nOrigin: https://partner.example\r\n\r\n", "HTTP/1.1 405",
+                 "method_not_allowed");
 }
 
 int main(void)

@@ -26,7 +26,7 @@ static void lookup(void **st)
     assert_string_equal(v, "");
     assert_int_equal(http_query_param(q, "limit", a, &v), 1); /* the first one */
     assert_string_equal(v, "20");
-    assert_int_equal(http_query_param(q, "sect", a, &v), 0);   /* no prefix match */
+    assert_int_equal(http_query_param(q, "sect", a, &v), 0); /* no prefix match */
     assert_int_equal(http_query_param(q, "after", a, &v), 0);
     assert_int_equal(http_query_param("", "after", a, &v), 0);
     kp_arena_free(a);
@@ -44,8 +44,8 @@ static void decoding(void **st)
     assert_int_equal(http_query_param("q=%", "q", a, &v), -1);
     assert_int_equal(http_query_param("q=%4", "q", a, &v), -1);
     assert_int_equal(http_query_param("q=%zz", "q", a, &v), -1);
-    assert_int_equal(http_query_param("q=%00", "q", a, &v), -1);  /* NUL */
-    assert_int_equal(http_query_param("q=%C3", "q", a, &v), -1);  /* cut UTF-8 */
+    assert_int_equal(http_query_param("q=%00", "q", a, &v), -1); /* NUL */
+    assert_int_equal(http_query_param("q=%C3", "q", a, &v), -1); /* cut UTF-8 */
     assert_int_equal(http_query_param("q=%FF", "q", a, &v), -1);
     assert_int_equal(http_query_param("x=%zz&q=1", "q", a, &v), 1); /* others not checked */
     assert_string_equal(v, "1");

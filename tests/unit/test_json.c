@@ -20,8 +20,7 @@ static kp_value *jok(const char *text)
     kp_value *v = NULL;
     kp_err e = {0};
     int rc = kp_json_decode(arena, text, strlen(text), NULL, &v, &e);
-    if (rc != 0)
-        fail_msg("%s: %s: %s", text, e.code, e.message);
+    if (rc != 0) fail_msg("%s: %s: %s", text, e.code, e.message);
     assert_non_null(v);
     return v;
 }
@@ -61,8 +60,7 @@ static void m2j(const void *mp, size_t n, const char *want)
     kp_buf b;
     kp_buf_init(&b);
     kp_err e = {0};
-    if (kp_msgpack_to_json(arena, mp, n, &b, &e) != 0)
-        fail_msg("%s: %s", e.code, e.message);
+    if (kp_msgpack_to_json(arena, mp, n, &b, &e) != 0) fail_msg("%s: %s", e.code, e.message);
     if (b.len != strlen(want) || memcmp(b.data, want, b.len) != 0)
         fail_msg("got %.*s, want %s", (int)b.len, (const char *)b.data, want);
     kp_buf_free(&b);
@@ -204,9 +202,15 @@ static void test_numbers(void **state)
     const struct {
         double d;
         const char *want;
-    } fs[] = {{0.1, "0.1"}, {1.0, "1.0"}, {1e21, "1e+21"}, {-2.5, "-2.5"},
-              {1.0 / 3, "0.3333333333333333"}, {123456789012345680.0, "1.2345678901234568e+17"},
-              {5e-324, "4.94065645841247e-324"}, {NAN, "null"}, {INFINITY, "null"},
+    } fs[] = {{0.1, "0.1"},
+              {1.0, "1.0"},
+              {1e21, "1e+21"},
+              {-2.5, "-2.5"},
+              {1.0 / 3, "0.3333333333333333"},
+              {123456789012345680.0, "1.2345678901234568e+17"},
+              {5e-324, "4.94065645841247e-324"},
+              {NAN, "null"},
+              {INFINITY, "null"},
               {-INFINITY, "null"}};
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
         kp_value f = {.type = KP_FLOAT, .v.f = fs[i].d};
@@ -225,17 +229,16 @@ static void test_numbers(void **state)
 
 static void test_invalid(void **state)
 {
-    static const char *const bad[] = {"",        " ",         "{",          "[1,]",
-                                      "{'a':1}", "1 2",       "[1] x",      "nul",
-                                      "{\"a\"}", "{\"a\":}",  "[1 2]",      "\"abc",
-                                      "\"\\x\"", "{1:2}",     "[\"\t\"]",   "NaN",
-                                      "\"\\u0000\"", "\"\\ud800\"", "\"\\udc00x\"", "// c\n1"};
+    static const char *const bad[] = {
+        "",         " ",       "{",           "[1,]",        "{'a':1}",      "1 2",     "[1] x",
+        "nul",      "{\"a\"}", "{\"a\":}",    "[1 2]",       "\"abc",        "\"\\x\"", "{1:2}",
+        "[\"\t\"]", "NaN",     "\"\\u0000\"", "\"\\ud800\"", "\"\\udc00x\"", "// c\n1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         jbad(bad[i], "invalid_json");
     jbad("\"\xff\"", "invalid_utf8");
-    jbad("\"\xc0\x80\"", "invalid_utf8");     /* overlong */
-    jbad("\"\xed\xa0\x80\"", "invalid_utf8"); /* surrogate */
-    jbad("\"\xe1\x80\"", "invalid_utf8");     /* truncated */
+    jbad("\"\xc0\x80\"", "invalid_utf8");       /* overlong */
+    jbad("\"\xed\xa0\x80\"", "invalid_utf8");   /* surrogate */
+    jbad("\"\xe1\x80\"", "invalid_utf8");       /* truncated */
     jbad_lim("[1]\0", 4, NULL, "invalid_json"); /* NUL after the document */
     /* any value at the top level; objects are the caller's check */
     assert_int_equal(jok(" 42 ")->type, KP_INT);
@@ -249,7 +252,7 @@ static void test_types_and_base64(void **state)
     assert_int_equal(kp_map_get(v, "t")->type, KP_BOOL);
     assert_int_equal(kp_map_get(v, "n")->type, KP_NIL);
 
-    static const char *const want[] = {"\"\"", "\"Zg==\"", "\"Zm8=\"", "\"Zm9v\"",
+    static const char *const want[] = {"\"\"",         "\"Zg==\"",     "\"Zm8=\"",    "\"Zm9v\"",
                                        "\"Zm9vYg==\"", "\"Zm9vYmE=\"", "\"Zm9vYmFy\""};
     for (uint32_t n = 0; n <= 6; n++) { /* RFC 4648 test vectors */
         kp_value b = {.type = KP_BIN, .v.s = {.ptr = "foobar", .len = n}};
@@ -271,7 +274,9 @@ static void test_msgpack_to_json_errors(void **state)
     assert_string_equal(e.code, "invalid_msgpack");
     assert_int_equal(kp_msgpack_to_json(arena, (const uint8_t *)"\xa1\xff", 2, &b, &e), -1);
     assert_string_equal(e.code, "invalid_utf8");
-    static const char mp[] = "\x83\xa1" "a\xc4\x02\x00\x01\xa1" "b\xca\x3f\xc0\x00\x00\xa1"
+    static const char mp[] = "\x83\xa1"
+                             "a\xc4\x02\x00\x01\xa1"
+                             "b\xca\x3f\xc0\x00\x00\xa1"
                              "c\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00"; /* c: NaN */
     m2j(mp, sizeof mp - 1, "{\"a\":\"AAE=\",\"b\":1.5,\"c\":null}");
     kp_buf_free(&b);

@@ -41,14 +41,31 @@ static void refused(void **s)
 {
     (void)s;
     const char *const cases[] = {
-        "", "portal.example.edu", "ftp://example.org", "https://", "https://example.org/",
-        "https://example.org/app", "https://example.org?x", "https://example.org#f",
-        "https://user@example.org", "https://exa mple.org", "https://-bad.example",
-        "https://bad-.example", "https://a..b", "https://example.org:", "https://example.org:0",
-        "https://example.org:65536", "https://example.org:08080", "https://example.org:80a",
-        "http://[::1", "http://[zz]:80", "https://*.example.org", "null",
+        "",
+        "portal.example.edu",
+        "ftp://example.org",
+        "https://",
+        "https://example.org/",
+        "https://example.org/app",
+        "https://example.org?x",
+        "https://example.org#f",
+        "https://user@example.org",
+        "https://exa mple.org",
+        "https://-bad.example",
+        "https://bad-.example",
+        "https://a..b",
+        "https://example.org:",
+        "https://example.org:0",
+        "https://example.org:65536",
+        "https://example.org:08080",
+        "https://example.org:80a",
+        "http://[::1",
+        "http://[zz]:80",
+        "https://*.example.org",
+        "null",
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) bad(cases[i]);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        bad(cases[i]);
     char longest[AUTH_ORIGIN_MAX + 20] = "https://";
     memset(longest + 8, 'a', sizeof longest - 9);
     longest[sizeof longest - 1] = '\0';

@@ -10,7 +10,10 @@
 
 #include "profile/profile.h"
 
-static bool ov(const char *s) { return profile_orcid_valid(s, strlen(s)); }
+static bool ov(const char *s)
+{
+    return profile_orcid_valid(s, strlen(s));
+}
 
 static void orcid(void **st)
 {
@@ -55,8 +58,7 @@ static void cursor_tampered(void **st)
     profile_cursor_encode(123456, c, sizeof c);
     int64_t id = 0;
     /* Every single-character change is refused. */
-    static const char alpha[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     for (size_t i = 0; i < PROFILE_CURSOR_LEN; i++) {
         char orig = c[i];
         for (const char *a = alpha; *a; a++) {

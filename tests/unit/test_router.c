@@ -10,7 +10,10 @@
 
 #include "http/http.h"
 
-static void h(http_req *r) { (void)r; }
+static void h(http_req *r)
+{
+    (void)r;
+}
 
 static const http_route routes[] = {
     {"GET", "/healthz", h},
@@ -51,8 +54,7 @@ static void matching(void **s)
     assert_string_equal(p[1].name, "mid");
     assert_string_equal(p[1].value, "9");
     /* percent-decoding of parameters, UTF-8 kept */
-    assert_int_equal(m(r, "GET", "/v1/profiles/Nguy%E1%BB%85n", &idx, p, allow, a),
-                     HTTP_MATCH_OK);
+    assert_int_equal(m(r, "GET", "/v1/profiles/Nguy%E1%BB%85n", &idx, p, allow, a), HTTP_MATCH_OK);
     assert_string_equal(p[0].value, "Nguyễn");
     kp_arena_free(a);
     http_router_free(r);

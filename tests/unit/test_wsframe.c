@@ -69,7 +69,8 @@ static void needs_more_at_every_prefix(void **s)
     b[3] = 0x2c; /* 300 */
     khnet__wsframe f;
     const char *why = NULL;
-    for (size_t n = 0; n < sizeof b; n++) assert_int_equal(parse(b, n, &f, &why), 0);
+    for (size_t n = 0; n < sizeof b; n++)
+        assert_int_equal(parse(b, n, &f, &why), 0);
     assert_int_equal(parse(b, sizeof b, &f, &why), (long)sizeof b);
 }
 
@@ -103,7 +104,8 @@ static void client_frames(void **s)
 {
     (void)s;
     static uint8_t payload[70000];
-    for (size_t i = 0; i < sizeof payload; i++) payload[i] = (uint8_t)(i * 7);
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload[i] = (uint8_t)(i * 7);
     const size_t sizes[] = {0, 125, 126, 65535, 65536, sizeof payload};
     for (size_t k = 0; k < 6; k++) {
         kp_buf b;
@@ -118,7 +120,8 @@ static void client_frames(void **s)
             hl = 4;
         } else if (n == 127) {
             n = 0;
-            for (int i = 0; i < 8; i++) n = n << 8 | p[2 + i];
+            for (int i = 0; i < 8; i++)
+                n = n << 8 | p[2 + i];
             hl = 10;
         }
         assert_int_equal(n, sizes[k]);
