@@ -1,7 +1,10 @@
 /* worker.h — a worker thread: one uv_loop, its own SO_REUSEPORT listener,
- * HTTP server, PostgreSQL pool, access log and metrics.  Workers share
- * nothing mutable; main() starts them, waits until each is listening (or
- * failed), and stops them on a signal. */
+ * HTTP server, PostgreSQL pool, access log and metrics.  What workers
+ * share is either read-only (the config) or made for sharing: the
+ * process-wide login/sign-up limiters (mutex inside auth_rl) and each
+ * other's metrics blocks, which /metrics reads with relaxed atomic loads
+ * while only their owner writes them.  main() starts the workers, waits
+ * until each is listening (or failed), and stops them on a signal. */
 #ifndef KHNET_WORKER_H
 #define KHNET_WORKER_H
 

@@ -10,6 +10,7 @@
  * Lifetime: a connection is freed after both its handles are closed.  A
  * request still waiting for an asynchronous handler when its connection
  * dies is orphaned (conn = NULL) and freed by its reply. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -314,6 +315,8 @@ static bool preflight(http_server *s, http_req *r)
     return true;
 }
 
+/* Routing comes first (404, then 405), content checks after: a request to
+ * a path that does not exist is told so, whatever its body or Accept. */
 static void dispatch(http_conn *c, http_req *r)
 {
     http_server *s = c->srv;
@@ -324,19 +327,10 @@ static void dispatch(http_conn *c, http_req *r)
     const char *ct = http_req_header(r, "content-type", &n);
     r->body_type = http_content_type(ct, ct ? n : 0);
     const char *acc = http_req_header(r, "accept", &n);
-    r->resp_type = http_accept(acc, acc ? n : 0, r->body_type);
+    http_ctype accepted = http_accept(acc, acc ? n : 0, r->body_type);
+    r->resp_type = accepted == HTTP_CT_NONE ? HTTP_CT_JSON : accepted; /* errors fall back */
     check_origin(s, r);
     if (preflight(s, r)) return;
-    if (r->resp_type == HTTP_CT_NONE) {
-        r->resp_type = HTTP_CT_JSON;
-        http_reply_error(r, 406, "not_acceptable", "Accept admits neither msgpack nor JSON", NULL);
-        return;
-    }
-    if (r->body_in.len && r->body_type != HTTP_CT_MSGPACK && r->body_type != HTTP_CT_JSON) {
-        http_reply_error(r, 415, "unsupported_media_type",
-                         "send application/msgpack or application/json", NULL);
-        return;
-    }
     char allow[128];
     const char *method = llhttp_method_name((llhttp_method_t)r->method);
     http_match m = http_router_match(s->router, method, r->path, strlen(r->path), r->arena,
@@ -353,6 +347,15 @@ static void dispatch(http_conn *c, http_req *r)
         r->route = -1;
         http_req_add_header(r, "Allow", allow);
         http_reply_error(r, 405, "method_not_allowed", "method not allowed on this path", NULL);
+        return;
+    }
+    if (accepted == HTTP_CT_NONE) {
+        http_reply_error(r, 406, "not_acceptable", "Accept admits neither msgpack nor JSON", NULL);
+        return;
+    }
+    if (r->body_in.len && r->body_type != HTTP_CT_MSGPACK && r->body_type != HTTP_CT_JSON) {
+        http_reply_error(r, 415, "unsupported_media_type",
+                         "send application/msgpack or application/json", NULL);
         return;
     }
     if (decode_body(r)) return;
@@ -499,25 +502,27 @@ static int on_message_complete(llhttp_t *p)
     return HPE_PAUSED; /* dispatch outside the parser, one request at a time */
 }
 
+static llhttp_settings_t settings;
+
+static void settings_init(void)
+{
+    llhttp_settings_init(&settings);
+    settings.on_message_begin = on_message_begin;
+    settings.on_url = on_url;
+    settings.on_header_field = on_header_field;
+    settings.on_header_value = on_header_value;
+    settings.on_headers_complete = on_headers_complete;
+    settings.on_body = on_body;
+    settings.on_chunk_header = on_chunk_header;
+    settings.on_message_complete = on_message_complete;
+}
+
+/* Shared by every worker thread: filled once, read-only after. */
 static const llhttp_settings_t *parser_settings(void)
 {
-    static llhttp_settings_t s;
-    static bool ready;
-    if (!ready) { /* written identically by any thread; idempotent */
-        llhttp_settings_t t;
-        llhttp_settings_init(&t);
-        t.on_message_begin = on_message_begin;
-        t.on_url = on_url;
-        t.on_header_field = on_header_field;
-        t.on_header_value = on_header_value;
-        t.on_headers_complete = on_headers_complete;
-        t.on_body = on_body;
-        t.on_chunk_header = on_chunk_header;
-        t.on_message_complete = on_message_complete;
-        s = t;
-        ready = true;
-    }
-    return &s;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    (void)pthread_once(&once, settings_init);
+    return &settings;
 }
 
 /* "TOKEN SP" at the start of the request line: a method we do not know,

@@ -499,6 +499,22 @@ def negotiation():
         body_case("Content-Type %s with a body" % name, ct, b'{"a":1}', 415,
                   "unsupported_media_type")
     body_case("body without Content-Type", None, pack({"a": 1}), 415, "unsupported_media_type")
+    # routing comes first: 404, then 405, then the content checks
+    body_case("unknown path, body without Content-Type", None, pack({"a": 1}), 404,
+              "not_found", path="/v1/no-such-thing")
+    body_case("unknown path, text/plain body", "text/plain", b"hi", 404, "not_found",
+              path="/v1/no-such-thing")
+    body_case("POST on a GET-only path, body without Content-Type", None, pack({"a": 1}), 405,
+              "method_not_allowed", path="/healthz")
+
+    def unknown_path_before_406():
+        r = once("GET", "/v1/no-such-thing", [("Accept", "text/html")], b"")
+        assert_error(r, 404, "not_found")  # error bodies fall back to JSON
+        r = once("PUT", "/healthz", [("Accept", "text/html")], b"")
+        assert_error(r, 405, "method_not_allowed")
+        still_serving()
+    T.check("Accept: text/html on an unknown path -> 404, wrong method -> 405",
+            unknown_path_before_406)
     echo_ok("JSON with charset=utf-8", "application/json; charset=utf-8", b'{"a":"%s"}'
             % VI.encode(), {"a": VI})
 

@@ -337,6 +337,17 @@ static void limits_and_errors(void **s)
                  "not_acceptable");
     expect_error("POST /t/echo HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi",
                  "HTTP/1.1 415", "unsupported_media_type");
+    /* routing first: 404, then 405, then Accept and Content-Type */
+    expect_error("POST /nope HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", "HTTP/1.1 404", "not_found");
+    expect_error("POST /nope HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi",
+                 "HTTP/1.1 404", "not_found");
+    expect_error("GET /nope HTTP/1.1\r\nAccept: text/html\r\n\r\n", "HTTP/1.1 404", "not_found");
+    expect_error("PUT /t/1 HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", "HTTP/1.1 405",
+                 "method_not_allowed");
+    expect_error("PUT /t/echo HTTP/1.1\r\nAccept: text/html\r\n\r\n", "HTTP/1.1 405",
+                 "method_not_allowed");
+    expect_error("POST /t/echo HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", "HTTP/1.1 415",
+                 "unsupported_media_type");
     expect_error("POST /t/echo HTTP/1.1\r\nContent-Type: application/json\r\n"
                  "Content-Length: 3\r\n\r\n[1]",
                  "HTTP/1.1 400", "invalid_body");
