@@ -216,17 +216,29 @@ static int int_value(vctx *c, const kp_value *v, const char *field, int64_t min,
     return 0;
 }
 
-/* Strips ASCII and no-break spaces at both ends. */
+static bool blank_at(const char *s, size_t n, size_t i, size_t *w)
+{
+    if (i < n && (s[i] == ' ' || s[i] == '\t')) return *w = 1, true;
+    if (i + 1 < n && (unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] == 0xa0)
+        return *w = 2, true;
+    return false;
+}
+
+/* Strips ASCII blanks and no-break spaces, mixed in any order, at both
+ * ends (so trimming twice changes nothing: the fuzzer checks that). */
 static void trim(const char **s, size_t *n)
 {
-    while (*n && ((*s)[0] == ' ' || (*s)[0] == '\t'))
-        (*s)++, (*n)--;
-    while (*n >= 2 && (unsigned char)(*s)[0] == 0xc2 && (unsigned char)(*s)[1] == 0xa0)
-        *s += 2, *n -= 2;
-    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-        (*n)--;
-    while (*n >= 2 && (unsigned char)(*s)[*n - 2] == 0xc2 && (unsigned char)(*s)[*n - 1] == 0xa0)
-        *n -= 2;
+    size_t w;
+    while (blank_at(*s, *n, 0, &w))
+        *s += w, *n -= w;
+    for (;;) {
+        if (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+            (*n)--;
+        else if (*n >= 2 && blank_at(*s, *n, *n - 2, &w) && w == 2)
+            *n -= 2;
+        else
+            break;
+    }
 }
 
 static int array_of(vctx *c, const kp_value *v, const char *field, uint32_t max)

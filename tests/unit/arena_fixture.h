@@ -1,6 +1,6 @@
-/* arena_fixture.h — the arena the codec unit tests (test_codec.c,
- * test_json.c) decode into, and the cmocka fixtures that manage it: made
- * once for the group, emptied before each test that uses it. */
+/* arena_fixture.h — the arena unit tests that decode values (test_codec.c,
+ * test_json.c, test_profile_*.c) decode into, and the cmocka fixtures that
+ * manage it: made once for the group, emptied before each test that uses it. */
 #ifndef KHNET_TESTS_UNIT_ARENA_FIXTURE_H
 #define KHNET_TESTS_UNIT_ARENA_FIXTURE_H
 
