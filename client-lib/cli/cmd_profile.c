@@ -70,7 +70,7 @@ static const cli_cmd profile_cmds[] = {
 /* `profiles [--NAME VALUE]...`: the directory page the flags ask for. */
 static int run_profiles(khnet_ctx *ctx, const cli_opts *o, int argc, char **argv)
 {
-    khnet_profile_filter f = {0};
+    khnet_profile_filter f = KHNET_PROFILE_FILTER_INIT;
     const char *after = NULL, *limit = NULL;
     struct {
         const char *flag;

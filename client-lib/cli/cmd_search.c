@@ -97,7 +97,7 @@ static int run_search(khnet_ctx *ctx, const cli_opts *o, int argc, char **argv)
 {
     const char *countries[SEARCH_LIST_MAX + 1] = {NULL}, *sectors[SEARCH_LIST_MAX + 1] = {NULL};
     int nc = 0, ns = 0;
-    khnet_search_query q = {0};
+    khnet_search_query q = KHNET_SEARCH_QUERY_INIT;
     for (int i = 0; i < argc; i++) {
         bool more = i + 1 < argc;
         if (!strcmp(argv[i], "--country") && more && nc < SEARCH_LIST_MAX)

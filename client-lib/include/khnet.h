@@ -12,10 +12,36 @@
  * free it as soon as the call returns).  Every function that returns memory
  * says below, in one line, who frees it.
  *
- * ABI promise: within one major version, functions are only added, enum
- * values are only appended, and public structs only grow at the end.  The
- * library allocates every khnet_reply and struct khnet_stats is filled by
- * size, so growing them is safe.
+ * ABI promise (from 0.2.0 on; curl's is the model): a program built against
+ * libkhnet X.Y keeps working, unchanged and without a rebuild, with any
+ * later X.Z (same major version, same soname libkhnet.so.X):
+ *   - functions are only added, never removed or changed in signature;
+ *     every exported symbol carries a version node (khnet.map: KHNET_0.2
+ *     for those of 0.2, later ones in nodes that inherit it), so a program
+ *     that needs a newer function fails at load time, not at the call;
+ *   - enum values are only appended; a program must expect error codes it
+ *     does not know and treat them as failures (khnet_strerror names them);
+ *   - structs the caller fills or receives (khnet_request,
+ *     khnet_search_query, khnet_profile_filter, struct khnet_stats, struct
+ *     khnet_stream_stats) begin with `size_t size`, set by their
+ *     KHNET_*_INIT initialiser to the size the program was compiled with.
+ *     They only grow at the end.  The library reads and writes only the
+ *     bytes that size covers: fields an older program does not know take
+ *     their defaults (zero), and counters it has no room for are not
+ *     written.  A size larger than the library knows is accepted when the
+ *     extra bytes are zero, else refused with KHNET_ERR_ARG (the program
+ *     asked for something this older library cannot do).  A size of 0
+ *     (initialised without the macro) is refused with KHNET_ERR_ARG;
+ *   - khnet_reply and khnet_event are allocated by the library and only
+ *     read by the program: they grow at the end, and the program never
+ *     learns or depends on their size;
+ *   - khnet_ctx and khnet_stream are opaque.
+ * Not covered: the wire codec's structs in khproto.h (kp_value, kp_buf,
+ * kp_limits) are plain C structs whose layout may change with a major
+ * version only; behaviour that PROTOCOL.md leaves to the server.
+ * 0.1 programs (before sizes) must be rebuilt: their symbols were version
+ * KHNET_0, which 0.2 no longer provides, so they fail to load rather than
+ * misread a struct.
  */
 #ifndef KHNET_H
 #define KHNET_H
@@ -30,9 +56,22 @@ extern "C" {
 #endif
 
 #define KHNET_VERSION_MAJOR 0
-#define KHNET_VERSION_MINOR 1
+#define KHNET_VERSION_MINOR 2
 #define KHNET_VERSION_PATCH 0
-#define KHNET_VERSION_STRING "0.1.0"
+#define KHNET_VERSION_STRING "0.2.0"
+
+/* Initialiser body for a sized struct T (see the ABI promise above). */
+#ifdef __cplusplus
+#define KHNET_SIZED_INIT(T)                                                                        \
+    {                                                                                              \
+        sizeof(T)                                                                                  \
+    }
+#else
+#define KHNET_SIZED_INIT(T)                                                                        \
+    {                                                                                              \
+        .size = sizeof(T)                                                                          \
+    }
+#endif
 
 /* "x.y.z" of the library actually linked (static storage). */
 const char *khnet_version(void);
@@ -83,14 +122,18 @@ khnet_err khnet_set_token(khnet_ctx *ctx, const char *bearer);
 
 /* Counters since khnet_connect, for monitoring and tests. */
 struct khnet_stats {
+    size_t size;             /* sizeof(struct khnet_stats) as compiled: KHNET_STATS_INIT */
     uint64_t connects;       /* TCP connections opened (1 while keep-alive holds) */
     uint64_t retries;        /* requests re-sent after a stale keep-alive connection */
     uint64_t requests;       /* responses received */
     uint64_t bytes_sent;     /* request bytes written */
     uint64_t bytes_received; /* response bytes read */
 };
-/* Copies the counters into *out (caller-owned). */
-void khnet_stats(const khnet_ctx *ctx, struct khnet_stats *out);
+#define KHNET_STATS_INIT KHNET_SIZED_INIT(struct khnet_stats)
+/* Copies the counters into *out (caller-owned, out->size set, e.g.
+ * `struct khnet_stats st = KHNET_STATS_INIT;`).  KHNET_ERR_ARG, with
+ * nothing written, for a NULL argument or an unset size. */
+khnet_err khnet_stats(const khnet_ctx *ctx, struct khnet_stats *out);
 
 /* ---- replies ----------------------------------------------------------- */
 /* One HTTP response.  Allocated by the library, read-only for the caller,
@@ -111,9 +154,12 @@ typedef struct khnet_reply {
 void khnet_reply_free(khnet_reply *reply);
 
 /* ---- requests ---------------------------------------------------------- */
-/* A full request description for khnet_call_ex.  Unset (NULL/0) fields take
- * their defaults.  Nothing is retained after the call returns. */
+/* A full request description for khnet_call_ex.  Start from
+ * KHNET_REQUEST_INIT (or set .size = sizeof(khnet_request)); unset
+ * (NULL/0) fields take their defaults.  Nothing is retained after the call
+ * returns. */
 typedef struct khnet_request {
+    size_t size;                 /* sizeof(khnet_request) as compiled (KHNET_REQUEST_INIT) */
     const char *method;          /* "GET", "POST", ... (required, uppercase token) */
     const char *path;            /* "/v1/..." with optional query (required, starts with '/') */
     const void *body;            /* request body or NULL */
@@ -122,6 +168,7 @@ typedef struct khnet_request {
     const char *idempotency_key; /* sent as Idempotency-Key; also makes the request retryable */
     const char *const *headers;  /* extra "Name: value" lines, NULL-terminated array, or NULL */
 } khnet_request;
+#define KHNET_REQUEST_INIT KHNET_SIZED_INIT(khnet_request)
 
 /* Sends one request on the context's keep-alive connection and reads the
  * whole response (Content-Length, chunked, or until close).  Asks for
@@ -213,14 +260,17 @@ khnet_err khnet_account_erase(khnet_ctx *ctx, const char *password, khnet_reply 
 khnet_err khnet_profiles_import(khnet_ctx *ctx, const char *format, const char *data, size_t len,
                                 khnet_reply **out);
 /* Directory filters for khnet_profiles_list (PROTOCOL.md "GET
- * /v1/profiles"); a NULL member does not filter.  Strings are copied. */
+ * /v1/profiles"), from KHNET_PROFILE_FILTER_INIT; a NULL member does not
+ * filter.  Strings are copied. */
 typedef struct khnet_profile_filter {
+    size_t size;           /* sizeof(khnet_profile_filter) as compiled */
     const char *sector;    /* a sector slug, e.g. "aquaculture" */
     const char *country;   /* ISO 3166-1 alpha-2, upper-case */
     const char *degree;    /* bachelor | master | phd | md | engineer | other */
     const char *language;  /* a BCP 47 tag as stored, e.g. "vi" */
     const char *mentoring; /* willing | seeking */
 } khnet_profile_filter;
+#define KHNET_PROFILE_FILTER_INIT KHNET_SIZED_INIT(khnet_profile_filter)
 /* GET /v1/profiles: one page of directory cards, {items, next}, newest
  * first; pass the reply's `next` as `after` for the following page (NULL:
  * the first).  filter may be NULL; limit <= 0 takes the server's default. */
@@ -282,22 +332,26 @@ const char *khnet_stream_errstr(const khnet_stream *s);
 
 /* Counters since khnet_stream_open. */
 struct khnet_stream_stats {
+    size_t size;         /* sizeof(struct khnet_stream_stats) as compiled */
     uint64_t connects;   /* upgrades that succeeded (1 + reconnects) */
     uint64_t drops;      /* connections lost or closed by the server */
     uint64_t events;     /* events handed out */
     uint64_t duplicates; /* events dropped because their seq was already handed out */
 };
-/* Copies the counters into *out (caller-owned). */
-void khnet_stream_stats(const khnet_stream *s, struct khnet_stream_stats *out);
+#define KHNET_STREAM_STATS_INIT KHNET_SIZED_INIT(struct khnet_stream_stats)
+/* Copies the counters into *out (caller-owned, from KHNET_STREAM_STATS_INIT);
+ * KHNET_ERR_ARG, with nothing written, for a NULL argument or an unset size. */
+khnet_err khnet_stream_stats(const khnet_stream *s, struct khnet_stream_stats *out);
 
 /* Sends a close frame (1000), waits briefly for the server's, closes the
  * socket and frees the stream; NULL is a no-op. */
 void khnet_stream_close(khnet_stream *s);
 
 /* ---- search (PROTOCOL.md "Search") -------------------------------------------
- * A zeroed khnet_search_query searches everything, sorted by the server's
+ * KHNET_SEARCH_QUERY_INIT searches everything, sorted by the server's
  * default.  Nothing in it is retained after the call; strings are copied. */
 typedef struct khnet_search_query {
+    size_t size;                      /* sizeof(khnet_search_query) as compiled */
     const char *q;                    /* free text (0-500 characters), or NULL */
     const char *const *sectors;       /* NULL-terminated sector slugs, or NULL */
     const char *const *countries;     /* NULL-terminated ISO 3166-1 alpha-2 codes ("JP"), or NULL */
@@ -310,11 +364,13 @@ typedef struct khnet_search_query {
     int limit;                        /* hits per page, 1-50; 0: the server's default (20) */
     const char *after;                /* the previous reply's "next" cursor, or NULL */
 } khnet_search_query;
-/* POST /v1/search/experts.  query NULL is a zeroed query.  *out is the
+#define KHNET_SEARCH_QUERY_INIT KHNET_SIZED_INIT(khnet_search_query)
+/* POST /v1/search/experts.  query NULL is KHNET_SEARCH_QUERY_INIT.  *out is the
  * result ({hits, total, total_exact, facets, next, did_you_mean, corrected,
  * sort}: read it through (*out)->root with kp_map_get) or the error, freed
  * by the caller with khnet_reply_free(); strings read from it live until
- * then.  KHNET_ERR_ARG (nothing sent) for a negative limit or min_years. */
+ * then.  KHNET_ERR_ARG (nothing sent) for a negative limit or min_years, or
+ * a size the library cannot honour (see the ABI promise). */
 khnet_err khnet_search_experts(khnet_ctx *ctx, const khnet_search_query *query, khnet_reply **out);
 
 /* ---- saved searches (PROTOCOL.md "Saved searches"; liaison or admin) ---------

@@ -87,11 +87,12 @@ khnet_err khnet_register_partner(khnet_ctx *ctx, const char *email, const char *
     const char *headers[] = {line, NULL};
     kp_buf b;
     write_pairs(&b, "email", email, "password", password);
-    khnet_request req = {.method = "POST",
-                         .path = "/v1/accounts",
-                         .body = b.data,
-                         .body_len = b.len,
-                         .headers = headers};
+    khnet_request req = KHNET_REQUEST_INIT;
+    req.method = "POST";
+    req.path = "/v1/accounts";
+    req.body = b.data;
+    req.body_len = b.len;
+    req.headers = headers;
     khnet_err rc = b.oom ? KHNET_ERR_NOMEM : khnet_call_ex(ctx, &req, out);
     kp_buf_free(&b);
     return rc;
@@ -210,8 +211,13 @@ enum { LIST_VALUE_MAX = 100 };
 khnet_err khnet_profiles_list(khnet_ctx *ctx, const khnet_profile_filter *filter, const char *after,
                               int limit, khnet_reply **out)
 {
-    static const khnet_profile_filter none = {NULL, NULL, NULL, NULL, NULL};
-    const khnet_profile_filter *f = filter ? filter : &none;
+    khnet_profile_filter copy = KHNET_PROFILE_FILTER_INIT;
+    const khnet_profile_filter *f = &copy;
+    char why[KHNET__ERRSTR_MAX];
+    if (!ctx) return KHNET_ERR_ARG;
+    if (filter &&
+        khnet__abi_in(&copy, sizeof copy, filter, "khnet_profile_filter", why, sizeof why) < 0)
+        return khnet__set_err(ctx, KHNET_ERR_ARG, "%s", why);
     const char *names[] = {"sector", "country", "degree", "language", "mentoring", "after"};
     const char *values[] = {f->sector, f->country, f->degree, f->language, f->mentoring, after};
     char path[2048] = "/v1/profiles", lim[16];

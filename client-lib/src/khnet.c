@@ -65,10 +65,7 @@ const char *khnet_strerror(khnet_err err)
     return "unknown error";
 }
 
-static khnet_err set_err(khnet_ctx *ctx, khnet_err code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static khnet_err set_err(khnet_ctx *ctx, khnet_err code, const char *fmt, ...)
+khnet_err khnet__set_err(khnet_ctx *ctx, khnet_err code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -95,7 +92,7 @@ static void drop_conn(khnet_ctx *ctx)
  * while it sat idle (the cheap, race-free half of stale detection). */
 static khnet_err ensure_conn(khnet_ctx *ctx)
 {
-    if (!ctx->url_ok) return set_err(ctx, KHNET_ERR_URL, "%s", ctx->url_err);
+    if (!ctx->url_ok) return khnet__set_err(ctx, KHNET_ERR_URL, "%s", ctx->url_err);
     if (ctx->fd >= 0 && khnet__net_stale(ctx->fd)) drop_conn(ctx);
     if (ctx->fd >= 0) return KHNET_OK;
     khnet_err rc =
@@ -153,7 +150,7 @@ const char *khnet_errstr(const khnet_ctx *ctx)
 khnet_err khnet_set_timeout(khnet_ctx *ctx, int ms)
 {
     if (!ctx) return KHNET_ERR_ARG;
-    if (ms < 0) return set_err(ctx, KHNET_ERR_ARG, "timeout must be >= 0 ms");
+    if (ms < 0) return khnet__set_err(ctx, KHNET_ERR_ARG, "timeout must be >= 0 ms");
     ctx->timeout_ms = ms;
     return KHNET_OK;
 }
@@ -166,18 +163,19 @@ khnet_err khnet_set_token(khnet_ctx *ctx, const char *bearer)
         /* Visible ASCII only: the token goes verbatim into a header line. */
         for (const unsigned char *p = (const unsigned char *)bearer; *p; p++)
             if (*p <= 0x20 || *p >= 0x7f)
-                return set_err(ctx, KHNET_ERR_ARG, "token holds a space or control byte");
-        if (!*bearer) return set_err(ctx, KHNET_ERR_ARG, "empty token");
-        if (!(copy = strdup(bearer))) return set_err(ctx, KHNET_ERR_NOMEM, "out of memory");
+                return khnet__set_err(ctx, KHNET_ERR_ARG, "token holds a space or control byte");
+        if (!*bearer) return khnet__set_err(ctx, KHNET_ERR_ARG, "empty token");
+        if (!(copy = strdup(bearer))) return khnet__set_err(ctx, KHNET_ERR_NOMEM, "out of memory");
     }
     free(ctx->token);
     ctx->token = copy;
     return KHNET_OK;
 }
 
-void khnet_stats(const khnet_ctx *ctx, struct khnet_stats *out)
+khnet_err khnet_stats(const khnet_ctx *ctx, struct khnet_stats *out)
 {
-    if (ctx && out) *out = ctx->stats;
+    if (!ctx || !out) return KHNET_ERR_ARG;
+    return khnet__abi_out(out, &ctx->stats, sizeof ctx->stats) == 0 ? KHNET_OK : KHNET_ERR_ARG;
 }
 
 int khnet__ctx_fd(const khnet_ctx *ctx)
@@ -211,10 +209,11 @@ static khnet_err read_response(khnet_ctx *ctx, khnet__resp *resp, bool *closed_e
         ctx->stats.bytes_received += got;
         khnet__rstate st = got ? khnet__resp_feed(resp, buf, got) : khnet__resp_eof(resp);
         if (st == KHNET__R_DONE) return KHNET_OK;
-        if (st == KHNET__R_ERROR) return set_err(ctx, KHNET_ERR_PROTOCOL, "%s", resp->err);
+        if (st == KHNET__R_ERROR) return khnet__set_err(ctx, KHNET_ERR_PROTOCOL, "%s", resp->err);
         if (st == KHNET__R_CLOSED) {
             *closed_early = true;
-            return set_err(ctx, KHNET_ERR_IO, "server closed the connection before responding");
+            return khnet__set_err(ctx, KHNET_ERR_IO,
+                                  "server closed the connection before responding");
         }
     }
 }
@@ -244,11 +243,17 @@ static khnet_err finish(khnet_ctx *ctx, khnet__resp *resp, khnet_reply **out)
     return ctx->err;
 }
 
-khnet_err khnet_call_ex(khnet_ctx *ctx, const khnet_request *req, khnet_reply **out)
+khnet_err khnet_call_ex(khnet_ctx *ctx, const khnet_request *caller_req, khnet_reply **out)
 {
     if (!ctx) return KHNET_ERR_ARG;
-    if (!out || !req) return set_err(ctx, KHNET_ERR_ARG, "NULL request or reply pointer");
+    if (!out || !caller_req)
+        return khnet__set_err(ctx, KHNET_ERR_ARG, "NULL request or reply pointer");
     *out = NULL;
+    khnet_request copy;
+    const khnet_request *req = &copy;
+    if (khnet__abi_in(&copy, sizeof copy, caller_req, "khnet_request", ctx->errstr,
+                      sizeof ctx->errstr) < 0)
+        return keep_err(ctx, KHNET_ERR_ARG);
     kp_buf_reset(&ctx->head);
     int hr = khnet__req_head(&ctx->head, req, ctx->hostport, ctx->token, ctx->errstr,
                              sizeof ctx->errstr);
@@ -278,19 +283,23 @@ khnet_err khnet_call_ex(khnet_ctx *ctx, const khnet_request *req, khnet_reply **
 khnet_err khnet_call(khnet_ctx *ctx, const char *method, const char *path, const void *msgpack_body,
                      size_t body_len, khnet_reply **out)
 {
-    khnet_request req = {
-        .method = method, .path = path, .body = msgpack_body, .body_len = body_len};
+    khnet_request req = KHNET_REQUEST_INIT;
+    req.method = method;
+    req.path = path;
+    req.body = msgpack_body;
+    req.body_len = body_len;
     return khnet_call_ex(ctx, &req, out);
 }
 
 khnet_err khnet_call_json(khnet_ctx *ctx, const char *method, const char *path,
                           const char *json_body, khnet_reply **out)
 {
-    khnet_request req = {.method = method,
-                         .path = path,
-                         .body = json_body,
-                         .body_len = json_body ? strlen(json_body) : 0,
-                         .content_type = "application/json"};
+    khnet_request req = KHNET_REQUEST_INIT;
+    req.method = method;
+    req.path = path;
+    req.body = json_body;
+    req.body_len = json_body ? strlen(json_body) : 0;
+    req.content_type = "application/json";
     return khnet_call_ex(ctx, &req, out);
 }
 

@@ -20,6 +20,19 @@
 #define KHNET__MAX_HEADER_BYTES 65536u  /* 64 KiB: status line + all headers */
 #define KHNET__MAX_BODY_BYTES 67108864u /* 64 MiB: one response body */
 
+/* ---- abi.c: sized structs (the ABI promise in khnet.h) ---------------------- */
+/* Copies the caller's struct src (its first member the caller's size_t
+ * size) into dst, the library's layout of `known` bytes: the bytes the
+ * caller's size covers, zeros for the rest, dst's size set to known.
+ * 0, or -1 with a reason naming `what` in err when the size is unset or
+ * the caller set fields past `known`. */
+int khnet__abi_in(void *dst, size_t known, const void *src, const char *what, char *err,
+                  size_t errlen);
+/* Copies the library's struct src (`known` bytes) into the caller's dst as
+ * far as dst's size reaches, zeroing what dst has beyond `known`; dst's
+ * size is kept.  -1 (nothing written) when dst's size is unset. */
+int khnet__abi_out(void *dst, const void *src, size_t known);
+
 /* ---- url.c ---------------------------------------------------------------- */
 typedef struct khnet__url {
     char host[KHNET__HOST_MAX]; /* name or address, without IPv6 brackets */
@@ -115,8 +128,15 @@ khnet_err khnet__send_body(khnet_ctx *ctx, const char *method, const char *path,
 /* ---- search.c ------------------------------------------------------------------ */
 /* Appends the POST /v1/search/experts body for s (a map) to b. */
 void khnet__search_body(kp_buf *b, const khnet_search_query *s);
+/* Copies the caller's query (NULL: the empty query) into *copy by its size;
+ * -1 after setting ctx's error (KHNET_ERR_ARG) when its size is refused. */
+int khnet__search_query_in(khnet_ctx *ctx, const khnet_search_query *query,
+                           khnet_search_query *copy);
 
 /* ---- khnet.c -------------------------------------------------------------- */
+/* Sets the context's error code and text (printf-style); returns code. */
+khnet_err khnet__set_err(khnet_ctx *ctx, khnet_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The socket of the current connection, -1 if none (tests only). */
 int khnet__ctx_fd(const khnet_ctx *ctx);
 /* What a stream copies from its context: address, Host value, token (NULL

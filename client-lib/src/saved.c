@@ -26,11 +26,13 @@ static khnet_err send_create(khnet_ctx *ctx, const char *name, kp_buf *q, khnet_
 khnet_err khnet_saved_search_create(khnet_ctx *ctx, const char *name,
                                     const khnet_search_query *query, khnet_reply **out)
 {
-    if (!name || !query || query->after || query->limit < 0 || query->min_years < 0)
+    khnet_search_query s;
+    if (!ctx || !name || !query || khnet__search_query_in(ctx, query, &s) < 0 || s.after ||
+        s.limit < 0 || s.min_years < 0)
         return KHNET_ERR_ARG;
     kp_buf q;
     kp_buf_init(&q);
-    khnet__search_body(&q, query);
+    khnet__search_body(&q, &s);
     return send_create(ctx, name, &q, out);
 }
 

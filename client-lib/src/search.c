@@ -59,13 +59,26 @@ void khnet__search_body(kp_buf *b, const khnet_search_query *s)
     if (s->after) put_str(b, "after", s->after);
 }
 
+int khnet__search_query_in(khnet_ctx *ctx, const khnet_search_query *query,
+                           khnet_search_query *copy)
+{
+    *copy = (khnet_search_query)KHNET_SEARCH_QUERY_INIT;
+    char why[KHNET__ERRSTR_MAX];
+    if (query &&
+        khnet__abi_in(copy, sizeof *copy, query, "khnet_search_query", why, sizeof why) < 0) {
+        khnet__set_err(ctx, KHNET_ERR_ARG, "%s", why);
+        return -1;
+    }
+    return 0;
+}
+
 khnet_err khnet_search_experts(khnet_ctx *ctx, const khnet_search_query *query, khnet_reply **out)
 {
-    static const khnet_search_query none = {0};
-    const khnet_search_query *s = query ? query : &none;
-    if (s->limit < 0 || s->min_years < 0) return KHNET_ERR_ARG;
+    khnet_search_query s;
+    if (!ctx || khnet__search_query_in(ctx, query, &s) < 0 || s.limit < 0 || s.min_years < 0)
+        return KHNET_ERR_ARG;
     kp_buf b;
     kp_buf_init(&b);
-    khnet__search_body(&b, s);
+    khnet__search_body(&b, &s);
     return khnet__send_body(ctx, "POST", "/v1/search/experts", &b, out);
 }

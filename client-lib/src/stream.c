@@ -516,9 +516,10 @@ const char *khnet_stream_errstr(const khnet_stream *s)
     return s ? s->errstr : "NULL stream";
 }
 
-void khnet_stream_stats(const khnet_stream *s, struct khnet_stream_stats *out)
+khnet_err khnet_stream_stats(const khnet_stream *s, struct khnet_stream_stats *out)
 {
-    if (s && out) *out = s->stats;
+    if (!s || !out) return KHNET_ERR_ARG;
+    return khnet__abi_out(out, &s->stats, sizeof s->stats) == 0 ? KHNET_OK : KHNET_ERR_ARG;
 }
 
 int khnet__stream_fd(const khnet_stream *s)

@@ -40,7 +40,7 @@ static khnet_ctx *open_ctx(void)
 
 static uint64_t connects(const khnet_ctx *ctx)
 {
-    struct khnet_stats st;
+    struct khnet_stats st = KHNET_STATS_INIT;
     khnet_stats(ctx, &st);
     return st.connects;
 }
@@ -175,7 +175,7 @@ static void test_keepalive_many_calls(void **state)
         if (rc != KHNET_OK) fail_msg("call %d: %s", i, khnet_errstr(ctx));
         khnet_reply_free(rep);
     }
-    struct khnet_stats st;
+    struct khnet_stats st = KHNET_STATS_INIT;
     khnet_stats(ctx, &st);
     assert_int_equal(st.connects, 1);
     assert_int_equal(st.retries, 0);
@@ -249,7 +249,8 @@ static void test_server_close_reconnects(void **state)
 
     /* And the polite way: we ask for close, the server closes, we follow. */
     const char *hdr[] = {"Connection: close", NULL};
-    khnet_request req = {.method = "GET", .path = "/healthz", .headers = hdr};
+    khnet_request req = {
+        .size = sizeof(khnet_request), .method = "GET", .path = "/healthz", .headers = hdr};
     assert_int_equal(khnet_call_ex(ctx, &req, &rep), KHNET_OK);
     khnet_reply_free(rep);
     assert_int_equal(khnet__ctx_fd(ctx), -1);

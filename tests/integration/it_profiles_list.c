@@ -40,7 +40,7 @@ static void test_pages(void **state)
     (void)state;
     khnet_ctx *c = it_connect();
     khnet_reply *rep = NULL;
-    khnet_profile_filter jp = {.country = "JP"};
+    khnet_profile_filter jp = {.size = sizeof(khnet_profile_filter), .country = "JP"};
 
     /* newest first, one per page: ids[1], then ids[0], then no next */
     assert_int_equal(khnet_profiles_list(c, &jp, NULL, 1, &rep), KHNET_OK);
@@ -73,11 +73,11 @@ static void test_refused(void **state)
 {
     (void)state;
     khnet_reply *rep = NULL;
-    khnet_profile_filter bad = {.country = "jp"};
+    khnet_profile_filter bad = {.size = sizeof(khnet_profile_filter), .country = "jp"};
     char long_value[200];
     memset(long_value, 'a', sizeof long_value - 1);
     long_value[sizeof long_value - 1] = '\0';
-    khnet_profile_filter too_long = {.sector = long_value};
+    khnet_profile_filter too_long = {.size = sizeof(khnet_profile_filter), .sector = long_value};
     khnet_ctx *c = it_connect();
     assert_int_equal(khnet_profiles_list(c, &bad, NULL, 0, &rep), KHNET_ERR_HTTP);
     assert_int_equal(rep->status, 400);

@@ -66,7 +66,8 @@ static void test_library(void **state)
     assert_int_equal(khnet_set_token(c, liaison_token), KHNET_OK);
 
     const char *dk[] = {"DK", NULL};
-    khnet_search_query query = {.q = "offshore wind", .countries = dk};
+    khnet_search_query query = {
+        .size = sizeof(khnet_search_query), .q = "offshore wind", .countries = dk};
     assert_int_equal(khnet_saved_search_create(c, "wind in DK", &query, &rep), KHNET_OK);
     assert_int_equal(rep->status, 201);
     int64_t id = it_map_get(rep->root, "id")->v.i;

@@ -54,7 +54,7 @@ static void test_library(void **state)
     khnet_reply *rep = NULL;
 
     /* accentless text finds the Vietnamese keyword; a hit carries the card */
-    khnet_search_query query = {.q = "nuoi tom hum"};
+    khnet_search_query query = {.size = sizeof(khnet_search_query), .q = "nuoi tom hum"};
     assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_OK);
     assert_int_equal(it_nhits(rep), 1);
     assert_int_equal(hit_id(rep, 0), lobster_id);
@@ -65,14 +65,16 @@ static void test_library(void **state)
 
     /* filters: a country list and a sector list */
     const char *jp[] = {"JP", NULL}, *aqua[] = {"aquaculture", NULL};
-    query = (khnet_search_query){.q = "aquaculture", .countries = jp, .sectors = aqua};
+    query = (khnet_search_query){
+        .size = sizeof(khnet_search_query), .q = "aquaculture", .countries = jp, .sectors = aqua};
     assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_OK);
     assert_int_equal(it_nhits(rep), 1);
     assert_int_equal(hit_id(rep, 0), wind_id);
     khnet_reply_free(rep);
 
     /* paging: limit 1, then the reply's cursor; no duplicates, then the end */
-    query = (khnet_search_query){.sectors = aqua, .limit = 1, .sort = "recent"};
+    query = (khnet_search_query){
+        .size = sizeof(khnet_search_query), .sectors = aqua, .limit = 1, .sort = "recent"};
     assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_OK);
     assert_int_equal(it_nhits(rep), 1);
     int64_t first = hit_id(rep, 0);
@@ -98,14 +100,14 @@ static void test_library(void **state)
 
     /* the server's 400 with its field; a bad argument is refused unsent */
     const char *bad[] = {"JP", "jpn", NULL};
-    query = (khnet_search_query){.q = "wind", .countries = bad};
+    query = (khnet_search_query){.size = sizeof(khnet_search_query), .q = "wind", .countries = bad};
     assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_ERR_HTTP);
     assert_int_equal(rep->status, 400);
     assert_string_equal(rep->code, "invalid_value");
     assert_string_equal(rep->field, "countries.1");
     khnet_reply_free(rep);
     rep = NULL;
-    query = (khnet_search_query){.q = "wind", .limit = -1};
+    query = (khnet_search_query){.size = sizeof(khnet_search_query), .q = "wind", .limit = -1};
     assert_int_equal(khnet_search_experts(c, &query, &rep), KHNET_ERR_ARG);
     assert_null(rep);
     khnet_free(c);

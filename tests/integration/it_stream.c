@@ -131,7 +131,7 @@ static void test_in_order(void **state)
     send_texts(&a, conv, 0, 30);
     expect_msgs(st, base, 0, 30);
     expect_quiet(st, 300);
-    struct khnet_stream_stats ss;
+    struct khnet_stream_stats ss = KHNET_STREAM_STATS_INIT;
     khnet_stream_stats(st, &ss);
     assert_int_equal(ss.events, 30);
     assert_int_equal(ss.connects, 1);
@@ -160,7 +160,7 @@ static void test_cut_mid_way(void **state)
     send_texts(&a, conv, 20, 30);
     expect_msgs(st, base, 7, 30);
     expect_quiet(st, 300);
-    struct khnet_stream_stats ss;
+    struct khnet_stream_stats ss = KHNET_STREAM_STATS_INIT;
     khnet_stream_stats(st, &ss);
     assert_int_equal(ss.drops, 1);
     assert_int_equal(ss.connects, 2);
@@ -262,7 +262,7 @@ static void test_server_restart(void **state)
     pid = start_server(port);
     expect_msgs(st, base, 5, 10);
     expect_quiet(st, 200);
-    struct khnet_stream_stats ss;
+    struct khnet_stream_stats ss = KHNET_STREAM_STATS_INIT;
     khnet_stream_stats(st, &ss);
     assert_int_equal(ss.drops, 1);
     assert_int_equal(ss.connects, 2);

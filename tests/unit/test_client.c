@@ -103,7 +103,7 @@ static char *head_of(const khnet_request *req, const char *token, int *rc)
 
 static void test_request_get(void **state)
 {
-    khnet_request req = {.method = "GET", .path = "/healthz"};
+    khnet_request req = {.size = sizeof(khnet_request), .method = "GET", .path = "/healthz"};
     int rc;
     const char *h = head_of(&req, NULL, &rc);
     assert_int_equal(rc, 0);
@@ -116,7 +116,8 @@ static void test_request_get(void **state)
 static void test_request_post(void **state)
 {
     const char *extra[] = {"X-Request-Id: abc", NULL};
-    khnet_request req = {.method = "POST",
+    khnet_request req = {.size = sizeof(khnet_request),
+                         .method = "POST",
                          .path = "/v1/echo",
                          .body = "\x80",
                          .body_len = 1,
@@ -135,7 +136,7 @@ static void test_request_post(void **state)
     req.idempotency_key = NULL;
     assert_false(khnet__req_retryable(&req));
     /* An empty POST still states its length. */
-    khnet_request empty = {.method = "POST", .path = "/x"};
+    khnet_request empty = {.size = sizeof(khnet_request), .method = "POST", .path = "/x"};
     assert_non_null(strstr(head_of(&empty, NULL, &rc), "Content-Length: 0\r\n"));
 }
 
@@ -600,7 +601,7 @@ static void test_conn_keepalive_reuse(void **state)
         assert_int_equal(get(ctx, &status), KHNET_OK);
         assert_int_equal(status, 200);
     }
-    struct khnet_stats st;
+    struct khnet_stats st = KHNET_STATS_INIT;
     khnet_stats(ctx, &st);
     assert_int_equal(st.connects, 1);
     assert_int_equal(st.requests, 20);
@@ -622,7 +623,7 @@ static void test_conn_close_honoured(void **state)
     assert_int_equal(get(ctx, &status), KHNET_OK);
     assert_int_equal(khnet__ctx_fd(ctx), -1); /* closed at once, not left to go stale */
     assert_int_equal(get(ctx, &status), KHNET_OK);
-    struct khnet_stats st;
+    struct khnet_stats st = KHNET_STATS_INIT;
     khnet_stats(ctx, &st);
     assert_int_equal(st.connects, 2);
     assert_int_equal(st.retries, 0);
@@ -642,7 +643,7 @@ static void test_conn_idle_close_reconnects(void **state)
     usleep(50 * 1000); /* let the FIN arrive, as after an idle timeout */
     assert_int_equal(get(ctx, &status), KHNET_OK);
     assert_int_equal(status, 200);
-    struct khnet_stats st;
+    struct khnet_stats st = KHNET_STATS_INIT;
     khnet_stats(ctx, &st);
     assert_int_equal(st.connects, 2);
     assert_int_equal(st.retries, 0); /* detected before sending */
@@ -661,7 +662,7 @@ static void test_conn_race_retries_get(void **state)
     assert_int_equal(get(ctx, &status), KHNET_OK);
     assert_int_equal(get(ctx, &status), KHNET_OK);
     assert_int_equal(status, 200);
-    struct khnet_stats st;
+    struct khnet_stats st = KHNET_STATS_INIT;
     khnet_stats(ctx, &st);
     assert_int_equal(st.connects, 2);
     assert_int_equal(st.retries, 1);
@@ -691,7 +692,8 @@ static void test_conn_race_post(void **state)
     const step s2[] = {{STEP_REPLY, OK_JSON}, {STEP_DROP, NULL}, {STEP_REPLY, OK_JSON}};
     peer_start(&p, s2, 3);
     ctx = connect_to(&p);
-    khnet_request req = {.method = "POST",
+    khnet_request req = {.size = sizeof(khnet_request),
+                         .method = "POST",
                          .path = "/v1/x",
                          .body = "{}",
                          .body_len = 2,
@@ -716,7 +718,7 @@ static void test_conn_fresh_drop_not_retried(void **state)
     khnet_ctx *ctx = connect_to(&p);
     int status;
     assert_int_equal(get(ctx, &status), KHNET_ERR_IO);
-    struct khnet_stats st;
+    struct khnet_stats st = KHNET_STATS_INIT;
     khnet_stats(ctx, &st);
     assert_int_equal(st.retries, 0);
     khnet_free(ctx);
@@ -793,6 +795,160 @@ static void test_misc_api(void **state)
     peer_stop(&p);
 }
 
+/* ---- abi.c: sized structs (khnet.h's ABI promise) ------------------------------- */
+
+/* An older program's struct khnet_stats stopped before `requests`: the
+ * library fills what it has room for and not one byte more. */
+static void test_abi_stats_older_program(void **state)
+{
+    const step s[] = {{STEP_REPLY, OK_JSON}};
+    peer p;
+    peer_start(&p, s, 1);
+    khnet_ctx *ctx = connect_to(&p);
+    int status;
+    assert_int_equal(get(ctx, &status), KHNET_OK);
+    size_t old_size = offsetof(struct khnet_stats, requests);
+    union {
+        struct khnet_stats st;
+        unsigned char bytes[sizeof(struct khnet_stats) + 16];
+    } u;
+    memset(&u, 0xAA, sizeof u);
+    u.st.size = old_size;
+    assert_int_equal(khnet_stats(ctx, &u.st), KHNET_OK);
+    assert_int_equal(u.st.size, old_size);
+    assert_int_equal(u.st.connects, 1);
+    assert_int_equal(u.st.retries, 0);
+    for (size_t i = old_size; i < sizeof u.bytes; i++)
+        assert_int_equal(u.bytes[i], 0xAA);
+
+    /* A newer program's larger struct: counters this library lacks read 0. */
+    memset(&u, 0xAA, sizeof u);
+    u.st.size = sizeof u.bytes;
+    assert_int_equal(khnet_stats(ctx, &u.st), KHNET_OK);
+    assert_int_equal(u.st.requests, 1);
+    for (size_t i = sizeof(struct khnet_stats); i < sizeof u.bytes; i++)
+        assert_int_equal(u.bytes[i], 0);
+
+    /* Unset size: refused, nothing written. */
+    memset(&u, 0xAA, sizeof u);
+    u.st.size = 0;
+    assert_int_equal(khnet_stats(ctx, &u.st), KHNET_ERR_ARG);
+    assert_int_equal(u.bytes[sizeof(size_t)], 0xAA);
+    assert_int_equal(khnet_stats(NULL, &u.st), KHNET_ERR_ARG);
+    khnet_free(ctx);
+    peer_stop(&p);
+}
+
+/* An older program's khnet_request ends before content_type: whatever lies
+ * past its size (here a poisoned content type, key and header) is never read. */
+static void test_abi_request_older_program(void **state)
+{
+    const step s[] = {{STEP_REPLY, OK_JSON}, {STEP_REPLY, OK_JSON}};
+    peer p;
+    peer_start(&p, s, 2);
+    khnet_ctx *ctx = connect_to(&p);
+    const char *poison_hdr[] = {"X-Poison: 1", NULL};
+    khnet_request req = {.size = offsetof(khnet_request, content_type),
+                         .method = "POST",
+                         .path = "/v1/x",
+                         .body = "\x80",
+                         .body_len = 1,
+                         .content_type = "text/poison",
+                         .idempotency_key = "poison",
+                         .headers = poison_hdr};
+    khnet_reply *rep = NULL;
+    assert_int_equal(khnet_call_ex(ctx, &req, &rep), KHNET_OK);
+    khnet_reply_free(rep);
+    assert_non_null(strstr(p.last, "POST /v1/x HTTP/1.1\r\n"));
+    assert_non_null(strstr(p.last, "\r\nContent-Type: application/msgpack\r\n"));
+    assert_null(strstr(p.last, "poison"));
+    assert_null(strstr(p.last, "Poison"));
+
+    /* The same request as a newer program's: honoured in full. */
+    req.size = sizeof req;
+    assert_int_equal(khnet_call_ex(ctx, &req, &rep), KHNET_OK);
+    khnet_reply_free(rep);
+    assert_non_null(strstr(p.last, "\r\nContent-Type: text/poison\r\n"));
+    assert_non_null(strstr(p.last, "\r\nX-Poison: 1\r\n"));
+    khnet_free(ctx);
+    peer_stop(&p);
+}
+
+/* Sizes the library cannot honour are refused before anything is sent. */
+static void test_abi_request_refused_sizes(void **state)
+{
+    const step s[] = {{STEP_REPLY, OK_JSON}};
+    peer p;
+    peer_start(&p, s, 1);
+    khnet_ctx *ctx = connect_to(&p);
+    khnet_reply *rep = NULL;
+    khnet_request unset = {.method = "GET", .path = "/x"};
+    assert_int_equal(khnet_call_ex(ctx, &unset, &rep), KHNET_ERR_ARG);
+    assert_non_null(strstr(khnet_errstr(ctx), "KHNET_*_INIT"));
+
+    /* A newer program that set a field this library does not know. */
+    union {
+        khnet_request r;
+        unsigned char bytes[sizeof(khnet_request) + 8];
+    } newer;
+    memset(&newer, 0, sizeof newer);
+    newer.r.size = sizeof newer.bytes;
+    newer.r.method = "GET";
+    newer.r.path = "/x";
+    newer.bytes[sizeof(khnet_request) + 3] = 1;
+    assert_int_equal(khnet_call_ex(ctx, &newer.r, &rep), KHNET_ERR_ARG);
+    assert_non_null(strstr(khnet_errstr(ctx), "does not know"));
+    assert_int_equal(p.served, 0);
+    /* ... and one that left it unset: fine. */
+    newer.bytes[sizeof(khnet_request) + 3] = 0;
+    assert_int_equal(khnet_call_ex(ctx, &newer.r, &rep), KHNET_OK);
+    khnet_reply_free(rep);
+    khnet_free(ctx);
+    peer_stop(&p);
+    assert_int_equal(p.served, 1);
+}
+
+/* An older program's search query (before willing_to_mentor) and profile
+ * filter (before mentoring): the fields past their size are defaults. */
+static void test_abi_query_and_filter_older_program(void **state)
+{
+    const step s[] = {{STEP_REPLY, OK_JSON}};
+    peer p;
+    peer_start(&p, s, 1);
+    khnet_ctx *ctx = connect_to(&p);
+    khnet_search_query q = {.size = offsetof(khnet_search_query, willing_to_mentor),
+                            .q = "wind",
+                            .willing_to_mentor = 1,
+                            .min_years = 7,
+                            .sort = "poison",
+                            .limit = -3};
+    khnet_search_query copy;
+    assert_int_equal(khnet__search_query_in(ctx, &q, &copy), 0);
+    assert_int_equal(copy.size, sizeof copy);
+    assert_string_equal(copy.q, "wind");
+    assert_int_equal(copy.willing_to_mentor, 0);
+    assert_int_equal(copy.min_years, 0);
+    assert_null(copy.sort);
+    assert_int_equal(copy.limit, 0);
+    kp_buf b;
+    kp_buf_init(&b);
+    khnet__search_body(&b, &copy);
+    assert_int_equal(b.data[0], 0x81); /* a map of one pair: q */
+    kp_buf_free(&b);
+    q.size = 0;
+    assert_int_equal(khnet__search_query_in(ctx, &q, &copy), -1);
+    assert_int_equal(khnet_errcode(ctx), KHNET_ERR_ARG);
+
+    khnet_profile_filter f = {
+        .size = offsetof(khnet_profile_filter, mentoring), .country = "VN", .mentoring = "poison"};
+    khnet_reply *rep = NULL;
+    assert_int_equal(khnet_profiles_list(ctx, &f, NULL, 0, &rep), KHNET_OK);
+    khnet_reply_free(rep);
+    assert_non_null(strstr(p.last, "GET /v1/profiles?country=VN HTTP/1.1\r\n"));
+    khnet_free(ctx);
+    peer_stop(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -823,6 +979,10 @@ int main(void)
         cmocka_unit_test(test_conn_timeout),
         cmocka_unit_test(test_connect_errors),
         cmocka_unit_test(test_misc_api),
+        cmocka_unit_test(test_abi_stats_older_program),
+        cmocka_unit_test(test_abi_request_older_program),
+        cmocka_unit_test(test_abi_request_refused_sizes),
+        cmocka_unit_test(test_abi_query_and_filter_older_program),
     };
     return cmocka_run_group_tests_name("client", tests, NULL, NULL);
 }
