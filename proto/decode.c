@@ -54,7 +54,7 @@ static int truncated(dec *d)
 
 static int oom(dec *d)
 {
-    kp_err_set(d->e, "out_of_memory", NULL, "out of memory while decoding");
+    kp_err_set(d->e, "internal", NULL, "out of memory while decoding");
     return -1;
 }
 

@@ -61,7 +61,7 @@ static int prescan(const char *s, size_t len, const kp_limits *lim, kp_err *e)
 
 static int conv_oom(conv *c)
 {
-    kp_err_set(c->e, "out_of_memory", NULL, "out of memory while decoding");
+    kp_err_set(c->e, "internal", NULL, "out of memory while decoding");
     return -1;
 }
 
@@ -166,7 +166,7 @@ static void load_error(const json_error_t *je, kp_err *e)
         kp_err_set(e, "invalid_utf8", NULL, "text is not valid UTF-8 (byte %d)", je->position);
         break;
     case json_error_out_of_memory:
-        kp_err_set(e, "out_of_memory", NULL, "out of memory");
+        kp_err_set(e, "internal", NULL, "out of memory");
         break;
     case json_error_numeric_overflow:
         kp_err_set(e, "invalid_json", NULL, "number out of range at line %d column %d: %s",

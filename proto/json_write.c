@@ -197,7 +197,7 @@ int kp_msgpack_to_json(kp_arena *a, const uint8_t *buf, size_t len, kp_buf *out,
     if (kp_decode(a, buf, len, &kp_default_limits, &v, e) < 0) return -1;
     kp_json_write(out, v);
     if (out->oom) {
-        kp_err_set(e, "out_of_memory", NULL, "out of memory while writing JSON");
+        kp_err_set(e, "internal", NULL, "out of memory while writing JSON");
         return -1;
     }
     return 0;

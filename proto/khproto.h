@@ -110,6 +110,11 @@ typedef struct kp_err {
 void kp_err_set(kp_err *e, const char *code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The HTTP status of an error code: PROTOCOL.md's error table, kept in one
+ * place (errors.c) so a caller names the code and the status follows.  0 for
+ * a code not in the table (a bug: answer "internal"). */
+int kp_error_status(const char *code);
+
 /* ---- decoding limits ---------------------------------------------------- */
 typedef struct kp_limits {
     uint32_t max_depth; /* nesting of arrays/maps; 1 = a flat map */
@@ -125,7 +130,7 @@ extern const kp_limits kp_default_limits; /* depth 16, 100k items, 1 MiB str, 4 
  * are valid UTF-8, map keys are unique strings, depth and counts stay within
  * `lim`, and that no bytes trail.  Returns 0 and sets *out (arena-owned), or
  * -1 with `e` set (code "invalid_msgpack", "too_deep", "too_large",
- * "invalid_utf8", or "out_of_memory").  lim NULL means kp_default_limits.
+ * "invalid_utf8", or "internal" when out of memory).  lim NULL means kp_default_limits.
  * Any value may be the top level; checking for a map is the caller's job. */
 int kp_decode(kp_arena *a, const uint8_t *buf, size_t len, const kp_limits *lim, kp_value **out,
               kp_err *e);

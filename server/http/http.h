@@ -168,6 +168,8 @@ void http_req_add_header(http_req *r, const char *name, const char *value);
 void http_reply(http_req *r, int status);
 void http_reply_error(http_req *r, int status, const char *code, const char *message,
                       const char *field);
+/* e's code with the status the error table gives it (kp_error_status);
+ * `status` only for a code outside the table. */
 void http_reply_kperr(http_req *r, int status, const kp_err *e);
 /* A body sent as is with its own content type (e.g. /metrics). */
 void http_reply_raw(http_req *r, int status, const char *content_type, const void *body,

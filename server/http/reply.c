@@ -378,8 +378,9 @@ void http_reply_error(http_req *r, int status, const char *code, const char *mes
 
 void http_reply_kperr(http_req *r, int status, const kp_err *e)
 {
-    http_reply_error(r, status, e->code ? e->code : "bad_request", e->message,
-                     e->field[0] ? e->field : NULL);
+    const char *code = e->code ? e->code : "bad_request";
+    int st = kp_error_status(code); /* the table decides: out of memory is 500, never 400 */
+    http_reply_error(r, st ? st : status, code, e->message, e->field[0] ? e->field : NULL);
 }
 
 void http_reply_raw(http_req *r, int status, const char *content_type, const void *body, size_t len)
