@@ -101,13 +101,14 @@ static int setup(worker *w)
     http_limits lim = {c->max_header_bytes, c->max_body_bytes,  c->header_timeout_ms,
                        c->body_timeout_ms,  c->idle_timeout_ms, c->max_connections,
                        c->max_pipeline};
-    if (http_server_init(&w->http, &w->loop, &lim, api_routes, api_nroutes)) {
+    const api_table *t = api_tables();
+    if (!t || http_server_init(&w->http, &w->loop, &lim, t->routes, t->nroutes)) {
         snprintf(w->err, sizeof w->err, "cannot set up the HTTP server");
         return -1;
     }
     db_config dbc = {
         c->database_url, c->db_connections, c->statement_timeout_ms, c->db_max_queue, 100, 5000};
-    w->db = db_pool_new(&w->loop, &dbc, api_stmts, API_NSTMTS);
+    w->db = db_pool_new(&w->loop, &dbc, t->stmts, (size_t)t->nstmts);
     if (!w->db) {
         snprintf(w->err, sizeof w->err, "cannot create the database pool");
         return -1;

@@ -1,4 +1,4 @@
-/* search.h — pure helpers of expert search (server/api/search.c): the
+/* search.h — pure helpers of expert search (server/api/search/search.c): the
  * keyset cursor of a ranked result, and the input checks that need no
  * database.  Folding, query parsing, ranking and highlighting live in SQL
  * (migrations/0004_search.sql), in one place, so the index and the query

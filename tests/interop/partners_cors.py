@@ -8,6 +8,7 @@ that propagation between workers is tested without long waits; the reset
 flow reads the token from that server's log (the development mailer).
 """
 
+import glob
 import os
 import re
 import socket
@@ -191,9 +192,11 @@ def everywhere(pred, what, timeout):
 
 
 def route_methods():
-    """path pattern -> methods, read from server/api/routes.c (the table the
-    server routes by), HEAD added to GET as the router does."""
-    src = open(os.path.join(os.environ["KHNET_SOURCE_DIR"], "server/api/routes.c")).read()
+    """path pattern -> methods, read from every domain's route table
+    (server/api/<domain>/domain.c, concatenated into the table the server
+    routes by), HEAD added to GET as the router does."""
+    src = "".join(open(p).read() for p in sorted(glob.glob(os.path.join(
+        os.environ["KHNET_SOURCE_DIR"], "server/api/*/domain.c"))))
     out = {}
     for m, pat in re.findall(r'\{"([A-Z]+)", "(/[^"]*)",', src):
         out.setdefault(pat, []).append(m)

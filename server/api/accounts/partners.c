@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "accounts.h"
 #include "log.h"
 
 enum { PARTNER_NAME_MAX = 200, PARTNER_ORIGINS_MAX = 20, CORS_RETRY_MS = 1000 };
@@ -97,29 +97,14 @@ void api_tick(api_ctx *ctx, uint64_t now_ms)
     c->now_ms = now_ms;
     if (c->loading || now_ms < c->next_ms || !ctx->db) return;
     c->next_ms = now_ms + (uint64_t)ctx->cfg->cors_refresh_ms;
-    if (db_query(ctx->db, STMT_CORS_ORIGINS, 0, NULL, NULL, cors_loaded, ctx) == 0)
+    if (api_db_query(ctx->db, ACC_STMT(CORS_ORIGINS), 0, NULL, cors_loaded, ctx) == 0)
         c->loading = true;
 }
 
 /* ---- requests ------------------------------------------------------------------ */
 static bool admin_only(http_req *r, const api_principal *who)
 {
-    if (who->role == ROLE_ADMIN) return true;
-    http_reply_error(r, 403, "forbidden", "only an admin manages partners", NULL);
-    return false;
-}
-
-/* A positive decimal id from the path into buf; replies 400 when not. */
-static int path_id(http_req *r, char buf[24])
-{
-    const char *s = http_req_param(r, "id");
-    size_t n = s ? strlen(s) : 0;
-    if (!n || n > 18 || strspn(s, "0123456789") != n || strspn(s, "0") == n) {
-        http_reply_error(r, 400, "invalid_value", "id must be a positive integer", "id");
-        return -1;
-    }
-    memcpy(buf, s, n + 1);
-    return 0;
+    return api_allow(r, who, API_ROLE_BIT(ROLE_ADMIN), "only an admin manages partners");
 }
 
 /* `origins` as a PostgreSQL array literal in the arena ("{}" when empty),
@@ -131,14 +116,14 @@ static int read_origins(http_req *r, const kp_value *b, bool required, const cha
     kp_err e = {0};
     int rc = kp_get_array(b, "origins", required, PARTNER_ORIGINS_MAX, &arr, &e);
     if (rc <= 0) {
-        if (rc < 0) http_reply_kperr(r, 400, &e);
+        if (rc < 0) api_fail_kperr(r, &e);
         return rc;
     }
     uint32_t n = arr->v.arr.n;
     char *lit = kp_arena_alloc(http_req_arena(r), n * (AUTH_ORIGIN_MAX + 3) + 3);
     char(*seen)[AUTH_ORIGIN_MAX + 1] = kp_arena_alloc(http_req_arena(r), (n + 1) * sizeof *seen);
     if (!lit || !seen) {
-        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        api_oom(r);
         return -1;
     }
     size_t o = 0;
@@ -148,19 +133,18 @@ static int read_origins(http_req *r, const kp_value *b, bool required, const cha
         char field[32];
         snprintf(field, sizeof field, "origins.%u", i);
         if (v->type != KP_STR) {
-            http_reply_error(r, 400, "invalid_type", "an origin is a string", field);
+            api_fail(r, "invalid_type", "an origin is a string", field);
             return -1;
         }
         if (!auth_origin_normalize(v->v.s.ptr, v->v.s.len, seen[i])) {
-            http_reply_error(r, 400, "invalid_value",
-                             "an origin is scheme://host[:port] with scheme http or https and "
-                             "no path",
-                             field);
+            api_fail(r, "invalid_value",
+                     "an origin is scheme://host[:port] with scheme http or https and no path",
+                     field);
             return -1;
         }
         for (uint32_t j = 0; j < i; j++)
             if (!strcmp(seen[j], seen[i])) {
-                http_reply_error(r, 400, "invalid_value", "origin listed twice", field);
+                api_fail(r, "invalid_value", "origin listed twice", field);
                 return -1;
             }
         o += (size_t)sprintf(lit + o, "%s\"%s\"", i ? "," : "", seen[i]);
@@ -218,7 +202,7 @@ static void list_done(http_req *r, const PGresult *res)
 
 static void list_authed(http_req *r, const api_principal *who)
 {
-    if (admin_only(r, who)) api_query(r, STMT_PARTNERS_LIST, 0, NULL, list_done);
+    if (admin_only(r, who)) api_query(r, ACC_STMT(PARTNERS_LIST), 0, NULL, list_done);
 }
 
 void api_partners_list(http_req *r)
@@ -237,16 +221,16 @@ static void write_done(http_req *r, const PGresult *res, void *data)
     const pchange *w = data;
     const char *st = api_col(res, "status");
     if (st && !strcmp(st, "conflict")) {
-        http_reply_error(r, 409, "conflict", "a partner with this name exists", "name");
+        api_fail(r, "conflict", "a partner with this name exists", "name");
         return;
     }
     if (st && !strcmp(st, "not_found")) {
-        http_reply_error(r, 404, "not_found", "no such partner", "id");
+        api_fail(r, "not_found", "no such partner", "id");
         return;
     }
     const char *cors = api_col(res, "cors");
     if (!st || strcmp(st, "ok") != 0 || !cors) {
-        http_reply_error(r, 500, "internal", "internal error", NULL);
+        api_fail(r, "internal", "internal error", NULL);
         return;
     }
     cors_install(&((api_ctx *)http_req_app(r))->cors, cors);
@@ -259,7 +243,7 @@ static int new_key(http_req *r, pchange *w, char hex[AUTH_DIGEST_HEX])
 {
     uint8_t d[AUTH_DIGEST_LEN];
     if (auth_token_new(w->key, d) != 0) {
-        http_reply_error(r, 500, "internal", "no randomness", NULL);
+        api_fail(r, "internal", "no randomness", NULL);
         return -1;
     }
     auth_digest_hex(d, hex);
@@ -270,7 +254,7 @@ static pchange *pwrite_new(http_req *r, int status)
 {
     pchange *w = kp_arena_alloc(http_req_arena(r), sizeof *w);
     if (!w) {
-        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        api_oom(r);
         return NULL;
     }
     *w = (pchange){.status = status};
@@ -288,16 +272,21 @@ static void create_authed(http_req *r, const api_principal *who)
     kp_err e = {0};
     if (!b) return;
     if (kp_get_str(b, "name", true, 1, PARTNER_NAME_MAX, &name, &nl, &e) < 0) {
-        http_reply_kperr(r, 400, &e);
+        api_fail_kperr(r, &e);
         return;
     }
     if (read_origins(r, b, true, &origins) < 0) return;
     pchange *w = pwrite_new(r, 201);
-    char hex[AUTH_DIGEST_HEX], actor[24];
+    char hex[AUTH_DIGEST_HEX];
     if (!w || new_key(r, w, hex) != 0) return;
-    snprintf(actor, sizeof actor, "%lld", (long long)who->account_id);
-    const char *params[4] = {actor, kp_arena_strndup(http_req_arena(r), name, nl), origins, hex};
-    api_query_with(r, STMT_PARTNER_CREATE, 4, params, write_done, w);
+    const char *name_z = kp_arena_strndup(http_req_arena(r), name, nl);
+    if (!name_z) {
+        api_oom(r);
+        return;
+    }
+    api_dec actor = api_dec_of(who->account_id);
+    const char *params[4] = {actor.s, name_z, origins, hex};
+    api_query_with(r, ACC_STMT(PARTNER_CREATE), 4, params, write_done, w);
 }
 
 void api_partner_create(http_req *r)
@@ -309,8 +298,8 @@ void api_partner_create(http_req *r)
 static void update_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"origins", "disabled", NULL};
-    char id[24], actor[24];
-    if (!admin_only(r, who) || path_id(r, id) != 0) return;
+    const char *id = admin_only(r, who) ? api_path_id(r, "id") : NULL;
+    if (!id) return;
     const kp_value *b = api_body(r, allowed);
     const char *origins = NULL;
     bool disabled;
@@ -318,15 +307,15 @@ static void update_authed(http_req *r, const api_principal *who)
     if (!b || read_origins(r, b, false, &origins) < 0) return;
     int has_disabled = kp_get_bool(b, "disabled", false, &disabled, &e);
     if (has_disabled < 0) {
-        http_reply_kperr(r, 400, &e);
+        api_fail_kperr(r, &e);
         return;
     }
     pchange *w = pwrite_new(r, 200);
     if (!w) return;
-    snprintf(actor, sizeof actor, "%lld", (long long)who->account_id);
-    const char *params[4] = {actor, id, origins,
+    api_dec actor = api_dec_of(who->account_id);
+    const char *params[4] = {actor.s, id, origins,
                              has_disabled ? (disabled ? "true" : "false") : NULL};
-    api_query_with(r, STMT_PARTNER_UPDATE, 4, params, write_done, w);
+    api_query_with(r, ACC_STMT(PARTNER_UPDATE), 4, params, write_done, w);
 }
 
 void api_partner_update(http_req *r)
@@ -337,13 +326,13 @@ void api_partner_update(http_req *r)
 /* POST /v1/partners/{id}/key */
 static void rekey_authed(http_req *r, const api_principal *who)
 {
-    char id[24], actor[24], hex[AUTH_DIGEST_HEX];
-    if (!admin_only(r, who) || path_id(r, id) != 0) return;
-    pchange *w = pwrite_new(r, 200);
+    char hex[AUTH_DIGEST_HEX];
+    const char *id = admin_only(r, who) ? api_path_id(r, "id") : NULL;
+    pchange *w = id ? pwrite_new(r, 200) : NULL;
     if (!w || new_key(r, w, hex) != 0) return;
-    snprintf(actor, sizeof actor, "%lld", (long long)who->account_id);
-    const char *params[3] = {actor, id, hex};
-    api_query_with(r, STMT_PARTNER_REKEY, 3, params, write_done, w);
+    api_dec actor = api_dec_of(who->account_id);
+    const char *params[3] = {actor.s, id, hex};
+    api_query_with(r, ACC_STMT(PARTNER_REKEY), 3, params, write_done, w);
 }
 
 void api_partner_rekey(http_req *r)

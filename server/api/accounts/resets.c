@@ -3,12 +3,10 @@
  * new password (all sessions revoked).  Tokens are 256-bit random values;
  * only their SHA-256 is stored, they live one hour and work once.  Delivery
  * goes through the worker's mail_sender (mail/mail.h). */
-#include <stdio.h>
 #include <string.h>
 
-#include "api.h"
-
-enum { PW_MIN = 10, PW_MAX = 200 };
+#include "accounts.h"
+#include "log.h"
 
 /* ---- POST /v1/password-resets ------------------------------------------------ */
 typedef struct reset_req {
@@ -35,43 +33,34 @@ void api_reset_request(http_req *r)
     kp_err e = {0};
     if (!b) return;
     if (kp_get_str(b, "email", true, 3, AUTH_EMAIL_MAX, &s, &n, &e) < 0) {
-        http_reply_kperr(r, 400, &e);
+        api_fail_kperr(r, &e);
         return;
     }
     reset_req *q = kp_arena_alloc(http_req_arena(r), sizeof *q);
     uint8_t d[AUTH_DIGEST_LEN];
     char hex[AUTH_DIGEST_HEX];
     if (!q) {
-        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        api_oom(r);
         return;
     }
     if (!auth_email_normalize(s, n, q->email)) {
-        http_reply_error(r, 400, "invalid_value", "not an e-mail address", "email");
+        api_fail(r, "invalid_value", "not an e-mail address", "email");
         return;
     }
     if (api_rate_limit(r, q->email) != 0) return;
     if (auth_token_new(q->token, d) != 0) {
-        http_reply_error(r, 500, "internal", "no randomness", NULL);
+        api_fail(r, "internal", "no randomness", NULL);
         return;
     }
     auth_digest_hex(d, hex);
     const char *params[2] = {q->email, hex};
-    api_query_with(r, STMT_RESET_CREATE, 2, params, reset_created, q);
+    api_query_with(r, ACC_STMT(RESET_CREATE), 2, params, reset_created, q);
 }
 
 /* ---- POST /v1/password-resets/confirm -------------------------------------------- */
-typedef struct reset_conf {
-    char *pw;                     /* new password, NUL-terminated, arena */
-    char digest[AUTH_DIGEST_HEX]; /* token hash, bytea hex */
-    char hash[AUTH_HASH_MAX];     /* new password hash */
-    auth_scrypt prm;              /* for it */
-    int ok;                       /* hashing succeeded */
-} reset_conf;
-
 static void bad_token(http_req *r)
 {
-    http_reply_error(r, 400, "invalid_value", "the reset token is unknown, used or expired",
-                     "token");
+    api_fail(r, "invalid_value", "the reset token is unknown, used or expired", "token");
 }
 
 static void confirmed(http_req *r, const PGresult *res)
@@ -83,53 +72,36 @@ static void confirmed(http_req *r, const PGresult *res)
         bad_token(r);
 }
 
-static void hash_new(void *data)
+static void hashed(http_req *r, api_pw *pw)
 {
-    reset_conf *c = data;
-    c->ok = auth_password_hash(c->pw, strlen(c->pw), &c->prm, c->hash) == 0;
-}
-
-static void hashed(http_req *r, void *data)
-{
-    reset_conf *c = data;
-    if (!c->ok) {
-        http_reply_error(r, 500, "internal", "cannot hash the password", NULL);
-        return;
-    }
-    const char *params[2] = {c->digest, c->hash};
-    api_query(r, STMT_RESET_CONFIRM, 2, params, confirmed);
+    const char *params[2] = {pw->data, pw->hash}; /* token digest, new hash */
+    api_query(r, ACC_STMT(RESET_CONFIRM), 2, params, confirmed);
 }
 
 void api_reset_confirm(http_req *r)
 {
     static const char *const allowed[] = {"token", "new_password", NULL};
     const kp_value *b = api_body(r, allowed);
-    const char *tok, *pw;
-    uint32_t tn, pn;
+    const char *tok;
+    uint32_t tn;
     kp_err e = {0};
     if (!b) return;
-    if (kp_get_str(b, "token", true, 1, 64, &tok, &tn, &e) < 0 ||
-        kp_get_str(b, "new_password", true, PW_MIN, PW_MAX, &pw, &pn, &e) < 0) {
-        http_reply_kperr(r, 400, &e);
+    if (kp_get_str(b, "token", true, 1, 64, &tok, &tn, &e) < 0) {
+        api_fail_kperr(r, &e);
         return;
     }
-    reset_conf *c = kp_arena_alloc(http_req_arena(r), sizeof *c);
+    char *digest = kp_arena_alloc(http_req_arena(r), AUTH_DIGEST_HEX);
+    api_pw *pw = digest ? api_pw_new(r, digest) : (api_oom(r), NULL);
+    if (!pw || !(pw->password = api_password(r, b, "new_password"))) return;
     uint8_t d[AUTH_DIGEST_LEN];
-    if (!c) {
-        http_reply_error(r, 500, "internal", "out of memory", NULL);
-        return;
-    }
-    memset(c, 0, sizeof *c);
     if (auth_token_digest(tok, tn, d) != 0) {
         bad_token(r);
         return;
     }
-    auth_digest_hex(d, c->digest);
-    c->pw = kp_arena_strndup(http_req_arena(r), pw, pn);
-    c->prm = ((api_ctx *)http_req_app(r))->scrypt;
+    auth_digest_hex(d, digest);
     /* scrypt before the lookup: a wrong token costs the caller the same
      * time as a right one, and the token is checked and spent in the one
      * statement that sets the password */
     if (api_rate_limit(r, "reset-confirm") != 0) return;
-    api_offload(r, hash_new, hashed, c);
+    api_pw_hash(r, pw, hashed);
 }

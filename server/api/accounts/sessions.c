@@ -1,10 +1,9 @@
 /* sessions.c — the caller's sessions: list, log out (this one, one by id,
  * all).  Tokens never leave the server after login; only ids do. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "accounts.h"
 
 static void list_done(http_req *r, const PGresult *res, void *data)
 {
@@ -38,10 +37,9 @@ static void list_done(http_req *r, const PGresult *res, void *data)
 
 static void list_authed(http_req *r, const api_principal *who)
 {
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)who->account_id);
-    const char *params[1] = {id};
-    api_query_with(r, STMT_SESSIONS_LIST, 1, params, list_done, (void *)who);
+    api_dec id = api_dec_of(who->account_id);
+    const char *params[1] = {id.s};
+    api_query_with(r, ACC_STMT(SESSIONS_LIST), 1, params, list_done, (void *)who);
 }
 
 void api_sessions_list(http_req *r)
@@ -62,24 +60,22 @@ static void revoked_one(http_req *r, const PGresult *res)
     if (n && strcmp(n, "0") != 0)
         http_reply(r, 204);
     else
-        http_reply_error(r, 404, "not_found", "no such session", "id");
+        api_fail(r, "not_found", "no such session", "id");
 }
 
 /* Revokes `session` (NULL: all) of the caller. */
 static void revoke_sessions(http_req *r, const api_principal *who, const char *session,
                             api_done done)
 {
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)who->account_id);
-    const char *params[3] = {id, session, NULL};
-    api_query(r, STMT_SESSIONS_REVOKE, 3, params, done);
+    api_dec id = api_dec_of(who->account_id);
+    const char *params[3] = {id.s, session, NULL};
+    api_query(r, ACC_STMT(SESSIONS_REVOKE), 3, params, done);
 }
 
 static void logout_authed(http_req *r, const api_principal *who)
 {
-    char sid[24];
-    snprintf(sid, sizeof sid, "%lld", (long long)who->session_id);
-    revoke_sessions(r, who, sid, revoked_any);
+    api_dec sid = api_dec_of(who->session_id);
+    revoke_sessions(r, who, sid.s, revoked_any);
 }
 
 static void logout_all_authed(http_req *r, const api_principal *who)
@@ -89,12 +85,8 @@ static void logout_all_authed(http_req *r, const api_principal *who)
 
 static void revoke_authed(http_req *r, const api_principal *who)
 {
-    const char *s = http_req_param(r, "id");
-    if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s)) {
-        http_reply_error(r, 400, "invalid_value", "id must be a positive integer", "id");
-        return;
-    }
-    revoke_sessions(r, who, s, revoked_one);
+    const char *s = api_path_id(r, "id");
+    if (s) revoke_sessions(r, who, s, revoked_one);
 }
 
 void api_logout(http_req *r)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chat.h"
+#include "messaging.h"
 
 enum { GROUP_MAX_OTHERS = 255, TITLE_MAX = 200 };
 
@@ -15,11 +15,11 @@ static const char *member_array(http_req *r, const kp_value *b)
     const kp_value *arr = NULL;
     kp_err e = {0};
     if (kp_get_array(b, "member_ids", true, GROUP_MAX_OTHERS, &arr, &e) < 0) {
-        http_reply_kperr(r, 400, &e);
+        api_fail_kperr(r, &e);
         return NULL;
     }
     char *s = kp_arena_alloc(http_req_arena(r), (size_t)arr->v.arr.n * 20 + 3);
-    if (!s) return http_reply_error(r, 500, "internal", "out of memory", NULL), NULL;
+    if (!s) return api_oom(r), NULL;
     size_t o = 0;
     s[o++] = '{';
     for (uint32_t i = 0; i < arr->v.arr.n; i++) {
@@ -27,11 +27,11 @@ static const char *member_array(http_req *r, const kp_value *b)
         char field[32];
         snprintf(field, sizeof field, "member_ids.%u", i);
         if (v->type != KP_INT && v->type != KP_UINT) {
-            http_reply_error(r, 400, "invalid_type", "an account id is an integer", field);
+            api_fail(r, "invalid_type", "an account id is an integer", field);
             return NULL;
         }
         if (v->type == KP_UINT || v->v.i < 1) {
-            http_reply_error(r, 400, "invalid_value", "an account id is positive", field);
+            api_fail(r, "invalid_value", "an account id is positive", field);
             return NULL;
         }
         o += (size_t)sprintf(s + o, "%s%lld", i ? "," : "", (long long)v->v.i);
@@ -46,109 +46,119 @@ static void create_authed(http_req *r, const api_principal *who)
     static const char *const all[] = {"type", "member_id", "title", "member_ids", NULL};
     static const char *const direct[] = {"type", "member_id", NULL};
     static const char *const group[] = {"type", "title", "member_ids", NULL};
+    api_dec me = api_dec_of(who->account_id);
     const kp_value *b = api_body(r, all);
     if (!b) return;
     const char *type = NULL;
     uint32_t n = 0;
     kp_err e = {0};
     if (kp_get_str(b, "type", true, 1, 16, &type, &n, &e) < 0) {
-        http_reply_kperr(r, 400, &e);
+        api_fail_kperr(r, &e);
         return;
     }
     bool is_direct = n == 6 && !memcmp(type, "direct", 6);
     if (!is_direct && !(n == 5 && !memcmp(type, "group", 5))) {
-        http_reply_error(r, 400, "invalid_value", "type is direct or group", "type");
+        api_fail(r, "invalid_value", "type is direct or group", "type");
         return;
     }
     if (kp_check_fields(b, is_direct ? direct : group, &e) != 0) {
-        http_reply_kperr(r, 400, &e);
+        api_fail_kperr(r, &e);
         return;
     }
-    const char *p[5] = {chat_me(r, who), is_direct ? "direct" : "group", NULL, NULL, NULL};
+    const char *p[5] = {me.s, is_direct ? "direct" : "group", NULL, NULL, NULL};
+    api_dec other;
     if (is_direct) {
         int64_t id = 0;
         if (kp_get_int(b, "member_id", true, 1, INT64_MAX, &id, &e) < 0) {
-            http_reply_kperr(r, 400, &e);
+            api_fail_kperr(r, &e);
             return;
         }
-        p[2] = chat_num(r, id);
-    } else if (!(p[3] = chat_str(r, b, "title", TITLE_MAX, (size_t)4 * TITLE_MAX)) ||
+        other = api_dec_of(id);
+        p[2] = other.s;
+    } else if (!(p[3] = api_str(r, b, "title", TITLE_MAX, (size_t)4 * TITLE_MAX)) ||
                !(p[4] = member_array(r, b)))
         return;
-    api_query(r, STMT_CONV_CREATE, 5, p, chat_done);
+    api_query(r, MSG_STMT(CONV_CREATE), 5, p, api_reply_row);
 }
 
 static void list_authed(http_req *r, const api_principal *who)
 {
+    api_dec me = api_dec_of(who->account_id);
     const char *key = NULL, *limit = NULL;
-    if (chat_page(r, "after", 20, &key, &limit) != 0) return;
-    const char *p[3] = {chat_me(r, who), key, limit};
-    api_query(r, STMT_CONV_LIST, 3, p, chat_done);
+    if (api_page(r, "after", 20, &key, &limit) != 0) return;
+    const char *p[3] = {me.s, key, limit};
+    api_query(r, MSG_STMT(CONV_LIST), 3, p, api_reply_row);
 }
 
 static void get_authed(http_req *r, const api_principal *who)
 {
-    const char *id = chat_path_id(r, "id");
+    api_dec me = api_dec_of(who->account_id);
+    const char *id = api_path_id(r, "id");
     if (!id) return;
-    const char *p[2] = {chat_me(r, who), id};
-    api_query(r, STMT_CONV_GET, 2, p, chat_done);
+    const char *p[2] = {me.s, id};
+    api_query(r, MSG_STMT(CONV_GET), 2, p, api_reply_row);
 }
 
 static void title_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"title", NULL};
-    const char *id = chat_path_id(r, "id");
+    api_dec me = api_dec_of(who->account_id);
+    const char *id = api_path_id(r, "id");
     const kp_value *b = id ? api_body(r, allowed) : NULL;
-    const char *title = b ? chat_str(r, b, "title", TITLE_MAX, (size_t)4 * TITLE_MAX) : NULL;
+    const char *title = b ? api_str(r, b, "title", TITLE_MAX, (size_t)4 * TITLE_MAX) : NULL;
     if (!title) return;
-    const char *p[3] = {chat_me(r, who), id, title};
-    api_query(r, STMT_CONV_TITLE, 3, p, chat_done);
+    const char *p[3] = {me.s, id, title};
+    api_query(r, MSG_STMT(CONV_TITLE), 3, p, api_reply_row);
 }
 
 static void member_add_authed(http_req *r, const api_principal *who)
 {
-    const char *id = chat_path_id(r, "id");
-    const char *acc = id ? chat_path_id(r, "account_id") : NULL;
+    api_dec me = api_dec_of(who->account_id);
+    const char *id = api_path_id(r, "id");
+    const char *acc = id ? api_path_id(r, "account_id") : NULL;
     if (!acc) return;
-    const char *p[3] = {chat_me(r, who), id, acc};
-    api_query(r, STMT_CONV_MEMBER_ADD, 3, p, chat_done);
+    const char *p[3] = {me.s, id, acc};
+    api_query(r, MSG_STMT(CONV_MEMBER_ADD), 3, p, api_reply_row);
 }
 
 static void member_remove_authed(http_req *r, const api_principal *who)
 {
-    const char *id = chat_path_id(r, "id");
+    api_dec me = api_dec_of(who->account_id);
+    const char *id = api_path_id(r, "id");
     if (!id) return;
-    const char *me = chat_me(r, who);
     const char *acc = http_req_param(r, "account_id");
     if (!acc || strcmp(acc, "me") != 0) {
-        acc = chat_path_id(r, "account_id");
+        acc = api_path_id(r, "account_id");
         if (!acc) return;
     } else
-        acc = me;
-    const char *p[3] = {me, id, acc};
-    api_query(r, STMT_CONV_MEMBER_REMOVE, 3, p, chat_done_empty);
+        acc = me.s;
+    const char *p[3] = {me.s, id, acc};
+    api_query(r, MSG_STMT(CONV_MEMBER_REMOVE), 3, p, api_reply_row_empty);
 }
 
 static void read_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"up_to", NULL};
-    const char *id = chat_path_id(r, "id");
+    api_dec me = api_dec_of(who->account_id);
+    const char *id = api_path_id(r, "id");
     const kp_value *b = id ? api_body(r, allowed) : NULL;
     if (!b) return;
     int64_t up_to = 0;
     kp_err e = {0};
     if (kp_get_int(b, "up_to", true, 1, INT64_MAX, &up_to, &e) < 0) {
-        http_reply_kperr(r, 400, &e);
+        api_fail_kperr(r, &e);
         return;
     }
-    const char *p[3] = {chat_me(r, who), id, chat_num(r, up_to)};
-    api_query(r, STMT_CONV_READ, 3, p, chat_done);
+    api_dec up = api_dec_of(up_to);
+    const char *p[3] = {me.s, id, up.s};
+    api_query(r, MSG_STMT(CONV_READ), 3, p, api_reply_row);
 }
 
 static void unread_authed(http_req *r, const api_principal *who)
 {
-    const char *p[1] = {chat_me(r, who)};
-    api_query(r, STMT_UNREAD, 1, p, chat_done);
+    api_dec me = api_dec_of(who->account_id);
+    const char *p[1] = {me.s};
+    api_query(r, MSG_STMT(UNREAD), 1, p, api_reply_row);
 }
 
 void api_conv_create(http_req *r)

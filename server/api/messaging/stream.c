@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
 #include "log.h"
+#include "messaging.h"
 
 enum { FETCH_BATCH = 100, HUB_BUCKETS = 4096 };
 
@@ -131,7 +131,7 @@ static void fetch(client *c)
     snprintf(after, sizeof after, "%" PRId64, c->last_seq);
     snprintf(lim, sizeof lim, "%d", FETCH_BATCH);
     const char *params[3] = {acc, after, lim};
-    if (db_query(c->hub->ctx->db, STMT_EVENTS_AFTER, 3, params, NULL, on_events, c) == 0)
+    if (api_db_query(c->hub->ctx->db, MSG_STMT(EVENTS_AFTER), 3, params, on_events, c) == 0)
         c->fetching = true;
 }
 
@@ -218,7 +218,7 @@ static void on_check(uv_timer_t *t)
     kp_buf_append(&ids, "}", 2); /* with NUL */
     const char *params[1] = {(const char *)ids.data};
     if (!h->checking && h->nclients && !ids.oom &&
-        db_query(h->ctx->db, STMT_SESSIONS_DEAD, 1, params, NULL, on_dead_sessions, h) == 0)
+        api_db_query(h->ctx->db, MSG_STMT(SESSIONS_DEAD), 1, params, on_dead_sessions, h) == 0)
         h->checking = true;
     kp_buf_free(&ids);
 }
@@ -302,7 +302,7 @@ static void stream_authed(http_req *r, const api_principal *who)
     int64_t after = after_param(r);
     client *c = calloc(1, sizeof *c);
     if (!c) {
-        http_reply_error(r, 503, "server_busy", "out of memory", NULL);
+        api_fail(r, "server_busy", "out of memory", NULL);
         return;
     }
     http_ws_limits lim = {ctx->cfg->ws_max_queue_bytes, 4096, ctx->cfg->ws_ping_ms};
@@ -326,7 +326,7 @@ static void stream_authed(http_req *r, const api_principal *who)
     char acc[24];
     snprintf(acc, sizeof acc, "%" PRId64, c->account_id);
     const char *params[1] = {acc};
-    if (db_query(ctx->db, STMT_EVENTS_LATEST, 1, params, NULL, on_latest, c) == 0)
+    if (api_db_query(ctx->db, MSG_STMT(EVENTS_LATEST), 1, params, on_latest, c) == 0)
         c->fetching = true;
     else
         http_ws_close(c->ws, 1011, "database unavailable");
@@ -336,11 +336,11 @@ void api_stream(http_req *r)
 {
     api_ctx *ctx = http_req_app(r);
     if (after_param(r) == -2) {
-        http_reply_error(r, 400, "invalid_value", "after must be a non-negative integer", "after");
+        api_fail(r, "invalid_value", "after must be a non-negative integer", "after");
         return;
     }
     if (!ctx->hub) {
-        http_reply_error(r, 503, "server_busy", "streaming is unavailable", NULL);
+        api_fail(r, "server_busy", "streaming is unavailable", NULL);
         return;
     }
     /* Browsers cannot set headers on a WebSocket: accept ?access_token= too. */
@@ -392,32 +392,20 @@ static void events_done(http_req *r, const PGresult *res, void *data)
 static void events_authed(http_req *r, const api_principal *who)
 {
     int64_t after = after_param(r);
-    const char *lv = NULL;
-    long limit = 100;
+    int *limit = kp_arena_alloc(http_req_arena(r), sizeof *limit); /* for events_done */
     if (after == -2) {
-        http_reply_error(r, 400, "invalid_value", "after must be a non-negative integer", "after");
+        api_fail(r, "invalid_value", "after must be a non-negative integer", "after");
         return;
     }
-    if (http_req_query_param(r, "limit", &lv) > 0 && lv) {
-        char *end;
-        limit = strtol(lv, &end, 10);
-        if (!*lv || *end || limit < 1 || limit > 500) {
-            http_reply_error(r, 400, "out_of_range", "limit must be 1..500", "limit");
-            return;
-        }
-    }
-    char acc[24], aft[24], lim[8];
-    snprintf(acc, sizeof acc, "%" PRId64, who->account_id);
-    snprintf(aft, sizeof aft, "%" PRId64, after < 0 ? 0 : after);
-    snprintf(lim, sizeof lim, "%ld", limit + 1); /* one more tells if there is a next page */
-    const char *params[3] = {acc, aft, lim};
-    int *keep = kp_arena_alloc(http_req_arena(r), sizeof *keep); /* for events_done */
-    if (!keep) {
-        http_reply_error(r, 500, "internal", "out of memory", NULL);
+    if (!limit) {
+        api_oom(r);
         return;
     }
-    *keep = (int)limit;
-    api_query_with(r, STMT_EVENTS_AFTER, 3, params, events_done, keep);
+    if (api_limit(r, 100, 500, limit) != 0) return;
+    api_dec acc = api_dec_of(who->account_id), aft = api_dec_of(after < 0 ? 0 : after);
+    api_dec lim = api_dec_of(*limit + 1); /* one more tells if there is a next page */
+    const char *params[3] = {acc.s, aft.s, lim.s};
+    api_query_with(r, MSG_STMT(EVENTS_AFTER), 3, params, events_done, limit);
 }
 
 void api_events(http_req *r)

@@ -3,16 +3,23 @@
  * "Messaging").  Queue and audit rows: migrations/0006_messaging.sql. */
 #include <string.h>
 
-#include "chat.h"
+#include "moderation.h"
 
 enum { REASON_MAX = 1000, SILENCE_MAX_MINUTES = 525600 };
 
+static bool may_moderate(http_req *r, const api_principal *who)
+{
+    return api_allow(r, who, API_ROLE_BIT(ROLE_MODERATOR) | API_ROLE_BIT(ROLE_ADMIN),
+                     "moderators and admins only");
+}
+
 static void block(http_req *r, const api_principal *who, const char *on)
 {
-    const char *acc = chat_path_id(r, "account_id");
+    api_dec me = api_dec_of(who->account_id);
+    const char *acc = api_path_id(r, "account_id");
     if (!acc) return;
-    const char *p[3] = {chat_me(r, who), acc, on};
-    api_query(r, STMT_BLOCK_SET, 3, p, chat_done_empty);
+    const char *p[3] = {me.s, acc, on};
+    api_query(r, MOD_STMT(BLOCK_SET), 3, p, api_reply_row_empty);
 }
 
 static void block_authed(http_req *r, const api_principal *who)
@@ -26,71 +33,75 @@ static void unblock_authed(http_req *r, const api_principal *who)
 
 static void blocks_authed(http_req *r, const api_principal *who)
 {
+    api_dec me = api_dec_of(who->account_id);
     const char *key = NULL, *limit = NULL;
-    if (chat_page(r, "after", 20, &key, &limit) != 0) return;
-    const char *p[3] = {chat_me(r, who), key, limit};
-    api_query(r, STMT_BLOCKS_LIST, 3, p, chat_done);
+    if (api_page(r, "after", 20, &key, &limit) != 0) return;
+    const char *p[3] = {me.s, key, limit};
+    api_query(r, MOD_STMT(BLOCKS_LIST), 3, p, api_reply_row);
 }
 
 static void report_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"reason", NULL};
-    const char *id = chat_path_id(r, "id");
+    api_dec me = api_dec_of(who->account_id);
+    const char *id = api_path_id(r, "id");
     const kp_value *b = id ? api_body(r, allowed) : NULL;
-    const char *reason = b ? chat_str(r, b, "reason", REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
+    const char *reason = b ? api_str(r, b, "reason", REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
     if (!reason) return;
-    const char *p[3] = {chat_me(r, who), id, reason};
-    api_query(r, STMT_REPORT_MESSAGE, 3, p, chat_done);
+    const char *p[3] = {me.s, id, reason};
+    api_query(r, MOD_STMT(REPORT_MESSAGE), 3, p, api_reply_row);
 }
 
 static void reports_authed(http_req *r, const api_principal *who)
 {
-    if (!chat_moderator(r, who)) return;
+    if (!may_moderate(r, who)) return;
     const char *status = "open", *v = NULL;
     int got = http_req_query_param(r, "status", &v);
     if (got != 0) {
         if (got < 0 || (strcmp(v, "open") != 0 && strcmp(v, "resolved") != 0)) {
-            http_reply_error(r, 400, "invalid_value", "status is open or resolved", "status");
+            api_fail(r, "invalid_value", "status is open or resolved", "status");
             return;
         }
         status = v;
     }
     const char *key = NULL, *limit = NULL;
-    if (chat_page(r, "after", 20, &key, &limit) != 0) return;
+    if (api_page(r, "after", 20, &key, &limit) != 0) return;
     const char *p[3] = {status, key, limit};
-    api_query(r, STMT_REPORTS_LIST, 3, p, chat_done);
+    api_query(r, MOD_STMT(REPORTS_LIST), 3, p, api_reply_row);
 }
 
 static void resolve_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"resolution", NULL};
-    if (!chat_moderator(r, who)) return;
-    const char *id = chat_path_id(r, "id");
+    api_dec me = api_dec_of(who->account_id);
+    if (!may_moderate(r, who)) return;
+    const char *id = api_path_id(r, "id");
     const kp_value *b = id ? api_body(r, allowed) : NULL;
-    const char *res = b ? chat_str(r, b, "resolution", REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
+    const char *res = b ? api_str(r, b, "resolution", REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
     if (!res) return;
-    const char *p[3] = {chat_me(r, who), id, res};
-    api_query(r, STMT_REPORT_RESOLVE, 3, p, chat_done);
+    const char *p[3] = {me.s, id, res};
+    api_query(r, MOD_STMT(REPORT_RESOLVE), 3, p, api_reply_row);
 }
 
 static void silence_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"minutes", "reason", NULL};
-    if (!chat_moderator(r, who)) return;
-    const char *id = chat_path_id(r, "id");
+    api_dec me = api_dec_of(who->account_id);
+    if (!may_moderate(r, who)) return;
+    const char *id = api_path_id(r, "id");
     const kp_value *b = id ? api_body(r, allowed) : NULL;
     if (!b) return;
     int64_t minutes = 0;
     kp_err e = {0};
     if (kp_get_int(b, "minutes", true, 0, SILENCE_MAX_MINUTES, &minutes, &e) < 0) {
-        http_reply_kperr(r, 400, &e);
+        api_fail_kperr(r, &e);
         return;
     }
-    const char *reason = chat_str(r, b, "reason", REASON_MAX, (size_t)4 * REASON_MAX);
+    const char *reason = api_str(r, b, "reason", REASON_MAX, (size_t)4 * REASON_MAX);
     if (!reason) return;
-    const char *p[5] = {chat_me(r, who), who->role == ROLE_ADMIN ? "admin" : "moderator", id,
-                        chat_num(r, minutes), reason};
-    api_query(r, STMT_SILENCE, 5, p, chat_done);
+    api_dec mins = api_dec_of(minutes);
+    const char *p[5] = {me.s, api_role_name(who->role), id, mins.s, reason};
+    api_query(r, MOD_STMT(SILENCE), 5, p, api_reply_row);
 }
 
 void api_block(http_req *r)

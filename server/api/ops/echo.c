@@ -1,13 +1,13 @@
 /* echo.c — POST /v1/echo: returns the body after the same decoding and
  * limits as every endpoint, so integrators can test their encoders and our
  * JSON transcoding against the server. */
-#include "api.h"
+#include "ops.h"
 
 void api_echo(http_req *r)
 {
     const kp_value *body = http_req_body(r);
     if (!body) {
-        http_reply_error(r, 400, "missing_field", "a map body is required", "body");
+        api_fail(r, "missing_field", "a map body is required", "body");
         return;
     }
     kp_buf *b = http_req_out(r);

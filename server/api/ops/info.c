@@ -1,6 +1,6 @@
 /* info.c — GET /v1/info: what this service is, and proof that the database
  * answers (one round trip). */
-#include "api.h"
+#include "ops.h"
 
 static void info_done(http_req *r, const PGresult *res)
 {
@@ -29,5 +29,5 @@ static void info_done(http_req *r, const PGresult *res)
 
 void api_info(http_req *r)
 {
-    api_query(r, STMT_INFO, 0, NULL, info_done);
+    api_query(r, OPS_STMT(INFO), 0, NULL, info_done);
 }

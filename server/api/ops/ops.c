@@ -1,6 +1,6 @@
 /* ops.c — operational endpoints: /healthz (from memory, no query) and
  * /metrics (Prometheus text, summed over workers). */
-#include "api.h"
+#include "ops.h"
 
 void api_healthz(http_req *r)
 {
@@ -30,11 +30,11 @@ void api_healthz(http_req *r)
 
 static const char *route_name(int i)
 {
-    return api_routes[i].pattern;
+    return api_tables()->routes[i].pattern;
 }
 static const char *route_method(int i)
 {
-    return api_routes[i].method;
+    return api_tables()->routes[i].method;
 }
 
 void api_metrics(http_req *r)
@@ -42,10 +42,11 @@ void api_metrics(http_req *r)
     api_ctx *ctx = http_req_app(r);
     kp_buf text;
     kp_buf_init(&text);
-    metrics_render(&text, ctx->all_metrics, ctx->nworkers, route_name, route_method, api_nroutes);
+    metrics_render(&text, ctx->all_metrics, ctx->nworkers, route_name, route_method,
+                   api_tables()->nroutes);
     if (text.oom) {
         kp_buf_free(&text);
-        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        api_oom(r);
         return;
     }
     http_reply_raw(r, 200, "text/plain; version=0.0.4", text.data, text.len);

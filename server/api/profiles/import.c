@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "api.h"
 #include "profile/profile.h"
+#include "profiles.h"
 
 typedef struct importing {
     const char *data;   /* the file, in the request's body */
@@ -37,7 +37,7 @@ static void import_done(http_req *r, const PGresult *res, void *data)
     kp_value *v = NULL;
     kp_err e = {0};
     if (!rej || kp_json_decode(http_req_arena(r), rej, strlen(rej), NULL, &v, &e) != 0) {
-        http_reply_error(r, 500, "internal", "internal error", NULL);
+        api_fail(r, "internal", "internal error", NULL);
         return;
     }
     profile_import_report(http_req_out(r), &x->imp, v, cr ? atoi(cr) : 0, up ? atoi(up) : 0);
@@ -69,26 +69,24 @@ static void import_parsed(http_req *r, void *data)
     importing *x = data;
     if (x->rc != 0) {
         profile_import_free(&x->imp);
-        http_reply_kperr(r, x->err.code && strcmp(x->err.code, "internal") != 0 ? 400 : 500,
-                         &x->err);
+        api_fail_kperr(r, &x->err); /* "internal" (out of memory) is 500 */
         return;
     }
     const char *rows = to_arena(r, x);
     if (!rows) {
-        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        api_oom(r);
         return;
     }
     const char *params[3] = {x->actor, rows, x->imp.nrejected ? "f" : "t"};
-    api_query_with(r, STMT_PROFILES_IMPORT, 3, params, import_done, x);
+    api_query_with(r, PROF_STMT(IMPORT), 3, params, import_done, x);
 }
 
 static void import_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"format", "data", NULL};
-    if (who->role != ROLE_LIAISON && who->role != ROLE_ADMIN) {
-        http_reply_error(r, 403, "forbidden", "only liaison officers and admins import", NULL);
+    if (!api_allow(r, who, API_ROLE_BIT(ROLE_LIAISON) | API_ROLE_BIT(ROLE_ADMIN),
+                   "only liaison officers and admins import"))
         return;
-    }
     const kp_value *b = api_body(r, allowed);
     const char *fmt, *data;
     uint32_t fn, dn;
@@ -96,20 +94,19 @@ static void import_authed(http_req *r, const api_principal *who)
     if (!b) return;
     if (kp_get_str(b, "format", true, 1, 16, &fmt, &fn, &e) < 0 ||
         kp_get_str(b, "data", true, 0, UINT32_MAX, &data, &dn, &e) < 0) {
-        http_reply_kperr(r, 400, &e);
+        api_fail_kperr(r, &e);
         return;
     }
     bool csv = fn == 3 && !memcmp(fmt, "csv", 3), jsonl = fn == 5 && !memcmp(fmt, "jsonl", 5);
     if (!csv && !jsonl) {
-        http_reply_error(r, 400, "invalid_value", "format must be jsonl or csv", "format");
+        api_fail(r, "invalid_value", "format must be jsonl or csv", "format");
         return;
     }
     importing *x = kp_arena_alloc(http_req_arena(r), sizeof *x);
     if (!x) {
-        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        api_oom(r);
         return;
     }
-    memset(x, 0, sizeof *x);
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);

@@ -7,18 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chat.h"
 #include "search/search.h"
+#include "search_api.h"
 
 enum { SAVED_NAME_MAX = 100, SEARCH_NPARAMS = 14 };
 
-static const char *const role_names[] = {"member", "moderator", "liaison", "admin"};
-
 static bool may_save(http_req *r, const api_principal *who)
 {
-    if (who->role == ROLE_LIAISON || who->role == ROLE_ADMIN) return true;
-    http_reply_error(r, 403, "forbidden", "liaison officers and admins only", NULL);
-    return false;
+    return api_allow(r, who, API_ROLE_BIT(ROLE_LIAISON) | API_ROLE_BIT(ROLE_ADMIN),
+                     "liaison officers and admins only");
 }
 
 /* The search's checks, with fields named inside the body ("query.limit");
@@ -56,64 +53,58 @@ static void create_authed(http_req *r, const api_principal *who)
     static const char *const allowed[] = {"name", "query", NULL};
     if (!may_save(r, who)) return;
     const kp_value *b = api_body(r, allowed);
-    const char *name =
-        b ? chat_str(r, b, "name", SAVED_NAME_MAX, (size_t)4 * SAVED_NAME_MAX) : NULL;
+    const char *name = b ? api_str(r, b, "name", SAVED_NAME_MAX, (size_t)4 * SAVED_NAME_MAX) : NULL;
     if (!name) return;
     const kp_value *query = kp_map_get(b, "query");
     const char *sort = NULL;
     kp_err e = {0};
     if (!query || query->type == KP_NIL) {
-        http_reply_error(r, 400, "missing_field", "field is required", "query");
+        api_fail(r, "missing_field", "field is required", "query");
         return;
     }
     if (check_query(r, query, &sort, &e) < 0) {
-        http_reply_kperr(r, 400, &e);
+        api_fail_kperr(r, &e);
         return;
     }
     const char *json = query_json(r, query);
     if (!json) {
-        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        api_oom(r);
         return;
     }
-    const char *p[4] = {chat_me(r, who), name, json, sort};
-    api_query(r, STMT_SAVED_CREATE, 4, p, chat_done);
+    api_dec me = api_dec_of(who->account_id);
+    const char *p[4] = {me.s, name, json, sort};
+    api_query(r, SEARCH_STMT(SAVED_CREATE), 4, p, api_reply_row);
 }
 
 static void list_authed(http_req *r, const api_principal *who)
 {
     const char *key = NULL, *limit = NULL;
-    if (!may_save(r, who) || chat_page(r, "after", 20, &key, &limit) != 0) return;
-    const char *p[3] = {chat_me(r, who), key, limit};
-    api_query(r, STMT_SAVED_LIST, 3, p, chat_done);
+    if (!may_save(r, who) || api_page(r, "after", 20, &key, &limit) != 0) return;
+    api_dec me = api_dec_of(who->account_id);
+    const char *p[3] = {me.s, key, limit};
+    api_query(r, SEARCH_STMT(SAVED_LIST), 3, p, api_reply_row);
 }
 
 static void delete_authed(http_req *r, const api_principal *who)
 {
-    const char *id = may_save(r, who) ? chat_path_id(r, "id") : NULL;
+    const char *id = may_save(r, who) ? api_path_id(r, "id") : NULL;
     if (!id) return;
-    const char *p[2] = {chat_me(r, who), id};
-    api_query(r, STMT_SAVED_DELETE, 2, p, chat_done_empty);
-}
-
-static void new_done(http_req *r, const PGresult *res)
-{
-    if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
-        http_reply_error(r, 404, "not_found", "no such saved search", NULL);
-        return;
-    }
-    api_search_answer(r, res);
+    api_dec me = api_dec_of(who->account_id);
+    const char *p[2] = {me.s, id};
+    api_query(r, SEARCH_STMT(SAVED_DELETE), 2, p, api_reply_row_empty);
 }
 
 /* ?peek=true|false into *peek; ?after= (a cursor from an earlier page of
- * this look) into p[0..2] (sort, key, id).  Replies 400 and returns -1. */
-static int new_params(http_req *r, const char **peek, const char **p)
+ * this look) into p[0..2] (sort, key, id; the id's text in *id).  Replies
+ * 400 and returns -1. */
+static int new_params(http_req *r, const char **peek, const char **p, api_dec *id)
 {
     const char *v = NULL;
     int got = http_req_query_param(r, "peek", &v);
     *peek = "false";
     if (got != 0) {
         if (got < 0 || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)) {
-            http_reply_error(r, 400, "invalid_value", "peek is true or false", "peek");
+            api_fail(r, "invalid_value", "peek is true or false", "peek");
             return -1;
         }
         *peek = v;
@@ -121,30 +112,32 @@ static int new_params(http_req *r, const char **peek, const char **p)
     got = http_req_query_param(r, "after", &v);
     if (got == 0) return 0;
     search_key k;
-    char *kt = kp_arena_alloc(http_req_arena(r), 40);
     if (got < 0 || search_cursor_decode(v, strlen(v), &k) != 0) {
-        http_reply_error(r, 400, "invalid_value", "not a cursor from this saved search", "after");
+        api_fail(r, "invalid_value", "not a cursor from this saved search", "after");
         return -1;
     }
+    char *kt = kp_arena_alloc(http_req_arena(r), 40);
     if (!kt) {
-        http_reply_error(r, 500, "internal", "out of memory", NULL);
+        api_oom(r);
         return -1;
     }
     search_key_text(&k, kt, 40);
+    *id = api_dec_of(k.id);
     p[0] = search_sort_name(k.sort);
     p[1] = kt;
-    p[2] = chat_num(r, k.id);
+    p[2] = id->s;
     return 0;
 }
 
 static void new_authed(http_req *r, const api_principal *who)
 {
     const char *p[7] = {NULL};
-    if (!may_save(r, who) || !(p[2] = chat_path_id(r, "id")) || new_params(r, &p[3], p + 4) < 0)
+    api_dec me, after_id;
+    if (!may_save(r, who) || !(p[2] = api_path_id(r, "id")) ||
+        new_params(r, &p[3], p + 4, &after_id) < 0)
         return;
-    p[0] = chat_me(r, who);
-    p[1] = role_names[who->role];
-    api_query(r, STMT_SAVED_NEW, 7, p, new_done);
+    api_viewer(who, &me, p);
+    api_query(r, SEARCH_STMT(SAVED_NEW), 7, p, api_search_answer);
 }
 
 void api_saved_create(http_req *r)

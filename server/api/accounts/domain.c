@@ -1,0 +1,50 @@
+/* domain.c — the accounts domain's routes and statements.  The SQL lives
+ * in migrations/ as functions; here are only the calls to them. */
+#include "accounts.h"
+
+static const http_route routes[] = {
+    {"POST", "/v1/accounts", api_register},
+    {"PUT", "/v1/accounts/{id}/role", api_role_set},
+    {"GET", "/v1/account", api_me},
+    {"DELETE", "/v1/account", api_account_erase},
+    {"GET", "/v1/account/export", api_account_export},
+    {"POST", "/v1/account/password", api_password_change},
+    {"POST", "/v1/sessions", api_login},
+    {"GET", "/v1/sessions", api_sessions_list},
+    {"DELETE", "/v1/sessions", api_logout_all},
+    {"DELETE", "/v1/sessions/current", api_logout}, /* before {id}: first match wins */
+    {"DELETE", "/v1/sessions/{id}", api_session_revoke},
+    {"GET", "/v1/partners", api_partners_list},
+    {"POST", "/v1/partners", api_partner_create},
+    {"PATCH", "/v1/partners/{id}", api_partner_update},
+    {"POST", "/v1/partners/{id}/key", api_partner_rekey},
+    {"POST", "/v1/password-resets", api_reset_request},
+    {"POST", "/v1/password-resets/confirm", api_reset_confirm},
+};
+
+const db_stmt accounts_stmts[ACC_NSTMTS] = {
+    [ACC_REGISTER] = {"register", "SELECT * FROM khnet_register($1, $2, $3, $4, $5, $6)", 6},
+    [ACC_LOGIN_LOOKUP] = {"login_lookup", "SELECT * FROM khnet_login_lookup($1)", 1},
+    [ACC_SESSION_CREATE] = {"session_create",
+                            "SELECT * FROM khnet_session_create($1, $2, $3, $4, $5)", 5},
+    [ACC_SESSIONS_LIST] = {"sessions_list", "SELECT * FROM khnet_sessions_list($1)", 1},
+    [ACC_SESSIONS_REVOKE] = {"sessions_revoke", "SELECT khnet_sessions_revoke($1, $2, $3) AS n", 3},
+    [ACC_ACCOUNT_GET] = {"account_get", "SELECT * FROM khnet_account_get($1)", 1},
+    [ACC_PASSWORD_SET] = {"password_set", "SELECT khnet_password_set($1, $2, $3) AS n", 3},
+    [ACC_ROLE_SET] = {"role_set", "SELECT * FROM khnet_role_set($1, $2, $3)", 3},
+    [ACC_CORS_ORIGINS] = {"cors_origins", "SELECT khnet_cors_origins() AS cors", 0},
+    [ACC_PARTNERS_LIST] = {"partners_list", "SELECT * FROM khnet_partners_list()", 0},
+    [ACC_PARTNER_CREATE] = {"partner_create", "SELECT * FROM khnet_partner_create($1, $2, $3, $4)",
+                            4},
+    [ACC_PARTNER_UPDATE] = {"partner_update", "SELECT * FROM khnet_partner_update($1, $2, $3, $4)",
+                            4},
+    [ACC_PARTNER_REKEY] = {"partner_rekey", "SELECT * FROM khnet_partner_rekey($1, $2, $3)", 3},
+    [ACC_RESET_CREATE] = {"reset_create", "SELECT * FROM khnet_reset_create($1, $2)", 2},
+    [ACC_RESET_CONFIRM] = {"reset_confirm", "SELECT khnet_reset_confirm($1, $2) AS n", 2},
+    /* data rights (migrations/0008_data_rights.sql) */
+    [ACC_ACCOUNT_EXPORT] = {"account_export",
+                            "SELECT khnet_account_export($1::bigint)::text AS doc", 1},
+    [ACC_ACCOUNT_ERASE] = {"account_erase", "SELECT khnet_account_erase($1::bigint) AS erased", 1},
+};
+
+const api_domain api_domain_accounts = API_DOMAIN("accounts", routes, accounts_stmts);

@@ -1,0 +1,72 @@
+/* query.c — the bridge from handlers to the pool: one query per step, a
+ * statement named by its place in its domain's table, and the mapping of
+ * database failures to PROTOCOL.md's errors (never SQL text to clients;
+ * the details go to the log with the request id). */
+#include "kit.h"
+#include "log.h"
+
+typedef struct pending {
+    http_req *req;
+    api_done done;           /* either this ... */
+    api_done_with done_with; /* ... or this, with data */
+    void *data;              /* for done_with */
+} pending;
+
+static void on_result(void *data, const db_reply *rep)
+{
+    pending *p = data;
+    http_req *r = p->req;
+    switch (rep->status) {
+    case DB_OK:
+        if (p->done_with)
+            p->done_with(r, rep->res, p->data);
+        else
+            p->done(r, rep->res);
+        return;
+    case DB_UNAVAILABLE:
+        api_fail(r, "db_unavailable", "the database is unavailable; retry later", NULL);
+        return;
+    case DB_TIMEOUT:
+        api_fail(r, "db_timeout", "the query took too long; retry later", NULL);
+        return;
+    case DB_QUERY_ERROR:
+    default:
+        log_event("error", "msg=\"query failed\" rid=%s sqlstate=%s detail=\"%s\"", http_req_id(r),
+                  rep->sqlstate ? rep->sqlstate : "", rep->message ? rep->message : "");
+        api_fail(r, "internal", "internal error", NULL);
+        return;
+    }
+}
+
+int api_db_query(db_pool *db, const db_stmt *stmt, int nparams, const char *const *values, db_cb cb,
+                 void *data)
+{
+    int id = api_stmt_id(stmt);
+    return id < 0 ? -1 : db_query(db, id, nparams, values, NULL, cb, data);
+}
+
+static void send_query(http_req *r, const db_stmt *stmt, int nparams, const char *const *values,
+                       pending init)
+{
+    api_ctx *ctx = http_req_app(r);
+    pending *p = kp_arena_alloc(http_req_arena(r), sizeof *p);
+    if (!p) {
+        api_oom(r);
+        return;
+    }
+    *p = init;
+    if (api_db_query(ctx->db, stmt, nparams, values, on_result, p) != 0)
+        api_fail(r, "db_unavailable", "the database is unavailable; retry later", NULL);
+}
+
+void api_query(http_req *r, const db_stmt *stmt, int nparams, const char *const *values,
+               api_done done)
+{
+    send_query(r, stmt, nparams, values, (pending){r, done, NULL, NULL});
+}
+
+void api_query_with(http_req *r, const db_stmt *stmt, int nparams, const char *const *values,
+                    api_done_with done, void *data)
+{
+    send_query(r, stmt, nparams, values, (pending){r, NULL, done, data});
+}

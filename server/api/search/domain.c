@@ -1,0 +1,47 @@
+/* domain.c — the search domain's routes and statements (functions in
+ * migrations/0004_search.sql and 0007_saved_searches.sql). */
+#include "search_api.h"
+
+static const http_route routes[] = {
+    {"GET", "/v1/profiles/{id}/similar", api_search_similar},
+    {"POST", "/v1/search/experts", api_search_experts},
+    {"POST", "/v1/search/fit", api_search_fit},
+    {"GET", "/v1/suggest", api_suggest},
+    {"POST", "/v1/saved-searches", api_saved_create},
+    {"GET", "/v1/saved-searches", api_saved_list},
+    {"DELETE", "/v1/saved-searches/{id}", api_saved_delete},
+    {"GET", "/v1/saved-searches/{id}/new", api_saved_new},
+};
+
+const db_stmt search_stmts[SEARCH_NSTMTS] = {
+    [SEARCH_EXPERTS] = {"search_experts",
+                        "SELECT khnet_search_experts($1::bigint, $2, $3, $4::text[], "
+                        "$5::text[], $6::text[], $7::text[], $8::boolean, $9::int, "
+                        "$10::timestamptz, $11, $12::int, $13, $14::bigint)",
+                        14},
+    [SEARCH_FIT] = {"search_fit",
+                    "SELECT khnet_search_fit($1::bigint, $2, $3, $4::text[], $5::text[], "
+                    "$6::text[], $7::text[], $8::boolean, $9::int, $10::int)",
+                    10},
+    [SEARCH_SIMILAR] = {"search_similar",
+                        "SELECT khnet_search_similar($1::bigint, $2, $3::bigint, $4::int)", 4},
+    [SEARCH_SUGGEST] = {"search_suggest", "SELECT khnet_search_suggest($1, $2::int)", 2},
+    [SEARCH_SAVED_CREATE] = {"saved_create",
+                             "SELECT status, field, body::text AS body FROM "
+                             "khnet_saved_search_create($1::bigint, $2, $3::jsonb, $4)",
+                             4},
+    [SEARCH_SAVED_LIST] = {"saved_list",
+                           "SELECT status, field, body::text AS body FROM "
+                           "khnet_saved_searches_list($1::bigint, $2::bigint, $3::int)",
+                           3},
+    [SEARCH_SAVED_DELETE] = {"saved_delete",
+                             "SELECT status, field, body::text AS body FROM "
+                             "khnet_saved_search_delete($1::bigint, $2::bigint)",
+                             2},
+    [SEARCH_SAVED_NEW] = {"saved_new",
+                          "SELECT khnet_saved_search_new($1::bigint, $2, $3::bigint, $4::boolean, "
+                          "$5, $6, $7::bigint)",
+                          7},
+};
+
+const api_domain api_domain_search = API_DOMAIN("search", routes, search_stmts);
