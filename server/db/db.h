@@ -108,24 +108,50 @@ void db_listener_close(db_listener *l, void (*done)(void *data), void *data);
 
 /* ---- migrations (blocking; main thread only) ---------------------------- */
 typedef struct db_migration {
-    const char *name; /* "0001_init.sql" */
+    const char *name; /* "0001_init.sql", "40_search.sql" */
     const char *sql;
     size_t len;
 } db_migration;
 
-/* The migrations compiled into this binary, sorted by name. */
+/* The migrations compiled into this binary, sorted by name, each array ended
+ * by a {0} sentinel: numbered ones (migrations/, applied once each, never
+ * changed) and repeatable ones (migrations/repeatable/, functions, views and
+ * triggers, re-applied whenever their bytes change). */
 extern const db_migration db_migrations[];
 extern const size_t db_migrations_count;
+extern const db_migration db_repeatables[];
+extern const size_t db_repeatables_count;
 
-/* Applies pending migrations in order, each in its own transaction, under a
- * session advisory lock, recording name and SHA-256 checksum.  Refuses (and
- * applies nothing) when an applied migration's checksum differs or the
- * database has migrations this binary does not know.  Logs each applied one
- * to `log` (may be NULL).  Returns 0, or -1 with a message in err. */
+/* A set of migrations to bring a database to: this binary's (db_schema_embedded)
+ * or, in tests, an edited copy of it. */
+typedef struct db_schema {
+    const db_migration *numbered; /* sorted by name */
+    size_t numbered_count;
+    const db_migration *repeatable; /* sorted by name */
+    size_t repeatable_count;
+} db_schema;
+
+db_schema db_schema_embedded(void);
+
+/* Under a session advisory lock: applies the pending numbered migrations in
+ * order, then re-applies each repeatable file that is new or whose SHA-256
+ * differs from the one recorded, in name order; each file in its own
+ * transaction with its record (khnet_schema_migrations,
+ * khnet_schema_repeatables).  Refuses, applying nothing, when an applied
+ * numbered migration's checksum differs or the database records a file this
+ * set does not have.  Logs "applied NAME" / "applied repeatable/NAME" to
+ * `log` (may be NULL).  Returns 0, or -1 with a message in err. */
+int db_migrate_schema(const char *conninfo, const db_schema *s, FILE *log, char *err,
+                      size_t errlen);
+/* db_migrate_schema with this binary's migrations. */
 int db_migrate(const char *conninfo, FILE *log, char *err, size_t errlen);
 
-/* Checks that the schema is exactly what this binary expects (all applied,
- * checksums equal).  Returns 0, or -1 with a message in err. */
+/* Checks that the database is exactly at schema `s`: every numbered
+ * migration applied with its checksum, every repeatable file applied at its
+ * current checksum, nothing unknown recorded.  Returns 0, or -1 with a
+ * message in err. */
+int db_check_schema_of(const char *conninfo, const db_schema *s, char *err, size_t errlen);
+/* db_check_schema_of with this binary's migrations. */
 int db_check_schema(const char *conninfo, char *err, size_t errlen);
 
 #endif

@@ -251,13 +251,259 @@ static void test_bad_conninfo(void **state)
     assert_true(err[0] != '\0');
 }
 
+/* ---- repeatable files ------------------------------------------------------ */
+
+/* A copy of this binary's migrations with some files' text edited, as a
+ * test's own db_schema. */
+typedef struct edited {
+    db_migration num[64];
+    db_migration rep[64];
+    char *text[4]; /* the edited files' texts */
+    int ntext;
+    db_schema s;
+} edited;
+
+static void edited_init(edited *e)
+{
+    assert_true(db_migrations_count < 64 && db_repeatables_count < 64);
+    memcpy(e->num, db_migrations, (db_migrations_count + 1) * sizeof *e->num);
+    memcpy(e->rep, db_repeatables, (db_repeatables_count + 1) * sizeof *e->rep);
+    e->ntext = 0;
+    e->s = (db_schema){e->num, db_migrations_count, e->rep, db_repeatables_count};
+}
+
+/* Replaces the one occurrence of `from` in file `name` of `list` by `to`. */
+static void edited_replace(edited *e, db_migration *list, size_t count, const char *name,
+                           const char *from, const char *to)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(list[i].name, name) != 0) continue;
+        const char *at = strstr(list[i].sql, from);
+        assert_non_null(at);
+        assert_null(strstr(at + 1, from)); /* the edit is unambiguous */
+        size_t head = (size_t)(at - list[i].sql), flen = strlen(from), tlen = strlen(to);
+        size_t len = list[i].len - flen + tlen;
+        assert_true(e->ntext < 4);
+        char *text = malloc(len + 1);
+        assert_non_null(text);
+        memcpy(text, list[i].sql, head);
+        memcpy(text + head, to, tlen);
+        memcpy(text + head + tlen, at + flen, list[i].len - head - flen + 1);
+        e->text[e->ntext++] = text;
+        list[i].sql = text;
+        list[i].len = len;
+        return;
+    }
+    fail_msg("no migration %s", name);
+}
+
+static void edited_free(edited *e)
+{
+    for (int i = 0; i < e->ntext; i++)
+        free(e->text[i]);
+}
+
+/* The edit test (b) makes: khnet_event_latest in 50_events.sql. */
+#define LATEST_BODY "WHERE account_id = viewer), 0)\n"
+#define LATEST_EDITED "WHERE account_id = viewer), 0) + 0\n"
+
+static void edit_event_latest(edited *e)
+{
+    edited_init(e);
+    edited_replace(e, e->rep, db_repeatables_count, "50_events.sql", LATEST_BODY, LATEST_EDITED);
+}
+
+/* Every function (oid, signature, digest of its definition), view and
+ * trigger of the schema, one per line; `except` (a function name, or "")
+ * left out. */
+static char *definitions(const fixture *f, const char *except)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT string_agg(p.oid || ' ' || p.oid::regprocedure || ' ' || "
+             "md5(pg_get_functiondef(p.oid)), E'\\n' ORDER BY p.oid::regprocedure::text) "
+             "FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.prokind = 'f' "
+             "AND p.proname <> '%s') || E'\\n' || "
+             "(SELECT string_agg(c.oid || ' ' || c.relname || ' ' || md5(pg_get_viewdef(c.oid)), "
+             "E'\\n' ORDER BY c.relname) FROM pg_class c WHERE c.relkind = 'v' "
+             "AND c.relnamespace = 'public'::regnamespace) || E'\\n' || "
+             "(SELECT string_agg(t.tgname || ' ' || md5(pg_get_triggerdef(t.oid)), E'\\n' "
+             "ORDER BY t.tgname) FROM pg_trigger t WHERE NOT t.tgisinternal)",
+             except);
+    return query_one(f, sql);
+}
+
+static char *repeatables_applied_at(const fixture *f)
+{
+    return query_one(f, "SELECT string_agg(name || ' ' || checksum || ' ' || applied_at, E'\\n' "
+                        "ORDER BY name) FROM khnet_schema_repeatables");
+}
+
+/* (a) A database as the binary before repeatable files left it (numbered
+ * migrations and their records only) upgrades cleanly: every repeatable
+ * file is applied once, no numbered one again, and every function, view and
+ * trigger is then exactly what it was — the repeatable files hold the
+ * definitions already in effect. */
+static void test_upgrade_from_numbered_only(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    db_schema old = {db_migrations, db_migrations_count, NULL, 0};
+    size_t len = 0;
+    FILE *m = open_memstream(&log, &len);
+    assert_int_equal(db_migrate_schema(f->conninfo, &old, m, err, sizeof err), 0);
+    assert_int_equal(fclose(m), 0);
+    assert_null(strstr(log, "repeatable"));
+    free(log);
+    exec_in(f, "DROP TABLE khnet_schema_repeatables"); /* the old binary made none */
+    char *before = definitions(f, "");
+
+    assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), -1);
+    assert_non_null(strstr(err, "repeatable/10_core.sql is not applied"));
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    for (size_t i = 0; i < db_repeatables_count; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "applied repeatable/%s\n", db_repeatables[i].name);
+        assert_non_null(strstr(log, line));
+    }
+    assert_null(strstr(log, "applied 0"));
+    free(log);
+    assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), 0);
+    char *after = definitions(f, "");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    char *n = query_one(f, "SELECT count(*) FROM khnet_schema_repeatables");
+    assert_int_equal(strtol(n, NULL, 10), (long)db_repeatables_count);
+    free(n);
+}
+
+/* (b) Editing one function in its file and migrating again re-applies that
+ * file only and changes that function only: every other function keeps its
+ * oid and definition, views and triggers are untouched, and the other
+ * files' records keep their time. */
+static void test_edited_repeatable_reapplied(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    free(log);
+    char *others = definitions(f, "khnet_event_latest");
+    char *oid = query_one(f, "SELECT 'khnet_event_latest'::regproc::oid");
+    char *records = query_one(f, "SELECT string_agg(name || applied_at, ',' ORDER BY name) FROM "
+                                 "khnet_schema_repeatables WHERE name <> '50_events.sql'");
+
+    edited e;
+    edit_event_latest(&e);
+    size_t len = 0;
+    FILE *m = open_memstream(&log, &len);
+    assert_int_equal(db_migrate_schema(f->conninfo, &e.s, m, err, sizeof err), 0);
+    assert_int_equal(fclose(m), 0);
+    assert_string_equal(log, "applied repeatable/50_events.sql\n");
+    free(log);
+
+    char *v = query_one(f, "SELECT prosrc FROM pg_proc WHERE proname = 'khnet_event_latest'");
+    assert_non_null(strstr(v, LATEST_EDITED));
+    free(v);
+    v = query_one(f, "SELECT 'khnet_event_latest'::regproc::oid");
+    assert_string_equal(v, oid); /* replaced in place */
+    free(v);
+    v = definitions(f, "khnet_event_latest");
+    assert_string_equal(v, others);
+    free(v);
+    v = query_one(f, "SELECT string_agg(name || applied_at, ',' ORDER BY name) FROM "
+                     "khnet_schema_repeatables WHERE name <> '50_events.sql'");
+    assert_string_equal(v, records);
+    free(v);
+    assert_int_equal(db_check_schema_of(f->conninfo, &e.s, err, sizeof err), 0);
+    /* This binary's file now differs from the applied one. */
+    assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), -1);
+    assert_non_null(strstr(err, "repeatable/50_events.sql is changed"));
+    free(others);
+    free(oid);
+    free(records);
+    edited_free(&e);
+}
+
+/* (c) A numbered migration whose text was edited is refused, by name, and
+ * nothing is applied: not even a changed repeatable file. */
+static void test_edited_numbered_file_refused(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    free(log);
+    edited e;
+    edit_event_latest(&e);
+    edited_replace(&e, e.num, db_migrations_count, "0005_events.sql", "CREATE INDEX",
+                   "create index");
+    size_t len = 0;
+    FILE *m = open_memstream(&log, &len);
+    assert_int_equal(db_migrate_schema(f->conninfo, &e.s, m, err, sizeof err), -1);
+    assert_int_equal(fclose(m), 0);
+    assert_string_equal(log, "");
+    free(log);
+    assert_non_null(strstr(err, "0005_events.sql"));
+    assert_non_null(strstr(err, "changed"));
+    char *v = query_one(f, "SELECT prosrc FROM pg_proc WHERE proname = 'khnet_event_latest'");
+    assert_null(strstr(v, LATEST_EDITED));
+    free(v);
+    err[0] = '\0';
+    assert_int_equal(db_check_schema_of(f->conninfo, &e.s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "0005_events.sql"));
+    edited_free(&e);
+}
+
+/* A repeatable file recorded in the database that this binary does not have
+ * (a newer version's) is refused like an unknown numbered one. */
+static void test_unknown_repeatable_refused(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    free(log);
+    exec_in(f, "INSERT INTO khnet_schema_repeatables (name, checksum) "
+               "VALUES ('99_from_the_future.sql', 'abc')");
+    assert_int_equal(migrate(f, &log, err, sizeof err), -1);
+    assert_string_equal(log, "");
+    free(log);
+    assert_non_null(strstr(err, "99_from_the_future.sql"));
+    err[0] = '\0';
+    assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), -1);
+    assert_non_null(strstr(err, "99_from_the_future.sql"));
+}
+
+/* (d) Unchanged repeatable files are not applied again: the second run logs
+ * nothing, keeps every record's time and every function's definition. */
+static void test_repeatables_unchanged_noop(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    free(log);
+    char *records = repeatables_applied_at(f);
+    char *defs = definitions(f, "");
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    assert_string_equal(log, "");
+    free(log);
+    char *v = repeatables_applied_at(f);
+    assert_string_equal(v, records);
+    free(v);
+    v = definitions(f, "");
+    assert_string_equal(v, defs);
+    free(v);
+    free(records);
+    free(defs);
+}
+
 /* Two migrators at once (instances starting together): the advisory lock
  * serialises them, so each file is applied exactly once. */
 typedef struct racer {
-    const fixture *f; /* database */
-    int rc;           /* db_migrate's result */
-    char *log;        /* its log */
-    char err[512];    /* its error */
+    const fixture *f;   /* database */
+    const db_schema *s; /* migrations to apply; NULL: this binary's */
+    int rc;             /* db_migrate's result */
+    char *log;          /* its log */
+    char err[512];      /* its error */
 } racer;
 
 static void race(void *arg)
@@ -265,7 +511,8 @@ static void race(void *arg)
     racer *r = arg;
     size_t len = 0;
     FILE *m = open_memstream(&r->log, &len);
-    r->rc = db_migrate(r->f->conninfo, m, r->err, sizeof r->err);
+    r->rc = r->s ? db_migrate_schema(r->f->conninfo, r->s, m, r->err, sizeof r->err)
+                 : db_migrate(r->f->conninfo, m, r->err, sizeof r->err);
     if (m && fclose(m) != 0) r->rc = -2;
 }
 
@@ -286,6 +533,32 @@ static void test_concurrent_migrators(void **state)
     free(r[1].log);
 }
 
+/* (e) Two migrators at once over a changed repeatable file: it is applied
+ * once, by one of them. */
+static void test_concurrent_repeatable(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    free(log);
+    edited e;
+    edit_event_latest(&e);
+    racer r[2] = {{.f = f, .s = &e.s}, {.f = f, .s = &e.s}};
+    uv_thread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(uv_thread_create(&t[i], race, &r[i]), 0);
+    for (int i = 0; i < 2; i++)
+        uv_thread_join(&t[i]);
+    assert_int_equal(r[0].rc, 0);
+    assert_int_equal(r[1].rc, 0);
+    const char *once = "applied repeatable/50_events.sql\n";
+    assert_true((strcmp(r[0].log, once) == 0 && strcmp(r[1].log, "") == 0) ||
+                (strcmp(r[1].log, once) == 0 && strcmp(r[0].log, "") == 0));
+    free(r[0].log);
+    free(r[1].log);
+    edited_free(&e);
+}
+
 int main(void)
 {
     const char *url = getenv("KHNET_TEST_DATABASE_URL");
@@ -303,6 +576,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_check_behind, setup, teardown),
         cmocka_unit_test(test_bad_conninfo),
         cmocka_unit_test_setup_teardown(test_concurrent_migrators, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_numbered_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edited_repeatable_reapplied, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edited_numbered_file_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_repeatable_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeatables_unchanged_noop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_repeatable, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
