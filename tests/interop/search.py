@@ -2,15 +2,17 @@
 /v1/profiles/{id}/similar from an independent peer (hand-written HTTP,
 python3-msgpack, psql as the oracle): bad inputs, folding (diacritics,
 NFD, tone-mark placement, đ), visibility, facets against SQL, cursor
-paging without duplicates, first pages by recent/experience against SQL
-on both sides of the candidate bound, whole name words as the last word
-(not prefixes), typo correction, suggest (distinct names by prefix, % and
-_ as characters, misspelt name words), suggest latency, and the best
-"who fits" / "similar" scores against SQL over every profile."""
+paging without duplicates, first pages by recent/experience on both sides
+of the candidate bound, whole name words as the last word (not prefixes),
+typo correction, suggest (distinct names by prefix, % and _ as characters,
+misspelt name words), and the best "who fits" / "similar" scores against
+SQL over every profile.  Matches, facets and sorted pages are checked
+against a Python reading of the raw profile tables (never the search's own
+functions or read model).  No timing here: speed is tests/bench/search's."""
 
 import os
+import json
 import sys
-import time
 import unicodedata
 import urllib.parse
 
@@ -106,22 +108,67 @@ def t_visibility():
     assert search({"min_years": 30}).json["total"] == n_vis
 
 
+def fold(s):
+    """The search folding rule, written independently: NFC, lower case, no
+    diacritics (combining marks dropped), đ -> d."""
+    s = unicodedata.normalize("NFD", unicodedata.normalize("NFC", s).lower())
+    return "".join(c for c in s if not unicodedata.combining(c)).replace("đ", "d")
+
+
+def words(s):
+    w, out = [], []
+    for c in s + " ":
+        if c.isalnum():
+            w.append(c)
+        elif w:
+            out.append("".join(w))
+            w = []
+    return out
+
+
+def anonymous_view():
+    """Every live profile as an anonymous viewer may match it, from the raw
+    tables: {id: row} with row["words"] the folded words of its public text
+    (names, headline, expertise, sectors; bio and affiliation/position only
+    when public) and the fields the sorts and facets use."""
+    rows = json.loads(psql(
+        "SELECT json_agg(json_build_object('id', p.account_id, 'country', p.country, "
+        "'text', concat_ws(' . ', p.full_name, p.display_name, p.headline, "
+        "array_to_string(p.expertise, ' . '), (SELECT string_agg(replace(x.slug, '_', ' ') "
+        "|| ' ' || x.name_en || ' ' || x.name_vi, ' . ') FROM khnet_profile_sectors ps "
+        "JOIN khnet_sectors x ON x.id = ps.sector_id WHERE ps.profile_id = p.account_id), "
+        "CASE WHEN p.vis_bio = 'public' THEN p.bio END, "
+        "CASE WHEN p.vis_affiliation = 'public' THEN concat_ws(' . ', p.affiliation, "
+        "p.position) END), "
+        "'updated', to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'), "
+        "'years', CASE WHEN p.vis_career = 'public' THEN coalesce(p.years_experience, -1) "
+        "ELSE -1 END)) FROM khnet_profiles p JOIN khnet_accounts a ON a.id = p.account_id "
+        "WHERE a.erased_at IS NULL") or "[]")
+    for r in rows:
+        r["words"] = set(words(fold(r["text"])))
+    return {r["id"]: r for r in rows}
+
+
+def matching(view, q):
+    """Profiles matching a one-word query as typed (its word as a prefix)."""
+    return {i: r for i, r in view.items() if any(w.startswith(q) for w in r["words"])}
+
+
 def t_facets_match_sql():
     r = search({"q": "aquaculture", "limit": 5})
     f = {x["value"]: x["count"] for x in r.json["facets"]["country"]}
     total = r.json["total"]
-    assert sum(f.values()) + int(psql(
-        "SELECT count(*) FROM khnet_search_docs WHERE doc0 @@ khnet_search_tsquery('aquaculture') "
-        "AND country IS NULL")) == total
-    want = psql("SELECT string_agg(country || '=' || n, ',' ORDER BY country) FROM (SELECT country, "
-                "count(*) n FROM khnet_search_docs WHERE doc0 @@ khnet_search_tsquery('aquaculture') "
-                "AND country IS NOT NULL GROUP BY 1) s")
-    got = ",".join("%s=%d" % kv for kv in sorted(f.items()))
-    assert got == want, (got, want)
+    match = matching(anonymous_view(), "aquaculture")
+    assert len(match) > 50, len(match)  # a real workload, not an empty set
+    assert sum(f.values()) + sum(1 for m in match.values() if m["country"] is None) == total
+    want = {}
+    for m in match.values():
+        if m["country"] is not None:
+            want[m["country"]] = want.get(m["country"], 0) + 1
+    assert f == want, (sorted(f.items()), sorted(want.items()))
     sec = {x["value"]: x["count"] for x in r.json["facets"]["sector"]}
     assert 0 < sec["aquaculture"] <= total and sum(sec.values()) >= total, (sec, total)
-    n = int(psql("SELECT count(*) FROM khnet_search_docs WHERE doc0 @@ khnet_search_tsquery('aquaculture')"))
-    assert total == n and r.json["total_exact"], (total, n)
+    assert total == len(match) and r.json["total_exact"], (total, len(match))
 
 
 def t_cursor_paging():
@@ -152,12 +199,10 @@ def t_suggest_similar_fit():
     r = call("GET", "/v1/suggest?q=Nguyen%20Thi%20Minh%20Th")
     assert any(i.get("id") == IDS["thu"] for i in r.json["items"]), r.json
     assert len(r.json["items"]) <= 10
-    t0 = time.monotonic()
     for q in ["ng", "aqua", "offshore", "nuoi%20tom", "tran%20van", "lobstr"]:
-        assert call("GET", "/v1/suggest?q=" + q).status == 200
-    per = (time.monotonic() - t0) / 6 * 1000
-    print("suggest mean latency %.1f ms (1.5k profiles)" % per)
-    assert per < 100, per
+        r = call("GET", "/v1/suggest?q=" + q)
+        assert r.status == 200 and len(r.json["items"]) <= 10, (q, r.json)
+        assert r.json["items"] or q == "lobstr", (q, r.json)  # prefixes of real text
     r = call("GET", "/v1/profiles/%d/similar?limit=5" % IDS["wind"])
     assert r.status == 200 and r.json["items"], r.json
     assert all("offshore wind" in x["shared"] or x["score"] >= 1 for x in r.json["items"])
@@ -268,19 +313,17 @@ def t_last_word_whole_name():
 
 def t_sorted_pages_match_sql():
     # the first page by recent / experience, from the candidates (<= 1,000
-    # matches) and from every match (more), against SQL
-    keys = {"recent": "updated_at DESC, profile_id DESC",
-            "experience": "CASE WHEN vis_career <= 0 THEN coalesce(years, -1) ELSE -1 END DESC, "
-                          "profile_id DESC"}
-    for body, where in [({"q": "marine"}, "doc0 @@ khnet_search_tsquery('marine')"),
-                        ({}, "true")]:
-        for sort, order in keys.items():
+    # matches) and from every match (more), against the raw tables
+    view = anonymous_view()
+    keys = {"recent": lambda m: (m["updated"], m["id"]),
+            "experience": lambda m: (m["years"], m["id"])}
+    for body, match in [({"q": "marine"}, matching(view, "marine")), ({}, view)]:
+        assert len(match) > 15, (body, len(match))
+        for sort, key in keys.items():
             r = search(dict(body, sort=sort, limit=15))
             assert r.status == 200, r.json
-            want = psql("SELECT string_agg(profile_id::text, ',' ORDER BY n) FROM (SELECT "
-                        "profile_id, row_number() OVER (ORDER BY %s) n FROM khnet_search_docs "
-                        "WHERE %s ORDER BY %s LIMIT 15) s" % (order, where, order))
-            assert ",".join(map(str, ids_of(r))) == want, (body, sort, ids_of(r), want)
+            want = [m["id"] for m in sorted(match.values(), key=key, reverse=True)[:15]]
+            assert ids_of(r) == want, (body, sort, ids_of(r), want)
             assert all(h["score"] == 0 for h in r.json["hits"]), r.json["hits"][:2]
             assert r.json["total_exact"] == (body != {}), (body, r.json["total"])
 
