@@ -1,0 +1,76 @@
+/* text.c — what the forum's writers share: a post's markdown read and
+ * rendered (server/forum/), optional id fields, and the reply of a write
+ * (rate_limited carries Retry-After). */
+#include <stdio.h>
+#include <string.h>
+
+#include "forum.h"
+#include "forum/forum.h"
+
+int forum_text_read(http_req *r, const kp_value *b, forum_text *out)
+{
+    const char *md = api_str(r, b, "markdown", FORUM_BODY_MAX, FORUM_BODY_MAX);
+    if (!md) return -1;
+    kp_arena *a = http_req_arena(r);
+    forum_doc *d = kp_arena_alloc(a, sizeof *d);
+    if (!d || forum_render(a, md, strlen(md), d) != 0) {
+        api_oom(r);
+        return -1;
+    }
+    out->markdown = md;
+    out->html = d->html;
+    out->mentions = forum_mentions_literal(a, d);
+    out->links = api_dec_of(d->nlinks);
+    if (!out->mentions) {
+        api_oom(r);
+        return -1;
+    }
+    return 0;
+}
+
+const char *forum_opt_id(http_req *r, const kp_value *b, const char *key, bool *bad)
+{
+    int64_t v = 0;
+    kp_err e = {0};
+    int got = kp_get_int(b, key, false, 1, INT64_MAX, &v, &e);
+    if (got < 0) {
+        api_fail_kperr(r, &e);
+        *bad = true;
+        return NULL;
+    }
+    if (got == 0) return NULL;
+    char *s = kp_arena_alloc(http_req_arena(r), 24);
+    if (!s) {
+        api_oom(r);
+        *bad = true;
+        return NULL;
+    }
+    snprintf(s, 24, "%lld", (long long)v);
+    return s;
+}
+
+void forum_reply_row(http_req *r, const PGresult *res)
+{
+    const char *status = api_col(res, "status");
+    if (status && strcmp(status, "rate_limited") == 0) {
+        const kp_value *doc = api_json(r, api_col(res, "body"), NULL);
+        if (!doc) return;
+        const kp_value *after = kp_map_get(doc, "retry_after");
+        char secs[24] = "60";
+        if (after && after->type == KP_INT)
+            snprintf(secs, sizeof secs, "%lld", (long long)after->v.i);
+        http_req_add_header(r, "Retry-After", secs);
+    }
+    api_reply_row(r, res);
+}
+
+const char *forum_json(http_req *r, const kp_value *v)
+{
+    kp_buf json;
+    kp_buf_init(&json);
+    kp_json_write(&json, v);
+    char *out = json.oom ? NULL : kp_arena_strndup(http_req_arena(r), (char *)json.data, json.len);
+    kp_buf_free(&json);
+    if (!out) api_oom(r);
+    return out;
+}
