@@ -1094,8 +1094,9 @@ BEGIN
         PERFORM khnet_forum_log(p_me, 'thread.move', 'thread', t.id, n.category_id,
                                 jsonb_build_object('category_id', t.category_id),
                                 jsonb_build_object('category_id', n.category_id), p_reason);
-        UPDATE khnet_report_items SET category_id = n.category_id
-         WHERE status = 'open' AND target_id IN (SELECT id FROM khnet_forum_posts WHERE thread_id = t.id);
+        UPDATE khnet_report_items ri SET category_id = n.category_id
+         WHERE ri.status = 'open'
+           AND ri.target_id IN (SELECT id FROM khnet_forum_posts WHERE thread_id = t.id);
         PERFORM khnet_forum_tell(t.author_id, 'thread.move', t.id, NULL, p_reason);
     END IF;
     status := 'ok'; body := khnet_forum_thread_json(n, p_me, true);
