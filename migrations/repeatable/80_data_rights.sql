@@ -84,7 +84,8 @@ AS $$
                 'id', s.id, 'name', s.name, 'query', s.query, 'sort', s.sort,
                 'created_at', khnet_time_text(s.created_at),
                 'last_seen_at', khnet_time_text(s.last_seen_at)) ORDER BY s.id), '[]')
-              FROM khnet_saved_searches s WHERE s.owner_id = a.id))
+              FROM khnet_saved_searches s WHERE s.owner_id = a.id),
+        'forum', khnet_forum_export(a.id))  -- 75_forum
       FROM khnet_accounts a WHERE a.id = p_account AND a.erased_at IS NULL
 $$;
 
@@ -96,7 +97,9 @@ $$;
 -- idempotent reply (it holds the e-mail); then the account is emptied
 -- (0007's erase trigger drops its saved searches) and an audit row
 -- written.  Messages, conversation memberships and reports stay: they
--- belong to conversations with others and to moderation.
+-- belong to conversations with others and to moderation.  Forum posts stay
+-- too, shown as "former member"; 75_forum's erase trigger removes the
+-- handle, watches, read marks, reactions and mentions.
 -- false: no such live account.
 CREATE OR REPLACE FUNCTION khnet_account_erase(p_account bigint) RETURNS boolean
     LANGUAGE plpgsql
