@@ -33,11 +33,11 @@ static void create_authed(http_req *r, const api_principal *who)
         api_fail(r, "invalid_value", "a slug is [a-z][a-z0-9_]{1,39}", "slug");
         return;
     }
-    const char *name = api_str(r, b, "name", NAME_MAX_CHARS, 4 * NAME_MAX_CHARS);
+    const char *name = api_str(r, b, "name", NAME_MAX_CHARS, (size_t)4 * NAME_MAX_CHARS);
     if (!name) return;
     const char *desc = NULL;
     if (kp_map_get(b, "description") && kp_map_get(b, "description")->type != KP_NIL) {
-        desc = api_str(r, b, "description", DESCRIPTION_MAX, 4 * DESCRIPTION_MAX);
+        desc = api_str(r, b, "description", DESCRIPTION_MAX, (size_t)4 * DESCRIPTION_MAX);
         if (!desc) return;
     }
     int64_t pos = 0;
@@ -70,11 +70,11 @@ static int patch_check(http_req *r, const kp_value *b)
         api_fail(r, "missing_field", "nothing to change", "body");
         return -1;
     }
-    if (kp_map_get(b, "name") && !api_str(r, b, "name", NAME_MAX_CHARS, 4 * NAME_MAX_CHARS))
+    if (kp_map_get(b, "name") && !api_str(r, b, "name", NAME_MAX_CHARS, (size_t)4 * NAME_MAX_CHARS))
         return -1;
     const kp_value *d = kp_map_get(b, "description");
     if (d && d->type != KP_NIL &&
-        !api_str(r, b, "description", DESCRIPTION_MAX, 4 * DESCRIPTION_MAX))
+        !api_str(r, b, "description", DESCRIPTION_MAX, (size_t)4 * DESCRIPTION_MAX))
         return -1;
     if (kp_get_int(b, "position", false, 0, POSITION_MAX, &pos, &e) < 0 ||
         kp_get_bool(b, "read_only", false, &flag, &e) < 0 ||

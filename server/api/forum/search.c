@@ -77,7 +77,7 @@ static void search_authed(http_req *r, const api_principal *who)
     static const char *const allowed[] = {"q",     "category_id", "author_id", "tag", "since",
                                           "until", "limit",       "after",     NULL};
     const kp_value *b = api_body(r, allowed);
-    const char *q = b ? api_str(r, b, "q", Q_MAX, 4 * Q_MAX) : NULL;
+    const char *q = b ? api_str(r, b, "q", Q_MAX, (size_t)4 * Q_MAX) : NULL;
     if (!q) return;
     api_dec me, lim;
     const char *p[10] = {NULL};

@@ -64,7 +64,8 @@ static void create_authed(http_req *r, const api_principal *who)
     static const char *const allowed[] = {"title", "markdown", "tags", NULL};
     const char *id = api_path_id(r, "id");
     const kp_value *b = id ? api_body(r, allowed) : NULL;
-    const char *title = b ? api_str(r, b, "title", FORUM_TITLE_MAX, 4 * FORUM_TITLE_MAX) : NULL;
+    const char *title =
+        b ? api_str(r, b, "title", FORUM_TITLE_MAX, (size_t)4 * FORUM_TITLE_MAX) : NULL;
     const char *tags = title ? tags_json(r, b) : NULL;
     forum_text text;
     if (!tags || forum_text_read(r, b, &text) != 0) return;

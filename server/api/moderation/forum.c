@@ -130,7 +130,7 @@ static void assign_authed(http_req *r, const api_principal *who)
     /* No body, or no assignee_id: the caller takes the item. */
     const kp_value *b = http_req_body(r) ? api_body(r, allowed) : NULL;
     if (http_req_body(r) && !b) return;
-    api_dec me = api_dec_of(who->account_id), to = me;
+    api_dec me = api_dec_of(who->account_id), to;
     const char *assignee = me.s;
     const kp_value *v = b ? kp_map_get(b, "assignee_id") : NULL;
     if (v && v->type == KP_NIL) {
