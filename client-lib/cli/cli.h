@@ -22,14 +22,15 @@ enum {
     EXIT_OK = 0,      /* 2xx (health: status 200) */
     EXIT_HTTP = 1,    /* the server answered with an error status */
     EXIT_USAGE = 2,   /* bad command line */
-    EXIT_NETWORK = 3, /* no usable answer: connect, I/O, timeout, protocol */
+    EXIT_NETWORK = 3, /* no usable answer: connect, TLS, I/O, timeout, protocol */
 };
 
 typedef struct cli_opts {
-    const char *url;   /* --url, else $KHNET_URL, else the default */
-    const char *token; /* --token, else $KHNET_TOKEN, or NULL */
-    int timeout_ms;    /* --timeout */
-    int json;          /* --json: machine-readable output */
+    const char *url;    /* --url, else $KHNET_URL, else the default */
+    const char *token;  /* --token, else $KHNET_TOKEN, or NULL */
+    const char *cacert; /* --cacert, else $KHNET_CACERT, or NULL: the system's CAs */
+    int timeout_ms;     /* --timeout */
+    int json;           /* --json: machine-readable output */
 } cli_opts;
 
 /* Runs a command with its operands (argv[0] is the first operand, not the

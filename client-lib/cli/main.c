@@ -68,17 +68,19 @@ static void usage_cmd(FILE *f, const cli_cmd *c)
 
 static void usage(FILE *f)
 {
-    fputs("usage: khnet [--url URL] [--token T] [--timeout MS] [--json]\n"
+    fputs("usage: khnet [--url URL] [--token T] [--cacert FILE] [--timeout MS] [--json]\n"
           "             COMMAND ...\n\ncommands:\n",
           f);
     for (size_t t = 0; t < NTABLES; t++)
         for (const cli_cmd *c = tables[t]; c->name; c++)
             usage_cmd(f, c);
     fputs("\noptions:\n"
-          "  --url URL      server, http://host[:port]  (default $KHNET_URL, else\n"
-          "                 http://127.0.0.1:8080)\n"
+          "  --url URL      server, http://host[:port] or https://host[:port]\n"
+          "                 (default $KHNET_URL, else http://127.0.0.1:8080)\n"
           "  --token T      send Authorization: Bearer T (default $KHNET_TOKEN)\n"
 
+          "  --cacert FILE  https: trust the CA certificates in FILE (PEM) instead\n"
+          "                 of the system's (default $KHNET_CACERT)\n"
           "  --timeout MS   longest wait for any step (default 10000, 0 = forever)\n"
           "  --json         health: print the raw reply as JSON; errors: also print\n"
           "                 the error body as JSON on stdout\n"
@@ -89,7 +91,7 @@ static void usage(FILE *f)
           "  0  success (2xx; health: 200)\n"
           "  1  the server answered with an error status (or health not 200)\n"
           "  2  usage error\n"
-          "  3  no usable answer (bad URL, connect, I/O, timeout, malformed reply)\n",
+          "  3  no usable answer (bad URL, connect, TLS, I/O, timeout, malformed reply)\n",
           f);
 }
 
@@ -154,17 +156,17 @@ static int run(const cli_cmd *c, khnet_ctx *ctx, const cli_opts *o, int argc, ch
 /* Parses options into *o; returns -1 to exit with *code. */
 static int parse_options(int argc, char **argv, cli_opts *o, int *code)
 {
-    static const struct option longopts[] = {{"url", required_argument, NULL, 'u'},
-                                             {"token", required_argument, NULL, 't'},
-                                             {"timeout", required_argument, NULL, 'T'},
-                                             {"json", no_argument, NULL, 'j'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {"version", no_argument, NULL, 'V'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"url", required_argument, NULL, 'u'},    {"token", required_argument, NULL, 't'},
+        {"cacert", required_argument, NULL, 'c'}, {"timeout", required_argument, NULL, 'T'},
+        {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
     const char *env = getenv("KHNET_URL"), *tok = getenv("KHNET_TOKEN");
+    const char *ca = getenv("KHNET_CACERT");
     *o = (cli_opts){.url = env && *env ? env : "http://127.0.0.1:8080",
                     .timeout_ms = 10000,
-                    .token = tok && *tok ? tok : NULL};
+                    .token = tok && *tok ? tok : NULL,
+                    .cacert = ca && *ca ? ca : NULL};
     int c;
     /* "+": stop at the command, so `call GET /x` is never read as options. */
     while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
@@ -175,6 +177,9 @@ static int parse_options(int argc, char **argv, cli_opts *o, int *code)
             break;
         case 't':
             o->token = optarg;
+            break;
+        case 'c':
+            o->cacert = optarg;
             break;
         case 'j':
             o->json = 1;
@@ -217,10 +222,12 @@ int main(int argc, char **argv)
     }
     const cli_cmd *cmd = resolve(&argc, &argv);
     if (!cmd) return EXIT_USAGE;
+    /* Options first, then the command's first call connects with them. */
     khnet_ctx *ctx = NULL;
-    khnet_err err = khnet_connect(o.url, &ctx);
+    khnet_err err = khnet_create(o.url, &ctx);
     if (err == KHNET_OK) err = khnet_set_timeout(ctx, o.timeout_ms);
     if (err == KHNET_OK && o.token) err = khnet_set_token(ctx, o.token);
+    if (err == KHNET_OK && o.cacert) err = khnet_set_cacert(ctx, o.cacert);
     if (err != KHNET_OK) {
         code = cli_report(ctx, err, NULL, &o);
         khnet_free(ctx);

@@ -5,6 +5,15 @@
  * version.  The wire codec (kp_value, kp_json_write, the msgpack writer) is
  * khproto.h, installed beside this header and included by it.
  *
+ * TLS: https:// (and wss://) URLs speak TLS 1.2 or 1.3 through OpenSSL,
+ * with the server's certificate verified by default against the system's
+ * trust store (or the PEM file given to khnet_set_cacert, for private
+ * deployments) and against the URL's host (DNS name, also sent as SNI, or
+ * IP address).  Sessions are resumed across reconnects.  A failure is
+ * KHNET_ERR_TLS with the reason in khnet_errstr (for a refused certificate
+ * OpenSSL's verification reason, e.g. "hostname mismatch"); the library
+ * never falls back to plain HTTP.
+ *
  * Threading: a khnet_ctx is not thread-safe; use one context per thread.
  * Different contexts share nothing and may be used concurrently.
  *
@@ -79,7 +88,7 @@ const char *khnet_version(void);
 /* ---- errors ------------------------------------------------------------ */
 typedef enum khnet_err {
     KHNET_OK = 0,
-    KHNET_ERR_URL,      /* the URL given to khnet_connect is not http://host[:port][/] */
+    KHNET_ERR_URL,      /* the URL is not http[s]://host[:port][/] (or ws/wss) */
     KHNET_ERR_CONNECT,  /* name resolution or TCP connect failed */
     KHNET_ERR_IO,       /* send/receive failed or the server closed mid-response */
     KHNET_ERR_TIMEOUT,  /* no progress within the context's timeout */
@@ -87,8 +96,13 @@ typedef enum khnet_err {
     KHNET_ERR_HTTP,     /* the server answered with status >= 400; the reply says why */
     KHNET_ERR_NOMEM,    /* out of memory */
     KHNET_ERR_ARG,      /* invalid argument (NULL, bad method or path, ...) */
-    KHNET_ERR_CLOSED    /* the server ended an event stream for good (session ended) */
+    KHNET_ERR_CLOSED,   /* the server ended an event stream for good (session ended) */
+    KHNET_ERR_TLS       /* TLS setup, handshake or certificate verification failed; the
+                           error string says why (e.g. "certificate verification failed:
+                           hostname mismatch"); nothing was sent */
 } khnet_err;
+/* The name the TLS error goes by in the issue tracker and the docs. */
+#define KHNET_ETLS KHNET_ERR_TLS
 
 /* Short English description of an error code (static storage, never NULL). */
 const char *khnet_strerror(khnet_err err);
@@ -96,13 +110,32 @@ const char *khnet_strerror(khnet_err err);
 /* ---- context ----------------------------------------------------------- */
 typedef struct khnet_ctx khnet_ctx;
 
-/* Parses `url` (http://host[:port][/], host a name, IPv4 or [IPv6]; port 80
- * if absent), resolves it with getaddrinfo and opens a keep-alive TCP
- * connection.  *out gets a new context even when the connection fails, so
- * khnet_errstr() can explain it and later calls retry the connect; it is NULL
- * only on KHNET_ERR_NOMEM or KHNET_ERR_ARG.  Caller frees *out with
- * khnet_free() in every case. */
+/* Makes a context for `url` without connecting: http://host[:port][/] or
+ * https://host[:port][/] (ws:// and wss:// are the same two), host a name,
+ * IPv4 or [IPv6], port 80 (http) or 443 (https) if absent.  The first call
+ * connects, so options (khnet_set_cacert, khnet_set_timeout, ...) set
+ * before it apply to the first connection.  *out gets a context even for a
+ * bad URL (KHNET_ERR_URL: khnet_errstr() says why, every call repeats it);
+ * it is NULL only on KHNET_ERR_NOMEM or KHNET_ERR_ARG.  Caller frees *out
+ * with khnet_free() in every case. */
+khnet_err khnet_create(const char *url, khnet_ctx **out);
+
+/* khnet_create, then connect at once: resolve with getaddrinfo, open a
+ * keep-alive TCP connection and, for https, the TLS handshake with the
+ * system's trust store.  *out gets a context even when the connection
+ * fails, so khnet_errstr() can explain it and later calls retry the
+ * connect; NULL only on KHNET_ERR_NOMEM or KHNET_ERR_ARG.  Caller frees
+ * *out with khnet_free() in every case. */
 khnet_err khnet_connect(const char *url, khnet_ctx **out);
+
+/* https: trust the CA certificates in pem_file (read now; the path is not
+ * kept) instead of the system's store — for private deployments and
+ * development CAs; NULL goes back to the system's store.  Closes the
+ * current connection and forgets the saved TLS session, so what comes next
+ * is verified against the new trust.  KHNET_ERR_TLS (reason in
+ * khnet_errstr; the previous trust stays) when the file cannot be read or
+ * holds no certificate.  Streams opened later use it too. */
+khnet_err khnet_set_cacert(khnet_ctx *ctx, const char *pem_file);
 
 /* Closes the connection and frees the context and its strings; NULL is a no-op. */
 void khnet_free(khnet_ctx *ctx);
@@ -126,8 +159,9 @@ struct khnet_stats {
     uint64_t connects;       /* TCP connections opened (1 while keep-alive holds) */
     uint64_t retries;        /* requests re-sent after a stale keep-alive connection */
     uint64_t requests;       /* responses received */
-    uint64_t bytes_sent;     /* request bytes written */
-    uint64_t bytes_received; /* response bytes read */
+    uint64_t bytes_sent;     /* request bytes written (before TLS encryption) */
+    uint64_t bytes_received; /* response bytes read (after TLS decryption) */
+    uint64_t tls_resumed;    /* TLS connections that resumed the previous session */
 };
 #define KHNET_STATS_INIT KHNET_SIZED_INIT(struct khnet_stats)
 /* Copies the counters into *out (caller-owned, out->size set, e.g.
@@ -279,8 +313,10 @@ khnet_err khnet_profiles_list(khnet_ctx *ctx, const khnet_profile_filter *filter
 
 /* ---- real-time events (PROTOCOL.md "Real-time events") ----------------------
  * A stream is its own WebSocket connection to GET /v1/stream, opened with
- * the URL, token and timeout its context had at khnet_stream_open (copied:
- * the context may be used, changed or freed afterwards).  khnet_stream_next
+ * the URL, token, timeout and TLS trust its context had at
+ * khnet_stream_open (copied: the context may be used, changed or freed
+ * afterwards); an https/wss context makes a wss stream, which reconnects
+ * over TLS and resumes its TLS session.  khnet_stream_next
  * hands out events in seq order, each once; when the connection drops
  * (server restart or shutdown 1001, slow consumer 1008, network) it
  * reconnects with backoff (100 ms doubling to 5 s) and resumes after the
@@ -316,8 +352,9 @@ khnet_err khnet_stream_open(khnet_ctx *ctx, int64_t after_seq, khnet_stream **ou
 /* Waits up to timeout_ms (< 0: forever; 0: no waiting) for the next event.
  * KHNET_OK: *out is an event the caller frees with khnet_event_free().
  * KHNET_ERR_TIMEOUT: none yet (reconnecting counts as waiting; *out NULL).
- * Any other code (KHNET_ERR_HTTP, KHNET_ERR_CLOSED, KHNET_ERR_URL): the
- * stream stopped for good; every later call returns the same.  A reconnect in progress may
+ * Any other code (KHNET_ERR_HTTP, KHNET_ERR_CLOSED, KHNET_ERR_URL, and
+ * KHNET_ERR_TLS for a certificate that fails verification): the stream
+ * stopped for good; every later call returns the same.  A reconnect in progress may
  * overrun timeout_ms by up to the context's timeout. */
 khnet_err khnet_stream_next(khnet_stream *s, int timeout_ms, khnet_event **out);
 
@@ -332,11 +369,12 @@ const char *khnet_stream_errstr(const khnet_stream *s);
 
 /* Counters since khnet_stream_open. */
 struct khnet_stream_stats {
-    size_t size;         /* sizeof(struct khnet_stream_stats) as compiled */
-    uint64_t connects;   /* upgrades that succeeded (1 + reconnects) */
-    uint64_t drops;      /* connections lost or closed by the server */
-    uint64_t events;     /* events handed out */
-    uint64_t duplicates; /* events dropped because their seq was already handed out */
+    size_t size;          /* sizeof(struct khnet_stream_stats) as compiled */
+    uint64_t connects;    /* upgrades that succeeded (1 + reconnects) */
+    uint64_t drops;       /* connections lost or closed by the server */
+    uint64_t events;      /* events handed out */
+    uint64_t duplicates;  /* events dropped because their seq was already handed out */
+    uint64_t tls_resumed; /* wss: connections that resumed the previous TLS session */
 };
 #define KHNET_STREAM_STATS_INIT KHNET_SIZED_INIT(struct khnet_stream_stats)
 /* Copies the counters into *out (caller-owned, from KHNET_STREAM_STATS_INIT);

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "khnet_int.h"
 
@@ -23,8 +22,10 @@ struct khnet_ctx {
     bool url_ok;                        /* url parsed; else url_err says why */
     char url_err[KHNET__ERRSTR_MAX];    /* reason the URL was refused */
     char hostport[KHNET__HOST_MAX + 8]; /* Host header value */
-    int fd;                             /* connected socket, -1 if none */
-    bool fresh;                         /* fd not yet used by a request */
+    khnet__conn conn;                   /* the connection (fd -1 if none) */
+    bool fresh;                         /* conn not yet used by a request */
+    SSL_CTX *tls;                       /* https: trust and verification settings, else NULL */
+    SSL_SESSION *session;               /* https: the newest session, resumed on reconnect */
     int timeout_ms;                     /* per-step wait, 0 = forever */
     char *token;                        /* bearer token (owned copy) or NULL */
     kp_buf head;                        /* request head, reused across calls */
@@ -61,6 +62,8 @@ const char *khnet_strerror(khnet_err err)
         return "invalid argument";
     case KHNET_ERR_CLOSED:
         return "the server ended the stream";
+    case KHNET_ERR_TLS:
+        return "TLS failed (handshake or certificate verification)";
     }
     return "unknown error";
 }
@@ -84,8 +87,16 @@ static khnet_err keep_err(khnet_ctx *ctx, khnet_err code)
 
 static void drop_conn(khnet_ctx *ctx)
 {
-    if (ctx->fd >= 0) close(ctx->fd);
-    ctx->fd = -1;
+    khnet__net_close(&ctx->conn);
+}
+
+/* For an https URL, the TLS settings (the system's CAs unless
+ * khnet_set_cacert chose others), made on first use. */
+static khnet_err tls_ready(khnet_ctx *ctx)
+{
+    if (!ctx->url.tls || ctx->tls) return KHNET_OK;
+    ctx->tls = khnet__tls_new(NULL, ctx->errstr, sizeof ctx->errstr);
+    return ctx->tls ? KHNET_OK : keep_err(ctx, KHNET_ERR_TLS);
 }
 
 /* Makes sure a usable connection exists, replacing one the server closed
@@ -93,45 +104,73 @@ static void drop_conn(khnet_ctx *ctx)
 static khnet_err ensure_conn(khnet_ctx *ctx)
 {
     if (!ctx->url_ok) return khnet__set_err(ctx, KHNET_ERR_URL, "%s", ctx->url_err);
-    if (ctx->fd >= 0 && khnet__net_stale(ctx->fd)) drop_conn(ctx);
-    if (ctx->fd >= 0) return KHNET_OK;
-    khnet_err rc =
-        khnet__net_connect(&ctx->url, ctx->timeout_ms, &ctx->fd, ctx->errstr, sizeof ctx->errstr);
-    if (rc != KHNET_OK) {
-        ctx->fd = -1;
-        ctx->err = rc;
-        return rc;
-    }
+    if (ctx->conn.fd >= 0 && khnet__net_stale(&ctx->conn)) drop_conn(ctx);
+    if (ctx->conn.fd >= 0) return KHNET_OK;
+    khnet_err rc = tls_ready(ctx);
+    bool resumed = false;
+    if (rc == KHNET_OK)
+        rc = khnet__net_open(&ctx->conn, &ctx->url, ctx->tls, &ctx->session, ctx->timeout_ms,
+                             &resumed, ctx->errstr, sizeof ctx->errstr);
+    if (rc != KHNET_OK) return keep_err(ctx, rc);
     ctx->stats.connects++;
+    ctx->stats.tls_resumed += resumed;
     ctx->fresh = true;
     return KHNET_OK;
 }
 
-khnet_err khnet_connect(const char *url, khnet_ctx **out)
+khnet_err khnet_create(const char *url, khnet_ctx **out)
 {
     if (!out) return KHNET_ERR_ARG;
     *out = NULL;
     if (!url) return KHNET_ERR_ARG;
     khnet_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return KHNET_ERR_NOMEM;
-    ctx->fd = -1;
+    ctx->conn.fd = -1;
     ctx->timeout_ms = DEFAULT_TIMEOUT_MS;
+    ctx->stats.size = sizeof ctx->stats;
     kp_buf_init(&ctx->head);
     *out = ctx;
     ctx->url_ok = khnet__url_parse(url, &ctx->url, ctx->url_err, sizeof ctx->url_err) == 0;
-    if (ctx->url_ok) khnet__url_hostport(&ctx->url, ctx->hostport, sizeof ctx->hostport);
-    khnet_err rc = ensure_conn(ctx);
-    if (rc == KHNET_OK) {
-        ctx->err = KHNET_OK;
-        ctx->errstr[0] = '\0';
-    }
+    if (!ctx->url_ok) return khnet__set_err(ctx, KHNET_ERR_URL, "%s", ctx->url_err);
+    khnet__url_hostport(&ctx->url, ctx->hostport, sizeof ctx->hostport);
+    return KHNET_OK;
+}
+
+khnet_err khnet_connect(const char *url, khnet_ctx **out)
+{
+    khnet_err rc = khnet_create(url, out);
+    if (rc == KHNET_OK) rc = ensure_conn(*out);
     return rc;
+}
+
+khnet_err khnet_set_cacert(khnet_ctx *ctx, const char *pem_file)
+{
+    if (!ctx) return KHNET_ERR_ARG;
+    SSL_CTX *tls = NULL;
+    if (pem_file && !(tls = khnet__tls_new(pem_file, ctx->errstr, sizeof ctx->errstr)))
+        return keep_err(ctx, KHNET_ERR_TLS);
+    /* What was verified against the old trust must not outlive it. */
+    drop_conn(ctx);
+    SSL_SESSION_free(ctx->session);
+    ctx->session = NULL;
+    SSL_CTX_free(ctx->tls);
+    ctx->tls = tls;
+    return KHNET_OK;
+}
+
+void khnet__ctx_tls(khnet_ctx *ctx, SSL_CTX **tls, SSL_SESSION **session, char **err)
+{
+    *tls = tls_ready(ctx) == KHNET_OK ? ctx->tls : NULL;
+    *session = ctx->session;
+    *err = ctx->errstr;
 }
 
 void khnet_free(khnet_ctx *ctx)
 {
     if (!ctx) return;
     drop_conn(ctx);
+    SSL_SESSION_free(ctx->session);
+    SSL_CTX_free(ctx->tls);
     free(ctx->token);
     kp_buf_free(&ctx->head);
     free(ctx);
@@ -180,7 +219,7 @@ khnet_err khnet_stats(const khnet_ctx *ctx, struct khnet_stats *out)
 
 int khnet__ctx_fd(const khnet_ctx *ctx)
 {
-    return ctx->fd;
+    return ctx->conn.fd;
 }
 
 void khnet__ctx_conf(const khnet_ctx *ctx, const khnet__url **url, const char **hostport,
@@ -200,8 +239,8 @@ static khnet_err read_response(khnet_ctx *ctx, khnet__resp *resp, bool *closed_e
     char buf[READ_CHUNK];
     for (;;) {
         size_t got = 0;
-        khnet_err rc = khnet__net_recv(ctx->fd, buf, sizeof buf, ctx->timeout_ms, &got, ctx->errstr,
-                                       sizeof ctx->errstr);
+        khnet_err rc = khnet__net_recv(&ctx->conn, buf, sizeof buf, ctx->timeout_ms, &got,
+                                       ctx->errstr, sizeof ctx->errstr);
         if (rc != KHNET_OK) {
             *closed_early = rc == KHNET_ERR_IO && resp->received == 0;
             return keep_err(ctx, rc);
@@ -223,8 +262,9 @@ static khnet_err exchange(khnet_ctx *ctx, const khnet_request *req, khnet__resp 
                           bool *closed_early)
 {
     size_t sent = 0;
-    khnet_err rc = khnet__net_send(ctx->fd, ctx->head.data, ctx->head.len, req->body, req->body_len,
-                                   ctx->timeout_ms, &sent, ctx->errstr, sizeof ctx->errstr);
+    khnet_err rc =
+        khnet__net_send(&ctx->conn, ctx->head.data, ctx->head.len, req->body, req->body_len,
+                        ctx->timeout_ms, &sent, ctx->errstr, sizeof ctx->errstr);
     ctx->stats.bytes_sent += sent;
     if (rc != KHNET_OK) {
         /* EPIPE/ECONNRESET on send: the peer is gone and cannot have answered. */

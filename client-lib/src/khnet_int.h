@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include <llhttp.h>
+#include <openssl/ssl.h>
 
 #include "khnet.h"
 
@@ -36,8 +37,9 @@ int khnet__abi_out(void *dst, const void *src, size_t known);
 /* ---- url.c ---------------------------------------------------------------- */
 typedef struct khnet__url {
     char host[KHNET__HOST_MAX]; /* name or address, without IPv6 brackets */
-    char port[6];               /* decimal, "80" if absent */
+    char port[6];               /* decimal; absent: "443" with TLS, else "80" */
     bool ipv6;                  /* host was written as [addr] */
+    bool tls;                   /* https:// or wss:// */
 } khnet__url;
 
 /* 0 on success, -1 with a reason in err (errlen bytes) otherwise. */
@@ -45,7 +47,7 @@ typedef struct khnet__url {
  * path[cap], percent-encoding the value; value NULL appends nothing. */
 void khnet__add_param(char *path, size_t cap, const char *name, const char *value);
 int khnet__url_parse(const char *url, khnet__url *out, char *err, size_t errlen);
-/* Host header value: host, [v6] and ":port" unless it is 80. */
+/* Host header value: host, [v6] and ":port" unless it is the scheme's default. */
 void khnet__url_hostport(const khnet__url *u, char *out, size_t outlen);
 
 /* ---- read.c: response parser ------------------------------------------------ */
@@ -104,20 +106,68 @@ bool khnet__req_retryable(const khnet_request *req);
  * decodable; *out still set) or KHNET_ERR_NOMEM (*out NULL).  err explains. */
 khnet_err khnet__reply_build(khnet__resp *r, khnet_reply **out, char *err, size_t errlen);
 
-/* ---- net.c ---------------------------------------------------------------- */
+/* ---- net.c: connections, plain or TLS ----------------------------------------- */
+/* One connection: a socket, with TLS on it for https/wss. */
+typedef struct khnet__conn {
+    int fd;            /* connected socket, -1 if none */
+    SSL *ssl;          /* TLS on fd, NULL for plain http */
+    bool want_write;   /* TLS: the last read waits for the socket to be writable */
+    bool cert_refused; /* TLS: the last handshake failed certificate verification */
+} khnet__conn;
+
 /* Each returns KHNET_OK or an error code with a reason in err.  timeout_ms 0
  * waits forever. */
 khnet_err khnet__net_connect(const khnet__url *u, int timeout_ms, int *fd_out, char *err,
                              size_t errlen);
-/* Writes all of head then body; *sent counts bytes written (even on error). */
-khnet_err khnet__net_send(int fd, const void *head, size_t head_len, const void *body,
-                          size_t body_len, int timeout_ms, size_t *sent, char *err, size_t errlen);
-/* Reads once: *got > 0 bytes, or 0 at EOF. */
-khnet_err khnet__net_recv(int fd, void *buf, size_t cap, int timeout_ms, size_t *got, char *err,
+/* Waits for events (POLLIN/POLLOUT) on fd; `what` names the step in a timeout's reason. */
+khnet_err khnet__net_wait(int fd, short events, int timeout_ms, const char *what, char *err,
                           size_t errlen);
-/* An idle keep-alive socket that the peer has closed (or that has unread
- * bytes, which also makes it unusable)? */
-bool khnet__net_stale(int fd);
+/* TCP connect to u, then for a TLS URL the handshake with tls (resuming
+ * *session when set; new sessions land there) — KHNET_ERR_TLS when it
+ * fails, never a plain-text fallback.  *resumed tells whether the session
+ * was resumed.  On failure c is closed (fd -1). */
+khnet_err khnet__net_open(khnet__conn *c, const khnet__url *u, SSL_CTX *tls, SSL_SESSION **session,
+                          int timeout_ms, bool *resumed, char *err, size_t errlen);
+/* Closes c (TLS close_notify first, best effort); fd becomes -1. */
+void khnet__net_close(khnet__conn *c);
+/* Ends our sending side (TLS close_notify, then a TCP half-close). */
+void khnet__net_close_write(khnet__conn *c);
+/* Writes all of head then body; *sent counts bytes written (even on error). */
+khnet_err khnet__net_send(khnet__conn *c, const void *head, size_t head_len, const void *body,
+                          size_t body_len, int timeout_ms, size_t *sent, char *err, size_t errlen);
+/* Reads once, waiting: *got > 0 bytes, or 0 at EOF. */
+khnet_err khnet__net_recv(khnet__conn *c, void *buf, size_t cap, int timeout_ms, size_t *got,
+                          char *err, size_t errlen);
+/* Reads once without waiting: 1 (*got bytes), 0 (nothing yet: poll for
+ * khnet__net_events), -1 (EOF), -2 (error, reason in err). */
+int khnet__net_try_recv(khnet__conn *c, void *buf, size_t cap, size_t *got, char *err,
+                        size_t errlen);
+/* The poll events the next read needs. */
+short khnet__net_events(const khnet__conn *c);
+/* Decrypted bytes already buffered (a poll would not see them). */
+bool khnet__net_pending(const khnet__conn *c);
+/* An idle keep-alive connection that the peer has closed (or that has
+ * unread bytes, which also makes it unusable)? */
+bool khnet__net_stale(khnet__conn *c);
+
+/* ---- tls.c: OpenSSL (only net.c calls these) --------------------------------- */
+/* A client configuration: TLS 1.2+, peer verification on, trusting the CA
+ * certificates in cafile (PEM) or, when NULL, the system's store.  NULL with
+ * a reason in err on failure.  Freed with SSL_CTX_free. */
+SSL_CTX *khnet__tls_new(const char *cafile, char *err, size_t errlen);
+/* The handshake on c->fd, checking the certificate against host (a name:
+ * also sent as SNI; an IP literal: against the IP SANs). */
+khnet_err khnet__tls_handshake(khnet__conn *c, SSL_CTX *tls, const char *host,
+                               SSL_SESSION **session, int timeout_ms, bool *resumed, char *err,
+                               size_t errlen);
+khnet_err khnet__tls_send(khnet__conn *c, const void *p, size_t n, int timeout_ms, size_t *sent,
+                          char *err, size_t errlen);
+int khnet__tls_try_recv(khnet__conn *c, void *buf, size_t cap, size_t *got, char *err,
+                        size_t errlen);
+bool khnet__tls_pending(const khnet__conn *c);
+bool khnet__tls_stale(khnet__conn *c);
+void khnet__tls_close_notify(khnet__conn *c);
+void khnet__tls_close(khnet__conn *c);
 
 /* ---- account.c (typed calls) ------------------------------------------------- */
 /* Sends the msgpack body b (freed here, also on failure) to method path
@@ -143,6 +193,10 @@ int khnet__ctx_fd(const khnet_ctx *ctx);
  * if none) and step timeout.  Pointers are ctx's, valid until it changes. */
 void khnet__ctx_conf(const khnet_ctx *ctx, const khnet__url **url, const char **hostport,
                      const char **token, int *timeout_ms, const char **url_err);
+/* What a stream shares with its context for https: the TLS settings (NULL
+ * for http, or when they could not be made: then *err says why) and the
+ * newest session, both for the stream to take its own references to. */
+void khnet__ctx_tls(khnet_ctx *ctx, SSL_CTX **tls, SSL_SESSION **session, char **err);
 
 /* ---- wsframe.c: I/O-free WebSocket framing (client side) -------------------- */
 typedef struct khnet__wsframe {

@@ -1,9 +1,10 @@
-/* net.c — blocking-style socket I/O with poll()-based timeouts.
+/* net.c — connections: blocking-style socket I/O with poll()-based
+ * timeouts, plain or through TLS (tls.c) when the URL says https/wss.
  *
  * Sockets are non-blocking and every wait goes through poll(), so a
- * timeout bounds connect, each write and each read alike without touching
- * SO_RCVTIMEO or signals.  Writes use MSG_NOSIGNAL: a library must never
- * raise SIGPIPE in its host process.
+ * timeout bounds connect, the TLS handshake, each write and each read
+ * alike without touching SO_RCVTIMEO or signals.  Writes use MSG_NOSIGNAL
+ * (tls.c's BIO too): a library must never raise SIGPIPE in its host process.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,9 +20,8 @@
 
 #include "khnet_int.h"
 
-/* Waits for `events` on fd; KHNET_OK when ready. */
-static khnet_err wait_fd(int fd, short events, int timeout_ms, const char *what, char *err,
-                         size_t errlen)
+khnet_err khnet__net_wait(int fd, short events, int timeout_ms, const char *what, char *err,
+                          size_t errlen)
 {
     struct pollfd pfd = {.fd = fd, .events = events};
     for (;;) {
@@ -52,7 +52,8 @@ static khnet_err try_addr(const struct addrinfo *ai, int timeout_ms, int *fd_out
         if (errno != EINPROGRESS) {
             snprintf(err, errlen, "connect: %s", strerror(errno));
             rc = KHNET_ERR_CONNECT;
-        } else if ((rc = wait_fd(fd, POLLOUT, timeout_ms, "connecting", err, errlen)) == KHNET_OK) {
+        } else if ((rc = khnet__net_wait(fd, POLLOUT, timeout_ms, "connecting", err, errlen)) ==
+                   KHNET_OK) {
             int soerr = 0;
             socklen_t len = sizeof soerr;
             if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0) soerr = errno;
@@ -106,12 +107,50 @@ static void consume(struct iovec *iov, size_t n)
     }
 }
 
-khnet_err khnet__net_send(int fd, const void *head, size_t head_len, const void *body,
+khnet_err khnet__net_open(khnet__conn *c, const khnet__url *u, SSL_CTX *tls, SSL_SESSION **session,
+                          int timeout_ms, bool *resumed, char *err, size_t errlen)
+{
+    *resumed = false;
+    c->ssl = NULL;
+    c->want_write = c->cert_refused = false;
+    khnet_err rc = khnet__net_connect(u, timeout_ms, &c->fd, err, errlen);
+    if (rc != KHNET_OK) {
+        c->fd = -1;
+        return rc;
+    }
+    if (u->tls)
+        rc = tls ? khnet__tls_handshake(c, tls, u->host, session, timeout_ms, resumed, err, errlen)
+                 : (snprintf(err, errlen, "TLS: no configuration"), KHNET_ERR_TLS);
+    if (rc != KHNET_OK) khnet__net_close(c);
+    return rc;
+}
+
+void khnet__net_close(khnet__conn *c)
+{
+    khnet__tls_close(c);
+    if (c->fd >= 0) close(c->fd);
+    c->fd = -1;
+}
+
+void khnet__net_close_write(khnet__conn *c)
+{
+    khnet__tls_close_notify(c);
+    (void)shutdown(c->fd, SHUT_WR);
+}
+
+khnet_err khnet__net_send(khnet__conn *c, const void *head, size_t head_len, const void *body,
                           size_t body_len, int timeout_ms, size_t *sent, char *err, size_t errlen)
 {
+    *sent = 0;
+    if (c->ssl) {
+        khnet_err rc = khnet__tls_send(c, head, head_len, timeout_ms, sent, err, errlen);
+        if (rc == KHNET_OK && body && body_len)
+            rc = khnet__tls_send(c, body, body_len, timeout_ms, sent, err, errlen);
+        return rc;
+    }
+    int fd = c->fd;
     /* Head and body go out in one gather write: no copy of the body. */
     struct iovec iov[2] = {{(void *)head, head_len}, {(void *)body, body ? body_len : 0}};
-    *sent = 0;
     while (iov[0].iov_len + iov[1].iov_len > 0) {
         struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
         ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
@@ -122,7 +161,7 @@ khnet_err khnet__net_send(int fd, const void *head, size_t head_len, const void 
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            khnet_err rc = wait_fd(fd, POLLOUT, timeout_ms, "sending", err, errlen);
+            khnet_err rc = khnet__net_wait(fd, POLLOUT, timeout_ms, "sending", err, errlen);
             if (rc != KHNET_OK) return rc;
             continue;
         }
@@ -132,33 +171,52 @@ khnet_err khnet__net_send(int fd, const void *head, size_t head_len, const void 
     return KHNET_OK;
 }
 
-khnet_err khnet__net_recv(int fd, void *buf, size_t cap, int timeout_ms, size_t *got, char *err,
-                          size_t errlen)
+int khnet__net_try_recv(khnet__conn *c, void *buf, size_t cap, size_t *got, char *err,
+                        size_t errlen)
 {
+    if (c->ssl) return khnet__tls_try_recv(c, buf, cap, got, err, errlen);
     *got = 0;
+    ssize_t n = recv(c->fd, buf, cap, 0);
+    if (n > 0) {
+        *got = (size_t)n;
+        return 1;
+    }
+    if (n == 0) return -1;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+    snprintf(err, errlen, "recv: %s", strerror(errno));
+    return -2;
+}
+
+short khnet__net_events(const khnet__conn *c)
+{
+    return c->want_write ? POLLOUT : POLLIN;
+}
+
+bool khnet__net_pending(const khnet__conn *c)
+{
+    return c->ssl && khnet__tls_pending(c);
+}
+
+khnet_err khnet__net_recv(khnet__conn *c, void *buf, size_t cap, int timeout_ms, size_t *got,
+                          char *err, size_t errlen)
+{
     for (;;) {
-        ssize_t n = recv(fd, buf, cap, 0);
-        if (n >= 0) {
-            *got = (size_t)n;
-            return KHNET_OK;
-        }
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            khnet_err rc = wait_fd(fd, POLLIN, timeout_ms, "waiting for the response", err, errlen);
-            if (rc != KHNET_OK) return rc;
-            continue;
-        }
-        snprintf(err, errlen, "recv: %s", strerror(errno));
-        return KHNET_ERR_IO;
+        int r = khnet__net_try_recv(c, buf, cap, got, err, errlen);
+        if (r != 0) return r == -2 ? KHNET_ERR_IO : KHNET_OK; /* bytes, or EOF (*got 0) */
+        khnet_err rc = khnet__net_wait(c->fd, khnet__net_events(c), timeout_ms,
+                                       "waiting for the response", err, errlen);
+        if (rc != KHNET_OK) return rc;
     }
 }
 
-bool khnet__net_stale(int fd)
+bool khnet__net_stale(khnet__conn *c)
 {
+    if (c->ssl) return khnet__tls_stale(c);
+    int fd = c->fd;
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
     if (poll(&pfd, 1, 0) <= 0) return false; /* nothing pending: the connection looks alive */
-    char c;
-    ssize_t n = recv(fd, &c, 1, MSG_PEEK);
+    char byte;
+    ssize_t n = recv(fd, &byte, 1, MSG_PEEK);
     /* 0 = orderly close; >0 = unsolicited bytes; <0 other than EAGAIN = reset. */
     return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }

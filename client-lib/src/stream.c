@@ -5,7 +5,8 @@
  * server's "ready" frame announced) and reconnects with ?after=<that seq>,
  * so the server pushes exactly what the client has not seen; an event whose
  * seq was already handed out is dropped as a second line of defence.
- * Framing is wsframe.c's; the upgrade response is parsed by read.c; sockets
+ * Framing is wsframe.c's; the upgrade response is parsed by read.c;
+ * connections, plain or TLS (wss, resuming the TLS session on reconnect),
  * come from net.c.  Liveness: the server pings every 30 s by default; a
  * silence of IDLE_PING_MS makes us ping, and IDLE_DEAD_MS of silence counts
  * as a dead connection (a half-open TCP would otherwise wait forever).
@@ -44,8 +45,10 @@ struct khnet_stream {
     char hostport[KHNET__HOST_MAX + 8]; /* Host header value */
     char *token;                        /* bearer token (owned copy) or NULL */
     int step_ms;                        /* per-step timeout of connect and writes, 0 = forever */
-    int fd;                             /* socket, -1 between connections */
-    bool upgraded;                      /* fd got its 101 (a loss then counts as a drop) */
+    khnet__conn conn;                   /* the connection; fd -1 between connections */
+    SSL_CTX *tls;                       /* wss: the context's TLS settings (own reference) */
+    SSL_SESSION *session;               /* wss: the newest TLS session, resumed on reconnect */
+    bool upgraded;                      /* conn got its 101 (a loss then counts as a drop) */
     bool ready;                         /* the ready frame of this connection arrived */
     kp_buf in;                          /* received bytes; [in_off, len) not yet parsed */
     size_t in_off;                      /* parsed prefix of in */
@@ -109,9 +112,8 @@ void khnet_event_free(khnet_event *ev)
  * doubling backoff (many clients of a restarted server spread out). */
 static void drop(khnet_stream *s)
 {
-    if (s->fd >= 0) close(s->fd);
+    khnet__net_close(&s->conn);
     if (s->upgraded) s->stats.drops++;
-    s->fd = -1;
     s->upgraded = s->ready = s->in_msg = s->pinged = false;
     kp_buf_reset(&s->in);
     kp_buf_reset(&s->msg);
@@ -123,8 +125,7 @@ static void drop(khnet_stream *s)
 /* A permanent error: no socket, no retries; err and errstr stay as set. */
 static void halt(khnet_stream *s)
 {
-    if (s->fd >= 0) close(s->fd);
-    s->fd = -1;
+    khnet__net_close(&s->conn);
     s->stopped = true;
 }
 
@@ -136,7 +137,7 @@ static int send_frame(khnet_stream *s, uint8_t opcode, const void *payload, size
         return -1;
     }
     size_t sent = 0;
-    return khnet__net_send(s->fd, s->out.data, s->out.len, NULL, 0, s->step_ms, &sent, s->errstr,
+    return khnet__net_send(&s->conn, s->out.data, s->out.len, NULL, 0, s->step_ms, &sent, s->errstr,
                            sizeof s->errstr) == KHNET_OK
                ? 0
                : -1;
@@ -163,8 +164,8 @@ static khnet_err read_upgrade(khnet_stream *s, khnet__resp *r, const char *accep
     char buf[READ_CHUNK];
     size_t got = 0;
     for (khnet__rstate st = KHNET__R_MORE; st != KHNET__R_DONE;) {
-        khnet_err rc =
-            khnet__net_recv(s->fd, buf, sizeof buf, s->step_ms, &got, s->errstr, sizeof s->errstr);
+        khnet_err rc = khnet__net_recv(&s->conn, buf, sizeof buf, s->step_ms, &got, s->errstr,
+                                       sizeof s->errstr);
         if (rc != KHNET_OK) return s->err = rc;
         st = got ? khnet__resp_feed(r, buf, got) : khnet__resp_eof(r);
         if (st == KHNET__R_ERROR) return set_err(s, KHNET_ERR_PROTOCOL, "%s", r->err);
@@ -194,7 +195,7 @@ static khnet_err send_upgrade(khnet_stream *s, const char *key)
     kp_buf_append(&s->out, "\r\n", 2);
     if (s->out.oom) return set_err(s, KHNET_ERR_NOMEM, "out of memory");
     size_t sent = 0;
-    khnet_err rc = khnet__net_send(s->fd, s->out.data, s->out.len, NULL, 0, s->step_ms, &sent,
+    khnet_err rc = khnet__net_send(&s->conn, s->out.data, s->out.len, NULL, 0, s->step_ms, &sent,
                                    s->errstr, sizeof s->errstr);
     return s->err = rc;
 }
@@ -221,14 +222,25 @@ static khnet_err await_ready(khnet_stream *s)
     return KHNET_OK;
 }
 
-/* One connection attempt: TCP, upgrade, ready frame. */
+/* TCP, and TLS for wss.  A certificate that fails verification stops the
+ * stream (no reconnect can fix it); other failures are retried. */
+static khnet_err open_conn(khnet_stream *s)
+{
+    bool resumed = false;
+    khnet_err rc = khnet__net_open(&s->conn, &s->url, s->tls, &s->session, s->step_ms, &resumed,
+                                   s->errstr, sizeof s->errstr);
+    if (rc == KHNET_ERR_TLS && s->conn.cert_refused) s->stopped = true;
+    s->stats.tls_resumed += resumed;
+    return s->err = rc;
+}
+
+/* One connection attempt: TCP (and TLS), upgrade, ready frame. */
 static khnet_err connect_stream(khnet_stream *s)
 {
     char key[25], accept[29];
-    khnet_err rc =
-        khnet__ws_key(key, accept) < 0
-            ? set_err(s, KHNET_ERR_IO, "no randomness for the WebSocket key")
-            : khnet__net_connect(&s->url, s->step_ms, &s->fd, s->errstr, sizeof s->errstr);
+    khnet_err rc = khnet__ws_key(key, accept) < 0
+                       ? set_err(s, KHNET_ERR_IO, "no randomness for the WebSocket key")
+                       : open_conn(s);
     if (rc == KHNET_OK) rc = send_upgrade(s, key);
     if (rc == KHNET_OK) {
         khnet__resp resp;
@@ -406,8 +418,11 @@ static int read_some(khnet_stream *s, uint64_t deadline)
     }
     uint64_t wake = s->last_rx + (s->pinged ? IDLE_DEAD_MS : IDLE_PING_MS);
     wake = wake < deadline ? wake : deadline;
-    struct pollfd p = {.fd = s->fd, .events = POLLIN};
-    int n = poll(&p, 1, wake > now ? (int)(wake - now > INT_MAX ? INT_MAX : wake - now) : 0);
+    struct pollfd p = {.fd = s->conn.fd, .events = khnet__net_events(&s->conn)};
+    /* TLS may hold decrypted bytes already read off the socket: no wait then. */
+    int n = khnet__net_pending(&s->conn)
+                ? 1
+                : poll(&p, 1, wake > now ? (int)(wake - now > INT_MAX ? INT_MAX : wake - now) : 0);
     if (n <= 0) return F_MORE; /* timeout, or EINTR: the caller re-checks its deadline */
     if (s->in_off) {           /* keep only the unparsed tail */
         memmove(s->in.data, s->in.data + s->in_off, s->in.len - s->in_off);
@@ -418,19 +433,45 @@ static int read_some(khnet_stream *s, uint64_t deadline)
         set_err(s, KHNET_ERR_NOMEM, "out of memory");
         return F_DROP;
     }
-    ssize_t got = recv(s->fd, s->in.data + s->in.len, READ_CHUNK, 0);
-    if (got > 0) {
-        s->in.len += (size_t)got;
+    size_t got = 0;
+    int r = khnet__net_try_recv(&s->conn, s->in.data + s->in.len, READ_CHUNK, &got, s->errstr,
+                                sizeof s->errstr);
+    if (r > 0) {
+        s->in.len += got;
         s->last_rx = now_ms();
         s->pinged = false;
         return F_MORE;
     }
-    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return F_MORE;
-    set_err(s, KHNET_ERR_IO, "%s", got == 0 ? "server closed the connection" : strerror(errno));
+    if (r == 0) return F_MORE;
+    if (r == -1) set_err(s, KHNET_ERR_IO, "server closed the connection");
+    s->err = KHNET_ERR_IO;
     return F_DROP;
 }
 
 /* ---- public -------------------------------------------------------------------- */
+
+/* Takes references to the context's TLS settings and session; -1 (the
+ * stream stopped with the context's reason) when it has no settings. */
+static int share_tls(khnet_stream *s, khnet_ctx *ctx)
+{
+    SSL_CTX *tls;
+    SSL_SESSION *session;
+    char *why;
+    khnet__ctx_tls(ctx, &tls, &session, &why);
+    if (!tls) {
+        s->stopped = true;
+        set_err(s, KHNET_ERR_TLS, "%s", why);
+        return -1;
+    }
+    if (SSL_CTX_up_ref(tls) != 1 || (session && SSL_SESSION_up_ref(session) != 1)) {
+        set_err(s, KHNET_ERR_NOMEM, "out of memory");
+        s->stopped = true;
+        return -1;
+    }
+    s->tls = tls;
+    s->session = session;
+    return 0;
+}
 
 khnet_err khnet_stream_open(khnet_ctx *ctx, int64_t after_seq, khnet_stream **out)
 {
@@ -439,7 +480,8 @@ khnet_err khnet_stream_open(khnet_ctx *ctx, int64_t after_seq, khnet_stream **ou
     if (!ctx || after_seq < -1) return KHNET_ERR_ARG;
     khnet_stream *s = calloc(1, sizeof *s);
     if (!s) return KHNET_ERR_NOMEM;
-    s->fd = -1;
+    s->conn.fd = -1;
+    s->stats.size = sizeof s->stats;
     s->last_seq = after_seq;
     s->backoff_ms = BACKOFF_MIN_MS;
     kp_buf_init(&s->in);
@@ -459,6 +501,7 @@ khnet_err khnet_stream_open(khnet_ctx *ctx, int64_t after_seq, khnet_stream **ou
     }
     s->url = *url;
     snprintf(s->hostport, sizeof s->hostport, "%s", hostport);
+    if (url->tls && share_tls(s, ctx) < 0) return s->err;
     return connect_stream(s);
 }
 
@@ -475,7 +518,7 @@ khnet_err khnet_stream_next(khnet_stream *s, int timeout_ms, khnet_event **out)
             s->held = NULL;
             return set_err(s, KHNET_OK, "%s", "");
         }
-        int r = s->fd >= 0 ? pump(s, out) : F_MORE;
+        int r = s->conn.fd >= 0 ? pump(s, out) : F_MORE;
         if (r == F_EVENT) return set_err(s, KHNET_OK, "%s", "");
         if (r == F_STOP) {
             halt(s);
@@ -486,12 +529,12 @@ khnet_err khnet_stream_next(khnet_stream *s, int timeout_ms, khnet_event **out)
             continue;
         }
         uint64_t now = now_ms();
-        if (s->fd < 0 && now < s->retry_at) {
+        if (s->conn.fd < 0 && now < s->retry_at) {
             if (now >= deadline)
                 return set_err(s, KHNET_ERR_TIMEOUT, "reconnecting: %.200s", s->errstr);
             uint64_t until = s->retry_at < deadline ? s->retry_at : deadline;
             (void)poll(NULL, 0, (int)(until - now));
-        } else if (s->fd < 0) {
+        } else if (s->conn.fd < 0) {
             if (connect_stream(s) != KHNET_OK && s->stopped) return s->err;
         } else if (now >= deadline) {
             return set_err(s, KHNET_ERR_TIMEOUT, "no event within %d ms", timeout_ms);
@@ -524,7 +567,7 @@ khnet_err khnet_stream_stats(const khnet_stream *s, struct khnet_stream_stats *o
 
 int khnet__stream_fd(const khnet_stream *s)
 {
-    return s->fd;
+    return s->conn.fd;
 }
 
 /* Our close, then the server's answer (or EOF) for a short while: a clean
@@ -532,21 +575,24 @@ int khnet__stream_fd(const khnet_stream *s)
 void khnet_stream_close(khnet_stream *s)
 {
     if (!s) return;
-    if (s->fd >= 0 && s->upgraded) {
+    if (s->conn.fd >= 0 && s->upgraded) {
         static const uint8_t normal[2] = {1000 >> 8, 1000 & 0xff};
         if (send_frame(s, 8, normal, 2) == 0) {
-            (void)shutdown(s->fd, SHUT_WR);
+            khnet__net_close_write(&s->conn);
             uint64_t deadline = now_ms() + CLOSE_WAIT_MS;
             char sink[4096];
-            struct pollfd p = {.fd = s->fd, .events = POLLIN};
             for (uint64_t now; (now = now_ms()) < deadline;) {
-                if (poll(&p, 1, (int)(deadline - now)) <= 0 ||
-                    recv(s->fd, sink, sizeof sink, 0) <= 0)
-                    break;
+                size_t got;
+                int r = khnet__net_try_recv(&s->conn, sink, sizeof sink, &got, s->errstr,
+                                            sizeof s->errstr);
+                struct pollfd p = {.fd = s->conn.fd, .events = khnet__net_events(&s->conn)};
+                if (r < 0 || (r == 0 && poll(&p, 1, (int)(deadline - now)) <= 0)) break;
             }
         }
     }
-    if (s->fd >= 0) close(s->fd);
+    khnet__net_close(&s->conn);
+    SSL_SESSION_free(s->session);
+    SSL_CTX_free(s->tls);
     khnet_event_free(s->held);
     kp_buf_free(&s->in);
     kp_buf_free(&s->msg);

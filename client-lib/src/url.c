@@ -1,9 +1,9 @@
 /* url.c — parsing of the server URL given to khnet_connect.
  *
- * Only what the library can honour is accepted: plain http, a host (name,
- * IPv4 or bracketed IPv6), an optional port and an optional lone "/".  TLS
- * is terminated by HAProxy in front of khnetd, so https is refused with a
- * clear reason rather than silently downgraded.
+ * Only what the library can honour is accepted: http or https (ws and wss
+ * name the same two, for the stream), a host (name, IPv4 or bracketed
+ * IPv6), an optional port (80 or 443 by scheme) and an optional lone "/".
+ * The scheme alone decides TLS: an https URL is never tried in plain text.
  */
 #include <stdio.h>
 #include <string.h>
@@ -68,17 +68,34 @@ static int parse_port(const char **pp, khnet__url *out, char *err, size_t errlen
     return 0;
 }
 
+/* The scheme at the start of url: its length with "://", and whether it is
+ * TLS; 0 when it is none of ours. */
+static size_t scheme(const char *url, bool *tls)
+{
+    static const struct {
+        const char *prefix;
+        bool tls;
+    } schemes[] = {{"http://", false}, {"https://", true}, {"ws://", false}, {"wss://", true}};
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        size_t n = strlen(schemes[i].prefix);
+        if (strncasecmp(url, schemes[i].prefix, n) == 0) {
+            *tls = schemes[i].tls;
+            return n;
+        }
+    }
+    return 0;
+}
+
 int khnet__url_parse(const char *url, khnet__url *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (!url) return fail(err, errlen, "NULL");
-    if (strncasecmp(url, "https://", 8) == 0)
-        return fail(err, errlen, "https is not supported; put a TLS proxy in front");
-    if (strncasecmp(url, "http://", 7) != 0) return fail(err, errlen, "must start with http://");
-    const char *p = url + 7;
+    size_t skip = scheme(url, &out->tls);
+    if (!skip) return fail(err, errlen, "must start with http://, https://, ws:// or wss://");
+    const char *p = url + skip;
     if (strpbrk(p, "@")) return fail(err, errlen, "user info is not supported");
     if (parse_host(&p, out, err, errlen) < 0) return -1;
-    strcpy(out->port, "80");
+    snprintf(out->port, sizeof out->port, "%s", out->tls ? "443" : "80");
     if (*p == ':') {
         p++;
         if (parse_port(&p, out, err, errlen) < 0) return -1;
@@ -91,7 +108,7 @@ int khnet__url_parse(const char *url, khnet__url *out, char *err, size_t errlen)
 
 void khnet__url_hostport(const khnet__url *u, char *out, size_t outlen)
 {
-    bool dflt = strcmp(u->port, "80") == 0;
+    bool dflt = strcmp(u->port, u->tls ? "443" : "80") == 0;
     snprintf(out, outlen, "%s%s%s%s%s", u->ipv6 ? "[" : "", u->host, u->ipv6 ? "]" : "",
              dflt ? "" : ":", dflt ? "" : u->port);
 }

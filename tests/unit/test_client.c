@@ -25,20 +25,29 @@
 #include <unistd.h>
 
 #include "../../client-lib/src/khnet_int.h"
+#include "listen_fixture.h"
 
 /* ---- url.c ---------------------------------------------------------------- */
 
-static void url_ok(const char *url, const char *host, const char *port, const char *hostport)
+/* url parses to host and port, with tls as given and Host header hostport. */
+static void url_tls_ok(const char *url, bool tls, const char *host, const char *port,
+                       const char *hostport)
 {
     khnet__url u;
     char err[128] = "";
     int rc = khnet__url_parse(url, &u, err, sizeof err);
     if (rc != 0) fail_msg("%s: %s", url, err);
+    if (u.tls != tls) fail_msg("%s: tls %d, want %d", url, u.tls, tls);
     assert_string_equal(u.host, host);
     assert_string_equal(u.port, port);
     char hp[300];
     khnet__url_hostport(&u, hp, sizeof hp);
     assert_string_equal(hp, hostport);
+}
+
+static void url_ok(const char *url, const char *host, const char *port, const char *hostport)
+{
+    url_tls_ok(url, false, host, port, hostport);
 }
 
 static void url_bad(const char *url, const char *why_part)
@@ -62,13 +71,33 @@ static void test_url_valid(void **state)
     url_ok("http://h:00080", "h", "80", "h");
 }
 
+/* https and wss default to 443, which the Host header then omits; an
+ * explicit other port (even 80) stays.  ws is http for the stream. */
+static void test_url_tls(void **state)
+{
+    url_tls_ok("https://example.org", true, "example.org", "443", "example.org");
+    url_tls_ok("HTTPS://example.org:443/", true, "example.org", "443", "example.org");
+    url_tls_ok("https://example.org:8443", true, "example.org", "8443", "example.org:8443");
+    url_tls_ok("https://127.0.0.1:80", true, "127.0.0.1", "80", "127.0.0.1:80");
+    url_tls_ok("https://[::1]", true, "::1", "443", "[::1]");
+    url_tls_ok("wss://khnet.example:443", true, "khnet.example", "443", "khnet.example");
+    url_tls_ok("wss://127.0.0.1:8443/", true, "127.0.0.1", "8443", "127.0.0.1:8443");
+    url_tls_ok("ws://h", false, "h", "80", "h");
+    url_tls_ok("ws://h:443", false, "h", "443", "h:443");
+    url_tls_ok("http://h:443", false, "h", "443", "h:443");
+}
+
 static void test_url_invalid(void **state)
 {
     url_bad(NULL, "NULL");
     url_bad("", "http://");
     url_bad("127.0.0.1:8080", "http://");
-    url_bad("https://example.org", "https is not supported");
     url_bad("ftp://example.org", "http://");
+    url_bad("httpss://example.org", "https://");
+    url_bad("https:/example.org", "https://");
+    url_bad("https://", "empty host");
+    url_bad("wss://h:0", "out of range");
+    url_bad("https://user@h", "user info");
     url_bad("http://", "empty host");
     url_bad("http://:8080", "empty host");
     url_bad("http://h:", "empty port");
@@ -542,14 +571,8 @@ static void peer_start(peer *p, const step *steps, size_t n)
     memset(p, 0, sizeof *p);
     p->steps = steps;
     p->nsteps = n;
-    p->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    p->lfd = listen_loopback(&p->port);
     assert_true(p->lfd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(p->lfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(p->lfd, 8), 0);
-    socklen_t alen = sizeof a;
-    assert_int_equal(getsockname(p->lfd, (struct sockaddr *)&a, &alen), 0);
-    p->port = ntohs(a.sin_port);
     assert_int_equal(pthread_create(&p->thread, NULL, peer_main, p), 0);
 }
 
@@ -742,7 +765,7 @@ static void test_conn_timeout(void **state)
 static void test_connect_errors(void **state)
 {
     khnet_ctx *ctx = NULL;
-    assert_int_equal(khnet_connect("https://x", &ctx), KHNET_ERR_URL);
+    assert_int_equal(khnet_connect("ftp://x", &ctx), KHNET_ERR_URL);
     assert_non_null(ctx); /* kept so the reason can be read */
     assert_non_null(strstr(khnet_errstr(ctx), "https"));
     int status;
@@ -954,6 +977,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url_valid),
         cmocka_unit_test(test_url_invalid),
+        cmocka_unit_test(test_url_tls),
         cmocka_unit_test(test_request_get),
         cmocka_unit_test(test_request_post),
         cmocka_unit_test(test_request_rejects_injection),
