@@ -155,8 +155,8 @@ size_t kp_utf8_len(const char *s, size_t n);
  *  -1  invalid, or absent but required: `e` names the field, code
  *      "missing_field" / "invalid_type" / "out_of_range" / "too_long" /
  *      "too_short" / "invalid_value".
- * Field names in errors are prefixed with `e->field`'s current content when
- * called through kp_path helpers; plain callers pass top-level keys.
+ * Field names in errors are prefixed with whatever path the caller left in
+ * e->field; a caller reading top-level keys leaves it empty.
  * So: zero-initialise the error (kp_err e = {0}); to read a nested map, put
  * its path in e->field first ("degrees.2") and errors name "degrees.2.year".
  * Strings from kp_get_str are not NUL-terminated: use *out_len (may be NULL).

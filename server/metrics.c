@@ -2,6 +2,7 @@
 #include "metrics.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static const int status_codes[METRICS_STATUSES - 1] = {100, 200, 201, 204, 304, 400, 401, 403,
                                                        404, 405, 406, 408, 409, 413, 415, 422,
@@ -24,9 +25,24 @@ static void bump(_Atomic uint64_t *c, uint64_t by)
                           memory_order_relaxed);
 }
 
+int metrics_init(metrics *m, int nroutes)
+{
+    m->requests = calloc((size_t)nroutes + 1, sizeof *m->requests);
+    m->nroutes = m->requests ? nroutes : 0;
+    return m->requests ? 0 : -1;
+}
+
+void metrics_free(metrics *m)
+{
+    free((void *)m->requests);
+    m->requests = NULL;
+    m->nroutes = 0;
+}
+
 void metrics_request(metrics *m, int route, int status, uint64_t dur_us)
 {
-    int r = route < 0 || route >= METRICS_MAX_ROUTES - 1 ? METRICS_MAX_ROUTES - 1 : route;
+    if (!m->requests) return;
+    int r = route < 0 || route >= m->nroutes ? m->nroutes : route;
     bump(&m->requests[r][status_slot(status)], 1);
     double s = (double)dur_us / 1e6;
     int b = 0;
@@ -57,18 +73,18 @@ static uint64_t load(const _Atomic uint64_t *c)
 }
 
 static void render_requests(kp_buf *out, metrics *const *blocks, int n,
-                            const char *(*route_name)(int), const char *(*route_method)(int),
-                            int nroutes)
+                            const char *(*route_name)(int), const char *(*route_method)(int))
 {
     kp_buf_appendf(out, "# HELP khnet_http_requests_total HTTP requests answered.\n"
                         "# TYPE khnet_http_requests_total counter\n");
-    for (int r = 0; r < METRICS_MAX_ROUTES; r++) {
-        bool unmatched = r == METRICS_MAX_ROUTES - 1;
-        if (!unmatched && r >= nroutes) continue;
+    int nroutes = n > 0 ? blocks[0]->nroutes : 0;
+    for (int r = 0; r <= nroutes; r++) {
+        bool unmatched = r == nroutes;
         for (int s = 0; s < METRICS_STATUSES; s++) {
             uint64_t v = 0;
             for (int w = 0; w < n; w++)
-                v += load(&blocks[w]->requests[r][s]);
+                if (blocks[w]->requests && r <= blocks[w]->nroutes)
+                    v += load(&blocks[w]->requests[r][s]);
             if (!v) continue;
             char status[8];
             if (s == METRICS_STATUSES - 1)
@@ -116,9 +132,9 @@ void metrics_db_publish(metrics *m, int connected, int broken, uint64_t ok, uint
 }
 
 void metrics_render(kp_buf *out, metrics *const *blocks, int n, const char *(*route_name)(int),
-                    const char *(*route_method)(int), int nroutes)
+                    const char *(*route_method)(int))
 {
-    render_requests(out, blocks, n, route_name, route_method, nroutes);
+    render_requests(out, blocks, n, route_name, route_method);
     render_latency(out, blocks, n);
     int64_t open = 0, connected = 0, broken = 0;
     uint64_t total = 0, ok = 0, failed = 0;

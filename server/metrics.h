@@ -13,22 +13,29 @@
 #include "khproto.h"
 
 enum {
-    METRICS_MAX_ROUTES = 64, /* route index; the last slot is "unmatched" */
-    METRICS_STATUSES = 25,   /* see metrics.c: status_codes[]; last = other */
-    METRICS_BUCKETS = 14     /* latency histogram buckets incl. +Inf */
+    METRICS_STATUSES = 25, /* see metrics.c: status_codes[]; last = other */
+    METRICS_BUCKETS = 14   /* latency histogram buckets incl. +Inf */
 };
 
 typedef struct metrics {
-    _Atomic uint64_t requests[METRICS_MAX_ROUTES][METRICS_STATUSES]; /* by route, status */
-    _Atomic uint64_t latency[METRICS_BUCKETS]; /* non-cumulative bucket counts */
-    _Atomic uint64_t latency_sum_us;           /* sum of durations */
-    _Atomic int64_t conns_open;                /* gauge */
-    _Atomic uint64_t conns_total;              /* accepted */
-    _Atomic int64_t db_connected;              /* published from the pool */
+    _Atomic uint64_t (*requests)[METRICS_STATUSES]; /* calloc: [nroutes + 1], by route, status;
+                                                       the last row is "unmatched" */
+    int nroutes;                                    /* routes counted (the route table's size) */
+    _Atomic uint64_t latency[METRICS_BUCKETS];      /* non-cumulative bucket counts */
+    _Atomic uint64_t latency_sum_us;                /* sum of durations */
+    _Atomic int64_t conns_open;                     /* gauge */
+    _Atomic uint64_t conns_total;                   /* accepted */
+    _Atomic int64_t db_connected;                   /* published from the pool */
     _Atomic int64_t db_broken;
     _Atomic uint64_t db_ok;
     _Atomic uint64_t db_failed;
 } metrics;
+
+/* Sizes the per-route counters from the route table (`nroutes` routes plus
+ * "unmatched"); call before the owner thread starts.  0 or -1 (no memory).
+ * metrics_free releases them. */
+int metrics_init(metrics *m, int nroutes);
+void metrics_free(metrics *m);
 
 /* Owner-thread updates. route < 0 means unmatched. */
 void metrics_request(metrics *m, int route, int status, uint64_t dur_us);
@@ -39,9 +46,9 @@ void metrics_conn_closed(metrics *m);
  * other workers never read it directly). */
 void metrics_db_publish(metrics *m, int connected, int broken, uint64_t ok, uint64_t failed);
 
-/* Renders the text exposition of `n` workers' blocks.  route_name(i) and
- * route_method(i) label route indexes; `nroutes` of them exist. */
+/* Renders the text exposition of `n` workers' blocks (all sized alike).
+ * route_name(i) and route_method(i) label route indexes. */
 void metrics_render(kp_buf *out, metrics *const *blocks, int n, const char *(*route_name)(int),
-                    const char *(*route_method)(int), int nroutes);
+                    const char *(*route_method)(int));
 
 #endif

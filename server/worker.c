@@ -165,20 +165,30 @@ int workers_start(worker_group *g, const config *cfg)
     g->n = cfg->workers;
     g->w = calloc((size_t)g->n, sizeof *g->w);
     g->all_metrics = calloc((size_t)g->n, sizeof(metrics *));
-    if (!g->w || !g->all_metrics || api_rate_limiters_new(cfg, &g->rl_addr, &g->rl_email) != 0) {
+    const api_table *t = api_tables();
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+    if (!g->w || !g->all_metrics || !t ||
+        api_rate_limiters_new(cfg, &g->rl_addr, &g->rl_email) != 0) {
         g->n = 0; /* nothing started: workers_stop/join only free */
         return -1;
     }
-    pthread_mutex_init(&g->mu, NULL);
-    pthread_cond_init(&g->cv, NULL);
     for (int i = 0; i < g->n; i++) {
         g->w[i].id = i;
         g->w[i].group = g;
         g->all_metrics[i] = &g->w[i].metrics;
+        if (metrics_init(&g->w[i].metrics, t->nroutes) != 0) {
+            while (i-- > 0)
+                metrics_free(&g->w[i].metrics);
+            g->n = 0; /* nothing started */
+            return -1;
+        }
     }
     int created = 0;
     for (; created < g->n; created++)
         if (pthread_create(&g->w[created].thread, NULL, run, &g->w[created])) break;
+    for (int i = created; i < g->n; i++)
+        metrics_free(&g->w[i].metrics); /* never started */
     pthread_mutex_lock(&g->mu);
     while (g->started < created)
         pthread_cond_wait(&g->cv, &g->mu);
@@ -205,6 +215,8 @@ void workers_join(worker_group *g)
 {
     for (int i = 0; i < g->n; i++)
         pthread_join(g->w[i].thread, NULL);
+    for (int i = 0; g->w && i < g->n; i++)
+        metrics_free(&g->w[i].metrics);
     pthread_mutex_destroy(&g->mu);
     pthread_cond_destroy(&g->cv);
     free(g->w);

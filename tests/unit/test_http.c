@@ -128,6 +128,7 @@ static int setup(void **state)
                        .max_pipeline = 4};
     uv_loop_init(&loop);
     if (http_server_init(&srv, &loop, &lim, routes, 3)) return -1;
+    if (metrics_init(&mx, 3) != 0) return -1;
     srv.metrics = &mx;
     srv.cors_origin = test_origin;
     uv_tcp_init(&loop, &listener);
@@ -147,6 +148,7 @@ static int teardown(void **state)
     uv_async_send(&stopper);
     pthread_join(thread, NULL);
     http_server_free(&srv);
+    metrics_free(&mx);
     return uv_loop_close(&loop) == 0 ? 0 : -1;
 }
 
