@@ -25,6 +25,7 @@ struct kp_arena {
     struct chunk *first; /* survives kp_arena_reset */
     size_t next_size;    /* size of the next regular chunk */
     size_t used;         /* bytes handed out since the last reset */
+    long fail_in;        /* fault injection: allocations until one fails (0 = never) */
 };
 
 static struct chunk *chunk_new(size_t cap)
@@ -62,6 +63,7 @@ kp_arena *kp_arena_new(size_t first_chunk)
     }
     a->next_size = first_chunk;
     a->used = 0;
+    a->fail_in = 0;
     return a;
 }
 
@@ -88,6 +90,12 @@ void kp_arena_reset(kp_arena *a)
     a->first->used = 0;
     a->head = a->first;
     a->used = 0;
+    a->fail_in = 0;
+}
+
+void kp_arena_fail_after(kp_arena *a, long n)
+{
+    a->fail_in = n > 0 ? n : 0;
 }
 
 /* Slow path: the current chunk is full or n is big. */
@@ -111,6 +119,7 @@ static void *alloc_new_chunk(kp_arena *a, size_t n)
 
 void *kp_arena_alloc(kp_arena *a, size_t n)
 {
+    if (a->fail_in && --a->fail_in == 0) return NULL; /* injected: see kp_arena_fail_after */
     if (n == 0) n = 1; /* a distinct, valid pointer even for empty requests */
     if (n > SIZE_MAX - KP_ALIGN) return NULL;
     n = (n + KP_ALIGN - 1) & ~(size_t)(KP_ALIGN - 1);

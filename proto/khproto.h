@@ -33,6 +33,10 @@ void kp_arena_reset(kp_arena *a); /* keeps the first chunk, drops the rest */
 void *kp_arena_alloc(kp_arena *a, size_t n);
 char *kp_arena_strndup(kp_arena *a, const char *s, size_t n); /* NUL-terminated */
 size_t kp_arena_used(const kp_arena *a);
+/* Fault injection (tests): the nth kp_arena_alloc from now returns NULL, as
+ * if malloc had failed, once; n <= 0 turns it off, and so does a reset.  So
+ * every out-of-memory branch that follows an arena allocation can be run. */
+void kp_arena_fail_after(kp_arena *a, long n);
 
 /* ---- byte buffer -------------------------------------------------------- */
 typedef struct kp_buf {

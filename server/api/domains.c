@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "api.h"
+#include "kit/kit.h"
 #include "log.h"
 
 extern const api_domain api_domain_kit, api_domain_ops, api_domain_accounts, api_domain_profiles,
@@ -21,7 +22,8 @@ const int api_ndomains = (int)(sizeof api_domains / sizeof api_domains[0]);
 enum { MAX_ROUTES = 512, MAX_STMTS = 512 };
 
 static struct {
-    http_route routes[MAX_ROUTES];
+    http_route routes[MAX_ROUTES]; /* what the server routes by */
+    http_handler real[MAX_ROUTES]; /* each route's own handler */
     db_stmt stmts[MAX_STMTS];
     int base[sizeof api_domains / sizeof api_domains[0]]; /* first statement id per domain */
     api_table table;
@@ -38,8 +40,13 @@ static void build(void)
             log_event("error", "msg=\"too many routes or statements\" domain=%s", dom->name);
             return;
         }
-        for (int i = 0; i < dom->nroutes; i++)
-            reg.routes[nr++] = dom->routes[i];
+        for (int i = 0; i < dom->nroutes; i++, nr++) {
+            reg.routes[nr] = dom->routes[i];
+            reg.real[nr] = dom->routes[i].handler;
+#ifdef API_CHECK_REPLIES
+            reg.routes[nr].handler = api__checked_handler; /* checks, then real[nr] */
+#endif
+        }
         reg.base[d] = ns;
         for (int i = 0; i < dom->nstmts; i++)
             reg.stmts[ns++] = dom->stmts[i];
@@ -64,4 +71,9 @@ int api_stmt_id(const db_stmt *s)
         if (dom->nstmts && p >= lo && p < hi) return reg.base[d] + (int)((p - lo) / sizeof *s);
     }
     return -1;
+}
+
+http_handler api__route_handler(int i)
+{
+    return reg.real[i];
 }

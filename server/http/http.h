@@ -103,6 +103,8 @@ struct http_server {
     http_req *free_reqs;             /* recycled request objects */
     int nfree_reqs;                  /* length of free_reqs */
     uint64_t next_req;               /* request counter, for ids */
+    uint64_t replies;                /* reply calls (101 upgrades and ignored second replies
+                                        too), for the api layer's exactly-once check */
     uint32_t rid_prefix;             /* random per server, for ids */
     bool draining;                   /* shutting down: finish, accept nothing */
     void (*drained)(http_server *s); /* called once when draining and nconns hits 0 */
@@ -141,6 +143,8 @@ void http_server_free(http_server *s);
 
 /* ---- requests, for handlers --------------------------------------------- */
 http_server *http_req_server(const http_req *r);
+/* The index of the matched route in the server's table, or -1. */
+int http_req_route(const http_req *r);
 void *http_req_app(const http_req *r);
 kp_arena *http_req_arena(http_req *r);
 const char *http_req_method(const http_req *r);
@@ -208,8 +212,9 @@ void *http_ws_user(const http_ws *ws);
 
 /* The first query parameter `name` of `query` ("a=1&b=x%20y", no '?'),
  * percent-decoded ('+' = space) into the arena: 1 and *out, 0 when absent,
- * -1 when its value is badly encoded, holds NUL or is not UTF-8.  A name
- * without '=' has the value "".  Names are compared undecoded. */
+ * -1 when its value is badly encoded, holds NUL or is not UTF-8, -2 when
+ * the arena is out of memory.  A name without '=' has the value "".  Names
+ * are compared undecoded. */
 int http_query_param(const char *query, const char *name, kp_arena *a, const char **out);
 /* The same on the request's query string and arena. */
 int http_req_query_param(http_req *r, const char *name, const char **out);

@@ -14,10 +14,9 @@ static int hex(char c)
     return -1;
 }
 
-char *http__pct_decode(kp_arena *a, const char *s, size_t n, int flags)
+/* Decodes s[0..n) into out (room for n + 1); false when it is not valid. */
+static bool pct_decode_into(char *out, const char *s, size_t n, int flags)
 {
-    char *out = kp_arena_alloc(a, n + 1);
-    if (!out) return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -25,15 +24,21 @@ char *http__pct_decode(kp_arena *a, const char *s, size_t n, int flags)
             c = ' ';
         else if (c == '%') {
             int hi = i + 2 < n ? hex(s[i + 1]) : -1, lo = i + 2 < n ? hex(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0) return NULL;
+            if (hi < 0 || lo < 0) return false;
             c = (char)(hi * 16 + lo);
-            if (c == '\0' || (c == '/' && (flags & HTTP_PCT_NO_SLASH))) return NULL;
+            if (c == '\0' || (c == '/' && (flags & HTTP_PCT_NO_SLASH))) return false;
             i += 2;
         }
         out[o++] = c;
     }
     out[o] = '\0';
-    return kp_utf8_valid(out, o) ? out : NULL;
+    return kp_utf8_valid(out, o);
+}
+
+char *http__pct_decode(kp_arena *a, const char *s, size_t n, int flags)
+{
+    char *out = kp_arena_alloc(a, n + 1);
+    return out && pct_decode_into(out, s, n, flags) ? out : NULL;
 }
 
 int http_query_param(const char *query, const char *name, kp_arena *a, const char **out)
@@ -46,8 +51,13 @@ int http_query_param(const char *query, const char *name, kp_arena *a, const cha
         size_t kl = eq ? (size_t)(eq - p) : len;
         if (kl == nl && !memcmp(p, name, nl)) {
             const char *v = eq ? eq + 1 : p + len;
-            *out = http__pct_decode(a, v, (size_t)(p + len - v), HTTP_PCT_PLUS_SPACE);
-            return *out ? 1 : -1;
+            size_t vl = (size_t)(p + len - v);
+            char *buf = kp_arena_alloc(a, vl + 1);
+            *out = NULL;
+            if (!buf) return -2; /* out of memory: not the client's fault */
+            if (!pct_decode_into(buf, v, vl, HTTP_PCT_PLUS_SPACE)) return -1;
+            *out = buf;
+            return 1;
         }
         p = amp ? amp + 1 : NULL;
     }

@@ -92,6 +92,10 @@ http_server *http_req_server(const http_req *r)
 {
     return r->srv;
 }
+int http_req_route(const http_req *r)
+{
+    return r->route;
+}
 void *http_req_app(const http_req *r)
 {
     return r->srv->app;
@@ -293,6 +297,7 @@ void http__build_head(http_req *r)
 void http__account(http_req *r)
 {
     http_server *s = r->srv;
+    s->replies++;
     uint64_t dur_us = r->start_ns ? (uv_hrtime() - r->start_ns) / 1000 : 0;
     if (s->metrics) metrics_request(s->metrics, r->route, r->status, dur_us);
     if (s->log) {
@@ -314,6 +319,7 @@ static void finish(http_req *r, int status, const char *ctype)
 {
     if (r->replied) { /* a handler bug; never send two replies */
         log_event("error", "msg=\"second reply ignored\" rid=%s", r->rid);
+        r->srv->replies++; /* counted, so the api layer's debug check sees it */
         return;
     }
     r->status = status;

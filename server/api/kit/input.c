@@ -43,14 +43,22 @@ const char *api_path_id(http_req *r, const char *name)
     return NULL;
 }
 
+int api_query_param(http_req *r, const char *name, const char **out)
+{
+    int got = http_req_query_param(r, name, out);
+    if (got == -2) api_oom(r);
+    if (got == -1) api_fail(r, "invalid_value", "bad percent-encoding or not UTF-8", name);
+    return got < 0 ? -1 : got;
+}
+
 int api_limit(http_req *r, int def, int max, int *out)
 {
     const char *v = NULL;
-    int got = http_req_query_param(r, "limit", &v);
+    int got = api_query_param(r, "limit", &v);
     *out = def;
-    if (got == 0) return 0;
-    size_t n = got > 0 ? strlen(v) : 0;
-    if (got < 0 || !api_chars(v, n, "0123456789", 1, SIZE_MAX)) {
+    if (got <= 0) return got;
+    size_t n = strlen(v);
+    if (!api_chars(v, n, "0123456789", 1, SIZE_MAX)) {
         api_fail(r, "invalid_value", "limit is a decimal integer", "limit");
         return -1;
     }
@@ -72,8 +80,9 @@ int api_page(http_req *r, const char *cursor, int def, const char **key, const c
     int64_t k = 0;
     int lim = 0;
     *key = NULL;
-    int got = cursor ? http_req_query_param(r, cursor, &v) : 0;
-    if (got < 0 || (got > 0 && profile_cursor_decode(v, strlen(v), &k) != 0)) {
+    int got = cursor ? api_query_param(r, cursor, &v) : 0;
+    if (got < 0) return -1;
+    if (got > 0 && profile_cursor_decode(v, strlen(v), &k) != 0) {
         api_fail(r, "invalid_value", "not a cursor from this listing", cursor);
         return -1;
     }

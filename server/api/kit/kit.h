@@ -70,6 +70,10 @@ api_dec api_dec_of(int64_t v);
  * leading zero, at most 18 digits); otherwise replies 400 invalid_value
  * naming it and returns NULL. */
 const char *api_path_id(http_req *r, const char *name);
+/* Query parameter `name`: 1 and *out (decoded, in the arena), 0 when
+ * absent, or -1 after replying (400 invalid_value naming it when badly
+ * encoded, 500 internal when out of memory). */
+int api_query_param(http_req *r, const char *name, const char **out);
 /* ?limit= as 1..max (default def when absent).  The one rule for every
  * endpoint: not a decimal number → 400 invalid_value, a number outside
  * 1..max → 400 out_of_range, both with field "limit".  0 or -1. */
@@ -214,5 +218,46 @@ int api_idem_begin(http_req *r, int64_t account_id, api_idem *out);
  * replies 422 idempotency_mismatch and returns -1; "replay" → adds
  * Idempotent-Replay: true and returns 0 (encode the row as usual). */
 int api_idem_check(http_req *r, const char *idem);
+
+/* ---- the exactly-once check (guard.c) -------------------------------------
+ * In debug builds (no NDEBUG) and fault-injection builds, every handler and
+ * every continuation the kit runs (query callbacks, threadpool "after"s) is
+ * checked when it returns: it replied exactly once, or it started exactly
+ * one asynchronous step (api_query*, api_offload) that will go on.  A
+ * violation is logged and aborts: a request never replied holds its
+ * connection forever, and a second reply could reach a recycled request.
+ * In other builds these cost nothing. */
+#if !defined(NDEBUG) || defined(KHNET_FAULT_INJECTION)
+#define API_CHECK_REPLIES 1
+typedef struct api_guard {
+    struct api_guard *up; /* the enclosing check on this thread (pipelined dispatch) */
+    http_server *srv;     /* whose reply counter */
+    uint64_t replies;     /* srv->replies at the start */
+    uint64_t nested;      /* replies made inside enclosed checks */
+    int started;          /* asynchronous steps started */
+} api_guard;
+void api__guard_begin(api_guard *g, http_req *r);
+void api__guard_end(api_guard *g, const char *where);
+void api__step_started(void);
+/* The route handler installed for every route in these builds: arms fault
+ * injection (KHNET_FAULT_INJECTION: header X-Khnet-Fault: N fails the
+ * request arena's Nth allocation) and checks the real handler. */
+void api__checked_handler(http_req *r);
+#else
+typedef struct api_guard {
+    int unused;
+} api_guard;
+static inline void api__guard_begin(api_guard *g, http_req *r)
+{
+    (void)g, (void)r;
+}
+static inline void api__guard_end(api_guard *g, const char *where)
+{
+    (void)g, (void)where;
+}
+static inline void api__step_started(void) {}
+#endif
+/* The real handler of route `i` of api_tables() (domains.c). */
+http_handler api__route_handler(int i);
 
 #endif

@@ -24,11 +24,13 @@ static void run_work(uv_work_t *w)
 static void after_work(uv_work_t *w, int status)
 {
     offload *o = w->data;
-    if (status != 0) { /* cancelled: nothing computed */
+    api_guard g;
+    api__guard_begin(&g, o->req);
+    if (status != 0) /* cancelled: nothing computed */
         api_fail(o->req, "shutting_down", "the server is stopping", NULL);
-        return;
-    }
-    o->after(o->req, o->data);
+    else
+        o->after(o->req, o->data);
+    api__guard_end(&g, "threadpool after");
 }
 
 void api_offload(http_req *r, void (*fn)(void *data), void (*after)(http_req *r, void *data),
@@ -43,6 +45,8 @@ void api_offload(http_req *r, void (*fn)(void *data), void (*after)(http_req *r,
     o->work.data = o;
     if (uv_queue_work(http_req_server(r)->loop, &o->work, run_work, after_work) != 0)
         api_fail(r, "internal", "cannot queue work", NULL);
+    else
+        api__step_started();
 }
 
 /* ---- passwords ---------------------------------------------------------------- */

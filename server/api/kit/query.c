@@ -16,26 +16,29 @@ static void on_result(void *data, const db_reply *rep)
 {
     pending *p = data;
     http_req *r = p->req;
+    api_guard g;
+    api__guard_begin(&g, r);
     switch (rep->status) {
     case DB_OK:
         if (p->done_with)
             p->done_with(r, rep->res, p->data);
         else
             p->done(r, rep->res);
-        return;
+        break;
     case DB_UNAVAILABLE:
         api_fail(r, "db_unavailable", "the database is unavailable; retry later", NULL);
-        return;
+        break;
     case DB_TIMEOUT:
         api_fail(r, "db_timeout", "the query took too long; retry later", NULL);
-        return;
+        break;
     case DB_QUERY_ERROR:
     default:
         log_event("error", "msg=\"query failed\" rid=%s sqlstate=%s detail=\"%s\"", http_req_id(r),
                   rep->sqlstate ? rep->sqlstate : "", rep->message ? rep->message : "");
         api_fail(r, "internal", "internal error", NULL);
-        return;
+        break;
     }
+    api__guard_end(&g, "query callback");
 }
 
 int api_db_query(db_pool *db, const db_stmt *stmt, int nparams, const char *const *values, db_cb cb,
@@ -57,6 +60,8 @@ static void send_query(http_req *r, const db_stmt *stmt, int nparams, const char
     *p = init;
     if (api_db_query(ctx->db, stmt, nparams, values, on_result, p) != 0)
         api_fail(r, "db_unavailable", "the database is unavailable; retry later", NULL);
+    else
+        api__step_started();
 }
 
 void api_query(http_req *r, const db_stmt *stmt, int nparams, const char *const *values,

@@ -35,7 +35,9 @@ static void history_authed(http_req *r, const api_principal *who)
     const char *id = api_path_id(r, "id");
     if (!id) return;
     const char *before = NULL, *after = NULL, *limit = NULL, *v = NULL;
-    if (http_req_query_param(r, "before", &v) != 0 && http_req_query_param(r, "after", &v) != 0) {
+    int has_before = api_query_param(r, "before", &v), has_after = 0;
+    if (has_before < 0 || (has_after = api_query_param(r, "after", &v)) < 0) return;
+    if (has_before && has_after) {
         api_fail(r, "invalid_value", "before and after exclude each other", "after");
         return;
     }

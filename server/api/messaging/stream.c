@@ -286,20 +286,29 @@ static void on_ws_close(http_ws *ws)
 
 static const http_ws_ops stream_ops = {on_ws_message, on_ws_close};
 
-/* ?after=<seq>: 0..2^63-1, or absent (-1). -2 when malformed. */
-static int64_t after_param(http_req *r)
+/* ?after=<seq> into *out: 0..2^63-1, or -1 when absent.  -1 after
+ * replying 400 invalid_value (or 500 out of memory). */
+static int after_param(http_req *r, int64_t *out)
 {
     const char *v = NULL;
-    if (http_req_query_param(r, "after", &v) <= 0 || !v) return -1;
+    *out = -1;
+    int got = api_query_param(r, "after", &v);
+    if (got <= 0) return got;
     char *end;
     long long n = strtoll(v, &end, 10);
-    return *v && !*end && n >= 0 ? (int64_t)n : -2;
+    if (!*v || *end || n < 0 || !api_chars(v, strlen(v), "0123456789", 1, 19)) {
+        api_fail(r, "invalid_value", "after must be a non-negative integer", "after");
+        return -1;
+    }
+    *out = (int64_t)n;
+    return 0;
 }
 
 static void stream_authed(http_req *r, const api_principal *who)
 {
     api_ctx *ctx = http_req_app(r);
-    int64_t after = after_param(r);
+    int64_t after;
+    if (after_param(r, &after) != 0) return; /* checked before: only out of memory */
     client *c = calloc(1, sizeof *c);
     if (!c) {
         api_fail(r, "server_busy", "out of memory", NULL);
@@ -335,10 +344,8 @@ static void stream_authed(http_req *r, const api_principal *who)
 void api_stream(http_req *r)
 {
     api_ctx *ctx = http_req_app(r);
-    if (after_param(r) == -2) {
-        api_fail(r, "invalid_value", "after must be a non-negative integer", "after");
-        return;
-    }
+    int64_t after;
+    if (after_param(r, &after) != 0) return;
     if (!ctx->hub) {
         api_fail(r, "server_busy", "streaming is unavailable", NULL);
         return;
@@ -346,8 +353,10 @@ void api_stream(http_req *r)
     /* Browsers cannot set headers on a WebSocket: accept ?access_token= too. */
     const char *tok = NULL;
     size_t n;
-    if (!http_req_header(r, "authorization", &n) &&
-        http_req_query_param(r, "access_token", &tok) > 0 && tok) {
+    int got =
+        http_req_header(r, "authorization", &n) ? 0 : api_query_param(r, "access_token", &tok);
+    if (got < 0) return;
+    if (got > 0) {
         api_authenticate_token(r, tok, strlen(tok), stream_authed);
         return;
     }
@@ -360,24 +369,19 @@ static void events_done(http_req *r, const PGresult *res, void *data)
     int limit = *(const int *)data, n = PQntuples(res);
     int shown = n > limit ? limit : n;
     kp_buf *b = http_req_out(r);
-    kp_arena *a = http_req_arena(r);
     kp_w_map(b, 2);
     kp_w_cstr(b, "items");
     kp_w_array(b, (uint32_t)shown);
     for (int i = 0; i < shown; i++) {
-        kp_value *pv = NULL;
-        kp_err e = {0};
-        const char *p = PQgetvalue(res, i, 2);
+        const kp_value *pv = api_json(r, PQgetvalue(res, i, 2), NULL);
+        if (!pv) return; /* replied 500 */
         kp_w_map(b, 4);
         kp_w_cstr(b, "seq");
         kp_w_int(b, strtoll(PQgetvalue(res, i, 0), NULL, 10));
         kp_w_cstr(b, "kind");
         kp_w_cstr(b, PQgetvalue(res, i, 1));
         kp_w_cstr(b, "payload");
-        if (kp_json_decode(a, p, strlen(p), &kp_default_limits, &pv, &e) == 0)
-            kp_w_value(b, pv);
-        else
-            kp_w_nil(b);
+        kp_w_value(b, pv);
         kp_w_cstr(b, "at");
         kp_w_cstr(b, PQgetvalue(res, i, 3));
     }
@@ -391,12 +395,9 @@ static void events_done(http_req *r, const PGresult *res, void *data)
 
 static void events_authed(http_req *r, const api_principal *who)
 {
-    int64_t after = after_param(r);
+    int64_t after;
+    if (after_param(r, &after) != 0) return;
     int *limit = kp_arena_alloc(http_req_arena(r), sizeof *limit); /* for events_done */
-    if (after == -2) {
-        api_fail(r, "invalid_value", "after must be a non-negative integer", "after");
-        return;
-    }
     if (!limit) {
         api_oom(r);
         return;

@@ -56,9 +56,10 @@ static void reports_authed(http_req *r, const api_principal *who)
 {
     if (!may_moderate(r, who)) return;
     const char *status = "open", *v = NULL;
-    int got = http_req_query_param(r, "status", &v);
-    if (got != 0) {
-        if (got < 0 || (strcmp(v, "open") != 0 && strcmp(v, "resolved") != 0)) {
+    int got = api_query_param(r, "status", &v);
+    if (got < 0) return;
+    if (got) {
+        if (strcmp(v, "open") != 0 && strcmp(v, "resolved") != 0) {
             api_fail(r, "invalid_value", "status is open or resolved", "status");
             return;
         }

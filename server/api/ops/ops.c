@@ -42,8 +42,7 @@ void api_metrics(http_req *r)
     api_ctx *ctx = http_req_app(r);
     kp_buf text;
     kp_buf_init(&text);
-    metrics_render(&text, ctx->all_metrics, ctx->nworkers, route_name, route_method,
-                   api_tables()->nroutes);
+    metrics_render(&text, ctx->all_metrics, ctx->nworkers, route_name, route_method);
     if (text.oom) {
         kp_buf_free(&text);
         api_oom(r);

@@ -74,8 +74,9 @@ static int list_parse(http_req *r, list_req *q)
     static const char *const filters[] = {"sector", "country", "degree", "language", "mentoring"};
     const char *v = NULL;
     for (int i = 0; i < 5; i++) {
-        int got = http_req_query_param(r, filters[i], &v);
-        if (got < 0 || (got > 0 && !filter_ok(filters[i], v))) {
+        int got = api_query_param(r, filters[i], &v);
+        if (got < 0) return -1;
+        if (got > 0 && !filter_ok(filters[i], v)) {
             api_fail(r, "invalid_value", "not an accepted filter value", filters[i]);
             return -1;
         }
@@ -83,8 +84,9 @@ static int list_parse(http_req *r, list_req *q)
     }
     if (api_limit(r, LIST_DEFAULT, LIST_MAX, &q->limit) != 0) return -1;
     int64_t after = 0;
-    int got = http_req_query_param(r, "after", &v);
-    if (got < 0 || (got > 0 && profile_cursor_decode(v, strlen(v), &after) != 0)) {
+    int got = api_query_param(r, "after", &v);
+    if (got < 0) return -1;
+    if (got > 0 && profile_cursor_decode(v, strlen(v), &after) != 0) {
         api_fail(r, "invalid_value", "not a cursor from this listing", "after");
         return -1;
     }

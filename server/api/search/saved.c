@@ -100,19 +100,20 @@ static void delete_authed(http_req *r, const api_principal *who)
 static int new_params(http_req *r, const char **peek, const char **p, api_dec *id)
 {
     const char *v = NULL;
-    int got = http_req_query_param(r, "peek", &v);
+    int got = api_query_param(r, "peek", &v);
     *peek = "false";
-    if (got != 0) {
-        if (got < 0 || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)) {
+    if (got < 0) return -1;
+    if (got) {
+        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
             api_fail(r, "invalid_value", "peek is true or false", "peek");
             return -1;
         }
         *peek = v;
     }
-    got = http_req_query_param(r, "after", &v);
-    if (got == 0) return 0;
+    got = api_query_param(r, "after", &v);
+    if (got <= 0) return got;
     search_key k;
-    if (got < 0 || search_cursor_decode(v, strlen(v), &k) != 0) {
+    if (search_cursor_decode(v, strlen(v), &k) != 0) {
         api_fail(r, "invalid_value", "not a cursor from this saved search", "after");
         return -1;
     }

@@ -326,11 +326,8 @@ void api_suggest(http_req *r)
 {
     const char *q = NULL;
     int limit = 0;
-    int got = http_req_query_param(r, "q", &q);
-    if (got < 0) {
-        api_fail(r, "invalid_value", "bad percent-encoding", "q");
-        return;
-    }
+    int got = api_query_param(r, "q", &q);
+    if (got < 0) return;
     if (!got || q[strspn(q, " \t")] == '\0') {
         api_fail(r, "missing_field", "q is required", "q");
         return;
