@@ -9,6 +9,7 @@
 #include "config.h"
 #include "db/db.h"
 #include "log.h"
+#include "mail/mail.h"
 #include "seed/seed.h"
 #include "worker.h"
 
@@ -28,10 +29,19 @@ static int serve(const config *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     (void)signal(SIGPIPE, SIG_IGN); /* writes report EPIPE instead */
 
+    mail_transport *mt = mail_transport_new(cfg, err, sizeof err);
+    if (!mt) {
+        log_event("error", "msg=\"refusing to start\" reason=\"%s\"", err);
+        return 1;
+    }
+    mail_pump *mail = mail_pump_start(cfg, mt);
     worker_group g;
-    if (workers_start(&g, cfg) != 0) {
-        workers_stop(&g);
-        workers_join(&g);
+    if (!mail || workers_start(&g, cfg) != 0) {
+        if (mail) {
+            workers_stop(&g);
+            workers_join(&g);
+        }
+        mail_pump_stop(mail);
         return 1;
     }
     log_event("info", "msg=listening addr=%s:%d workers=%d", cfg->listen_host, cfg->listen_port,
@@ -41,6 +51,7 @@ static int serve(const config *cfg)
     log_event("info", "msg=\"shutting down\" signal=%d", sig);
     workers_stop(&g);
     workers_join(&g);
+    mail_pump_stop(mail); /* after the workers: nobody pokes it any more */
     log_event("info", "msg=stopped");
     return 0;
 }

@@ -294,18 +294,25 @@ BEGIN
     cors := khnet_cors_origins();
 END $$;
 
--- A token for the account with that e-mail: one row when it exists (the
--- server then mails the token), none otherwise.  Purges day-old tokens.
-CREATE OR REPLACE FUNCTION khnet_reset_create(p_email text, p_token_hash bytea)
-RETURNS TABLE (account_id bigint)
+-- A token for the account with that e-mail, and its mail queued in the
+-- same transaction (the pump sends it, 15_mail.sql): one row when the
+-- account exists, none otherwise.  Purges day-old tokens.  (Until 0012 the
+-- server mailed the token itself: the two-argument version is gone.)
+DROP FUNCTION IF EXISTS khnet_reset_create(text, bytea);
+CREATE OR REPLACE FUNCTION khnet_reset_create(p_email text, p_token_hash bytea, p_token text)
+RETURNS TABLE (account_id bigint, mail_id bigint)
 LANGUAGE sql
 BEGIN ATOMIC
     WITH old AS (
-        DELETE FROM khnet_password_resets r WHERE r.expires_at < now() - interval '1 day')
-    INSERT INTO khnet_password_resets (account_id, token_hash, expires_at)
-    SELECT a.id, p_token_hash, now() + interval '1 hour'
-      FROM khnet_accounts a WHERE a.email = p_email AND a.erased_at IS NULL
-    RETURNING khnet_password_resets.account_id;
+        DELETE FROM khnet_password_resets r WHERE r.expires_at < now() - interval '1 day'),
+    made AS (
+        INSERT INTO khnet_password_resets (account_id, token_hash, expires_at)
+        SELECT a.id, p_token_hash, now() + interval '1 hour'
+          FROM khnet_accounts a WHERE a.email = p_email AND a.erased_at IS NULL
+        RETURNING khnet_password_resets.account_id, khnet_password_resets.expires_at)
+    SELECT made.account_id,
+           khnet_mail_enqueue('password_reset', made.account_id, p_token, made.expires_at)
+      FROM made;
 END;
 
 -- Uses a live token: new hash, every session revoked, the account's other

@@ -27,6 +27,7 @@ AS $$
             'id', a.id, 'email', a.email, 'role', a.role,
             'created_at', khnet_time_text(a.created_at),
             'created_by_import', a.created_by_import,
+            'terms_accepted_at', khnet_time_text(a.terms_accepted_at),
             'partner', (SELECT jsonb_build_object('id', pa.id, 'name', pa.name)
                           FROM khnet_partners pa WHERE pa.id = a.partner_id)),
         'sessions', (SELECT coalesce(jsonb_agg(jsonb_build_object(
@@ -85,7 +86,18 @@ AS $$
                 'created_at', khnet_time_text(s.created_at),
                 'last_seen_at', khnet_time_text(s.last_seen_at)) ORDER BY s.id), '[]')
               FROM khnet_saved_searches s WHERE s.owner_id = a.id),
-        'forum', khnet_forum_export(a.id))  -- 75_forum
+        'forum', khnet_forum_export(a.id),  -- 75_forum
+        'invitations', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'invited_at', khnet_time_text(v.created_at),
+                'expires_at', khnet_time_text(v.expires_at),
+                'claimed_at', khnet_time_text(v.used_at),
+                'invited_by', v.invited_by) ORDER BY v.id), '[]')
+              FROM khnet_invitations v WHERE v.account_id = a.id),
+        'mails', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                'kind', m.kind, 'state', m.state,
+                'created_at', khnet_time_text(m.created_at),
+                'sent_at', khnet_time_text(m.sent_at)) ORDER BY m.id), '[]')
+              FROM khnet_mail_queue m WHERE m.account_id = a.id))
       FROM khnet_accounts a WHERE a.id = p_account AND a.erased_at IS NULL
 $$;
 

@@ -40,7 +40,6 @@ typedef struct api_ctx {
     auth_rl *rl_addr;            /* login/sign-up buckets per client address (all workers') */
     auth_rl *rl_email;           /* login/sign-up buckets per e-mail (all workers') */
     api_cors cors;               /* partner origins for the CORS hook */
-    const mail_sender *mailer;   /* delivers password reset tokens */
     stream_hub *hub;             /* real-time streams (NULL: not started) */
 } api_ctx;
 

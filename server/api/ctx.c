@@ -24,7 +24,6 @@ void api_ctx_auth_init(api_ctx *ctx, const config *cfg, auth_rl *by_addr, auth_r
         (auth_scrypt){(uint64_t)cfg->scrypt_n, (uint32_t)cfg->scrypt_r, (uint32_t)cfg->scrypt_p};
     ctx->rl_addr = by_addr;
     ctx->rl_email = by_email;
-    ctx->mailer = &mail_log_sender; /* the only sender so far: development */
 }
 
 void api_ctx_auth_free(api_ctx *ctx)

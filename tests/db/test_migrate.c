@@ -408,9 +408,13 @@ static void test_upgrade_from_numbered_only(void **state)
     char *oids_after = function_oids(f);
     for (char *line = oids, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
         *nl = '\0';
-        char probe[600];
+        char probe[600], sig[600];
         snprintf(probe, sizeof probe, "%s\n", line);
-        if (!strstr(oids_after, probe)) fail_msg("function re-created, not replaced: %s", line);
+        snprintf(sig, sizeof sig, "%s\n", strchr(line, ' ')); /* " signature\n" */
+        /* a signature that a file dropped on purpose (DROP ... IF EXISTS,
+         * then a new one) is gone; every other function is replaced */
+        if (strstr(oids_after, sig) && !strstr(oids_after, probe))
+            fail_msg("function re-created, not replaced: %s", line);
     }
     free(want);
     free(after);

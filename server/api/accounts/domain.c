@@ -39,7 +39,7 @@ const db_stmt accounts_stmts[ACC_NSTMTS] = {
     [ACC_PARTNER_UPDATE] = {"partner_update", "SELECT * FROM khnet_partner_update($1, $2, $3, $4)",
                             4},
     [ACC_PARTNER_REKEY] = {"partner_rekey", "SELECT * FROM khnet_partner_rekey($1, $2, $3)", 3},
-    [ACC_RESET_CREATE] = {"reset_create", "SELECT * FROM khnet_reset_create($1, $2)", 2},
+    [ACC_RESET_CREATE] = {"reset_create", "SELECT * FROM khnet_reset_create($1, $2, $3)", 3},
     [ACC_RESET_CONFIRM] = {"reset_confirm", "SELECT khnet_reset_confirm($1, $2) AS n", 2},
     /* data rights (migrations/0008_data_rights.sql) */
     [ACC_ACCOUNT_EXPORT] = {"account_export",

@@ -1,8 +1,9 @@
 /* resets.c — password reset by e-mailed token: request one (always 202, so
  * the answer never tells whether an account exists), then confirm it with a
  * new password (all sessions revoked).  Tokens are 256-bit random values;
- * only their SHA-256 is stored, they live one hour and work once.  Delivery
- * goes through the worker's mail_sender (mail/mail.h). */
+ * only their SHA-256 is stored, they live one hour and work once.  The
+ * mail is queued by the statement that makes the token and delivered by the
+ * mail pump (mail/mail.h). */
 #include <string.h>
 
 #include "accounts.h"
@@ -14,13 +15,10 @@ typedef struct reset_req {
     char token[AUTH_TOKEN_LEN + 1]; /* to mail when the account exists */
 } reset_req;
 
-static void reset_created(http_req *r, const PGresult *res, void *data)
+/* The token's mail is queued by the same statement; the pump sends it. */
+static void reset_created(http_req *r, const PGresult *res)
 {
-    const reset_req *q = data;
-    const mail_sender *m = ((api_ctx *)http_req_app(r))->mailer;
-    if (PQntuples(res) > 0 && m->send_reset(m, q->email, q->token) != 0)
-        log_event("error", "msg=\"reset mail not accepted\" rid=%s sender=%s", http_req_id(r),
-                  m->name);
+    if (PQntuples(res) > 0) mail_pump_poke();
     http_reply(r, 202); /* the same answer whether or not the account exists */
 }
 
@@ -53,8 +51,8 @@ void api_reset_request(http_req *r)
         return;
     }
     auth_digest_hex(d, hex);
-    const char *params[2] = {q->email, hex};
-    api_query_with(r, ACC_STMT(RESET_CREATE), 2, params, reset_created, q);
+    const char *params[3] = {q->email, hex, q->token};
+    api_query(r, ACC_STMT(RESET_CREATE), 3, params, reset_created);
 }
 
 /* ---- POST /v1/password-resets/confirm -------------------------------------------- */

@@ -1,0 +1,197 @@
+/* pump.c — delivers the mail queue (khnet_mail_queue, 0012_mail.sql).
+ *
+ * A thread of its own with a small loop: a timer (every second, for retries
+ * coming due) and an async handle (mail_pump_poke: a mail was just queued,
+ * or stop).  Each round is one job on the libuv threadpool, never more than
+ * one at a time: claim up to BATCH due mails (khnet_mail_claim: marked
+ * `sending` and committed first, SKIP LOCKED against other pumps, here or in
+ * other khnetd instances), hand each to the transport, record the verdict
+ * (khnet_mail_done: sent, or pending again with backoff).  The job uses its
+ * own blocking libpq connection, reconnected when it breaks.  A mail that was
+ * claimed but whose verdict was never recorded (a crash mid-delivery) stays
+ * `sending`: at most once per mail. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+#include <uv.h>
+
+#include "log.h"
+#include "mail/mail.h"
+
+enum { BATCH = 20, TICK_MS = 1000 };
+
+struct mail_pump {
+    const config *cfg;
+    mail_transport *t;
+    uv_thread_t thread;
+    uv_loop_t loop;
+    uv_timer_t timer;
+    uv_async_t async;
+    uv_work_t work;
+    PGconn *pg;           /* the job's connection (only the job touches it) */
+    int claimed;          /* the last job's mails */
+    bool busy;            /* a job is queued or running */
+    bool again;           /* poked while busy: run once more */
+    bool db_down;         /* logged that the database is unreachable */
+    atomic_bool stopping; /* mail_pump_stop was called */
+};
+
+static _Atomic(mail_pump *) running; /* for mail_pump_poke */
+
+static bool connected(mail_pump *p)
+{
+    if (p->pg && PQstatus(p->pg) == CONNECTION_OK) return true;
+    PQfinish(p->pg);
+    p->pg = PQconnectdb(p->cfg->database_url);
+    bool ok = p->pg && PQstatus(p->pg) == CONNECTION_OK;
+    if (!ok && !p->db_down)
+        log_event("warn", "msg=\"mail pump: database unreachable\" reason=\"%s\"",
+                  p->pg ? PQerrorMessage(p->pg) : "out of memory");
+    p->db_down = !ok;
+    return ok;
+}
+
+/* One mail: deliver, then record the verdict. */
+static void deliver_one(mail_pump *p, const PGresult *r, int row)
+{
+    mail_item m = {PQgetvalue(r, row, 1), PQgetvalue(r, row, 2), PQgetvalue(r, row, 3),
+                   PQgetvalue(r, row, 4)};
+    const char *id = PQgetvalue(r, row, 0);
+    char err[512] = "";
+    bool sent = p->t->send(p->t, &m, err, sizeof err) == 0;
+    if (sent)
+        log_event("info", "msg=\"mail sent\" id=%s kind=%s transport=%s", id, m.kind, p->t->name);
+    else {
+        char q[600];
+        log_quote(q, sizeof q, err, strlen(err));
+        log_event("warn", "msg=\"mail not sent; will retry\" id=%s kind=%s transport=%s reason=%s",
+                  id, m.kind, p->t->name, q);
+    }
+    const char *v[3] = {id, sent ? "t" : "f", sent ? NULL : err};
+    PQclear(PQexecParams(p->pg, "SELECT khnet_mail_done($1, $2, $3)", 3, NULL, v, NULL, NULL, 0));
+}
+
+/* On the threadpool. */
+static void job(uv_work_t *w)
+{
+    mail_pump *p = w->data;
+    p->claimed = 0;
+    if (!connected(p)) return;
+    static const char *const batch[1] = {"20"};
+    PGresult *r = PQexecParams(p->pg,
+                               "SELECT id, kind, to_addr, language, token "
+                               "FROM khnet_mail_claim($1::int)",
+                               1, NULL, batch, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        log_event("warn", "msg=\"mail pump: claim failed\" reason=\"%s\"", PQresultErrorMessage(r));
+        PQclear(r);
+        PQfinish(p->pg); /* reconnect next round */
+        p->pg = NULL;
+        return;
+    }
+    p->claimed = PQntuples(r);
+    for (int i = 0; i < p->claimed; i++) {
+        if (!atomic_load(&p->stopping)) {
+            deliver_one(p, r, i);
+            continue;
+        }
+        /* Stopping: mails not yet tried go back to the queue (unsent, so
+         * sending them later is still the first time). */
+        const char *v[3] = {PQgetvalue(r, i, 0), "f", "khnetd stopped"};
+        PQclear(
+            PQexecParams(p->pg, "SELECT khnet_mail_done($1, $2, $3)", 3, NULL, v, NULL, NULL, 0));
+    }
+    PQclear(r);
+}
+
+static void run(mail_pump *p);
+
+static void job_done(uv_work_t *w, int status)
+{
+    mail_pump *p = w->data;
+    (void)status;
+    p->busy = false;
+    if (atomic_load(&p->stopping)) return;
+    if (p->again || p->claimed == BATCH) run(p); /* more may be waiting */
+}
+
+static void run(mail_pump *p)
+{
+    if (p->busy) {
+        p->again = true;
+        return;
+    }
+    p->again = false;
+    p->busy = uv_queue_work(&p->loop, &p->work, job, job_done) == 0;
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    run(t->data);
+}
+
+static void on_async(uv_async_t *a)
+{
+    mail_pump *p = a->data;
+    if (!atomic_load(&p->stopping)) {
+        run(p);
+        return;
+    }
+    uv_close((uv_handle_t *)&p->timer, NULL);
+    uv_close((uv_handle_t *)&p->async, NULL); /* the loop ends once a running job is done */
+}
+
+static void pump_main(void *arg)
+{
+    mail_pump *p = arg;
+    uv_run(&p->loop, UV_RUN_DEFAULT);
+}
+
+mail_pump *mail_pump_start(const config *cfg, mail_transport *t)
+{
+    mail_pump *p = calloc(1, sizeof *p);
+    if (!p || uv_loop_init(&p->loop) != 0) {
+        free(p);
+        t->free(t);
+        return NULL;
+    }
+    p->cfg = cfg;
+    p->t = t;
+    p->work.data = p->timer.data = p->async.data = p;
+    uv_timer_init(&p->loop, &p->timer);
+    uv_async_init(&p->loop, &p->async, on_async);
+    uv_timer_start(&p->timer, on_tick, 0, TICK_MS);
+    if (uv_thread_create(&p->thread, pump_main, p) != 0) {
+        uv_close((uv_handle_t *)&p->timer, NULL);
+        uv_close((uv_handle_t *)&p->async, NULL);
+        uv_run(&p->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&p->loop);
+        t->free(t);
+        free(p);
+        return NULL;
+    }
+    atomic_store(&running, p);
+    log_event("info", "msg=\"mail pump started\" transport=%s", t->name);
+    return p;
+}
+
+void mail_pump_poke(void)
+{
+    mail_pump *p = atomic_load(&running);
+    if (p) uv_async_send(&p->async);
+}
+
+void mail_pump_stop(mail_pump *p)
+{
+    if (!p) return;
+    atomic_store(&running, NULL);
+    atomic_store(&p->stopping, true);
+    uv_async_send(&p->async);
+    uv_thread_join(&p->thread);
+    uv_loop_close(&p->loop);
+    PQfinish(p->pg);
+    p->t->free(p->t);
+    free(p);
+}
