@@ -183,21 +183,47 @@ static void print_event(const khnet_event *ev)
     (void)fflush(stdout);
 }
 
-/* `khnet listen [--after SEQ]`: waits in short slices so Ctrl-C is seen
- * promptly; the stream reconnects by itself in between. */
+/* The stream's counters on stderr, one line (`listen --stats`). */
+static void print_stats(const khnet_stream *st)
+{
+    struct khnet_stream_stats ss = KHNET_STREAM_STATS_INIT;
+    if (khnet_stream_stats(st, &ss) != KHNET_OK) return;
+    fprintf(stderr,
+            "khnet: stream: connects=%llu drops=%llu events=%llu duplicates=%llu "
+            "tls_resumed=%llu\n",
+            (unsigned long long)ss.connects, (unsigned long long)ss.drops,
+            (unsigned long long)ss.events, (unsigned long long)ss.duplicates,
+            (unsigned long long)ss.tls_resumed);
+}
+
+/* `[--after SEQ] [--stats]` into *after and *stats; -1 after a message. */
+static int listen_args(int argc, char **argv, long long *after, bool *stats)
+{
+    for (int i = 0; i < argc; i++) {
+        char *end = NULL;
+        if (!strcmp(argv[i], "--stats")) {
+            *stats = true;
+        } else if (!strcmp(argv[i], "--after") && i + 1 < argc) {
+            *after = strtoll(argv[++i], &end, 10);
+            if (!*argv[i] || *end || *after < 0) {
+                fprintf(stderr, "khnet: --after needs a seq >= 0\n");
+                return -1;
+            }
+        } else {
+            cli_wrong_args("listen");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* `khnet listen [--after SEQ] [--stats]`: waits in short slices so Ctrl-C
+ * is seen promptly; the stream reconnects by itself in between. */
 static int run_listen(khnet_ctx *ctx, const cli_opts *o, int argc, char **argv)
 {
     long long after = -1;
-    if (argc == 2 && strcmp(argv[0], "--after") == 0) {
-        char *end;
-        after = strtoll(argv[1], &end, 10);
-        if (!*argv[1] || *end || after < 0) {
-            fprintf(stderr, "khnet: --after needs a seq >= 0\n");
-            return EXIT_USAGE;
-        }
-    } else if (argc != 0) {
-        return cli_wrong_args("listen");
-    }
+    bool stats = false;
+    if (listen_args(argc, argv, &after, &stats) < 0) return EXIT_USAGE;
     struct sigaction sa = {.sa_handler = on_sigint};
     (void)sigaction(SIGINT, &sa, NULL);
     (void)sigaction(SIGTERM, &sa, NULL);
@@ -216,6 +242,7 @@ static int run_listen(khnet_ctx *ctx, const cli_opts *o, int argc, char **argv)
         fprintf(stderr, "khnet: %s: %s\n", khnet_strerror(err), st ? khnet_stream_errstr(st) : "");
         code = err == KHNET_ERR_HTTP || err == KHNET_ERR_CLOSED ? EXIT_HTTP : EXIT_NETWORK;
     }
+    if (stats && st) print_stats(st);
     khnet_stream_close(st);
     return code;
 }
@@ -225,10 +252,10 @@ const cli_cmd cli_chat_cmds[] = {
      .help = "messaging (needs --token); prints the reply as JSON",
      .subs = chat_cmds},
     {.name = "listen",
-     .args = "[--after SEQ]",
+     .args = "[--after SEQ] [--stats]",
      .help = "the event stream (needs --token): one JSON line\nper event until Ctrl-C; "
-             "reconnects and resumes",
-     .max_args = 2,
+             "reconnects and resumes;\n--stats: its counters on stderr at the end",
+     .max_args = 3,
      .run = run_listen},
     {.name = NULL},
 };

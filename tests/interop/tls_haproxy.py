@@ -1,14 +1,16 @@
 """tls_haproxy.py — TLS end to end (issue 12): HAProxy running
 deploy/haproxy.cfg itself (its addresses and certificate through the file's
-"${VAR}" substitutions) in front of the harness's khnetd, and three
-independent clients over https:// and wss://:
+"${VAR}" substitutions) in front of a khnetd of this suite's own (on the
+harness's database; own, so it can be restarted under a live stream), and
+three independent clients over https:// and wss://:
 - curl (the command line, --cacert),
 - Python's ssl (http.client and python3-websockets, with the test CA),
 - libkhnet, through the khnet CLI (--cacert, KHNET_CACERT).
 
 Each does REST calls and (Python, libkhnet) receives a pushed message on
 the wss:// stream; each refuses a wrong host name and an untrusted CA, and
-says why (the reason text is asserted).
+says why (the reason text is asserted).  libkhnet's stream also reconnects
+over TLS when khnetd restarts behind the proxy, resuming its TLS session.
 
 Certificates come from deploy/tls-dev-ca in a temporary folder: a CA whose
 server certificate names only 127.0.0.1 and khnet.test (so "localhost" is a
@@ -32,7 +34,8 @@ import msgpack
 import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from rawhttp import Checker, free_port, log_tail, server_addr  # noqa: E402
+from rawhttp import (Checker, fast_flags, free_port, log_tail, stop_khnetd,  # noqa: E402
+                     wait_healthy)
 
 T = Checker("tls_haproxy")
 SRC = os.environ["KHNET_SOURCE_DIR"]
@@ -42,6 +45,8 @@ CA = os.path.join(WORK, "good", "ca.pem")
 OTHER_CA = os.path.join(WORK, "other", "ca.pem")
 PW = "tls test password"
 PORT = None  # HAProxy's TLS port on 127.0.0.1
+BACKEND = ("127.0.0.1", None)  # this suite's khnetd
+KHNETD_LOG = os.path.join(WORK, "khnetd.log")
 _N = [0]
 
 WRONG_HOST = {  # each client's words for a certificate that names another host
@@ -58,10 +63,27 @@ def make_certs():
     subprocess.run([tool, os.path.join(WORK, "other"), "DNS:other.test"], check=True)
 
 
+def start_khnetd(port):
+    """This suite's khnetd on 127.0.0.1:port.  HAProxy's backends speak the
+    PROXY protocol once khnetd knows --trusted-proxies (issue 12's trusted
+    proxies); then khnetd must trust the proxy's address."""
+    help_text = subprocess.run([os.environ["KHNETD"], "--help"], capture_output=True,
+                               text=True).stdout
+    trust = ["--trusted-proxies", "127.0.0.1"] if "--trusted-proxies" in help_text else []
+    log = open(KHNETD_LOG, "ab")
+    p = subprocess.Popen([os.environ["KHNETD"], "--listen", "127.0.0.1:%d" % port,
+                          "--database-url", os.environ["KHNET_DATABASE_URL"]]
+                         + fast_flags(2) + trust,
+                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    log.close()
+    wait_healthy(("127.0.0.1", port), 10.0, p)
+    return p
+
+
 def start_haproxy():
     global PORT
     PORT = free_port()
-    backend = "%s:%d" % server_addr()
+    backend = "%s:%d" % BACKEND
     env = dict(os.environ, KHNET_HAPROXY_TLS_BIND="127.0.0.1:%d" % PORT,
                KHNET_TLS_CERT=os.path.join(WORK, "good", "server.pem"),
                KHNET_HAPROXY_BIND="127.0.0.1:%d" % free_port(), KHNET_HAPROXY_MAXCONN="1000",
@@ -253,8 +275,8 @@ def t_libkhnet_refuses_untrusted_ca():
 
 
 def t_libkhnet_refuses_plain_http_as_https():
-    # https:// to HAProxy's plain HTTP port: a TLS failure, never a plain retry
-    rc, out, err = khnet("health", url="https://" + os.environ["KHNET_URL"].split("//", 1)[1])
+    # https:// to a plain HTTP server (khnetd itself): a TLS failure, never a plain retry
+    rc, out, err = khnet("health", url="https://127.0.0.1:%d" % BACKEND[1])
     assert rc == 3 and "TLS handshake failed" in err, (rc, err)
 
 
@@ -283,18 +305,51 @@ def t_libkhnet_wss_push():
     assert p.returncode in (0, -15), (p.returncode, err)
 
 
+def t_libkhnet_wss_reconnects_over_tls():
+    # khnetd restarts under a live `khnet listen`: the stream reconnects to
+    # HAProxy over TLS, resuming its TLS session, and loses nothing
+    global KHNETD
+    a, b = member("reca"), member("recb")
+    conv = conversation(a, b)
+    p = subprocess.Popen([CLI, "--url", "https://127.0.0.1:%d" % PORT, "--cacert", CA,
+                          "--token", b["token"], "listen", "--stats"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        send(a, conv, "before the restart")
+        assert json.loads(p.stdout.readline())["payload"]["text"] == "before the restart"
+        assert stop_khnetd(KHNETD) == 0
+        KHNETD = start_khnetd(BACKEND[1])
+        send(a, conv, "after the restart")
+        assert json.loads(p.stdout.readline())["payload"]["text"] == "after the restart"
+    finally:
+        p.send_signal(2)  # Ctrl-C: a normal end, with the counters on stderr
+        out, err = p.communicate(timeout=10)
+    assert p.returncode == 0, (p.returncode, err)
+    stats = dict(kv.split("=") for kv in err.split("stream: ", 1)[1].split())
+    assert stats["connects"] == "2" and stats["drops"] == "1", stats
+    assert stats["tls_resumed"] == "1", stats
+
+
 def main():
-    hap = None
+    global BACKEND, KHNETD
+    hap = KHNETD = None
     try:
         make_certs()
+        BACKEND = ("127.0.0.1", free_port())
+        KHNETD = start_khnetd(BACKEND[1])
         hap = start_haproxy()
         T.run_all(globals())
     finally:
         if hap is not None:
             hap.terminate()
             hap.wait(10)
-            if T.failed:
-                print(log_tail(os.path.join(WORK, "haproxy.log")))
+        if KHNETD is not None:
+            T.check_exit("own khnetd exits 0 on SIGTERM", stop_khnetd(KHNETD))
+        if T.failed:
+            for log in ("haproxy.log", "khnetd.log"):
+                if os.path.exists(os.path.join(WORK, log)):
+                    print(log_tail(os.path.join(WORK, log)))
         shutil.rmtree(WORK, ignore_errors=True)
     T.finish()
 
