@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef enum opt_kind { OPT_INT, OPT_SIZE, OPT_STR, OPT_BOOL, OPT_LISTEN } opt_kind;
+typedef enum opt_kind { OPT_INT, OPT_SIZE, OPT_STR, OPT_BOOL, OPT_LISTEN, OPT_CIDRS } opt_kind;
 
 typedef struct opt {
     const char *flag; /* without the leading "--" */
@@ -83,6 +83,9 @@ static const opt opts[] = {
      "mail: sender address"},
     {"public-url", "KHNET_PUBLIC_URL", OPT_STR, OFF(public_url), "http://127.0.0.1:8080", 0, 0,
      "base URL of the links in mails"},
+    {"trusted-proxies", "KHNET_TRUSTED_PROXIES", OPT_CIDRS, OFF(trusted_proxies), "", 0, 0,
+     "proxies whose PROXY v2 header or X-Forwarded-For names the client: addresses/CIDRs, "
+     "IPv4 or IPv6, comma-separated (default: none)"},
     {"email", "KHNET_ADMIN_EMAIL", OPT_STR, OFF(email), "", 0, 0, "admin create: e-mail"},
     {"password", "KHNET_ADMIN_PASSWORD", OPT_STR, OFF(password), "", 0, 0,
      "admin create: password"},
@@ -124,6 +127,12 @@ static int set_opt(config *c, const opt *o, const char *v, FILE *err)
 {
     char *base = (char *)c + o->offset;
     if (o->kind == OPT_LISTEN) return parse_listen(c, v, err);
+    if (o->kind == OPT_CIDRS) {
+        char msg[160];
+        if (net_cidrs_parse(v, (net_cidrs *)(void *)base, msg, sizeof msg) == 0) return 0;
+        fprintf(err, "khnetd: --%s: %s\n", o->flag, msg);
+        return -1;
+    }
     if (o->kind == OPT_STR) {
         memcpy(base, &v, sizeof v);
         return 0;

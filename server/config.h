@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "net/net.h"
+
 typedef struct config {
     char listen_host[256];     /* address to bind */
     int listen_port;           /* TCP port */
@@ -42,6 +44,7 @@ typedef struct config {
     const char *mail_url;      /* "log" or smtp://, smtps:// (mail/smtp.c) */
     const char *mail_from;     /* the sender address of mails */
     const char *public_url;    /* base of the links in mails */
+    net_cidrs trusted_proxies; /* peers whose PROXY header / X-Forwarded-For is believed */
     const char *email;         /* admin create: the new admin's e-mail */
     const char *password;      /* admin create: its password */
     const char *import_file;   /* import profiles: the file (argv) */

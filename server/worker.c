@@ -125,6 +125,7 @@ static int setup(worker *w)
     }
     w->http.app = &w->app;
     w->http.cors_origin = api_cors_allowed;
+    w->http.trusted = &c->trusted_proxies;
     w->http.worker_id = w->id;
     w->http.metrics = &w->metrics;
     w->http.log = c->access_log ? &w->log : NULL;

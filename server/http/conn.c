@@ -31,6 +31,7 @@ static void free_conn(http_conn *c)
     http_server *s = c->srv;
     kp_buf_free(&c->stash);
     kp_buf_free(&c->upgrade_tail);
+    kp_buf_free(&c->pxbuf);
     free(c);
     if (s->draining && s->nconns == 0 && s->drained) {
         void (*cb)(http_server *) = s->drained;
@@ -137,6 +138,62 @@ static void stop_reading(http_conn *c)
     c->reading = false;
 }
 
+/* Answers 400 before any request was read, and closes. */
+static void refuse_proxy(http_conn *c, const char *msg)
+{
+    http_req *r = http__req_new(c->srv, c);
+    if (!r) {
+        conn_close(c);
+        return;
+    }
+    c->px = HTTP_PX_DONE;
+    reply_now(c, r, 400, "bad_request", msg);
+}
+
+/* The first bytes of a connection.  From a trusted proxy a PROXY v2 header
+ * may come first (optional: a proxy may also speak plain HTTP with
+ * X-Forwarded-For); from anyone else a PROXY header of either version is
+ * refused.  A header split across reads waits in pxbuf, under the header
+ * timeout armed at accept. */
+static void read_proxy(http_conn *c, const char *data, size_t len)
+{
+    kp_buf *b = &c->pxbuf;
+    const uint8_t *p = (const uint8_t *)data;
+    size_t n = len;
+    if (b->len) {
+        kp_buf_append(b, data, len);
+        if (b->oom) {
+            conn_close(c);
+            return;
+        }
+        p = b->data;
+        n = b->len;
+    }
+    http_proxy_hdr h;
+    int rc = http_proxy_parse(p, n, &h);
+    if (rc == 0) { /* a beginning: wait for the rest */
+        if (!b->len) kp_buf_append(b, data, len);
+        if (b->oom) conn_close(c);
+        return;
+    }
+    if (rc != HTTP_PROXY_ABSENT && !c->trusted)
+        refuse_proxy(c, "PROXY protocol header from a peer that is not a trusted proxy");
+    else if (rc == HTTP_PROXY_V1)
+        refuse_proxy(c, "only the binary PROXY protocol (v2) is accepted");
+    else if (rc < 0 && rc != HTTP_PROXY_ABSENT)
+        refuse_proxy(c, "malformed PROXY protocol header");
+    else {
+        size_t used = rc > 0 ? (size_t)rc : 0;
+        c->px = HTTP_PX_DONE;
+        if (rc > 0 && !h.local && h.src.ss_family &&
+            net_addr_name((const struct sockaddr *)&h.src, c->client, sizeof c->client) == 0)
+            c->proxied = true;
+        c->proxy_tls = rc > 0 && h.ssl;
+        if (n > used) feed(c, (const char *)p + used, n - used);
+    }
+    kp_buf_free(b); /* feed copied what it keeps */
+}
+
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
     http_conn *c = st->data;
@@ -157,7 +214,10 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         if (nread != UV_EOF || (!c->queued && !c->writing)) conn_close(c);
         return;
     }
-    if (nread > 0) feed(c, buf->base, (size_t)nread);
+    if (nread > 0 && c->px == HTTP_PX_PENDING)
+        read_proxy(c, buf->base, (size_t)nread);
+    else if (nread > 0)
+        feed(c, buf->base, (size_t)nread);
 }
 
 static void start_reading(http_conn *c)
@@ -315,6 +375,66 @@ static bool preflight(http_server *s, http_req *r)
     return true;
 }
 
+static bool hdr_is(const http_req *r, const hdr_span *h, const char *name, size_t nl)
+{
+    return h->name_len == nl && !strncasecmp((const char *)r->hbuf.data + h->name_off, name, nl);
+}
+
+/* The last comma-separated element of v[0..*n), trimmed; *n shrinks to
+ * what lies before it (its comma excluded). */
+static const char *last_element(const char *v, size_t *n, size_t *el)
+{
+    size_t k = *n;
+    while (k > 0 && v[k - 1] != ',')
+        k--;
+    const char *e = v + k;
+    size_t l = *n - k;
+    while (l && (*e == ' ' || *e == '\t'))
+        e++, l--;
+    while (l && (e[l - 1] == ' ' || e[l - 1] == '\t'))
+        l--;
+    *n = k ? k - 1 : 0;
+    *el = l;
+    return e;
+}
+
+/* X-Forwarded-For from a trusted proxy, when no PROXY header named the
+ * client: the rightmost hop that is not itself a trusted proxy.  An entry
+ * that is not a bare address ends the walk: what lies left of it is not
+ * believed.  Headers are walked last to first, each right to left. */
+static void client_from_xff(http_conn *c, http_req *r)
+{
+    for (int i = r->nhdrs - 1; i >= 0; i--) {
+        const hdr_span *h = &r->hdrs[i];
+        if (!hdr_is(r, h, "x-forwarded-for", 15)) continue;
+        const char *v = (const char *)r->hbuf.data + h->val_off;
+        size_t n = h->val_len;
+        while (n > 0) {
+            size_t el;
+            const char *e = last_element(v, &n, &el);
+            struct sockaddr_storage ss;
+            if (net_addr_parse(e, el, &ss) != 0) return;
+            if (net_addr_name((struct sockaddr *)&ss, r->client, sizeof r->client) != 0) return;
+            if (!net_cidrs_contains(c->srv->trusted, (struct sockaddr *)&ss)) return;
+        }
+    }
+}
+
+/* A request from a trusted proxy: who the client is, and whether it spoke
+ * TLS to the proxy (X-Forwarded-Proto's last value). */
+static void from_trusted_proxy(http_conn *c, http_req *r)
+{
+    if (!c->proxied) client_from_xff(c, r);
+    for (int i = r->nhdrs - 1; i >= 0; i--) {
+        const hdr_span *h = &r->hdrs[i];
+        if (!hdr_is(r, h, "x-forwarded-proto", 17)) continue;
+        size_t n = h->val_len, el;
+        const char *e = last_element((const char *)r->hbuf.data + h->val_off, &n, &el);
+        if (el == 5 && !strncasecmp(e, "https", 5)) r->tls = true;
+        break;
+    }
+}
+
 /* Routing comes first (404, then 405), content checks after: a request to
  * a path that does not exist is told so, whatever its body or Accept. */
 static void dispatch(http_conn *c, http_req *r)
@@ -323,6 +443,7 @@ static void dispatch(http_conn *c, http_req *r)
     r->start_ns = uv_hrtime();
     set_request_id(r);
     split_target(r);
+    if (c->trusted) from_trusted_proxy(c, r);
     size_t n;
     const char *ct = http_req_header(r, "content-type", &n);
     r->body_type = http_content_type(ct, ct ? n : 0);
@@ -776,16 +897,17 @@ static void refuse(http_server *s, uv_stream_t *listener, const char *code)
     if (!t) return;
     uv_tcp_init(s->loop, t);
     if (uv_accept(listener, (uv_stream_t *)t) == 0) {
-        char msg[320], rid[40];
+        char msg[400], rid[40];
         make_rid(s, rid);
         int body_len = snprintf(
             NULL, 0, "{\"error\":{\"code\":\"%s\",\"message\":\"try again later\"}}", code);
-        int n = snprintf(msg, sizeof msg,
-                         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                         "Content-Length: %d\r\nRetry-After: 1\r\nX-Request-Id: %s\r\n"
-                         "Connection: close\r\n\r\n"
-                         "{\"error\":{\"code\":\"%s\",\"message\":\"try again later\"}}",
-                         body_len, rid, code);
+        int n = snprintf(
+            msg, sizeof msg,
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\nRetry-After: 1\r\nX-Request-Id: %s\r\n" HTTP__SECURITY_HEADERS
+            "Connection: close\r\n\r\n"
+            "{\"error\":{\"code\":\"%s\",\"message\":\"try again later\"}}",
+            body_len, rid, code);
         uv_buf_t b = uv_buf_init(msg, (unsigned)n);
         (void)uv_try_write((uv_stream_t *)t, &b, 1);
     }
@@ -809,6 +931,7 @@ void http_server_accept(http_server *s, uv_stream_t *listener)
     c->tcp.data = c->timer.data = c;
     c->handles = 2;
     kp_buf_init(&c->stash);
+    kp_buf_init(&c->pxbuf);
     llhttp_init(&c->parser, HTTP_REQUEST, parser_settings());
     c->parser.data = c;
     c->next = s->conns;
@@ -821,6 +944,12 @@ void http_server_accept(http_server *s, uv_stream_t *listener)
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
+    struct sockaddr_storage ss;
+    int sl = (int)sizeof ss;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0 &&
+        net_addr_name((struct sockaddr *)&ss, c->peer, sizeof c->peer) == 0)
+        c->trusted = net_cidrs_contains(s->trusted, (struct sockaddr *)&ss);
+    c->px = HTTP_PX_PENDING;
     arm(c, s->lim.header_timeout_ms);
     start_reading(c);
 }

@@ -123,6 +123,10 @@ struct http_server {
      * 404.  No Allow-Credentials: tokens travel in Authorization, never in
      * cookies. */
     bool (*cors_origin)(http_server *s, const char *origin, size_t len);
+    /* Peers whose PROXY v2 header or X-Forwarded-For names the client
+     * (PROTOCOL.md "Behind a proxy"); NULL or empty = none.  Must outlive
+     * the server; read-only, so workers may share one. */
+    const struct net_cidrs *trusted;
 };
 
 /* Sets up a server on `loop`; the routes must outlive it.  0 or -1. */
@@ -151,8 +155,9 @@ const char *http_req_method(const http_req *r);
 const char *http_req_path(const http_req *r);  /* without the query */
 const char *http_req_query(const http_req *r); /* after '?', or "" */
 const char *http_req_id(const http_req *r);
-/* The client's address (IP text, no port) into buf; 0, or -1 when the
- * connection is gone or the address is unknown. */
+/* The client's address (IP text, no port) into buf: the TCP peer's, or
+ * the one a trusted proxy named (PROXY v2 header, X-Forwarded-For).  0, or
+ * -1 when it is unknown or does not fit. */
 int http_req_peer(const http_req *r, char *buf, size_t cap);
 /* The value of the named route parameter, or NULL. */
 const char *http_req_param(const http_req *r, const char *name);
@@ -218,5 +223,26 @@ void *http_ws_user(const http_ws *ws);
 int http_query_param(const char *query, const char *name, kp_arena *a, const char **out);
 /* The same on the request's query string and arena. */
 int http_req_query_param(http_req *r, const char *name, const char **out);
+
+/* ---- PROXY protocol v2 (proxy.c; pure) -------------------------------------
+ * A trusted proxy's header before the HTTP bytes: the client's address
+ * and whether it spoke TLS to the proxy. */
+enum {
+    HTTP_PROXY_MAX = 1024,   /* header bytes accepted, TLVs included */
+    HTTP_PROXY_ABSENT = -1,  /* the bytes do not start a PROXY header */
+    HTTP_PROXY_INVALID = -2, /* a v2 header, malformed or unsupported */
+    HTTP_PROXY_V1 = -3       /* a text (v1) header: not accepted */
+};
+
+typedef struct http_proxy_hdr {
+    bool local;                  /* LOCAL command: the proxy's own connection (health check) */
+    struct sockaddr_storage src; /* client address; ss_family 0 when not carried */
+    bool ssl;                    /* SSL TLV with the client-SSL flag */
+} http_proxy_hdr;
+
+/* Reads the header at p[0..n): its length (> 0) and *out; 0 when the bytes
+ * so far begin a header but do not complete it; else HTTP_PROXY_ABSENT,
+ * _INVALID or _V1. */
+int http_proxy_parse(const uint8_t *p, size_t n, http_proxy_hdr *out);
 
 #endif

@@ -6,8 +6,18 @@
 #include <llhttp.h>
 
 #include "http.h"
+#include "net/net.h"
 
 enum { HTTP_MAX_HEADERS = 64, HTTP_RID_MAX = 64 };
+
+/* Security headers every response carries (PROTOCOL.md "Transport"). */
+#define HTTP__SECURITY_HEADERS "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n"
+
+/* Where a connection is with the PROXY protocol (see conn.c read_proxy). */
+typedef enum http_px {
+    HTTP_PX_PENDING, /* no byte read yet: a PROXY header may come first */
+    HTTP_PX_DONE     /* settled; the rest is HTTP */
+} http_px;
 
 typedef struct hdr_span {
     uint32_t name_off, name_len; /* into http_req.hbuf */
@@ -41,6 +51,8 @@ struct http_req {
     http_ctype body_type;               /* type the body came in */
     http_ctype resp_type;               /* negotiated reply type */
     uint64_t start_ns;                  /* uv_hrtime at dispatch */
+    char client[NET_ADDR_TEXT];         /* the client's address (proxy-resolved), or "" */
+    bool tls;                           /* the client spoke TLS to a trusted proxy */
     const char *origin;                 /* arena: Origin header when the CORS hook allowed it */
     bool vary_origin;                   /* the reply depends on Origin (hook set, header sent) */
     /* reply */
@@ -80,6 +92,14 @@ struct http_conn {
     const char *feed_end;    /* end of the bytes being parsed now */
     http_ws *ws;             /* set once upgraded to WebSocket */
     kp_buf upgrade_tail;     /* bytes that followed an upgrade request */
+    /* who the client is (PROTOCOL.md "Behind a proxy") */
+    char peer[NET_ADDR_TEXT];   /* the TCP peer's address, or "" */
+    char client[NET_ADDR_TEXT]; /* the PROXY header's source address, when proxied */
+    bool trusted;               /* the peer is a trusted proxy */
+    bool proxied;               /* a PROXY header named the client */
+    bool proxy_tls;             /* ...and said the client spoke TLS */
+    uint8_t px;                 /* http_px */
+    kp_buf pxbuf;               /* a PROXY header split across reads */
 };
 
 /* query.c: percent-decodes s[0..n) into the arena, NUL-terminated; NULL on
@@ -92,6 +112,8 @@ char *http__pct_decode(kp_arena *a, const char *s, size_t n, int flags);
 void http__req_recycle(http_server *s, http_req *r);
 http_req *http__req_new(http_server *s, http_conn *c);
 void http__build_head(http_req *r);
+/* Appends the security header lines r's reply carries to h. */
+void http__security_headers(const http_req *r, kp_buf *h);
 void http__account(http_req *r);
 /* conn.c */
 void http__conn_flush(http_conn *c);

@@ -59,6 +59,11 @@ http_req *http__req_new(http_server *s, http_conn *c)
     r->srv = s;
     r->next = NULL;
     r->route = -1;
+    /* the connection's word on the client; dispatch may refine it per
+     * request (X-Forwarded-For from a trusted proxy) */
+    const char *who = c->proxied ? c->client : c->peer;
+    memcpy(r->client, who, strlen(who) + 1);
+    r->tls = c->proxy_tls;
     return r;
 }
 
@@ -152,14 +157,10 @@ const char *http_req_header(const http_req *r, const char *name, size_t *len)
 
 int http_req_peer(const http_req *r, char *buf, size_t cap)
 {
-    struct sockaddr_storage ss;
-    int len = (int)sizeof ss;
-    if (!r->conn || uv_tcp_getpeername(&r->conn->tcp, (struct sockaddr *)&ss, &len) != 0) return -1;
-    if (ss.ss_family == AF_INET6)
-        return uv_ip6_name((const struct sockaddr_in6 *)&ss, buf, cap) == 0 ? 0 : -1;
-    if (ss.ss_family == AF_INET)
-        return uv_ip4_name((const struct sockaddr_in *)&ss, buf, cap) == 0 ? 0 : -1;
-    return -1;
+    size_t n = strlen(r->client);
+    if (n == 0 || n >= cap) return -1;
+    memcpy(buf, r->client, n + 1);
+    return 0;
 }
 
 kp_buf *http_req_out(http_req *r)
@@ -262,6 +263,31 @@ static void put_uint(kp_buf *b, uint64_t v)
     kp_buf_append(b, tmp + i, sizeof tmp - (size_t)i);
 }
 
+/* Did the request carry credentials (its answer is then personal)? */
+static bool carries_credentials(const http_req *r)
+{
+    size_t n;
+    if (http_req_header(r, "authorization", &n)) return true;
+    const char *q = r->query;
+    if (!q || !*q) return false;
+    for (;;) { /* a parameter named access_token, not one containing it */
+        if (!strncmp(q, "access_token", 12) && (q[12] == '=' || q[12] == '&' || !q[12]))
+            return true;
+        q = strchr(q, '&');
+        if (!q) return false;
+        q++;
+    }
+}
+
+void http__security_headers(const http_req *r, kp_buf *h)
+{
+    put(h, HTTP__SECURITY_HEADERS);
+    /* a handler that set its own Cache-Control (e.g. the export) keeps it */
+    if (carries_credentials(r) && !memmem(r->extra.data, r->extra.len, "Cache-Control:", 14))
+        put(h, "Cache-Control: no-store\r\n");
+    if (r->tls) put(h, "Strict-Transport-Security: max-age=31536000\r\n");
+}
+
 /* Built by hand, not with printf: this runs for every reply. */
 void http__build_head(http_req *r)
 {
@@ -286,6 +312,7 @@ void http__build_head(http_req *r)
         put(h, r->origin);
         put(h, "\r\nAccess-Control-Expose-Headers: X-Request-Id, Retry-After\r\n");
     }
+    http__security_headers(r, h);
     if (!r->keep_alive)
         put(h, "Connection: close\r\n");
     else if (r->http10)
@@ -306,9 +333,10 @@ void http__account(http_req *r)
         size_t pl = r->path ? strlen(r->path) : r->url.len;
         log_quote(path, sizeof path, p ? p : "", p ? pl : 0);
         log_buf_line(s->log, "info",
-                     "msg=request rid=%s worker=%d method=%s path=%s route=\"%s\" status=%d "
-                     "bytes=%zu dur_us=%llu",
-                     r->rid, s->worker_id, llhttp_method_name((llhttp_method_t)r->method), path,
+                     "msg=request rid=%s worker=%d client=%s method=%s path=%s route=\"%s\" "
+                     "status=%d bytes=%zu dur_us=%llu",
+                     r->rid, s->worker_id, r->client[0] ? r->client : "-",
+                     llhttp_method_name((llhttp_method_t)r->method), path,
                      r->route >= 0 ? s->routes[r->route].pattern : "", r->status, r->raw_len,
                      (unsigned long long)dur_us);
     }

@@ -306,8 +306,10 @@ http_ws *http_ws_accept(http_req *r, const http_ws_ops *ops, void *user, const h
     ws->last_rx_ms = uv_now(c->srv->loop);
     kp_buf_appendf(&ws->out,
                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                   "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\nX-Request-Id: %s\r\n\r\n",
+                   "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\nX-Request-Id: %s\r\n",
                    key, r->rid);
+    http__security_headers(r, &ws->out);
+    kp_buf_append(&ws->out, "\r\n", 2);
     http__switch_to_ws(c, r, ws);
     ws_flush(ws);
     uv_timer_start(&c->timer, http__conn_on_timer, (uint64_t)lim->ping_ms, 0);
