@@ -15,6 +15,7 @@ Two servers of its own with a login burst of 3 per address:
 
 import os
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -34,6 +35,7 @@ BURST = 3
 LIMITS = ["--workers", "2", "--scrypt-n", "1024", "--auth-burst-addr", str(BURST),
           "--auth-burst-email", "100000", "--auth-rate-per-min", "1"]
 RAW = BEHIND = HAP = None
+TLS_PORT = None  # HAProxy's TLS port on 127.0.0.1
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -288,8 +290,14 @@ def t_hsts_only_over_tls_from_a_trusted_proxy():
 # ---- through HAProxy, to BEHIND (trusts 127.0.0.1 only) ----------------------
 
 def start_haproxy(backend):
-    port = free_port()
+    global TLS_PORT
+    port, TLS_PORT = free_port(), free_port()
+    subprocess.run([os.path.join(os.environ["KHNET_SOURCE_DIR"], "deploy", "tls-dev-ca"),
+                    os.path.join(WORK, "tls"), "IP:127.0.0.1"], check=True,
+                   capture_output=True)
     env = dict(os.environ, KHNET_HAPROXY_BIND="127.0.0.1:%d" % port,
+               KHNET_HAPROXY_TLS_BIND="127.0.0.1:%d" % TLS_PORT,
+               KHNET_TLS_CERT=os.path.join(WORK, "tls", "server.pem"),
                KHNET_HAPROXY_MAXCONN="1000",
                KHNET_BACKEND1="%s:%d" % backend, KHNET_BACKEND2="%s:%d" % backend,
                KHNET_BACKEND3="%s:%d" % backend)
@@ -328,6 +336,25 @@ def t_haproxy_session_records_the_client():
                 break
         assert time.monotonic() < deadline, "no '%s' in the log" % want
         time.sleep(0.2)
+
+
+def t_haproxy_tls_gets_hsts():
+    # over TLS through HAProxy (send-proxy-v2-ssl's SSL TLV): HSTS; the
+    # client address is still the real one
+    ctx = ssl.create_default_context(cafile=os.path.join(WORK, "tls", "ca.pem"))
+    raw = socket.create_connection(("127.0.0.1", TLS_PORT), timeout=5,
+                                   source_address=("127.0.0.6", 0))
+    with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+        c = Conn.__new__(Conn)
+        c.addr, c.sock, c.buf, c.timeout = ("127.0.0.1", TLS_PORT), s, b"", 5.0
+        r = c.request("GET", "/healthz", [("Accept", JSON)])
+        assert r.status == 200, r
+        assert r.header("strict-transport-security") == "max-age=31536000", r.headers
+        assert r.header("x-content-type-options") == "nosniff", r.headers
+        # a client's own claim does not turn plain HTTP into TLS: HAProxy sets
+        # X-Forwarded-Proto itself
+    r = head_of(HAP, "127.0.0.6", headers=[("X-Forwarded-Proto", "https")])
+    assert r.status == 200 and r.header("strict-transport-security") is None, r.headers
 
 
 def t_direct_xff_not_believed():
