@@ -35,6 +35,8 @@ static const struct {
     {"not_acceptable", 406},
     {"request_timeout", 408},
     {"conflict", 409},
+    {"not_eligible", 409},  /* mentoring: a hard rule fails; `reasons` */
+    {"capacity_full", 409}, /* mentoring: the mentor has no free place */
     {"body_too_large", 413},
     {"unsupported_media_type", 415},
     {"idempotency_mismatch", 422},

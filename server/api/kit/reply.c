@@ -102,18 +102,21 @@ void api_reply_json(http_req *r, int status, const char *json, api_cursor_fn cur
     if (api_write_json(r, json, NULL, cursor, data) == 0) http_reply(r, status);
 }
 
-/* {error: {code, message, field?, until?}}: `until` (a silence's end) is
- * the one extra an error body may carry (PROTOCOL.md "silenced"). */
+/* {error: {code, message, field?, until?, reasons?}}: the extras an error
+ * body may carry are `until` (a silence's end, PROTOCOL.md "silenced") and
+ * `reasons` (the hard rules a mentor breaks, "not_eligible"). */
 static void reply_error_doc(http_req *r, const char *code, const char *field, const kp_value *doc)
 {
     const kp_value *m = doc ? kp_map_get(doc, "message") : NULL;
     const kp_value *until = doc ? kp_map_get(doc, "until") : NULL;
+    const kp_value *reasons = doc ? kp_map_get(doc, "reasons") : NULL;
     bool has_until = until && until->type == KP_STR;
+    bool has_reasons = reasons && reasons->type == KP_ARRAY;
     kp_buf *b = http_req_out(r);
     kp_buf_reset(b);
     kp_w_map(b, 1);
     kp_w_cstr(b, "error");
-    kp_w_map(b, 2 + (field ? 1 : 0) + (has_until ? 1 : 0));
+    kp_w_map(b, 2 + (field ? 1 : 0) + (has_until ? 1 : 0) + (has_reasons ? 1 : 0));
     kp_w_cstr(b, "code");
     kp_w_cstr(b, code);
     kp_w_cstr(b, "message");
@@ -128,6 +131,10 @@ static void reply_error_doc(http_req *r, const char *code, const char *field, co
     if (has_until) {
         kp_w_cstr(b, "until");
         kp_w_str(b, until->v.s.ptr, until->v.s.len);
+    }
+    if (has_reasons) {
+        kp_w_cstr(b, "reasons");
+        kp_w_value(b, reasons);
     }
     int status = kp_error_status(code);
     if (!status) {
