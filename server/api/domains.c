@@ -9,13 +9,15 @@
 #include "log.h"
 
 extern const api_domain api_domain_kit, api_domain_ops, api_domain_accounts, api_domain_profiles,
-    api_domain_search, api_domain_messaging, api_domain_moderation, api_domain_forum;
+    api_domain_search, api_domain_messaging, api_domain_moderation, api_domain_forum,
+    api_domain_mentoring;
 
 /* Route order matters only within a domain (first match wins); across
  * domains no two patterns overlap. */
 const api_domain *const api_domains[] = {
-    &api_domain_kit,    &api_domain_ops,       &api_domain_accounts,   &api_domain_profiles,
-    &api_domain_search, &api_domain_messaging, &api_domain_moderation, &api_domain_forum,
+    &api_domain_kit,        &api_domain_ops,    &api_domain_accounts,
+    &api_domain_profiles,   &api_domain_search, &api_domain_messaging,
+    &api_domain_moderation, &api_domain_forum,  &api_domain_mentoring,
 };
 const int api_ndomains = (int)(sizeof api_domains / sizeof api_domains[0]);
 
