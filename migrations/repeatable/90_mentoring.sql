@@ -63,18 +63,36 @@ CREATE OR REPLACE FUNCTION khnet_workday_overlap(oa numeric, ob numeric) RETURNS
 
 -- ---- topics ----------------------------------------------------------------
 
--- The key a topic is compared by: its thesaurus concept when one of the
--- concept's labels (English or Vietnamese, preferred or alternative;
--- 0009_thesaurus.sql) is the topic folded the same way, else the folded
--- text itself.  So "nuôi trồng thủy sản" and "Aquaculture" meet.
+-- The key a topic is compared by, so that English and Vietnamese forms of
+-- one topic meet ("nuôi trồng thủy sản" = "Aquaculture"): the topic folded
+-- as search folds (khnet_fold; punctuation runs as one space), then
+--   * its concept in the search thesaurus (0009_thesaurus.sql: any label,
+--     either language, preferred or alternative), when that is installed;
+--   * else the sector whose English or Vietnamese name (or slug) it is;
+--   * else the folded text itself.
+-- The thesaurus is looked up dynamically because this file must also load
+-- on a schema without it (it is another domain's migration).
 CREATE OR REPLACE FUNCTION khnet_topic_key(t text) RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE STRICT
+    LANGUAGE plpgsql STABLE PARALLEL SAFE STRICT
 AS $$
-    WITH f AS (SELECT btrim(regexp_replace(khnet_fold(t), '[^[:alnum:]]+', ' ', 'g')) AS term)
-    SELECT coalesce((SELECT 'c:' || c.key FROM khnet_concept_labels l
-                       JOIN khnet_concepts c ON c.id = l.concept_id
-                      WHERE l.term = f.term ORDER BY c.id LIMIT 1), f.term)
-      FROM f
+DECLARE
+    term text := btrim(regexp_replace(khnet_fold(t), '[^[:alnum:]]+', ' ', 'g'));
+    k text;
+BEGIN
+    IF to_regclass('khnet_concept_labels') IS NOT NULL THEN
+        EXECUTE 'SELECT ''c:'' || c.key FROM khnet_concept_labels l'
+                ' JOIN khnet_concepts c ON c.id = l.concept_id'
+                ' WHERE l.term = $1 ORDER BY c.id LIMIT 1' INTO k USING term;
+    END IF;
+    IF k IS NULL THEN
+        SELECT 's:' || s.slug INTO k FROM khnet_sectors s
+         WHERE term IN (btrim(regexp_replace(khnet_fold(s.name_en), '[^[:alnum:]]+', ' ', 'g')),
+                        btrim(regexp_replace(khnet_fold(s.name_vi), '[^[:alnum:]]+', ' ', 'g')),
+                        replace(s.slug, '_', ' '))
+         ORDER BY s.id LIMIT 1;
+    END IF;
+    RETURN coalesce(k, term);
+END
 $$;
 
 -- Distinct keys of a topic list, each with the first topic (as written)

@@ -91,9 +91,11 @@ static void close_with(http_req *r, const api_principal *who, const char *action
     bool is_end = !strcmp(action, "ended");
     const char *id = api_path_id(r, "id");
     if (!id) return;
-    /* An empty body is allowed: every field is optional. */
-    const kp_value *b = http_req_body(r) ? api_body(r, is_end ? ending : plain) : NULL;
-    if (http_req_body(r) && !b) return;
+    /* No body is allowed (every field is optional).  Asked before
+     * api_body, which may reply: r is not to be touched after a reply. */
+    bool has_body = http_req_body(r) != NULL;
+    const kp_value *b = has_body ? api_body(r, is_end ? ending : plain) : NULL;
+    if (has_body && !b) return;
     bool bad = false;
     const char *reason = men_opt_str(r, b, "reason", MEN_REASON_MAX, &bad);
     const char *comment = bad ? NULL : men_opt_str(r, b, "comment", MEN_TEXT_MAX, &bad);
