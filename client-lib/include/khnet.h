@@ -65,9 +65,9 @@ extern "C" {
 #endif
 
 #define KHNET_VERSION_MAJOR 0
-#define KHNET_VERSION_MINOR 2
+#define KHNET_VERSION_MINOR 3
 #define KHNET_VERSION_PATCH 0
-#define KHNET_VERSION_STRING "0.2.0"
+#define KHNET_VERSION_STRING "0.3.0"
 
 /* Initialiser body for a sized struct T (see the ABI promise above). */
 #ifdef __cplusplus
@@ -486,6 +486,59 @@ khnet_err khnet_partner_update(khnet_ctx *ctx, int64_t partner_id, const char *c
                                size_t n, int disabled, khnet_reply **out);
 /* POST /v1/partners/{id}/key: a new key (in *out); the old one stops working. */
 khnet_err khnet_partner_rekey(khnet_ctx *ctx, int64_t partner_id, khnet_reply **out);
+
+/* ---- mentoring (PROTOCOL.md "Mentoring"; from 0.3) ------------------------
+ * Typed wrappers of khnet_call: the same return codes; *out is freed by the
+ * caller with khnet_reply_free().  Strings are only read during the call;
+ * KHNET_ERR_ARG, with nothing sent, when a required one is NULL or an id is
+ * < 1.  Field values (limits, enums, time zones) are checked by the server. */
+/* GET /v1/mentoring/offer: my offer, prefilled from my profile until saved. */
+khnet_err khnet_mentor_offer_get(khnet_ctx *ctx, khnet_reply **out);
+/* PUT /v1/mentoring/offer: capacity < 0 keeps it; topics NULL keeps them
+ * (else the n_topics given replace them); paused < 0 keeps the flag, 0
+ * resumes, > 0 pauses (open requests are then declined politely). */
+khnet_err khnet_mentor_offer_set(khnet_ctx *ctx, int capacity, const char *const *topics,
+                                 size_t n_topics, int paused, khnet_reply **out);
+/* PUT /v1/mentoring/offer with any of its fields as a JSON object. */
+khnet_err khnet_mentor_offer_set_json(khnet_ctx *ctx, const char *fields_json, khnet_reply **out);
+/* GET / PUT /v1/mentoring/request: what I look for as a mentee. */
+khnet_err khnet_mentee_request_get(khnet_ctx *ctx, khnet_reply **out);
+khnet_err khnet_mentee_request_set_json(khnet_ctx *ctx, const char *fields_json, khnet_reply **out);
+/* GET /v1/mentoring/suggestions: {request, items: [{mentor, score,
+ * explanation}]}, best first; limit <= 0: the server's default (10). */
+khnet_err khnet_mentor_suggest(khnet_ctx *ctx, int limit, khnet_reply **out);
+/* POST /v1/mentoring/mentorships (201): asks a mentor; message may be NULL. */
+khnet_err khnet_mentor_request(khnet_ctx *ctx, int64_t mentor_id, const char *message,
+                               khnet_reply **out);
+/* GET /v1/mentoring/mentorships: {items, next}, newest first; status NULL:
+ * all; after: a previous page's `next`, or NULL; limit <= 0: default. */
+khnet_err khnet_mentorships_list(khnet_ctx *ctx, const char *status, const char *after, int limit,
+                                 khnet_reply **out);
+/* POST .../{id}/accept, /decline, /withdraw, /end: the mentorship.  reason
+ * may be NULL; end's rating 0 gives no feedback (else 1-5, with an optional
+ * comment; a comment needs a rating). */
+khnet_err khnet_mentorship_accept(khnet_ctx *ctx, int64_t id, khnet_reply **out);
+khnet_err khnet_mentorship_decline(khnet_ctx *ctx, int64_t id, const char *reason,
+                                   khnet_reply **out);
+khnet_err khnet_mentorship_withdraw(khnet_ctx *ctx, int64_t id, const char *reason,
+                                    khnet_reply **out);
+khnet_err khnet_mentorship_end(khnet_ctx *ctx, int64_t id, const char *reason, int rating,
+                               const char *comment, khnet_reply **out);
+/* GET /v1/mentoring/stats (liaison, admin): the province's figures. */
+khnet_err khnet_mentoring_stats(khnet_ctx *ctx, khnet_reply **out);
+/* Programme rounds: open (liaison, admin; deadline RFC 3339, sector NULL
+ * for none), read, join (side "mentor" with capacity 1-20, or "mentee" with
+ * capacity 0), run, pin/forbid/clear a pair (rule "pin" | "forbid" |
+ * "none"), publish. */
+khnet_err khnet_round_open(khnet_ctx *ctx, const char *name, const char *deadline,
+                           const char *sector, khnet_reply **out);
+khnet_err khnet_round_get(khnet_ctx *ctx, int64_t id, khnet_reply **out);
+khnet_err khnet_round_join(khnet_ctx *ctx, int64_t id, const char *side, int capacity,
+                           khnet_reply **out);
+khnet_err khnet_round_run(khnet_ctx *ctx, int64_t id, khnet_reply **out);
+khnet_err khnet_round_rule(khnet_ctx *ctx, int64_t id, int64_t mentee_id, int64_t mentor_id,
+                           const char *rule, khnet_reply **out);
+khnet_err khnet_round_publish(khnet_ctx *ctx, int64_t id, khnet_reply **out);
 
 #ifdef __cplusplus
 }
