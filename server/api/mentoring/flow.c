@@ -64,8 +64,9 @@ static void list_authed(http_req *r, const api_principal *who)
     const char *key = NULL, *limit = NULL;
     if (api_page(r, "after", 20, &key, &limit) != 0) return;
     const char *status = NULL;
-    int rc = http_req_query_param(r, "status", &status);
-    if (rc < 0 || (rc == 1 && !api_one_of(status, strlen(status), statuses))) {
+    int rc = api_query_param(r, "status", &status);
+    if (rc < 0) return;
+    if (rc == 1 && !api_one_of(status, strlen(status), statuses)) {
         api_fail(r, "invalid_value", "not a mentorship status", "status");
         return;
     }
