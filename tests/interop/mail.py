@@ -4,7 +4,7 @@ here with STARTTLS required and AUTH): khnetd started by this suite with
 own (the harness's server keeps the log transport and never sees this
 queue).  Reset mails arrive with a working token, in the person's language;
 with the SMTP server down during the request and started later, exactly one
-mail arrives; invitations arrive and claim the account."""
+mail arrives; an invitation arrives and its link claims the account."""
 
 import base64
 import email
@@ -187,6 +187,26 @@ def t_smtp_down_then_up_exactly_once():
     tok = token_in(INBOX.to(addr)[0][1], "reset")
     r = call("POST", "/v1/password-resets/confirm", {"token": tok, "new_password": PW + " 3"})
     assert r.status == 204, r.json
+
+
+def t_invitation_mail_claims_the_account():
+    officer = "officer@example.org"
+    account(officer)
+    db("UPDATE khnet_accounts SET role = 'liaison' WHERE email = '%s'" % officer)
+    tok = call("POST", "/v1/sessions", {"email": officer, "password": PW}).json["token"]
+    addr = "imported.en@example.org"
+    aid = int(db("INSERT INTO khnet_accounts (email, created_by_import) VALUES ('%s', true) "
+                 "RETURNING id" % addr).split()[0])
+    db("INSERT INTO khnet_profiles (account_id, external_id, full_name, languages) VALUES "
+       "(%d, 'x-1', 'Imported Person', ARRAY['en-AU'])" % aid)
+    r = call("POST", "/v1/invitations", {"account_ids": [aid]}, tok)
+    assert r.status == 200 and r.json["invited"] == [aid], r.json
+    msg = wait_mails(addr, 1)[0][1]
+    assert msg["Content-Language"] == "en" and "Khánh Hòa" in subject(msg), subject(msg)
+    r = call("POST", "/v1/invitations/claim", {"token": token_in(msg, "claim"),
+                                                "new_password": PW, "accept_terms": True})
+    assert r.status == 204, r.json
+    assert call("POST", "/v1/sessions", {"email": addr, "password": PW}).status == 201
 
 
 try:

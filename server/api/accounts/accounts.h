@@ -1,7 +1,8 @@
 /* accounts.h — the accounts domain, inside: its statements and handlers.
  * Sign-up and login (signup.c), the caller's account and roles
  * (account.c), sessions (sessions.c), password resets (resets.c), data
- * rights (data_rights.c) and partner frontends (partners.c).  The domain's
+ * rights (data_rights.c), invitations of imported people (invitations.c)
+ * and partner frontends (partners.c).  The domain's
  * one export is api_domain_accounts (domain.c). */
 #ifndef KHNET_API_ACCOUNTS_H
 #define KHNET_API_ACCOUNTS_H
@@ -26,6 +27,9 @@ enum accounts_stmt {
     ACC_RESET_CONFIRM,
     ACC_ACCOUNT_EXPORT,
     ACC_ACCOUNT_ERASE,
+    ACC_INVITE,
+    ACC_INVITATIONS_LIST,
+    ACC_INVITATION_CLAIM,
     ACC_NSTMTS
 };
 extern const db_stmt accounts_stmts[ACC_NSTMTS];
@@ -42,8 +46,12 @@ void api_logout_all(http_req *r);
 void api_session_revoke(http_req *r);
 void api_reset_request(http_req *r); /* resets.c */
 void api_reset_confirm(http_req *r);
+api_pw *acc_token_password(http_req *r, const kp_value *b, const char *unknown);
 void api_account_export(http_req *r); /* data_rights.c */
 void api_account_erase(http_req *r);
+void api_invite(http_req *r); /* invitations.c */
+void api_invitations_list(http_req *r);
+void api_invitation_claim(http_req *r);
 void api_partners_list(http_req *r); /* partners.c */
 void api_partner_create(http_req *r);
 void api_partner_update(http_req *r);

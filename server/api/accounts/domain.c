@@ -20,6 +20,9 @@ static const http_route routes[] = {
     {"POST", "/v1/partners/{id}/key", api_partner_rekey},
     {"POST", "/v1/password-resets", api_reset_request},
     {"POST", "/v1/password-resets/confirm", api_reset_confirm},
+    {"POST", "/v1/invitations", api_invite},
+    {"GET", "/v1/invitations", api_invitations_list},
+    {"POST", "/v1/invitations/claim", api_invitation_claim},
 };
 
 const db_stmt accounts_stmts[ACC_NSTMTS] = {
@@ -45,6 +48,20 @@ const db_stmt accounts_stmts[ACC_NSTMTS] = {
     [ACC_ACCOUNT_EXPORT] = {"account_export",
                             "SELECT khnet_account_export($1::bigint)::text AS doc", 1},
     [ACC_ACCOUNT_ERASE] = {"account_erase", "SELECT khnet_account_erase($1::bigint) AS erased", 1},
+    /* invitations (migrations/repeatable/85_invitations.sql); hashes come as hex text */
+    [ACC_INVITE] = {"invite",
+                    "SELECT status, field, body::text AS body FROM khnet_invite($1::bigint, "
+                    "$2::bigint[], $3::text[], ARRAY(SELECT decode(h, 'hex') FROM "
+                    "unnest($4::text[]) WITH ORDINALITY AS u(h, n) ORDER BY n))",
+                    4},
+    [ACC_INVITATIONS_LIST] = {"invitations_list",
+                              "SELECT status, field, body::text AS body FROM "
+                              "khnet_invitations_list($1::bigint, $2::int)",
+                              2},
+    [ACC_INVITATION_CLAIM] = {"invitation_claim",
+                              "SELECT status, field, body::text AS body FROM "
+                              "khnet_invitation_claim($1::bytea, $2)",
+                              2},
 };
 
 const api_domain api_domain_accounts = API_DOMAIN("accounts", routes, accounts_stmts);

@@ -56,9 +56,11 @@ void api_reset_request(http_req *r)
 }
 
 /* ---- POST /v1/password-resets/confirm -------------------------------------------- */
+#define RESET_UNKNOWN "the reset token is unknown, used or expired"
+
 static void bad_token(http_req *r)
 {
-    api_fail(r, "invalid_value", "the reset token is unknown, used or expired", "token");
+    api_fail(r, "invalid_value", RESET_UNKNOWN, "token");
 }
 
 static void confirmed(http_req *r, const PGresult *res)
@@ -76,27 +78,37 @@ static void hashed(http_req *r, api_pw *pw)
     api_query(r, ACC_STMT(RESET_CONFIRM), 2, params, confirmed);
 }
 
+/* The token and new_password fields of b, for a link token that sets a
+ * password (a reset, an invitation): a ready api_pw whose data is the
+ * token's SHA-256 as bytea hex, or NULL after replying (400 per field;
+ * `unknown` as invalid_value token for a token that cannot be one). */
+api_pw *acc_token_password(http_req *r, const kp_value *b, const char *unknown)
+{
+    const char *tok;
+    uint32_t tn;
+    kp_err e = {0};
+    if (kp_get_str(b, "token", true, 1, 64, &tok, &tn, &e) < 0) {
+        api_fail_kperr(r, &e);
+        return NULL;
+    }
+    char *digest = kp_arena_alloc(http_req_arena(r), AUTH_DIGEST_HEX);
+    api_pw *pw = digest ? api_pw_new(r, digest) : (api_oom(r), NULL);
+    if (!pw || !(pw->password = api_password(r, b, "new_password"))) return NULL;
+    uint8_t d[AUTH_DIGEST_LEN];
+    if (auth_token_digest(tok, tn, d) != 0) {
+        api_fail(r, "invalid_value", unknown, "token");
+        return NULL;
+    }
+    auth_digest_hex(d, digest);
+    return pw;
+}
+
 void api_reset_confirm(http_req *r)
 {
     static const char *const allowed[] = {"token", "new_password", NULL};
     const kp_value *b = api_body(r, allowed);
-    const char *tok;
-    uint32_t tn;
-    kp_err e = {0};
-    if (!b) return;
-    if (kp_get_str(b, "token", true, 1, 64, &tok, &tn, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
-    char *digest = kp_arena_alloc(http_req_arena(r), AUTH_DIGEST_HEX);
-    api_pw *pw = digest ? api_pw_new(r, digest) : (api_oom(r), NULL);
-    if (!pw || !(pw->password = api_password(r, b, "new_password"))) return;
-    uint8_t d[AUTH_DIGEST_LEN];
-    if (auth_token_digest(tok, tn, d) != 0) {
-        bad_token(r);
-        return;
-    }
-    auth_digest_hex(d, digest);
+    api_pw *pw = b ? acc_token_password(r, b, RESET_UNKNOWN) : NULL;
+    if (!pw) return;
     /* scrypt before the lookup: a wrong token costs the caller the same
      * time as a right one, and the token is checked and spent in the one
      * statement that sets the password */
