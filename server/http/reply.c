@@ -283,8 +283,8 @@ void http__security_headers(const http_req *r, kp_buf *h)
 {
     put(h, HTTP__SECURITY_HEADERS);
     /* a handler that set its own Cache-Control (e.g. the export) keeps it */
-    if (carries_credentials(r) && !memmem(r->extra.data, r->extra.len, "Cache-Control:", 14))
-        put(h, "Cache-Control: no-store\r\n");
+    bool own = r->extra.len && memmem(r->extra.data, r->extra.len, "Cache-Control:", 14);
+    if (!own && carries_credentials(r)) put(h, "Cache-Control: no-store\r\n");
     if (r->tls) put(h, "Strict-Transport-Security: max-age=31536000\r\n");
 }
 
