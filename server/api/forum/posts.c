@@ -23,9 +23,10 @@ static void delete_authed(http_req *r, const api_principal *who)
     const char *id = api_path_id(r, "id");
     if (!id) return;
     const char *reason = NULL;
-    int got = http_req_query_param(r, "reason", &reason);
-    if (got < 0 || (got > 0 && (reason[0] == '\0' || !kp_utf8_valid(reason, strlen(reason)) ||
-                                kp_utf8_len(reason, strlen(reason)) > FORUM_REASON_MAX))) {
+    int got = api_query_param(r, "reason", &reason);
+    if (got < 0) return;
+    if ((got > 0 && (reason[0] == '\0' || !kp_utf8_valid(reason, strlen(reason)) ||
+                     kp_utf8_len(reason, strlen(reason)) > FORUM_REASON_MAX))) {
         api_fail(r, "invalid_value", "a reason is 1-1000 characters", "reason");
         return;
     }

@@ -26,11 +26,10 @@ static const char *opt_reason(http_req *r, const kp_value *b, const char *key, b
 static int query_id(http_req *r, const char *name, const char **out)
 {
     const char *v = NULL;
-    int got = http_req_query_param(r, name, &v);
+    int got = api_query_param(r, name, &v);
     *out = NULL;
-    if (got == 0) return 0;
-    size_t n = got > 0 ? strlen(v) : 0;
-    if (got < 0 || !api_chars(v, n, "0123456789", 1, 18) || v[0] == '0') {
+    if (got <= 0) return got;
+    if (!api_chars(v, strlen(v), "0123456789", 1, 18) || v[0] == '0') {
         api_fail(r, "invalid_value", "an id is a positive integer", name);
         return -1;
     }
@@ -98,17 +97,18 @@ static void unhide_authed(http_req *r, const api_principal *who)
 static void queue_authed(http_req *r, const api_principal *who)
 {
     const char *status = "open", *v = NULL, *cat = NULL, *assignee = NULL;
-    int got = http_req_query_param(r, "status", &v);
-    if (got != 0) {
-        if (got < 0 || (strcmp(v, "open") != 0 && strcmp(v, "resolved") != 0)) {
+    int got = api_query_param(r, "status", &v);
+    if (got < 0) return;
+    if (got > 0) {
+        if (strcmp(v, "open") != 0 && strcmp(v, "resolved") != 0) {
             api_fail(r, "invalid_value", "status is open or resolved", "status");
             return;
         }
         status = v;
     }
-    got = http_req_query_param(r, "assignee", &assignee);
-    if (got < 0 ||
-        (got > 0 && strcmp(assignee, "me") != 0 && strcmp(assignee, "none") != 0 &&
+    got = api_query_param(r, "assignee", &assignee);
+    if (got < 0) return;
+    if ((got > 0 && strcmp(assignee, "me") != 0 && strcmp(assignee, "none") != 0 &&
          (!api_chars(assignee, strlen(assignee), "0123456789", 1, 18) || assignee[0] == '0'))) {
         api_fail(r, "invalid_value", "assignee is me, none or an id", "assignee");
         return;
@@ -224,14 +224,15 @@ static void log_authed(http_req *r, const api_principal *who)
     if (query_id(r, "actor_id", &actor) != 0 || query_id(r, "category_id", &cat) != 0 ||
         query_id(r, "target_id", &target) != 0)
         return;
-    int got = http_req_query_param(r, "action", &action);
-    if (got < 0 ||
-        (got > 0 && !api_chars(action, strlen(action), "abcdefghijklmnopqrstuvwxyz_.", 3, 40))) {
+    int got = api_query_param(r, "action", &action);
+    if (got < 0) return;
+    if ((got > 0 && !api_chars(action, strlen(action), "abcdefghijklmnopqrstuvwxyz_.", 3, 40))) {
         api_fail(r, "invalid_value", "an action such as post.hide", "action");
         return;
     }
-    int got_k = http_req_query_param(r, "target_kind", &kind);
-    if (got_k < 0 || (got_k > 0 && !api_one_of(kind, strlen(kind), kinds))) {
+    int got_k = api_query_param(r, "target_kind", &kind);
+    if (got_k < 0) return;
+    if (got_k > 0 && !api_one_of(kind, strlen(kind), kinds)) {
         api_fail(r, "invalid_value", "target_kind is thread, post, account, category or queue_item",
                  "target_kind");
         return;
