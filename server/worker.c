@@ -27,7 +27,6 @@ static void on_tick(uv_timer_t *t)
     worker *w = t->data;
     log_buf_flush(&w->log);
     publish_db(w);
-    api_tick(&w->app, uv_now(&w->loop));
 }
 
 static void on_closed_noop(uv_handle_t *h)
@@ -46,10 +45,9 @@ static void on_pool_closed(void *data)
     uv_close((uv_handle_t *)&w->stop, on_closed_noop);
 }
 
-static void on_hub_closed(void *data)
+static void on_app_closed(void *data)
 {
     worker *w = data;
-    w->app.hub = NULL;
     if (w->db)
         db_pool_close(w->db, on_pool_closed, w);
     else
@@ -61,10 +59,7 @@ static void on_drained(http_server *s)
     worker *w = (worker *)((char *)s - offsetof(worker, http));
     uv_timer_stop(&w->grace);
     publish_db(w);
-    if (w->app.hub)
-        stream_hub_close(w->app.hub, on_hub_closed, w);
-    else
-        on_hub_closed(w);
+    api_ctx_close(&w->app, on_app_closed, w);
 }
 
 static void on_grace_over(uv_timer_t *t)
@@ -113,16 +108,15 @@ static int setup(worker *w)
         snprintf(w->err, sizeof w->err, "cannot create the database pool");
         return -1;
     }
-    w->app = (api_ctx){.db = w->db,
-                       .worker_id = w->id,
-                       .all_metrics = (metrics *const *)w->group->all_metrics,
-                       .nworkers = w->group->n};
-    api_ctx_auth_init(&w->app, c, w->group->rl_addr, w->group->rl_email);
-    w->app.hub = stream_hub_new(&w->loop, &w->app);
-    if (!w->app.hub) {
-        snprintf(w->err, sizeof w->err, "cannot set up event streams");
-        return -1;
-    }
+    api_ctx_args args = {&w->loop,
+                         w->db,
+                         c,
+                         w->id,
+                         (metrics *const *)w->group->all_metrics,
+                         w->group->n,
+                         w->group->rl_addr,
+                         w->group->rl_email};
+    if (api_ctx_init(&w->app, &args, w->err, sizeof w->err) != 0) return -1;
     w->http.app = &w->app;
     w->http.cors_origin = api_cors_allowed;
     w->http.trusted = &c->trusted_proxies;
@@ -152,7 +146,7 @@ static void *run(void *arg)
         on_stop(&w->stop); /* unwind through the normal shutdown path */
     uv_run(&w->loop, UV_RUN_DEFAULT);
     http_server_free(&w->http);
-    api_ctx_auth_free(&w->app);
+    api_ctx_free(&w->app);
     log_buf_free(&w->log);
     if (uv_loop_close(&w->loop) != 0)
         log_event("error", "msg=\"loop closed with open handles\" worker=%d", w->id);

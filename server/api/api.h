@@ -12,23 +12,12 @@
 
 #include "auth/auth.h"
 #include "config.h"
+#include "cors/cors.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "mail/mail.h"
 #include "metrics.h"
-
-/* The enabled partners' browser origins, cached per worker (partners.c):
- * refreshed every cfg->cors_refresh_ms by one query from api_tick, and at
- * once from the result of this worker's own partner writes. */
-typedef struct api_cors {
-    char *text;        /* malloc: the origins, NUL-separated */
-    const char **list; /* malloc: sorted pointers into text */
-    int n;             /* entries in list */
-    uint64_t next_ms;  /* loop time of the next refresh */
-    uint64_t now_ms;   /* loop time of the last tick */
-    bool loading;      /* a refresh query is in flight */
-} api_cors;
-typedef struct stream_hub stream_hub; /* stream.c: this worker's WebSocket streams */
+#include "stream/stream.h"
 
 typedef struct api_ctx {
     db_pool *db;                 /* this worker's pool */
@@ -39,7 +28,7 @@ typedef struct api_ctx {
     auth_scrypt scrypt;          /* parameters for new password hashes */
     auth_rl *rl_addr;            /* login/sign-up buckets per client address (all workers') */
     auth_rl *rl_email;           /* login/sign-up buckets per e-mail (all workers') */
-    api_cors cors;               /* partner origins for the CORS hook */
+    cors_cache cors;             /* partner origins for the CORS hook */
     stream_hub *hub;             /* real-time streams (NULL: not started) */
 } api_ctx;
 
@@ -83,28 +72,29 @@ int api_stmt_id(const db_stmt *s);
  * worker takes from the same buckets); 0 or -1.  Free with auth_rl_free
  * after the workers are gone. */
 int api_rate_limiters_new(const config *cfg, auth_rl **by_addr, auth_rl **by_email);
-/* Sets up the auth part of ctx (cfg, scrypt, the shared rate limiters).
- * api_ctx_auth_free releases what is the worker's own (safe on a
- * half-built ctx); the limiters stay. */
-void api_ctx_auth_init(api_ctx *ctx, const config *cfg, auth_rl *by_addr, auth_rl *by_email);
-void api_ctx_auth_free(api_ctx *ctx);
 
-/* ---- CORS (accounts/partners.c) --------------------------------------------- */
+/* What a worker hands its api_ctx. */
+typedef struct api_ctx_args {
+    uv_loop_t *loop;             /* the worker's loop */
+    db_pool *db;                 /* its pool (prepared with api_tables()'s statements) */
+    const config *cfg;           /* shared settings */
+    int worker_id;               /* index of the worker */
+    metrics *const *all_metrics; /* every worker's counters, for /metrics */
+    int nworkers;                /* entries in all_metrics */
+    auth_rl *rl_addr, *rl_email; /* the process's rate limiters */
+} api_ctx_args;
+/* The one set-up of a worker's context: settings, the CORS cache (its own
+ * timer) and the stream hub.  0, or -1 with a message in err; then (and
+ * always at the end) api_ctx_close and, once the loop is done, api_ctx_free. */
+int api_ctx_init(api_ctx *ctx, const api_ctx_args *a, char *err, size_t errlen);
+/* Stops what runs on the loop (the CORS timer, the hub), then done(data). */
+void api_ctx_close(api_ctx *ctx, void (*done)(void *), void *data);
+/* Frees what is the worker's own (safe on a half-built ctx); the limiters
+ * stay. */
+void api_ctx_free(api_ctx *ctx);
+
 /* The http_server.cors_origin hook: is `origin` an enabled partner's?
  * Answers from the worker's cache (s->app is the api_ctx). */
 bool api_cors_allowed(http_server *s, const char *origin, size_t len);
-/* Called from the worker's periodic tick with the loop time: refreshes the
- * cache when due (one query, never two in flight). */
-void api_tick(api_ctx *ctx, uint64_t now_ms);
-/* Frees the cache (api_ctx_auth_free calls it). */
-void api_cors_free(api_cors *c);
-
-/* ---- real-time streams (messaging/stream.c) ------------------------------------ */
-/* Starts the worker's LISTEN connection and stream registry; NULL on failure. */
-stream_hub *stream_hub_new(uv_loop_t *loop, api_ctx *ctx);
-/* Closes the hub's own handles (streams are closed by the HTTP drain), then
- * done(data). */
-void stream_hub_close(stream_hub *h, void (*done)(void *), void *data);
-size_t stream_hub_clients(const stream_hub *h);
 
 #endif

@@ -1,6 +1,11 @@
 /* ctx.c — the worker's api_ctx: the settings handlers read, the shared
- * login/sign-up rate limiters, and what the worker owns (the CORS cache). */
+ * login/sign-up rate limiters, and the subsystems the worker owns on its
+ * loop (the CORS cache, server/cors/; the stream hub, server/stream/). */
+#include <stdio.h>
+
+#include "accounts/accounts.h"
 #include "api.h"
+#include "messaging/messaging.h"
 
 enum { RL_SLOTS = 65536 }; /* keys tracked per limiter (the process's) */
 
@@ -17,17 +22,53 @@ int api_rate_limiters_new(const config *cfg, auth_rl **by_addr, auth_rl **by_ema
     return -1;
 }
 
-void api_ctx_auth_init(api_ctx *ctx, const config *cfg, auth_rl *by_addr, auth_rl *by_email)
+int api_ctx_init(api_ctx *ctx, const api_ctx_args *a, char *err, size_t errlen)
 {
-    ctx->cfg = cfg;
-    ctx->scrypt =
-        (auth_scrypt){(uint64_t)cfg->scrypt_n, (uint32_t)cfg->scrypt_r, (uint32_t)cfg->scrypt_p};
-    ctx->rl_addr = by_addr;
-    ctx->rl_email = by_email;
+    const config *cfg = a->cfg;
+    *ctx = (api_ctx){
+        .db = a->db,
+        .worker_id = a->worker_id,
+        .all_metrics = a->all_metrics,
+        .nworkers = a->nworkers,
+        .cfg = cfg,
+        .scrypt = {(uint64_t)cfg->scrypt_n, (uint32_t)cfg->scrypt_r, (uint32_t)cfg->scrypt_p},
+        .rl_addr = a->rl_addr,
+        .rl_email = a->rl_email,
+    };
+    if (cors_start(&ctx->cors, a->loop, a->db, api_stmt_id(ACC_STMT(CORS_ORIGINS)),
+                   (uint64_t)cfg->cors_refresh_ms, a->worker_id) != 0) {
+        snprintf(err, errlen, "cannot start the CORS cache");
+        return -1;
+    }
+    stream_stmts st = {api_stmt_id(MSG_STMT(EVENTS_AFTER)), api_stmt_id(MSG_STMT(EVENTS_LATEST)),
+                       api_stmt_id(MSG_STMT(SESSIONS_DEAD))};
+    ctx->hub =
+        stream_hub_new(a->loop, a->db, cfg->database_url, (uint64_t)cfg->stream_check_ms, &st);
+    if (!ctx->hub) {
+        snprintf(err, errlen, "cannot set up event streams");
+        return -1;
+    }
+    return 0;
 }
 
-void api_ctx_auth_free(api_ctx *ctx)
+void api_ctx_close(api_ctx *ctx, void (*done)(void *), void *data)
+{
+    cors_stop(&ctx->cors);
+    stream_hub *h = ctx->hub;
+    ctx->hub = NULL;
+    if (h)
+        stream_hub_close(h, done, data);
+    else
+        done(data);
+}
+
+void api_ctx_free(api_ctx *ctx)
 {
     ctx->rl_addr = ctx->rl_email = NULL; /* the process's: freed after the workers */
-    api_cors_free(&ctx->cors);
+    cors_free(&ctx->cors);
+}
+
+bool api_cors_allowed(http_server *s, const char *origin, size_t len)
+{
+    return cors_allowed(&((api_ctx *)s->app)->cors, origin, len);
 }

@@ -1,105 +1,15 @@
 /* partners.c — partner frontends (admin only: register, list, change
- * origins or disable, rotate the key) and the per-worker cache of their
- * browser origins that answers the HTTP layer's CORS hook.
- *
- * Why a cache: the hook runs for every request with an Origin header and
- * must not cost a query.  Each worker reloads the set every
- * cfg->cors_refresh_ms with one query (api_tick), and installs it at once
- * from the result of its own partner writes (the write functions return
- * the set after the change).  So a change is seen by the worker that made
- * it immediately and by every other worker, on every instance, within one
- * refresh period.  When the database is unreachable the last set stays. */
+ * origins or disable, rotate the key).  Each write's function also answers
+ * the enabled partners' origins after the change, which this worker's CORS
+ * cache (server/cors/) installs at once; the others reload within one
+ * refresh period. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
-#include "log.h"
 
-enum { PARTNER_NAME_MAX = 200, PARTNER_ORIGINS_MAX = 20, CORS_RETRY_MS = 1000 };
-
-/* ---- the origin cache --------------------------------------------------------- */
-static int cmp_origin(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Replaces the cache with the space-separated origins in `spaced`. */
-static void cors_install(api_cors *c, const char *spaced)
-{
-    size_t len = strlen(spaced);
-    char *text = malloc(len + 1);
-    const char **list = malloc((len / 2 + 1) * sizeof *list);
-    if (!text || !list) { /* keep the old set */
-        free(text);
-        free(list);
-        return;
-    }
-    memcpy(text, spaced, len + 1);
-    int n = 0;
-    for (char *p = text; *p;) {
-        char *sp = strchr(p, ' ');
-        if (sp) *sp = '\0';
-        if (*p) list[n++] = p;
-        p = sp ? sp + 1 : p + strlen(p);
-    }
-    qsort(list, (size_t)n, sizeof *list, cmp_origin);
-    free(c->text);
-    free((void *)c->list);
-    c->text = text;
-    c->list = list;
-    c->n = n;
-}
-
-void api_cors_free(api_cors *c)
-{
-    free(c->text);
-    free((void *)c->list);
-    *c = (api_cors){0};
-}
-
-bool api_cors_allowed(http_server *s, const char *origin, size_t len)
-{
-    const api_cors *c = &((api_ctx *)s->app)->cors;
-    int lo = 0, hi = c->n - 1;
-    while (lo <= hi) { /* origin is not NUL-terminated: compare by length too */
-        int mid = lo + (hi - lo) / 2;
-        const char *e = c->list[mid];
-        int d = strncmp(e, origin, len);
-        if (d == 0) d = e[len] ? 1 : 0;
-        if (d == 0) return true;
-        if (d < 0)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return false;
-}
-
-static void cors_loaded(void *data, const db_reply *rep)
-{
-    api_ctx *ctx = data;
-    ctx->cors.loading = false;
-    const char *v = rep->status == DB_OK ? api_col(rep->res, "cors") : NULL;
-    if (v) {
-        cors_install(&ctx->cors, v);
-    } else {
-        ctx->cors.next_ms = ctx->cors.now_ms + CORS_RETRY_MS;
-        if (rep->status == DB_QUERY_ERROR)
-            log_event("error", "msg=\"cannot load partner origins\" worker=%d detail=\"%s\"",
-                      ctx->worker_id, rep->message ? rep->message : "");
-    }
-}
-
-void api_tick(api_ctx *ctx, uint64_t now_ms)
-{
-    api_cors *c = &ctx->cors;
-    c->now_ms = now_ms;
-    if (c->loading || now_ms < c->next_ms || !ctx->db) return;
-    c->next_ms = now_ms + (uint64_t)ctx->cfg->cors_refresh_ms;
-    if (api_db_query(ctx->db, ACC_STMT(CORS_ORIGINS), 0, NULL, cors_loaded, ctx) == 0)
-        c->loading = true;
-}
+enum { PARTNER_NAME_MAX = 200, PARTNER_ORIGINS_MAX = 20 };
 
 /* ---- requests ------------------------------------------------------------------ */
 static bool admin_only(http_req *r, const api_principal *who)
