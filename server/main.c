@@ -1,16 +1,16 @@
-/* main.c — khnetd's entry: read the configuration, run a command (migrate,
- * check-schema, seed, admin create, import profiles) or serve: check the schema, start the workers,
- * wait for SIGTERM/SIGINT, drain, exit 0. */
+/* main.c — khnetd's entry: read the configuration, run an offline command
+ * (server/cmd/: migrate, check-schema, seed, admin create, import profiles)
+ * or serve: check the schema, start the workers, wait for SIGTERM/SIGINT,
+ * drain, exit 0. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "admin.h"
+#include "cmd/cmd.h"
 #include "config.h"
 #include "db/db.h"
 #include "log.h"
 #include "mail/mail.h"
-#include "seed/seed.h"
 #include "worker.h"
 
 static int serve(const config *cfg)
@@ -59,8 +59,7 @@ static int serve(const config *cfg)
 int main(int argc, char **argv)
 {
     config cfg;
-    int cmd = config_parse(&cfg, argc, argv, stderr);
-    char err[512];
+    int cmd = config_parse(&cfg, argc, argv, stderr), status = 2;
     switch (cmd) {
     case CMD_HELP:
         config_usage(stdout);
@@ -68,33 +67,9 @@ int main(int argc, char **argv)
     case CMD_VERSION:
         printf("khnetd %s\n", KHNET_VERSION);
         return 0;
-    case CMD_MIGRATE:
-        if (db_migrate(cfg.database_url, stderr, err, sizeof err) != 0) {
-            log_event("error", "msg=\"migration failed\" reason=\"%s\"", err);
-            return 1;
-        }
-        return 0;
-    case CMD_CHECK_SCHEMA:
-        if (db_check_schema(cfg.database_url, err, sizeof err) != 0) {
-            fprintf(stderr, "khnetd: %s\n", err);
-            return 1;
-        }
-        printf("schema is current\n");
-        return 0;
-    case CMD_SEED:
-        if (seed_run(cfg.database_url, cfg.seed_profiles, (uint64_t)cfg.seed, stdout, err,
-                     sizeof err) != 0) {
-            fprintf(stderr, "khnetd: seed failed: %s\n", err);
-            return 1;
-        }
-        return 0;
-    case CMD_ADMIN_CREATE:
-        return admin_create(&cfg);
-    case CMD_IMPORT_PROFILES:
-        return import_profiles(&cfg);
     case CMD_SERVE:
         return serve(&cfg);
     default:
-        return 2;
+        return cmd_run(cmd, &cfg, &status) ? status : 2;
     }
 }

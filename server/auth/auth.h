@@ -20,6 +20,9 @@ typedef struct auth_scrypt {
 } auth_scrypt;
 
 enum { AUTH_HASH_MAX = 160 }; /* room for "scrypt$N$r$p$salt$hash" + NUL */
+/* A new password's length in code points (PROTOCOL.md): the one rule for
+ * the endpoints (api_password) and `khnetd admin create`. */
+enum { AUTH_PW_MIN = 10, AUTH_PW_MAX = 200 };
 
 /* Hashes a password with a fresh 16-byte salt into `out` as
  * "scrypt$N$r$p$<base64 salt>$<base64 32-byte key>", so the parameters

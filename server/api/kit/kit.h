@@ -161,7 +161,7 @@ void api_viewer(const api_principal *who, api_dec *id, const char **p);
 int api_rate_limit(http_req *r, const char *email);
 
 /* ---- passwords and the threadpool (password.c) ---------------------------- */
-enum { API_PW_MIN = 10, API_PW_MAX = 200 }; /* code points, PROTOCOL.md */
+enum { API_PW_MIN = AUTH_PW_MIN, API_PW_MAX = AUTH_PW_MAX }; /* code points */
 
 /* Runs fn(data) on the libuv threadpool (for scrypt), then after(r, data)
  * back on the loop.  Replies itself when the work cannot be queued. */

@@ -1,7 +1,7 @@
 /* admin.c — `khnetd admin create`: bootstrap the first admin.  Validates
  * like the sign-up endpoint, hashes with the configured scrypt parameters
  * and calls khnet_admin_create (which writes the audit row). */
-#include "admin.h"
+#include "cmd.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include "auth/auth.h"
 #include "khproto.h"
 
-int admin_create(const config *cfg)
+int cmd_admin_create(const config *cfg)
 {
     char email[AUTH_EMAIL_MAX + 1], hash[AUTH_HASH_MAX];
     const char *pw = cfg->password ? cfg->password : "";
@@ -20,8 +20,9 @@ int admin_create(const config *cfg)
         return 1;
     }
     size_t chars = kp_utf8_valid(pw, pwlen) ? kp_utf8_len(pw, pwlen) : 0;
-    if (chars < 10 || chars > 200) {
-        fprintf(stderr, "khnetd: --password must be 10..200 characters of UTF-8\n");
+    if (chars < AUTH_PW_MIN || chars > AUTH_PW_MAX) {
+        fprintf(stderr, "khnetd: --password must be %d..%d characters of UTF-8\n", AUTH_PW_MIN,
+                AUTH_PW_MAX);
         return 1;
     }
     auth_scrypt prm = {(uint64_t)cfg->scrypt_n, (uint32_t)cfg->scrypt_r, (uint32_t)cfg->scrypt_p};

@@ -1,4 +1,4 @@
-/* import_cmd.c — `khnetd import profiles FILE`: reads the file whole, runs
+/* import.c — `khnetd import profiles FILE`: reads the file whole, runs
  * it through profile_import_parse (the validator PATCH uses) and calls
  * khnet_profiles_import once, like POST /v1/profiles/import but with no
  * statement timeout and no body limit. */
@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "admin.h"
+#include "cmd.h"
 #include "khproto.h"
 #include "profile/profile.h"
 
@@ -104,7 +104,7 @@ static int run(PGconn *db, profile_import *imp, double t0)
     return rc;
 }
 
-int import_profiles(const config *cfg)
+int cmd_import_profiles(const config *cfg)
 {
     double t0 = now_s();
     profile_format fmt;

@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "cmd.h"
 #include "khproto.h"
-#include "seed/seed.h"
-#include "seed/seed_data.h"
+#include "seed_data.h"
 
 enum { MAX_SECTORS = 3, MAX_KW = 5, MAX_DEGREES = 3, FLUSH_AT = 1 << 20 };
 

@@ -2,7 +2,7 @@
  * with their diacritics, the countries of the diaspora and of partner
  * universities, and fields and expertise for the province's 14 priority
  * sectors (slugs as in migrations/0003_profiles.sql). */
-#include "seed/seed_data.h"
+#include "seed_data.h"
 
 #define N(a) (sizeof(a) / sizeof(a)[0])
 #define LIST(name, ...)                                                                            \
