@@ -161,9 +161,11 @@ static int read_state(PGconn *pg, const char *table, const db_migration *list, s
     return rc;
 }
 
-/* The numbered migrations' state.  0 when every recorded one is unchanged
- * and the applied ones form a prefix of the list (no gap that would apply an
- * older file after a newer). */
+/* The numbered migrations' state.  0 when every recorded one is unchanged.
+ * A pending file older than an applied one is allowed and applied (out of
+ * order, said in the log): numbers are assigned ahead to parallel work
+ * (0009 may land after 0012), so each numbered file may build only on what
+ * its domain's earlier files made, never on a neighbour's higher number. */
 static int numbered_state(PGconn *pg, const db_schema *s, rec_state *state, char *err,
                           size_t errlen)
 {
@@ -177,11 +179,6 @@ static int numbered_state(PGconn *pg, const db_schema *s, rec_state *state, char
                     "instead of editing an applied one (functions, views and triggers live "
                     "in migrations/repeatable/)",
                     s->numbered[i].name);
-            return -1;
-        }
-        if (i > 0 && state[i] == REC_EQUAL && state[i - 1] == REC_NONE) {
-            set_err(err, errlen, "migration %s is not applied but the later %s is",
-                    s->numbered[i - 1].name, s->numbered[i].name);
             return -1;
         }
     }
@@ -224,7 +221,10 @@ static int apply_pending(PGconn *pg, const db_schema *s, const rec_state *num, c
                       "INSERT INTO khnet_schema_migrations (name, checksum) VALUES ($1, $2)", err,
                       errlen) != 0)
             return -1;
-        if (log) fprintf(log, "applied %s\n", s->numbered[i].name);
+        bool late = false; /* a later one was applied before this one */
+        for (size_t j = i + 1; j < s->numbered_count; j++)
+            late = late || num[j] == REC_EQUAL;
+        if (log) fprintf(log, "applied %s%s\n", s->numbered[i].name, late ? " (out of order)" : "");
     }
     for (size_t i = 0; i < s->repeatable_count; i++) {
         if (rep[i] == REC_EQUAL) continue;

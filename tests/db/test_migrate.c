@@ -606,6 +606,30 @@ static void test_concurrent_repeatable(void **state)
     edited_free(&e);
 }
 
+/* Numbers are assigned ahead to parallel work, so a numbered file can land
+ * after a higher-numbered one was applied: it is applied then (the log says
+ * out of order), not refused. */
+static void test_out_of_order_applied(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    edited e;
+    edited_init(&e);
+    size_t k = 0;
+    while (k < db_migrations_count && strcmp(e.num[k].name, "0011_forum.sql") != 0)
+        k++;
+    assert_true(k + 1 < db_migrations_count); /* a later one exists */
+    memmove(&e.num[k], &e.num[k + 1], (db_migrations_count - k) * sizeof e.num[0]);
+    e.s.numbered_count = db_migrations_count - 1;
+    e.s.repeatable_count = 0; /* the functions need every table */
+    assert_int_equal(db_migrate_schema(f->conninfo, &e.s, NULL, err, sizeof err), 0);
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    assert_non_null(strstr(log, "applied 0011_forum.sql (out of order)\n"));
+    assert_null(strstr(log, "applied 0001"));
+    free(log);
+    assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), 0);
+}
+
 int main(void)
 {
     const char *url = getenv("KHNET_TEST_DATABASE_URL");
@@ -629,6 +653,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_repeatable_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeatables_unchanged_noop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_repeatable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_order_applied, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
