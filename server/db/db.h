@@ -5,7 +5,9 @@
  * thread-safe.  Connections are non-blocking libpq driven by uv_poll, run in
  * pipeline mode, and prepare every registered statement once per connection
  * before taking queries.  When PostgreSQL is unreachable, queries fail at once
- * with DB_UNAVAILABLE and the pool reconnects by itself with backoff.
+ * with DB_UNAVAILABLE and the pool reconnects by itself with backoff.  The
+ * pool's connections and the LISTEN connection share one connection state
+ * machine (link.h: connect, socket watch, flush, backoff, logs).
  *
  * Migrations (db_migrate_*) are blocking and run from main() before any loop
  * starts, never on a loop.

@@ -1,177 +1,78 @@
 /* listen.c — one LISTEN connection per worker, for pg_notify events.
  *
  * Separate from the query pool: a LISTEN session must stay on one
- * connection and never be shared with pipelined queries.  Non-blocking
- * libpq on a uv_poll, like the pool.  When the connection is lost, some
- * notifications may be lost with it, so after every (re)connect the owner
- * is told to resynchronise (payload NULL) and fetches what it missed. */
+ * connection and never be shared with pipelined queries.  The connection
+ * itself (connecting, the socket watch, backoff, logs) is the shared
+ * machine in link.c; this file sends the LISTEN once connected and hands
+ * notifications to the owner.  When the connection is lost, notifications
+ * may be lost with it, so after every (re)subscription the owner is told
+ * to resynchronise (payload NULL) and fetches what it missed. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "db/db.h"
-#include "log.h"
+#include "db/link.h"
 
-enum { LISTEN_BACKOFF_MIN_MS = 100, LISTEN_BACKOFF_MAX_MS = 5000, LISTEN_CONNECT_MS = 10000 };
-
-typedef enum lstate { L_BACKOFF, L_CONNECTING, L_SUBSCRIBING, L_LISTENING, L_CLOSED } lstate;
+enum { LISTEN_BACKOFF_MIN_MS = 100, LISTEN_BACKOFF_MAX_MS = 5000 };
 
 struct db_listener {
-    uv_loop_t *loop;      /* the worker's loop */
+    db_link link;         /* the connection machine; link.owner is this */
     char *conninfo;       /* copied */
     char *listen_sql;     /* "LISTEN <channel>" */
     db_notify_cb cb;      /* owner's callback */
     void *data;           /* owner's argument */
-    PGconn *pg;           /* NULL in backoff */
-    uv_poll_t *poll;      /* watches PQsocket(pg); heap, freed on close */
-    int sock;             /* socket the poll watches */
-    uv_timer_t timer;     /* backoff and connect deadline */
-    int backoff_ms;       /* next backoff */
-    lstate state;         /* see lstate */
     void (*done)(void *); /* db_listener_close completion */
     void *done_data;
 };
 
-static void on_poll(uv_poll_t *h, int status, int events);
-static void start_connect(db_listener *l);
-
-static void free_poll(uv_handle_t *h)
+static void subscribe(db_link *link)
 {
-    free(h);
+    if (!PQsendQuery(link->pg, ((db_listener *)link->owner)->listen_sql))
+        db_link_down(link, PQerrorMessage(link->pg)); /* else the link flushes it */
 }
 
-/* Stops watching the socket; libuv forgets the fd before uv_close returns,
- * so PQfinish may close it right after. */
-static void drop_poll(db_listener *l)
+/* Reads the LISTEN's result and notifications. */
+static void input(db_link *link)
 {
-    if (!l->poll) return;
-    uv_close((uv_handle_t *)l->poll, free_poll);
-    l->poll = NULL;
-    l->sock = -1;
-}
-
-static int watch(db_listener *l, int events)
-{
-    int s = PQsocket(l->pg);
-    if (s < 0) return -1;
-    if (s != l->sock) { /* libpq may change sockets while connecting */
-        drop_poll(l);
-        l->poll = malloc(sizeof *l->poll);
-        if (!l->poll || uv_poll_init(l->loop, l->poll, s) != 0) {
-            free(l->poll);
-            l->poll = NULL;
-            return -1;
-        }
-        l->poll->data = l;
-        l->sock = s;
-    }
-    return uv_poll_start(l->poll, events, on_poll);
-}
-
-static void on_backoff(uv_timer_t *t)
-{
-    start_connect(t->data);
-}
-
-static void fail(db_listener *l, const char *why)
-{
-    bool was_listening = l->state == L_LISTENING;
-    log_event("warn", "msg=\"listen connection %s\" detail=\"%s\"",
-              was_listening ? "lost" : "failed", why);
-    drop_poll(l);
-    if (l->pg) PQfinish(l->pg);
-    l->pg = NULL;
-    l->state = L_BACKOFF;
-    int jitter = rand() % (l->backoff_ms / 4 + 1); /* spread reconnects of many workers */
-    uv_timer_start(&l->timer, on_backoff, (uint64_t)l->backoff_ms + (uint64_t)jitter, 0);
-    l->backoff_ms =
-        l->backoff_ms * 2 > LISTEN_BACKOFF_MAX_MS ? LISTEN_BACKOFF_MAX_MS : l->backoff_ms * 2;
-}
-
-static void on_connect_deadline(uv_timer_t *t)
-{
-    db_listener *l = t->data;
-    if (l->state == L_CONNECTING || l->state == L_SUBSCRIBING) fail(l, "connect timed out");
-}
-
-static void start_connect(db_listener *l)
-{
-    l->pg = PQconnectStart(l->conninfo);
-    if (!l->pg || PQstatus(l->pg) == CONNECTION_BAD) {
-        fail(l, l->pg ? PQerrorMessage(l->pg) : "out of memory");
-        return;
-    }
-    PQsetnonblocking(l->pg, 1);
-    l->state = L_CONNECTING;
-    uv_timer_start(&l->timer, on_connect_deadline, LISTEN_CONNECT_MS, 0);
-    if (watch(l, UV_WRITABLE) != 0) fail(l, "cannot watch socket");
-}
-
-static void step_connect(db_listener *l)
-{
-    switch (PQconnectPoll(l->pg)) {
-    case PGRES_POLLING_READING:
-        if (watch(l, UV_READABLE)) fail(l, "cannot watch socket");
-        return;
-    case PGRES_POLLING_WRITING:
-        if (watch(l, UV_WRITABLE)) fail(l, "cannot watch socket");
-        return;
-    case PGRES_POLLING_OK:
-        if (!PQsendQuery(l->pg, l->listen_sql)) {
-            fail(l, PQerrorMessage(l->pg));
-            return;
-        }
-        l->state = L_SUBSCRIBING;
-        if (watch(l, PQflush(l->pg) == 1 ? UV_READABLE | UV_WRITABLE : UV_READABLE))
-            fail(l, "cannot watch socket");
-        return;
-    default:
-        fail(l, PQerrorMessage(l->pg));
-    }
-}
-
-/* Reads results and notifications; returns -1 when the connection failed. */
-static int drain(db_listener *l)
-{
-    if (!PQconsumeInput(l->pg)) return -1;
-    while (!PQisBusy(l->pg)) {
-        PGresult *res = PQgetResult(l->pg);
+    db_listener *l = link->owner;
+    unsigned gen = link->gen;
+    while (link->gen == gen && !PQisBusy(link->pg)) {
+        PGresult *res = PQgetResult(link->pg);
         if (!res) break;
         ExecStatusType st = PQresultStatus(res);
+        if (st != PGRES_COMMAND_OK) {
+            db_link_down(link, PQresultErrorMessage(res)); /* before PQclear: it lives there */
+            PQclear(res);
+            return;
+        }
         PQclear(res);
-        if (st != PGRES_COMMAND_OK) return -1;
-        if (l->state == L_SUBSCRIBING) {
-            l->state = L_LISTENING;
-            l->backoff_ms = LISTEN_BACKOFF_MIN_MS;
-            uv_timer_stop(&l->timer);
+        if (link->state == DB_LINK_SETUP) {
+            db_link_ready(link);
             l->cb(l->data, NULL); /* we may have missed notifications: resync */
         }
     }
     PGnotify *n;
-    while (l->pg && (n = PQnotifies(l->pg)) != NULL) {
+    while (link->gen == gen && link->pg && (n = PQnotifies(link->pg)) != NULL) {
         l->cb(l->data, n->extra);
         PQfreemem(n);
     }
-    return 0;
 }
 
-static void on_poll(uv_poll_t *h, int status, int events)
+static void lost(db_link *link, bool was_ready)
 {
-    db_listener *l = h->data;
-    (void)events;
-    if (l->state == L_CONNECTING) {
-        step_connect(l);
-        return;
-    }
-    if (status < 0 && status != UV_EBADF) { /* let libpq read the real error */
-        fail(l, uv_strerror(status));
-        return;
-    }
-    if ((events & UV_WRITABLE) && PQflush(l->pg) == 0 && watch(l, UV_READABLE)) {
-        fail(l, "cannot watch socket");
-        return;
-    }
-    if (drain(l) != 0) fail(l, PQerrorMessage(l->pg));
+    (void)link, (void)was_ready; /* nothing in flight but the LISTEN itself */
 }
+
+static void closed(db_link *link)
+{
+    db_listener *l = link->owner;
+    if (l->done) l->done(l->done_data);
+    free(l->conninfo);
+    free(l->listen_sql);
+    free(l);
+}
+
+static const db_link_ops listen_ops = {subscribe, input, lost, closed};
 
 static bool valid_channel(const char *c)
 {
@@ -197,39 +98,24 @@ db_listener *db_listener_new(uv_loop_t *loop, const char *conninfo, const char *
         return NULL;
     }
     snprintf(l->listen_sql, sl, "LISTEN %s", channel);
-    l->loop = loop;
     l->cb = cb;
     l->data = data;
-    l->sock = -1;
-    l->backoff_ms = LISTEN_BACKOFF_MIN_MS;
-    uv_timer_init(loop, &l->timer);
-    l->timer.data = l;
-    start_connect(l);
+    db_link_init(&l->link, loop, l->conninfo, "listen", &listen_ops, l);
+    l->link.backoff_min_ms = LISTEN_BACKOFF_MIN_MS;
+    l->link.backoff_max_ms = LISTEN_BACKOFF_MAX_MS;
+    db_link_start(&l->link);
     return l;
 }
 
 bool db_listener_ready(const db_listener *l)
 {
-    return l->state == L_LISTENING;
-}
-
-static void on_timer_closed(uv_handle_t *h)
-{
-    db_listener *l = h->data;
-    if (l->done) l->done(l->done_data);
-    free(l->conninfo);
-    free(l->listen_sql);
-    free(l);
+    return l->link.state == DB_LINK_READY;
 }
 
 void db_listener_close(db_listener *l, void (*done)(void *), void *data)
 {
-    if (l->state == L_CLOSED) return;
-    l->state = L_CLOSED;
+    if (l->link.state == DB_LINK_CLOSED) return;
     l->done = done;
     l->done_data = data;
-    drop_poll(l);
-    if (l->pg) PQfinish(l->pg);
-    l->pg = NULL;
-    uv_close((uv_handle_t *)&l->timer, on_timer_closed);
+    db_link_close(&l->link);
 }

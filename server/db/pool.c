@@ -13,6 +13,11 @@
  * handle drains on the next loop iteration, so no callback ever runs inside
  * db_query and callers need no re-entrancy care.
  *
+ * Connecting, watching the socket, flushing and reconnecting with backoff
+ * are the shared connection machine's (link.c, also under the LISTEN
+ * connection); this file owns what runs on a connection: the setup batch,
+ * the pipeline of queries, and what fails when a connection is lost.
+ *
  * Migrations live in migrate.c; they are blocking and never run on a loop.
  *
  * Known limitation: libpq resolves host names inside PQconnectPoll with a
@@ -20,6 +25,7 @@
  * pool so a slow resolver cannot stall a worker loop.
  */
 #include "db/db.h"
+#include "db/link.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -29,15 +35,6 @@
 #define DEFAULT_WAIT_MS 30000    /* queue wait bound when statement_timeout is 0 */
 #define STALL_GRACE_MS 5000      /* beyond the timeout before a silent conn is dead */
 #define TICK_MS 100              /* housekeeping period (queue expiry, stalls) */
-#define STABLE_MS 1000           /* ready this long → the next reconnect is immediate */
-
-typedef enum conn_state {
-    CONN_BACKOFF,    /* no PGconn; timer will start the next attempt */
-    CONN_CONNECTING, /* PQconnectPoll in progress */
-    CONN_SETUP,      /* connected; setup batch in flight */
-    CONN_READY,      /* taking queries */
-    CONN_CLOSED,     /* pool closing; handles closed or closing */
-} conn_state;
 
 typedef struct db_item db_item;
 struct db_item {
@@ -61,19 +58,11 @@ typedef struct db_fifo {
 } db_fifo;
 
 typedef struct db_conn {
-    db_pool *pool;     /* owner */
-    int index;         /* position in pool->conns, for logs */
-    conn_state state;  /* see conn_state */
-    PGconn *pg;        /* NULL in CONN_BACKOFF and CONN_CLOSED */
-    uv_poll_t *poll;   /* on PQsocket(pg); freed in its close callback */
-    int fd;            /* the socket poll was made for, or -1 */
-    int events;        /* the events poll is started with */
-    uv_timer_t timer;  /* backoff delay, or connect deadline */
-    int failures;      /* consecutive failed attempts */
-    unsigned gen;      /* bumped when pg is torn down, to spot it mid-callback */
-    uint64_t ready_ms; /* when it last became ready */
-    uint64_t head_ms;  /* when the current in-flight head became the head */
-    db_fifo inflight;  /* sent, in order; setup item first while in SETUP */
+    db_link link;     /* the connection machine; link.owner is this */
+    db_pool *pool;    /* owner */
+    char name[12];    /* position in pool->conns, for logs */
+    uint64_t head_ms; /* when the current in-flight head became the head */
+    db_fifo inflight; /* sent, in order; setup item first while in SETUP */
 } db_conn;
 
 struct db_pool {
@@ -88,18 +77,14 @@ struct db_pool {
     int in_flight;        /* caller queries sent on any connection */
     uint64_t queries;     /* completed with DB_OK */
     uint64_t failures;    /* completed with anything else */
-    uint64_t rng;         /* xorshift state for backoff jitter */
     uv_idle_t idle;       /* drains `deferred` */
     uv_timer_t tick;      /* housekeeping */
-    int handles;          /* open handles; the pool is freed at 0 when closing */
+    int handles;          /* open handles and links; the pool is freed at 0 when closing */
     bool closing;         /* db_pool_close was called */
     void (*done)(void *); /* db_pool_close's callback */
     void *done_data;      /* its argument */
 };
 
-static void conn_start(db_conn *c);
-static void conn_down(db_conn *c, const char *why);
-static void poll_cb(uv_poll_t *h, int status, int events);
 static void idle_cb(uv_idle_t *h);
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -124,19 +109,6 @@ static db_item *fifo_pop(db_fifo *f)
     f->n--;
     it->next = NULL;
     return it;
-}
-
-/* One line on stderr per connection event (state changes only, never per
- * query); libpq's multi-line messages are flattened to fit. */
-static void db_log(const db_conn *c, const char *what, const char *detail)
-{
-    char quoted[512];
-    const char *d = detail ? detail : "";
-    size_t n = strlen(d);
-    while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == ' '))
-        n--; /* libpq ends with \n */
-    log_quote(quoted, sizeof quoted, d, n);
-    log_event("warn", "msg=\"db connection %s\" conn=%d detail=%s", what, c->index, quoted);
 }
 
 static uint64_t wait_bound_ms(const db_pool *p)
@@ -218,77 +190,18 @@ static void pool_handle_closed(uv_handle_t *h)
     pool_unref(h->data);
 }
 
-static void conn_timer_closed(uv_handle_t *h)
+static void link_closed(db_link *l)
 {
-    const db_conn *c = h->data;
+    const db_conn *c = l->owner;
     pool_unref(c->pool);
-}
-
-static void poll_closed(uv_handle_t *h)
-{
-    const db_conn *c = h->data;
-    db_pool *p = c->pool;
-    free(h);
-    pool_unref(p);
-}
-
-static void poll_drop(db_conn *c)
-{
-    if (!c->poll) return;
-    uv_close((uv_handle_t *)c->poll, poll_closed);
-    c->poll = NULL;
-    c->fd = -1;
-    c->events = 0;
-}
-
-/* Watches PQsocket(pg) for `events`.  libpq may switch sockets while
- * connecting (next host address, SSL fallback), possibly reusing the same fd
- * number, so `rearm` stops and restarts the watch to re-register the fd with
- * epoll; a different fd number gets a new handle. */
-static int poll_watch(db_conn *c, int events, bool rearm)
-{
-    int fd = PQsocket(c->pg);
-    if (fd < 0) return -1;
-    if (c->poll && c->fd != fd) poll_drop(c);
-    if (!c->poll) {
-        uv_poll_t *h = malloc(sizeof *h);
-        if (!h || uv_poll_init(c->pool->loop, h, fd) != 0) {
-            free(h);
-            return -1;
-        }
-        h->data = c;
-        c->pool->handles++;
-        c->poll = h;
-        c->fd = fd;
-        c->events = 0;
-    } else if (rearm) {
-        uv_poll_stop(c->poll);
-        c->events = 0;
-    }
-    if (events != c->events && uv_poll_start(c->poll, events, poll_cb) != 0) return -1;
-    c->events = events;
-    return 0;
 }
 
 /* ---- connection state machine --------------------------------------------- */
 
-static uint64_t backoff_ms(db_pool *p, int failures)
-{
-    uint64_t d = (uint64_t)p->cfg.reconnect_min_ms;
-    for (int i = 1; i < failures && d < (uint64_t)p->cfg.reconnect_max_ms; i++)
-        d *= 2;
-    if (d > (uint64_t)p->cfg.reconnect_max_ms) d = (uint64_t)p->cfg.reconnect_max_ms;
-    p->rng ^= p->rng << 13; /* xorshift64: jitter only, not security */
-    p->rng ^= p->rng >> 7;
-    p->rng ^= p->rng << 17;
-    /* "Equal jitter": half fixed, half random, so workers that lost the
-     * database together do not reconnect in lockstep. */
-    return d / 2 + p->rng % (d / 2 + 1);
-}
-
 static bool first_attempt(const db_conn *c)
 {
-    return (c->state == CONN_CONNECTING || c->state == CONN_SETUP) && c->failures == 0;
+    db_link_state st = c->link.state;
+    return (st == DB_LINK_CONNECTING || st == DB_LINK_SETUP) && c->link.failures == 0;
 }
 
 static db_conn *best_conn(db_pool *p)
@@ -296,7 +209,7 @@ static db_conn *best_conn(db_pool *p)
     db_conn *best = NULL;
     for (int i = 0; i < p->cfg.connections; i++) {
         db_conn *c = &p->conns[i];
-        if (c->state == CONN_READY && (!best || c->inflight.n < best->inflight.n)) best = c;
+        if (c->link.state == DB_LINK_READY && (!best || c->inflight.n < best->inflight.n)) best = c;
     }
     return best;
 }
@@ -307,139 +220,55 @@ static void pool_check_unavailable(db_pool *p)
 {
     if (p->queue.n == 0 || p->closing) return;
     for (int i = 0; i < p->cfg.connections; i++)
-        if (p->conns[i].state == CONN_READY || first_attempt(&p->conns[i])) return;
+        if (p->conns[i].link.state == DB_LINK_READY || first_attempt(&p->conns[i])) return;
     db_item *it;
     while ((it = fifo_pop(&p->queue)))
         defer_fail(p, it, DB_UNAVAILABLE, "database unavailable");
 }
 
-static void retry_cb(uv_timer_t *t)
-{
-    conn_start(t->data);
-}
-
-static void connect_timeout_cb(uv_timer_t *t)
-{
-    conn_down(t->data, "connect timed out");
-}
-
-/* Tears the connection down, fails what it carried, and plans the next
- * attempt: at once after losing a connection that had been stable (the
- * server may just have restarted), else after an exponential backoff. */
-static void conn_down(db_conn *c, const char *why)
+static void fail_inflight(db_conn *c, const char *why)
 {
     db_pool *p = c->pool;
-    bool was_ready = c->state == CONN_READY;
-    if (why && (was_ready || c->failures == 0))
-        db_log(c, was_ready ? "lost" : "cannot connect",
-               why); /* before PQfinish: why may live in pg */
     db_item *it;
     while ((it = fifo_pop(&c->inflight))) {
         if (it->cb) p->in_flight--;
-        defer_fail(p, it, DB_UNAVAILABLE, "connection lost");
+        defer_fail(p, it, DB_UNAVAILABLE, why);
     }
-    poll_drop(c); /* before PQfinish closes the socket */
-    if (c->pg) PQfinish(c->pg);
-    c->pg = NULL;
-    c->gen++;
-    uv_timer_stop(&c->timer);
-    if (p->closing) {
-        c->state = CONN_CLOSED;
-        return;
-    }
-    if (was_ready && uv_now(p->loop) - c->ready_ms >= STABLE_MS) {
-        c->failures = 0;
-        conn_start(c);
-    } else {
-        c->failures++;
-        c->state = CONN_BACKOFF;
-        uv_timer_start(&c->timer, retry_cb, backoff_ms(p, c->failures), 0);
-    }
-    pool_check_unavailable(p);
 }
 
-static void conn_start(db_conn *c)
+/* The link went down (and plans its next attempt): fail what it carried;
+ * queued queries fail too unless some connection may come back soon. */
+static void conn_lost(db_link *l, bool was_ready)
 {
-    db_pool *p = c->pool;
-    /* expand_dbname lets cfg.conninfo be a URL or key=value string. */
-    const char *const kw[] = {"dbname", "fallback_application_name", NULL};
-    const char *const val[] = {p->cfg.conninfo, "khnetd", NULL};
-    c->state = CONN_CONNECTING;
-    c->pg = PQconnectStartParams(kw, val, 1);
-    uv_timer_start(&c->timer, connect_timeout_cb, CONNECT_TIMEOUT_MS, 0);
-    if (!c->pg)
-        conn_down(c, "out of memory");
-    else if (PQstatus(c->pg) == CONNECTION_BAD)
-        conn_down(c, PQerrorMessage(c->pg));
-    else if (poll_watch(c, UV_WRITABLE, true) != 0) /* libpq: start as if WRITING */
-        conn_down(c, "no socket");
-}
-
-/* Sends what libpq buffered; waits for writability too while some remains. */
-static int conn_flush(db_conn *c)
-{
-    int r = PQflush(c->pg);
-    if (r < 0) {
-        conn_down(c, PQerrorMessage(c->pg));
-        return -1;
-    }
-    if (poll_watch(c, r ? UV_READABLE | UV_WRITABLE : UV_READABLE, false) != 0) {
-        conn_down(c, "cannot watch socket");
-        return -1;
-    }
-    return 0;
+    db_conn *c = l->owner;
+    (void)was_ready;
+    fail_inflight(c, "connection lost");
+    pool_check_unavailable(c->pool);
 }
 
 /* Connected: queue the setup batch.  The connection is ready only when its
  * Sync comes back with every step successful (see setup_done). */
-static void conn_setup(db_conn *c)
+static void conn_setup(db_link *l)
 {
+    db_conn *c = l->owner;
     db_pool *p = c->pool;
-    PGconn *pg = c->pg;
+    PGconn *pg = l->pg;
     char ms[24];
     snprintf(ms, sizeof ms, "%d", p->cfg.statement_timeout_ms);
     const char *const v[] = {ms};
     db_item *it = item_new(-1, 0, NULL, NULL);
     if (!it) {
-        conn_down(c, "out of memory");
+        db_link_down(l, "out of memory");
         return;
     }
-    c->state = CONN_SETUP;
     c->head_ms = uv_now(p->loop);
     fifo_push(&c->inflight, it);
-    int ok = PQsetnonblocking(pg, 1) == 0 && PQenterPipelineMode(pg) &&
+    int ok = PQenterPipelineMode(pg) &&
              PQsendQueryParams(pg, "SELECT pg_catalog.set_config('statement_timeout', $1, false)",
                                1, NULL, v, NULL, NULL, 0);
     for (size_t i = 0; ok && i < p->nstmts; i++)
         ok = PQsendPrepare(pg, p->stmts[i].name, p->stmts[i].sql, p->stmts[i].nparams, NULL);
-    if (!ok || !PQpipelineSync(pg)) {
-        conn_down(c, PQerrorMessage(pg));
-        return;
-    }
-    if (poll_watch(c, UV_READABLE, true) != 0) { /* the socket is final now */
-        conn_down(c, "no socket");
-        return;
-    }
-    conn_flush(c);
-}
-
-static void connect_step(db_conn *c)
-{
-    int events = UV_WRITABLE;
-    switch (PQconnectPoll(c->pg)) {
-    case PGRES_POLLING_FAILED:
-        conn_down(c, PQerrorMessage(c->pg));
-        return;
-    case PGRES_POLLING_OK:
-        conn_setup(c);
-        return;
-    case PGRES_POLLING_READING:
-        events = UV_READABLE;
-        break;
-    default:
-        break;
-    }
-    if (poll_watch(c, events, true) != 0) conn_down(c, "no socket");
+    if (!ok || !PQpipelineSync(pg)) db_link_down(l, PQerrorMessage(pg)); /* else link flushes */
 }
 
 /* ---- sending and receiving ------------------------------------------------ */
@@ -454,13 +283,13 @@ static void send_item(db_conn *c, db_item *it)
     p->in_flight++;
     /* Text parameters: libpq copies them into its output buffer here.  One
      * Sync per query so an error aborts only this query's segment. */
-    if (!PQsendQueryPrepared(c->pg, s->name, it->nparams, (const char *const *)it->values, NULL,
-                             NULL, 0) ||
-        !PQpipelineSync(c->pg)) {
-        conn_down(c, PQerrorMessage(c->pg));
+    if (!PQsendQueryPrepared(c->link.pg, s->name, it->nparams, (const char *const *)it->values,
+                             NULL, NULL, 0) ||
+        !PQpipelineSync(c->link.pg)) {
+        db_link_down(&c->link, PQerrorMessage(c->link.pg));
         return;
     }
-    conn_flush(c);
+    db_link_flush(&c->link);
 }
 
 static void pool_drain(db_pool *p)
@@ -516,16 +345,12 @@ static void setup_done(db_conn *c, db_item *it)
 {
     db_pool *p = c->pool;
     if (!it->res || !result_ok(it->res)) {
-        conn_down(c, it->res ? PQresultErrorMessage(it->res) : "setup failed");
+        db_link_down(&c->link, it->res ? PQresultErrorMessage(it->res) : "setup failed");
         item_free(it);
         return;
     }
     item_free(it);
-    if (c->failures > 0) db_log(c, "connected again", NULL);
-    c->state = CONN_READY;
-    c->failures = 0;
-    c->ready_ms = uv_now(p->loop);
-    uv_timer_stop(&c->timer);
+    db_link_ready(&c->link);
     pool_drain(p);
 }
 
@@ -554,12 +379,13 @@ static void item_done(db_conn *c)
  * result(s), a NULL separator, then PGRES_PIPELINE_SYNC.  A NULL with no
  * result before it means nothing is pending; two in a row end the loop.
  * Callbacks may close the pool or drop this connection, hence `gen`. */
-static void read_results(db_conn *c)
+static void read_results(db_link *l)
 {
-    PGconn *pg = c->pg;
-    unsigned gen = c->gen;
+    db_conn *c = l->owner;
+    PGconn *pg = l->pg;
+    unsigned gen = l->gen;
     int strays = 0;
-    while (c->gen == gen && !PQisBusy(pg)) {
+    while (l->gen == gen && !PQisBusy(pg)) {
         PGresult *r = PQgetResult(pg);
         db_item *it = c->inflight.head;
         if (!r) {
@@ -572,7 +398,7 @@ static void read_results(db_conn *c)
         strays = 0;
         if (!it) {
             PQclear(r);
-            conn_down(c, "result with no query");
+            db_link_down(l, "result with no query");
             return;
         }
         if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
@@ -583,30 +409,9 @@ static void read_results(db_conn *c)
         it->nres++;
         keep_result(it, r);
     }
-    if (c->gen == gen && PQstatus(pg) == CONNECTION_BAD) conn_down(c, PQerrorMessage(pg));
 }
 
-/* libuv reports a socket error (POLLERR) as status UV_EBADF and stops the
- * handle; libpq then knows the real cause (SO_ERROR, the server's last
- * message), so it still gets to read before the connection is dropped, and
- * while connecting PQconnectPoll may move on to the host's next address. */
-static void poll_cb(uv_poll_t *h, int status, int events)
-{
-    db_conn *c = h->data;
-    if (c->state == CONN_CONNECTING) {
-        connect_step(c);
-        return;
-    }
-    unsigned gen = c->gen;
-    if (status < 0) events = UV_READABLE;
-    if ((events & UV_READABLE) && !PQconsumeInput(c->pg)) {
-        conn_down(c, PQerrorMessage(c->pg));
-        return;
-    }
-    if (status == 0 && (c->events & UV_WRITABLE) && conn_flush(c) != 0) return;
-    read_results(c);
-    if (status < 0 && c->gen == gen) conn_down(c, uv_strerror(status));
-}
+static const db_link_ops conn_ops = {conn_setup, read_results, conn_lost, link_closed};
 
 /* ---- housekeeping --------------------------------------------------------- */
 
@@ -642,10 +447,10 @@ static void tick_cb(uv_timer_t *t)
     for (int i = 0; i < p->cfg.connections; i++) {
         db_conn *c = &p->conns[i];
         const db_item *head = c->inflight.head;
-        if (c->state != CONN_READY || !head) continue;
+        if (c->link.state != DB_LINK_READY || !head) continue;
         uint64_t start = head->since_ms > c->head_ms ? head->since_ms : c->head_ms;
         if (now - start > bound + STALL_GRACE_MS)
-            conn_down(c, "no reply within the statement timeout");
+            db_link_down(&c->link, "no reply within the statement timeout");
     }
 }
 
@@ -679,7 +484,6 @@ db_pool *db_pool_new(uv_loop_t *loop, const db_config *cfg, const db_stmt *stmts
     p->loop = loop;
     p->stmts = stmts;
     p->nstmts = nstmts;
-    p->rng = (uv_hrtime() ^ (uint64_t)(uintptr_t)p) | 1;
     uv_idle_init(loop, &p->idle);
     p->idle.data = p;
     uv_timer_init(loop, &p->tick);
@@ -690,14 +494,14 @@ db_pool *db_pool_new(uv_loop_t *loop, const db_config *cfg, const db_stmt *stmts
     for (int i = 0; i < p->cfg.connections; i++) {
         db_conn *c = &p->conns[i];
         c->pool = p;
-        c->index = i;
-        c->fd = -1;
-        uv_timer_init(loop, &c->timer);
-        c->timer.data = c;
-        p->handles++;
+        snprintf(c->name, sizeof c->name, "%d", i);
+        db_link_init(&c->link, loop, p->cfg.conninfo, c->name, &conn_ops, c);
+        c->link.backoff_min_ms = p->cfg.reconnect_min_ms;
+        c->link.backoff_max_ms = p->cfg.reconnect_max_ms;
+        p->handles++; /* one per link: its `closed` hook */
     }
     for (int i = 0; i < p->cfg.connections; i++)
-        conn_start(&p->conns[i]);
+        db_link_start(&p->conns[i].link);
     return p;
 }
 
@@ -729,7 +533,7 @@ void db_pool_stats(const db_pool *p, db_stats *out)
     *out = (db_stats){0};
     out->connections = p->cfg.connections;
     for (int i = 0; i < p->cfg.connections; i++)
-        if (p->conns[i].state == CONN_READY) out->connected++;
+        if (p->conns[i].link.state == DB_LINK_READY) out->connected++;
     out->broken = out->connections - out->connected;
     out->in_flight = p->in_flight;
     out->queued = p->queue.n;
@@ -748,8 +552,8 @@ void db_pool_close(db_pool *p, void (*done)(void *data), void *data)
         defer_fail(p, it, DB_UNAVAILABLE, "pool closing");
     for (int i = 0; i < p->cfg.connections; i++) {
         db_conn *c = &p->conns[i];
-        conn_down(c, NULL);
-        uv_close((uv_handle_t *)&c->timer, conn_timer_closed);
+        fail_inflight(c, "pool closing");
+        db_link_close(&c->link);
     }
     uv_close((uv_handle_t *)&p->tick, pool_handle_closed);
     uv_idle_start(&p->idle, idle_cb); /* delivers the failures, then closes itself */

@@ -1,7 +1,10 @@
-/* test_pool.c — the asynchronous pool (server/db/pool.c) against a real
- * PostgreSQL: pipelining over few connections, per-query error isolation,
- * statement timeout, fail-fast when the server is unreachable, close with
- * work pending, and (with KHNET_TEST_PGCTL) a server stop/start under load.
+/* test_pool.c — the asynchronous pool (server/db/pool.c) and the LISTEN
+ * connection (server/db/listen.c), both on the one connection machine
+ * (server/db/link.c), against a real PostgreSQL: pipelining over few
+ * connections, per-query error isolation, statement timeout, fail-fast when
+ * the server is unreachable, close with work pending, a backend terminated
+ * under each (pg_terminate_backend on our own backend only: the cluster is
+ * shared), and (with KHNET_TEST_PGCTL) a server stop/start under load.
  *
  * Needs KHNET_TEST_DATABASE_URL.  KHNET_TEST_PGCTL, when set, is an
  * executable taking `stop` / `start` for that same cluster.
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -483,6 +487,174 @@ static void test_server_restart(void **state)
     finish(&x);
 }
 
+/* ---- one of our own backends dropped by the server ------------------------- */
+
+/* Runs sql on a blocking connection of its own; the first value as a long
+ * (1 for "t"), or -1. */
+static long admin_sql(const char *sql)
+{
+    PGconn *pg = PQconnectdb(db_url());
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    PGresult *r = PQexec(pg, sql);
+    long v = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+        const char *t = PQgetvalue(r, 0, 0);
+        v = !strcmp(t, "t") ? 1 : strtol(t, NULL, 10);
+    } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    }
+    PQclear(r);
+    PQfinish(pg);
+    return v;
+}
+
+/* The server ends a pool connection's backend: queries on it fail as
+ * DB_UNAVAILABLE (never hang), and the pool is back on a new backend. */
+static void test_pool_backend_terminated(void **state)
+{
+    (void)state;
+    ctx x;
+    db_config cfg = config(db_url(), 1);
+    start(&x, &cfg, 1);
+    query a = {0};
+    x.probe = &a;
+    submit_int(&x, &a, S_DOUBLE, 21);
+    assert_true(run_until(&x, pred_probe, 5000));
+    assert_int_equal(a.st, DB_OK);
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%ld)", a.pid);
+    assert_int_equal(admin_sql(sql), 1);
+    assert_true(probe_until_ok(&x, 5000));
+    query b = {0};
+    x.probe = &b;
+    submit_int(&x, &b, S_DOUBLE, 1);
+    assert_true(run_until(&x, pred_probe, 5000));
+    assert_int_equal(b.st, DB_OK);
+    assert_true(b.pid != a.pid);
+    finish(&x);
+}
+
+typedef struct lctx {
+    uv_loop_t loop;
+    db_listener *l;
+    int resyncs;       /* cb(NULL): (re)subscribed */
+    int payloads;      /* notifications seen */
+    char last[64];     /* the last payload */
+    bool closed;       /* db_listener_close's done ran */
+    int want_resyncs;  /* for run_listen */
+    int want_payloads; /* for run_listen */
+} lctx;
+
+static void on_notify(void *data, const char *payload)
+{
+    lctx *lx = data;
+    if (!payload) {
+        lx->resyncs++;
+        return;
+    }
+    lx->payloads++;
+    snprintf(lx->last, sizeof lx->last, "%s", payload);
+}
+
+static void on_listener_closed(void *data)
+{
+    ((lctx *)data)->closed = true;
+}
+
+static void lwait_tick(uv_timer_t *t)
+{
+    const lctx *lx = t->data;
+    if (lx->closed || (lx->resyncs >= lx->want_resyncs && lx->payloads >= lx->want_payloads))
+        uv_stop(t->loop);
+}
+
+static void ldeadline(uv_timer_t *t)
+{
+    uv_stop(t->loop);
+}
+
+/* Runs lx's loop until the wanted counts (or close), at most timeout_ms. */
+static bool run_listen(lctx *lx, int timeout_ms)
+{
+    uv_timer_t t, deadline;
+    uv_timer_init(&lx->loop, &t);
+    uv_timer_init(&lx->loop, &deadline);
+    t.data = lx;
+    uv_timer_start(&t, lwait_tick, 2, 2);
+    uv_timer_start(&deadline, ldeadline, (uint64_t)timeout_ms, 0);
+    uv_run(&lx->loop, UV_RUN_DEFAULT);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_close((uv_handle_t *)&deadline, NULL);
+    uv_run(&lx->loop, UV_RUN_NOWAIT);
+    return lx->closed || (lx->resyncs >= lx->want_resyncs && lx->payloads >= lx->want_payloads);
+}
+
+static void notify(const char *channel, const char *payload)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT pg_notify('%s', '%s')", channel, payload);
+    admin_sql(sql);
+}
+
+/* The server drops the LISTEN connection: it comes back by itself, tells
+ * its owner to resynchronise, and hears notifications again. */
+static void test_listen_reconnect(void **state)
+{
+    (void)state;
+    lctx lx = {0};
+    char channel[48], sql[200];
+    snprintf(channel, sizeof channel, "t_listen_%ld", (long)getpid());
+    assert_int_equal(uv_loop_init(&lx.loop), 0);
+    lx.l = db_listener_new(&lx.loop, db_url(), channel, on_notify, &lx);
+    assert_non_null(lx.l);
+    lx.want_resyncs = 1;
+    assert_true(run_listen(&lx, 10000));
+    assert_true(db_listener_ready(lx.l));
+    notify(channel, "one");
+    lx.want_payloads = 1;
+    assert_true(run_listen(&lx, 5000));
+    assert_string_equal(lx.last, "one");
+
+    /* our own listener's backend, found by its channel: nobody else's */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+             "WHERE query = 'LISTEN %s' AND pid <> pg_backend_pid()",
+             channel);
+    assert_int_equal(admin_sql(sql), 1);
+    lx.want_resyncs = 2;
+    assert_true(run_listen(&lx, 10000));
+    assert_true(db_listener_ready(lx.l));
+    notify(channel, "two");
+    lx.want_payloads = 2;
+    assert_true(run_listen(&lx, 5000));
+    assert_string_equal(lx.last, "two");
+    assert_int_equal(lx.resyncs, 2);
+
+    db_listener_close(lx.l, on_listener_closed, &lx);
+    assert_true(run_listen(&lx, 5000));
+    assert_int_equal(uv_loop_close(&lx.loop), 0); /* no handle left behind */
+}
+
+/* Unreachable: never ready, never a callback, and it closes cleanly from
+ * its backoff. */
+static void test_listen_unreachable_closes(void **state)
+{
+    (void)state;
+    lctx lx = {0};
+    assert_int_equal(uv_loop_init(&lx.loop), 0);
+    lx.l = db_listener_new(&lx.loop, "postgresql://khnet@127.0.0.1:1/none?connect_timeout=2",
+                           "t_nowhere", on_notify, &lx);
+    assert_non_null(lx.l);
+    lx.want_resyncs = 1;
+    assert_false(run_listen(&lx, 700)); /* several failed attempts in that time */
+    assert_false(db_listener_ready(lx.l));
+    assert_int_equal(lx.resyncs + lx.payloads, 0);
+    assert_null(db_listener_new(&lx.loop, db_url(), "Bad-Channel; DROP", on_notify, &lx));
+    db_listener_close(lx.l, on_listener_closed, &lx);
+    assert_true(run_listen(&lx, 5000));
+    assert_int_equal(uv_loop_close(&lx.loop), 0);
+}
+
 int main(void)
 {
     const char *url = getenv("KHNET_TEST_DATABASE_URL");
@@ -499,6 +671,9 @@ int main(void)
         cmocka_unit_test(test_params_copied),
         cmocka_unit_test(test_queue_bound),
         cmocka_unit_test(test_close_with_pending),
+        cmocka_unit_test(test_pool_backend_terminated),
+        cmocka_unit_test(test_listen_reconnect),
+        cmocka_unit_test(test_listen_unreachable_closes),
         cmocka_unit_test_teardown(test_server_restart, restart_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
