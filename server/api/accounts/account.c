@@ -36,9 +36,7 @@ static void me_done(http_req *r, const PGresult *res)
 
 static void me_authed(http_req *r, const api_principal *who)
 {
-    api_dec id = api_dec_of(who->account_id);
-    const char *params[1] = {id.s};
-    api_query(r, ACC_STMT(ACCOUNT_GET), 1, params, me_done);
+    api_query_caller(r, who, ACC_STMT(ACCOUNT_GET), me_done);
 }
 
 void api_me(http_req *r)

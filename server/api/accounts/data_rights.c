@@ -31,9 +31,7 @@ static void export_done(http_req *r, const PGresult *res)
 
 static void export_authed(http_req *r, const api_principal *who)
 {
-    api_dec id = api_dec_of(who->account_id);
-    const char *params[1] = {id.s};
-    api_query(r, ACC_STMT(ACCOUNT_EXPORT), 1, params, export_done);
+    api_query_caller(r, who, ACC_STMT(ACCOUNT_EXPORT), export_done);
 }
 
 void api_account_export(http_req *r)

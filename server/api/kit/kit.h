@@ -156,6 +156,9 @@ int api_bearer_hex(http_req *r, const char **hex);
 /* The caller as SQL's viewer parameters: p[0] account id text (in *id),
  * p[1] role name; both NULL for anonymous (who NULL). */
 void api_viewer(const api_principal *who, api_dec *id, const char **p);
+/* The commonest step (query.c): `stmt` with the caller's account id as its
+ * one parameter (e.g. "my account", "my unread count"). */
+void api_query_caller(http_req *r, const api_principal *who, const db_stmt *stmt, api_done done);
 /* Takes a login/sign-up token for the client address and `email`; on
  * refusal replies 429 rate_limited with Retry-After and returns -1. */
 int api_rate_limit(http_req *r, const char *email);

@@ -70,6 +70,13 @@ void api_query(http_req *r, const db_stmt *stmt, int nparams, const char *const 
     send_query(r, stmt, nparams, values, (pending){r, done, NULL, NULL});
 }
 
+void api_query_caller(http_req *r, const api_principal *who, const db_stmt *stmt, api_done done)
+{
+    api_dec me = api_dec_of(who->account_id);
+    const char *p[1] = {me.s};
+    api_query(r, stmt, 1, p, done);
+}
+
 void api_query_with(http_req *r, const db_stmt *stmt, int nparams, const char *const *values,
                     api_done_with done, void *data)
 {

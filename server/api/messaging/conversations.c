@@ -156,9 +156,7 @@ static void read_authed(http_req *r, const api_principal *who)
 
 static void unread_authed(http_req *r, const api_principal *who)
 {
-    api_dec me = api_dec_of(who->account_id);
-    const char *p[1] = {me.s};
-    api_query(r, MSG_STMT(UNREAD), 1, p, api_reply_row);
+    api_query_caller(r, who, MSG_STMT(UNREAD), api_reply_row);
 }
 
 void api_conv_create(http_req *r)
