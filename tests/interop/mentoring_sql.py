@@ -357,6 +357,18 @@ def t_round_full_cycle():
     # A member (no officer) may not see results: the caller passes p_officer false.
     st, _, view = call_sql("khnet_round_get", mentees[0], False, rid)
     assert st == "ok" and "results" not in view and view["joined_as"] == "mentee", view
+    # The set-based scoring of the problem agrees with khnet_mentor_pair on
+    # every pair (eligibility and score).
+    diff = sql("SELECT count(*) FROM khnet_round_participants a"
+               " JOIN khnet_round_participants b ON b.round_id = a.round_id AND b.side = 'mentor'"
+               " CROSS JOIN LATERAL khnet_round_pair_explained(%d, a.account_id, b.account_id) x"
+               " FULL JOIN khnet_round_pairs(%d) p"
+               "   ON p.mentee_id = a.account_id AND p.mentor_id = b.account_id"
+               " WHERE a.round_id = %d AND a.side = 'mentee'"
+               "   AND (x.eligible AND p.score IS NULL OR NOT x.eligible AND p.score IS NOT NULL"
+               "        OR x.eligible AND p.score <> x.score)" % (rid, rid, rid))
+    assert diff == "0", diff
+    assert int(sql("SELECT count(*) FROM khnet_round_pairs(%d)" % rid)) > 100
     total, greedy, body = run_round(officer, rid)
     assert body["status"] == "review" and body["total_score"] == total and greedy <= total, body
     matched = [x for x in body["results"] if x["mentor_id"]]
@@ -375,6 +387,27 @@ def t_round_full_cycle():
     assert st == "ok"
     st, field, _ = call_sql("khnet_round_rule", officer, rid, mentees[0], officer, "pin")
     assert (st, field) == ("invalid_value", "mentor_id")
+    # A refused pin (a pair breaking a hard rule) leaves the mentee's pins as they were.
+    bad = sql("SELECT a.account_id || ',' || b.account_id FROM khnet_round_participants a"
+              " JOIN khnet_round_participants b ON b.round_id = a.round_id AND b.side = 'mentor',"
+              " LATERAL khnet_round_pair_explained(%d, a.account_id, b.account_id) x"
+              " WHERE a.round_id = %d AND a.side = 'mentee' AND NOT x.eligible"
+              " AND EXISTS (SELECT 1 FROM khnet_round_pairs(%d) p WHERE p.mentee_id = a.account_id"
+              " AND NOT p.pinned AND p.mentor_id <> %d)"
+              " ORDER BY a.account_id, b.account_id LIMIT 1" % (rid, rid, rid, other[1]))
+    bad_e, bad_m = (int(v) for v in bad.split(","))
+    good_m = sql("SELECT mentor_id FROM khnet_round_pairs(%d) WHERE mentee_id = %d"
+                 " AND mentor_id <> %d ORDER BY mentor_id LIMIT 1" % (rid, bad_e, other[1]))
+    extra_pin = bad_e != other[0]
+    if extra_pin:
+        assert call_sql("khnet_round_rule", officer, rid, bad_e, int(good_m), "pin")[0] == "ok"
+    pins_of = ("SELECT coalesce(string_agg(mentor_id::text, ','), '') FROM khnet_round_rules"
+               " WHERE round_id = %d AND rule = 'pin' AND mentee_id = %d" % (rid, bad_e))
+    before = sql(pins_of)
+    assert before != "", "the mentee has no pin to keep"
+    st, field, _ = call_sql("khnet_round_rule", officer, rid, bad_e, bad_m, "pin")
+    assert (st, field) == ("not_eligible", "mentor_id")
+    assert sql(pins_of) == before, (sql(pins_of), before)
     _, _, body2 = run_round(officer, rid)
     res = {x["mentee_id"]: x["mentor_id"] for x in body2["results"]}
     assert res[first["mentee_id"]] != first["mentor_id"], "forbidden pair kept"
@@ -396,7 +429,9 @@ def t_round_full_cycle():
     assert st == "ok" and full["status"] == "active", full
     audit = sql("SELECT string_agg(action, ',' ORDER BY id) FROM khnet_audit_log"
                 " WHERE detail->>'round_id' = '%d'" % rid)
-    assert audit == "round_open,round_run,round_forbid,round_pin,round_run,round_publish", audit
+    want = "round_open,round_run,round_forbid%s,round_run,round_publish" % (
+        ",round_pin" * (2 if extra_pin else 1))
+    assert audit == want, (audit, want)
     print("round: optimum %d, greedy %d (ratio %.4f)" % (total, greedy, total / max(greedy, 1)))
 
 
