@@ -61,6 +61,7 @@ extern const cli_cmd cli_chat_cmds[];    /* chat, listen */
 extern const cli_cmd cli_search_cmds[];  /* search, saved */
 extern const cli_cmd cli_partner_cmds[]; /* partners */
 extern const cli_cmd cli_mentor_cmds[];  /* mentor, round */
+extern const cli_cmd cli_forum_cmds[];   /* forum, mod */
 
 /* ---- util.c -------------------------------------------------------------------- */
 /* Prints v as JSON plus a newline to f. */

@@ -15,7 +15,7 @@
 
 static const cli_cmd *const tables[] = {cli_basic_cmds,   cli_chat_cmds,   cli_account_cmds,
                                         cli_profile_cmds, cli_search_cmds, cli_partner_cmds,
-                                        cli_mentor_cmds};
+                                        cli_mentor_cmds,  cli_forum_cmds};
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 enum { HELP_COL = 30 }; /* column where the descriptions start */

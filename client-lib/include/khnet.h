@@ -65,9 +65,9 @@ extern "C" {
 #endif
 
 #define KHNET_VERSION_MAJOR 0
-#define KHNET_VERSION_MINOR 3
+#define KHNET_VERSION_MINOR 4
 #define KHNET_VERSION_PATCH 0
-#define KHNET_VERSION_STRING "0.3.0"
+#define KHNET_VERSION_STRING "0.4.0"
 
 /* Initialiser body for a sized struct T (see the ABI promise above). */
 #ifdef __cplusplus
@@ -539,6 +539,61 @@ khnet_err khnet_round_run(khnet_ctx *ctx, int64_t id, khnet_reply **out);
 khnet_err khnet_round_rule(khnet_ctx *ctx, int64_t id, int64_t mentee_id, int64_t mentor_id,
                            const char *rule, khnet_reply **out);
 khnet_err khnet_round_publish(khnet_ctx *ctx, int64_t id, khnet_reply **out);
+
+/* ---- forums and their moderation (PROTOCOL.md "Forums", "Moderation"; from 0.4)
+ * Typed wrappers of khnet_call as for mentoring: the same return codes, *out
+ * freed with khnet_reply_free(), strings only read during the call,
+ * KHNET_ERR_ARG (nothing sent) for a NULL required string or an id < 1.
+ * after NULL / limit <= 0: the first page / the server's default size. */
+/* GET /v1/forum/categories: {items: [category]}. */
+khnet_err khnet_forum_categories(khnet_ctx *ctx, khnet_reply **out);
+/* GET /v1/forum/categories/{id}/threads: {items: [thread], next}, pinned first. */
+khnet_err khnet_forum_threads(khnet_ctx *ctx, int64_t category_id, const char *after, int limit,
+                              khnet_reply **out);
+/* POST /v1/forum/categories/{id}/threads (201): {thread, post}; n_tags <= 5. */
+khnet_err khnet_forum_thread_start(khnet_ctx *ctx, int64_t category_id, const char *title,
+                                   const char *markdown, const char *const *tags, size_t n_tags,
+                                   khnet_reply **out);
+/* GET /v1/forum/threads/{id}: the thread. */
+khnet_err khnet_forum_thread_get(khnet_ctx *ctx, int64_t thread_id, khnet_reply **out);
+/* GET /v1/forum/threads/{id}/posts: {items: [post], next} in seq order. */
+khnet_err khnet_forum_posts(khnet_ctx *ctx, int64_t thread_id, const char *after, int limit,
+                            khnet_reply **out);
+/* POST /v1/forum/threads/{id}/posts (201): the post; reply_to / quote_of 0: none. */
+khnet_err khnet_forum_reply(khnet_ctx *ctx, int64_t thread_id, const char *markdown,
+                            int64_t reply_to, int64_t quote_of, khnet_reply **out);
+/* POST /v1/forum/threads/{id}/read: {thread_id, read_seq, unread}. */
+khnet_err khnet_forum_thread_read(khnet_ctx *ctx, int64_t thread_id, int up_to_seq,
+                                  khnet_reply **out);
+/* POST /v1/forum/search: {items: [{thread, post, snippet, rank}], next};
+ * category_id 0 and tag NULL: no filter. */
+khnet_err khnet_forum_search(khnet_ctx *ctx, const char *q, int64_t category_id, const char *tag,
+                             const char *after, int limit, khnet_reply **out);
+/* POST /v1/forum/posts/{id}/report (201, or 200 with my earlier report). */
+khnet_err khnet_forum_post_report(khnet_ctx *ctx, int64_t post_id, const char *reason,
+                                  khnet_reply **out);
+/* GET /v1/mod/queue: {items: [item], next}; status NULL: open; category_id 0: all mine. */
+khnet_err khnet_mod_queue(khnet_ctx *ctx, const char *status, int64_t category_id,
+                          const char *after, int limit, khnet_reply **out);
+/* POST /v1/mod/queue/{id}/assign: assignee_id 0 = me, -1 = nobody. */
+khnet_err khnet_mod_queue_assign(khnet_ctx *ctx, int64_t item_id, int64_t assignee_id,
+                                 khnet_reply **out);
+/* POST /v1/mod/queue/resolve: n (1-100) items at once; action dismiss | hide |
+ * silence (minutes > 0 with silence, else 0). */
+khnet_err khnet_mod_queue_resolve(khnet_ctx *ctx, const int64_t *items, size_t n,
+                                  const char *action, const char *reason, int minutes,
+                                  khnet_reply **out);
+/* PATCH /v1/mod/threads/{id}: locked / pinned < 0 keep, 0 off, > 0 on;
+ * category_id 0 keeps it (else moves); reason may be NULL. */
+khnet_err khnet_mod_thread(khnet_ctx *ctx, int64_t thread_id, int locked, int pinned,
+                           int64_t category_id, const char *reason, khnet_reply **out);
+/* POST /v1/mod/posts/{id}/hide (reason required) or /unhide (hide 0). */
+khnet_err khnet_mod_post_hide(khnet_ctx *ctx, int64_t post_id, int hide, const char *reason,
+                              khnet_reply **out);
+/* GET /v1/mod/log: {items: [entry], next}, newest first; action NULL and
+ * category_id 0: no filter. */
+khnet_err khnet_mod_log(khnet_ctx *ctx, const char *action, int64_t category_id, const char *after,
+                        int limit, khnet_reply **out);
 
 #ifdef __cplusplus
 }
