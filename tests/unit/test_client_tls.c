@@ -99,18 +99,31 @@ static void *peer_main(void *arg)
     return NULL;
 }
 
-static void peer_start(tls_peer *p, int conns, bool plain)
+/* A peer taking conns connections; max_version: the newest TLS version it
+ * speaks (0: OpenSSL's newest). */
+static void peer_start_version(tls_peer *p, int conns, bool plain, int max_version)
 {
     memset(p, 0, sizeof *p);
     p->conns = conns;
     p->plain = plain;
     p->sctx = SSL_CTX_new(TLS_server_method());
     assert_non_null(p->sctx);
+    if (max_version) {
+        /* Old versions need security level 0 in OpenSSL 3 (an old server's setup). */
+        SSL_CTX_set_security_level(p->sctx, 0);
+        assert_int_equal(SSL_CTX_set_min_proto_version(p->sctx, TLS1_VERSION), 1);
+        assert_int_equal(SSL_CTX_set_max_proto_version(p->sctx, max_version), 1);
+    }
     assert_int_equal(SSL_CTX_use_certificate_chain_file(p->sctx, server), 1);
     assert_int_equal(SSL_CTX_use_PrivateKey_file(p->sctx, server, SSL_FILETYPE_PEM), 1);
     p->lfd = listen_loopback(&p->port);
     assert_true(p->lfd >= 0);
     assert_int_equal(pthread_create(&p->thread, NULL, peer_main, p), 0);
+}
+
+static void peer_start(tls_peer *p, int conns, bool plain)
+{
+    peer_start_version(p, conns, plain, 0);
 }
 
 static void peer_stop(tls_peer *p)
@@ -213,6 +226,27 @@ static void test_tls_no_plain_fallback(void **state)
     peer_stop(&p);
 }
 
+/* TLS 1.2 is the oldest version spoken: a TLS 1.1 server is refused, a
+ * TLS 1.2 one served. */
+static void test_tls_versions(void **state)
+{
+    tls_peer p;
+    peer_start_version(&p, 1, false, TLS1_1_VERSION);
+    khnet_ctx *ctx = ctx_for("127.0.0.1", p.port, ca);
+    assert_int_equal(get(ctx), KHNET_ERR_TLS);
+    assert_non_null(strstr(khnet_errstr(ctx), "TLS handshake failed"));
+    khnet_free(ctx);
+    peer_stop(&p);
+    assert_int_equal(p.handshakes, 0);
+
+    peer_start_version(&p, 1, false, TLS1_2_VERSION);
+    ctx = ctx_for("127.0.0.1", p.port, ca);
+    assert_int_equal(get(ctx), KHNET_OK);
+    khnet_free(ctx);
+    peer_stop(&p);
+    assert_int_equal(p.served, 1);
+}
+
 /* CA files that cannot serve are refused when given, with the reason; the
  * trust in force stays. */
 static void test_tls_cacert_errors(void **state)
@@ -268,9 +302,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tls_verified_and_resumed),
-        cmocka_unit_test(test_tls_refusals),
-        cmocka_unit_test(test_tls_no_plain_fallback),
+        cmocka_unit_test(test_tls_verified_and_resumed), cmocka_unit_test(test_tls_refusals),
+        cmocka_unit_test(test_tls_no_plain_fallback),    cmocka_unit_test(test_tls_versions),
         cmocka_unit_test(test_tls_cacert_errors),
     };
     return cmocka_run_group_tests_name("client_tls", tests, setup, teardown);
