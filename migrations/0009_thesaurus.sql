@@ -200,7 +200,7 @@ INSERT INTO seed_concepts VALUES
     ('clinical_pharmacy', 'pharmacy', 'pharmacy', 'clinical pharmacy', 'dược lâm sàng', '{"pharmaceutical care","pharmacovigilance","cảnh giác dược"}', '{}'),
     ('antimicrobial_resistance', 'pharmacy', 'pharmacology', 'antimicrobial resistance', 'kháng kháng sinh', '{"AMR","antibiotic resistance","kháng thuốc"}', '{infectious_diseases}'),
     ('tourism', 'tourism', NULL, 'tourism', 'du lịch', '{"tourism industry","travel and tourism","ngành du lịch"}', '{}'),
-    ('marine_tourism', 'tourism', 'tourism', 'marine and coastal tourism', 'du lịch biển', '{"coastal tourism","beach tourism","island tourism","du lịch biển đảo","du lịch ven biển"}', '{}'),
+    ('marine_tourism', 'tourism', 'tourism', 'marine and coastal tourism', 'du lịch biển', '{"marine tourism","coastal tourism","beach tourism","island tourism","du lịch biển đảo","du lịch ven biển"}', '{}'),
     ('ecotourism', 'tourism', 'sustainable_tourism', 'ecotourism', 'du lịch sinh thái', '{"nature-based tourism","nature tourism"}', '{}'),
     ('sustainable_tourism', 'tourism', 'tourism', 'sustainable tourism', 'du lịch bền vững', '{"responsible tourism","du lịch có trách nhiệm"}', '{ecotourism}'),
     ('community_tourism', 'tourism', 'sustainable_tourism', 'community-based tourism', 'du lịch cộng đồng', '{"community tourism","homestay","rural tourism","du lịch nông thôn"}', '{}'),

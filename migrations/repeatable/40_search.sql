@@ -31,6 +31,11 @@ BEGIN
     SELECT DISTINCT w FROM new_docs d, regexp_split_to_table(d.name_fold, '[^[:alnum:]]+') w
      WHERE w <> ''
     ON CONFLICT DO NOTHING;
+    -- suggest by any word of a name (0009_thesaurus.sql)
+    INSERT INTO khnet_search_name_index (word, name_fold)
+    SELECT DISTINCT w, d.name_fold FROM new_docs d, regexp_split_to_table(d.name_fold, '[^[:alnum:]]+') w
+     WHERE w <> ''
+    ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
 $$;
@@ -70,7 +75,9 @@ CREATE OR REPLACE VIEW khnet_search_doc_source AS
            khnet_vis_rank(p.vis_career)::smallint AS vis_career,
            p.willing_to_mentor AS willing,
            khnet_vis_rank(p.vis_mentoring)::smallint AS vis_mentoring,
-           p.updated_at
+           p.updated_at,
+           khnet_fold(p.city) AS city_fold,
+           khnet_vis_rank(p.vis_contact)::smallint AS vis_contact
       FROM khnet_profiles p
       JOIN khnet_accounts a ON a.id = p.account_id AND a.erased_at IS NULL
      CROSS JOIN LATERAL (
@@ -133,7 +140,8 @@ AS $$
         languages = EXCLUDED.languages, sector_ids = EXCLUDED.sector_ids,
         degree_levels = EXCLUDED.degree_levels, vis_edu = EXCLUDED.vis_edu,
         years = EXCLUDED.years, vis_career = EXCLUDED.vis_career, willing = EXCLUDED.willing,
-        vis_mentoring = EXCLUDED.vis_mentoring, updated_at = EXCLUDED.updated_at;
+        vis_mentoring = EXCLUDED.vis_mentoring, updated_at = EXCLUDED.updated_at,
+        city_fold = EXCLUDED.city_fold, vis_contact = EXCLUDED.vis_contact;
 
     INSERT INTO khnet_search_terms (term, kind, display)
     SELECT DISTINCT ON (t.term, t.kind) t.term, t.kind, t.display
@@ -362,6 +370,9 @@ BEGIN
      WHERE n.term IN (SELECT w FROM old_docs o, regexp_split_to_table(o.name_fold, '[^[:alnum:]]+') w)
        AND NOT EXISTS (SELECT 1 FROM khnet_search_docs d
                         WHERE d.name_fold ~ ('(^| )' || n.term || '( |$)'));
+    DELETE FROM khnet_search_name_index x
+     WHERE x.name_fold IN (SELECT o.name_fold FROM old_docs o)
+       AND NOT EXISTS (SELECT 1 FROM khnet_search_docs d WHERE d.name_fold = x.name_fold);
     RETURN NULL;
 END
 $$;
@@ -493,28 +504,491 @@ CREATE OR REPLACE FUNCTION khnet_search_namelike(qf text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT qf ~ '^[[:alpha:]]+( [[:alpha:]]+){1,4}$' $$;
 
+-- ---- query understanding (issue 11) -------------------------------------------
+-- A typed query becomes a list of terms, each matched with its expansions:
+--   1. "quoted phrases" are strict: every one must appear as written, no
+--      expansion;
+--   2. the other words are cut into the longest runs that are labels of a
+--      thesaurus concept (khnet_concept_labels), left to right ("machine
+--      learning for shrimp farming" -> [machine learning] for [shrimp
+--      farming]);
+--   3. what is left loses its stop phrases and stop words (English and
+--      Vietnamese, khnet_search_stop_phrases / _words), unless that would
+--      leave nothing;
+--   4. each concept run is a term matched by every label of its concepts
+--      (synonyms, the other language, UK/US spellings: the term itself)
+--      and, with a lower weight, by the labels of narrower concepts (two
+--      levels down); each leftover word is a term matched by itself, its
+--      English singular/plural when that is a vocabulary word, and, when it
+--      is no known word at all, by the closest vocabulary word (a typo);
+--      the last word is a prefix while it is still being typed;
+--   5. each term weighs its inverse document frequency over the directory
+--      (BM25's idf), so rare terms decide the ranking.
+-- A query whose words are all words of people's names (2-5 words, no
+-- concept among them) is a name: every word must match, as before.
+
+-- Stop words, folded (khnet_fold).  Vietnamese ones are listed with their
+-- diacritics in khnet_search_stop_words_vi: folding merges words that
+-- differ only by accents ("về" about, "vệ" guard), so a Vietnamese stop
+-- word counts only as typed, or when the whole word was typed without any
+-- diacritic (accentless typing).
+CREATE OR REPLACE FUNCTION khnet_search_stop_words() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['a','an','the','of','for','in','on','at','to','and','or','with','about',
+    'from','by','into','as','via','who','whom','which','that','what','whose','someone',
+    'somebody','anyone','people','person','expert','experts','expertise','specialist',
+    'specialists','specialised','specialized','specializing','specialising','consultant',
+    'consultants','researcher','researchers','scientist','scientists','professional',
+    'professionals','need','needs','needed','looking','seeking','seek','find','help',
+    'knowledge','experience','experienced','background','field','fields','area','areas',
+    'topic','topics','working','works','work','worked','skilled','skills','strong','good',
+    'some','any','other','such','using','based','related','relevant','especially',
+    'including','can','could','would','will','is','are','be','has','have','having','our',
+    'my','we','us','you','your','their','this','these','those','it','its','do','does',
+    'research','studies','study','projects','project','provide','support','advice',
+    'advise','advisor','adviser','experts','practitioner','practitioners','etc']::text[] $$;
+
+CREATE OR REPLACE FUNCTION khnet_search_stop_words_vi() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['về','của','và','các','những','cho','với','trong','người','là','một',
+    'được','hoặc','nào','ai','có','tại','ở','để','từ','đến','cần','tìm','giỏi','thuộc',
+    'như','hay','đang','đã','sẽ','này','đó','giúp','tôi','chúng','mình']::text[] $$;
+
+-- The Vietnamese stop words that mean nothing else once their diacritics
+-- are dropped ("cua" is also a crab, "trong" also "trồng", to grow).
+CREATE OR REPLACE FUNCTION khnet_search_stop_words_vi_bare() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['ve','cac','nguoi','hoac','nhung']::text[] $$;
+
+-- Stop phrases, folded, words joined by one space.  Vietnamese fillers
+-- are phrases ("chuyên gia", "nghiên cứu về"): their syllables alone
+-- ("gia", "cứu") are words of real terms and stay.  Only runs of words no
+-- concept claimed are cut, so "khoa học biển" (ocean science) stays a
+-- concept while "nhà khoa học" (a scientist) goes.
+CREATE OR REPLACE FUNCTION khnet_search_stop_phrases() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['expert in','experts in','expert on','experts on','expertise in',
+    'specialist in','specialists in','experience in','experience with','knowledge of',
+    'working on','works on','work on','looking for','search for','someone who','people who',
+    'who can','help with','help us','related to','in the field of','field of','area of',
+    'chuyen gia ve','chuyen gia','cac chuyen gia','nha khoa hoc','nha nghien cuu',
+    'nghien cuu ve','nghien cuu','trong linh vuc','linh vuc','chuyen nganh','chuyen mon',
+    'kinh nghiem ve','kinh nghiem','am hieu ve','am hieu','hieu biet ve','hieu biet',
+    'can tim','tim kiem','tu van ve','tu van','ho tro','nguoi co','co kinh nghiem',
+    'co the','lam viec','ve van de','van de','nganh']::text[] $$;
+
+-- The folded words of a text and whether each is a stop word; a
+-- Vietnamese stop word counts as typed, or typed with no diacritic.
+CREATE OR REPLACE FUNCTION khnet_search_words(q text, OUT words text[], OUT stop boolean[])
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    raw text[] := array_remove(regexp_split_to_array(
+        CASE WHEN q IS NFC NORMALIZED THEN q ELSE normalize(q, NFC) END, '[^[:alnum:]]+'), '');
+    r text;
+    w text;
+    f text;
+BEGIN
+    words := '{}';
+    stop := '{}';
+    FOREACH r IN ARRAY raw LOOP
+        w := lower(r);
+        FOREACH f IN ARRAY array_remove(regexp_split_to_array(khnet_fold(w), '[^[:alnum:]]+'), '') LOOP
+            words := words || f;
+            -- English words carry no diacritics ("ăn" is not "an"); a
+            -- word in capitals is an acronym ("AI", "IT"), never filler
+            stop := stop || ((r <> upper(r) OR length(r) < 2)
+                             AND (w = ANY (khnet_search_stop_words_vi())
+                                  OR (w = f AND (f = ANY (khnet_search_stop_words())
+                                                 OR f = ANY (khnet_search_stop_words_vi_bare())))));
+        END LOOP;
+    END LOOP;
+END
+$$;
+
+-- The share of documents holding a term matched by any of `labels`
+-- (folded phrases), from the column statistics of doc0 (most common
+-- lexemes and their frequencies, as the planner reads them): a phrase is
+-- as rare as its rarest word, alternatives add up.  NULL without
+-- statistics.  A lexeme below the list counts half the least frequent one.
+CREATE OR REPLACE FUNCTION khnet_search_freq(labels text[], prefix boolean, mce text[], mcf real[])
+    RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN mce IS NOT NULL THEN least(1, sum(lf))::real END
+      FROM (SELECT min(coalesce(
+                       CASE WHEN prefix THEN (SELECT nullif(sum(mcf[i]), 0) FROM generate_subscripts(mce, 1) i
+                                               WHERE left(mce[i], length(x)) = x)
+                            ELSE mcf[array_position(mce, x)] END,
+                       mcf[cardinality(mce) + 1] / 2)) AS lf
+              FROM unnest(labels) l, unnest(tsvector_to_array(to_tsvector('simple', l))) x
+             GROUP BY l) s
+$$;
+
+-- BM25's idf of a term over the directory: its document frequency from
+-- the statistics (khnet_search_freq) when given, else counted.
+CREATE OR REPLACE FUNCTION khnet_search_idf(tq tsquery, forms text[], prefix boolean, mce text[],
+                                            mcf real[], ndocs real)
+    RETURNS real LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    df real := khnet_search_freq(forms, prefix, mce, mcf) * ndocs;
+BEGIN
+    IF df IS NULL THEN
+        SELECT count(*) INTO df FROM khnet_search_docs d WHERE d.doc0 @@ tq;
+    END IF;
+    RETURN ln(1 + (greatest(ndocs, 1) - df + 0.5) / (df + 0.5));
+END
+$$;
+
+-- Forms with every form that holds a shorter kept one dropped: a document
+-- matching "shrimp aquaculture" also matches "aquaculture", so the longer
+-- adds nothing to matching but cost (each form is a branch of the
+-- tsquery evaluated per candidate).  `base`: forms already matched
+-- elsewhere (a term's own forms, when pruning its narrower ones).
+CREATE OR REPLACE FUNCTION khnet_search_prune(forms text[], base text[])
+    RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(array_agg(f ORDER BY o), '{}') FROM unnest(forms) WITH ORDINALITY u(f, o)
+     WHERE NOT EXISTS (SELECT 1 FROM unnest(forms || coalesce(base, '{}')) WITH ORDINALITY v(g, p)
+                        WHERE (g <> f OR p < o) AND (' ' || f || ' ') LIKE ('% ' || g || ' %')
+                          AND (length(g) < length(f) OR p < o OR NOT g = ANY (forms)))
+$$;
+
+-- The plan of a query (see above).  mode: 'none' (nothing to search
+-- for), 'name' (match every word, khnet_search_tsquery) or 'terms'.
+CREATE OR REPLACE FUNCTION khnet_search_plan(
+    q text, OUT mode text, OUT must tsquery, OUT terms text[], OUT ex tsquery[],
+    OUT nar tsquery[], OUT w real[], OUT expanded jsonb, OUT eqf text[], OUT eqt int[])
+    LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    src text := coalesce(q, '');
+    typing boolean := src ~ '[[:alnum:]]$';
+    ph text;
+    rest text;
+    words text[];
+    stop boolean[];
+    n int;
+    known text[];
+    i int;
+    len int;
+    g text;
+    seg_term text[] := '{}';   -- per segment: its folded text
+    seg_kind text[] := '{}';   -- 'concept' | 'word' | 'phrase'
+    keep boolean[] := '{}';
+    sp text;
+    spw text[];
+    forms text[];
+    nforms text[];
+    allf text[];               -- a term's forms before pruning (whole keywords)
+    alln text[];
+    cids bigint[];
+    info jsonb;
+    tq tsquery;
+    ntq tsquery;
+    pre boolean;
+    alt text;
+    ndocs real;
+    mce text[];
+    mcf real[];
+    allstop boolean;
+BEGIN
+    mode := 'terms';
+    terms := '{}'; ex := '{}'; nar := '{}'; w := '{}'; expanded := '[]'; eqf := '{}'; eqt := '{}';
+    -- statistics for the weights: counted in a small directory
+    SELECT sum(c.reltuples) INTO ndocs FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+     WHERE h.inhparent = 'khnet_search_docs'::regclass AND c.reltuples > 0;
+    -- the parent's statistics (ANALYZE khnet_search_docs), else the
+    -- largest partition's (autovacuum keeps those)
+    SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs INTO mce, mcf
+      FROM pg_stats s LEFT JOIN pg_class c ON c.relname = s.tablename
+     WHERE s.schemaname = current_schema() AND s.attname = 'doc0'
+       AND s.most_common_elems IS NOT NULL
+       AND (s.tablename = 'khnet_search_docs' AND s.inherited
+            OR s.tablename LIKE 'khnet\_search\_docs\_p%' AND NOT s.inherited)
+     ORDER BY s.tablename = 'khnet_search_docs' DESC, c.reltuples DESC LIMIT 1;
+    IF mce IS NULL OR coalesce(ndocs, 0) = 0 THEN
+        SELECT count(*) INTO ndocs FROM khnet_search_docs;
+    END IF;
+    -- 1. quoted phrases (an unbalanced quote runs to the end)
+    rest := regexp_replace(src, '"[^"]*"', ' ', 'g');
+    FOR ph IN SELECT m[1] FROM regexp_matches(src, '"([^"]*)"', 'g') m
+              UNION ALL SELECT substr(rest, position('"' IN rest) + 1) WHERE position('"' IN rest) > 0 LOOP
+        tq := phraseto_tsquery('simple', khnet_fold(ph));
+        CONTINUE WHEN numnode(tq) = 0;
+        must := CASE WHEN must IS NULL THEN tq ELSE must && tq END;
+        g := btrim(regexp_replace(khnet_fold(ph), '[^[:alnum:]]+', ' ', 'g'));
+        CONTINUE WHEN g = ANY (terms);
+        terms := terms || g; ex := ex || tq; nar := nar || NULL::tsquery;
+        w := w || khnet_search_idf(tq, ARRAY[khnet_fold(ph)], false, mce, mcf, ndocs);
+        expanded := expanded || jsonb_build_array(jsonb_build_object(
+            'term', g, 'kind', 'phrase', 'weight', round(w[cardinality(w)]::numeric, 3)));
+    END LOOP;
+    IF position('"' IN rest) > 0 THEN
+        rest := substr(rest, 1, position('"' IN rest) - 1);
+        typing := false;
+    END IF;
+    SELECT x.words, x.stop INTO words, stop FROM khnet_search_words(rest) x;
+    n := cardinality(words);
+    IF n = 0 AND must IS NULL THEN
+        mode := 'none';
+        RETURN;
+    END IF;
+    -- 2. concept labels, longest first, left to right
+    SELECT array_agg(DISTINCT l.term) INTO known FROM khnet_concept_labels l
+     WHERE l.term = ANY (ARRAY(SELECT array_to_string(words[a:a + b - 1], ' ')
+                                 FROM generate_series(1, n) a, generate_series(1, 6) b
+                                WHERE a + b - 1 <= n));
+    i := 1;
+    WHILE i <= n LOOP
+        len := least(6, n - i + 1);
+        WHILE len >= 1 LOOP
+            g := array_to_string(words[i:i + len - 1], ' ');
+            EXIT WHEN g = ANY (known) AND (len > 1 OR NOT stop[i]);
+            len := len - 1;
+        END LOOP;
+        IF len >= 1 THEN
+            seg_term := seg_term || g; seg_kind := seg_kind || 'concept'::text; keep := keep || true;
+            i := i + len;
+        ELSE
+            seg_term := seg_term || words[i]; seg_kind := seg_kind || 'word'::text;
+            keep := keep || NOT stop[i];
+            i := i + 1;
+        END IF;
+    END LOOP;
+    -- a name: 2-5 words, all words of people's names, no concept, no phrase
+    IF must IS NULL AND n BETWEEN 2 AND 5 AND NOT ('concept' = ANY (seg_kind))
+       AND array_to_string(words, ' ') ~ '^[[:alpha:] ]+$'
+       AND (SELECT bool_and(EXISTS (SELECT 1 FROM khnet_search_name_words nw WHERE nw.term = x.v)
+                            OR (x.o = n AND typing AND EXISTS (
+                                SELECT 1 FROM khnet_search_name_words nw
+                                 WHERE nw.term ~>=~ x.v AND nw.term ~<~ khnet_prefix_end(x.v))))
+              FROM unnest(words) WITH ORDINALITY x(v, o)) THEN
+        mode := 'name';
+        RETURN;
+    END IF;
+    -- 3. stop phrases in runs of plain words, then stop words (never all)
+    FOREACH sp IN ARRAY khnet_search_stop_phrases() LOOP
+        spw := string_to_array(sp, ' ');
+        FOR i IN 1 .. cardinality(seg_term) - cardinality(spw) + 1 LOOP
+            IF seg_term[i:i + cardinality(spw) - 1] = spw
+               AND 'concept' <> ALL (seg_kind[i:i + cardinality(spw) - 1]) THEN
+                FOR len IN i .. i + cardinality(spw) - 1 LOOP keep[len] := false; END LOOP;
+            END IF;
+        END LOOP;
+    END LOOP;
+    allstop := true = ALL (ARRAY(SELECT NOT k FROM unnest(keep) k));
+    IF allstop AND must IS NULL THEN
+        keep := array_fill(true, ARRAY[cardinality(seg_term)]);
+    END IF;
+    -- 4. each kept segment a term with its expansions
+    FOR i IN 1 .. cardinality(seg_term) LOOP
+        CONTINUE WHEN NOT keep[i] OR seg_term[i] = ANY (terms);
+        pre := false; ntq := NULL; nforms := '{}'; info := '{}'; allf := NULL; alln := '{}';
+        IF seg_kind[i] = 'concept' THEN
+            SELECT array_agg(DISTINCT l.concept_id) INTO cids FROM khnet_concept_labels l
+             WHERE l.term = seg_term[i];
+            SELECT array_agg(l.term ORDER BY l.pref DESC, l.label) INTO forms
+              FROM khnet_concept_labels l WHERE l.concept_id = ANY (cids);
+            allf := forms;
+            forms := khnet_search_prune(forms, NULL);
+            -- narrower concepts, one level down: preferred labels first
+            SELECT array_agg(x.f ORDER BY x.pref DESC, length(x.f), x.f) INTO nforms FROM (
+                SELECT DISTINCT ON (l.term) l.term AS f, l.pref
+                  FROM khnet_concept_links k JOIN khnet_concept_labels l ON l.concept_id = k.concept_id
+                 WHERE k.kind = 'broader' AND k.target_id = ANY (cids) AND NOT k.concept_id = ANY (cids)
+                 ORDER BY l.term, l.pref DESC) x;
+            alln := coalesce(nforms, '{}');
+            nforms := khnet_search_prune(nforms, forms);
+            nforms := coalesce(nforms[1:40], '{}');
+            SELECT jsonb_agg(jsonb_build_object('key', c.key,
+                       'label_en', (SELECT l.label FROM khnet_concept_labels l WHERE l.concept_id = c.id AND l.pref AND l.lang = 'en'),
+                       'label_vi', (SELECT l.label FROM khnet_concept_labels l WHERE l.concept_id = c.id AND l.pref AND l.lang = 'vi'))
+                       ORDER BY c.key)
+              INTO info FROM khnet_concepts c WHERE c.id = ANY (cids);
+            info := jsonb_build_object('concepts', info);
+        ELSE
+            g := seg_term[i];
+            forms := ARRAY[g];
+            IF typing AND i = cardinality(seg_term)
+               AND NOT EXISTS (SELECT 1 FROM khnet_search_terms t WHERE t.kind = 'word' AND t.term = g)
+               AND NOT EXISTS (SELECT 1 FROM khnet_search_name_words nw WHERE nw.term = g) THEN
+                pre := true;
+            ELSIF g ~ '^[a-z]{4,}$' THEN
+                -- English singular / plural, when the other form is a known word
+                FOREACH alt IN ARRAY ARRAY[g || 's', g || 'es', regexp_replace(g, 'y$', 'ies'),
+                                           regexp_replace(g, 'ies$', 'y'), regexp_replace(g, 'es$', ''),
+                                           regexp_replace(g, 's$', '')] LOOP
+                    IF alt <> g AND NOT alt = ANY (forms) AND EXISTS (
+                           SELECT 1 FROM khnet_search_terms t WHERE t.kind = 'word' AND t.term = alt) THEN
+                        forms := forms || alt;
+                    END IF;
+                END LOOP;
+                -- a word nobody uses: its closest vocabulary word (a typo)
+                IF cardinality(forms) = 1
+                   AND NOT EXISTS (SELECT 1 FROM khnet_search_terms t WHERE t.kind = 'word' AND t.term = g)
+                   AND NOT EXISTS (SELECT 1 FROM khnet_search_name_words nw WHERE nw.term = g) THEN
+                    SELECT t.term INTO alt FROM khnet_search_terms t
+                     WHERE t.kind = 'word' AND t.term % g ORDER BY t.term <-> g, t.term LIMIT 1;
+                    IF alt IS NOT NULL THEN forms := forms || alt; END IF;
+                END IF;
+            END IF;
+        END IF;
+        -- the tsqueries
+        tq := NULL;
+        FOREACH alt IN ARRAY forms LOOP
+            CONTINUE WHEN numnode(phraseto_tsquery('simple', alt)) = 0;
+            ntq := CASE WHEN pre THEN to_tsquery('simple', quote_literal(alt) || ':*')
+                        ELSE phraseto_tsquery('simple', alt) END;
+            tq := CASE WHEN tq IS NULL THEN ntq ELSE tq || ntq END;
+        END LOOP;
+        CONTINUE WHEN tq IS NULL;
+        ntq := NULL;
+        FOREACH alt IN ARRAY nforms LOOP
+            CONTINUE WHEN numnode(phraseto_tsquery('simple', alt)) = 0;
+            ntq := CASE WHEN ntq IS NULL THEN phraseto_tsquery('simple', alt)
+                        ELSE ntq || phraseto_tsquery('simple', alt) END;
+        END LOOP;
+        terms := terms || seg_term[i]; ex := ex || tq; nar := nar || ntq;
+        allf := coalesce(allf, forms);
+        eqf := eqf || allf || alln;
+        eqt := eqt || array_fill(cardinality(terms), ARRAY[cardinality(allf)])
+                   || array_fill(-cardinality(terms), ARRAY[cardinality(alln)]);
+        -- a word no concept claimed says less about a field than a
+        -- recognised concept ("detection" in "computer vision for fish
+        -- disease detection"): it weighs half its idf
+        w := w || (khnet_search_idf(CASE WHEN ntq IS NULL THEN tq ELSE tq || ntq END,
+                                    forms || nforms, pre, mce, mcf, ndocs)
+                   * CASE WHEN seg_kind[i] = 'word' AND 'concept' = ANY (seg_kind) THEN 0.5 ELSE 1 END)::real;
+        expanded := expanded || jsonb_build_array(jsonb_build_object(
+            'term', seg_term[i], 'kind', seg_kind[i], 'forms', to_jsonb(forms[1:30]),
+            'narrower', to_jsonb(nforms[1:30]), 'prefix', pre,
+            'weight', round(w[cardinality(w)]::numeric, 3)) || info);
+    END LOOP;
+END
+$$;
+
+-- How well a document covers a query's terms.  Per term: whether it
+-- matches as itself (or a synonym, or in the other language: 1) or only
+-- through a narrower concept (0.6), and where: in an expertise keyword
+-- that is one of its forms (0.55; 0.35 when the keyword only holds it,
+-- "lobster aquaculture" for aquaculture), the A fields (keywords and
+-- sector names: 0.2), headline and
+-- name (0.15), bio and affiliation (0.1) — each field it appears in adds
+-- up, so an expert who lists the topic, and whose headline and bio speak of
+-- it, comes before one whose sector merely bears its name.  The score is
+-- half weighted coverage (the share of the query's idf weight matched) and
+-- half that coverage times where it matched; so covering every term comes
+-- first, then how well.  kwn: the expertise keywords folded, punctuation
+-- as one space; eqf/eqt: every form of every term and its term's index
+-- (negative: a narrower concept's form).  A term held by two keywords
+-- (an expert who writes it in both languages) adds 0.1: how often a
+-- profile says it, as BM25's term frequency.  matched: the indexes of the
+-- terms covered.
+DROP FUNCTION IF EXISTS khnet_search_where(tsvector, tsvector, tsquery);
+CREATE OR REPLACE FUNCTION khnet_search_where(doc tsvector, kw tsvector, q tsquery, whole boolean)
+    RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT (CASE WHEN whole THEN 0.55 WHEN kw @@ q THEN 0.35 ELSE 0 END
+          + CASE WHEN ts_filter(doc, '{a}') @@ q THEN 0.2 ELSE 0 END
+          + CASE WHEN ts_filter(doc, '{b}') @@ q THEN 0.15 ELSE 0 END
+          + CASE WHEN ts_filter(doc, '{c}') @@ q THEN 0.1 ELSE 0 END)::real
+$$;
+
+DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsquery[], tsquery[], real[]);
+DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, tsquery[], tsquery[], real[]);
+DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, tsquery[], tsquery[], real[], text[]);
+CREATE OR REPLACE FUNCTION khnet_search_cover(doc tsvector, kw tsvector, kwn text[], ex tsquery[],
+                                              nar tsquery[], w real[], eqf text[], eqt int[],
+                                              OUT score real, OUT matched int[])
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    WITH hits AS (SELECT eqt[j] AS t FROM generate_subscripts(eqf, 1) j, unnest(kwn) k WHERE eqf[j] = k),
+    whole AS (SELECT coalesce(array_agg(DISTINCT t), '{}') AS t,
+                     coalesce(array_agg(t) FILTER (WHERE t > 0), '{}') AS each FROM hits)
+    SELECT (sum(w[i] * (m.c + m.c * m.f)) / nullif(2 * sum(w[i]), 0))::real,
+           array_agg(i ORDER BY i) FILTER (WHERE m.c > 0)
+      FROM whole, generate_subscripts(ex, 1) i
+     CROSS JOIN LATERAL (
+           SELECT doc @@ ex[i] AS e, nar[i] IS NOT NULL AND doc @@ nar[i] AS n) h
+     CROSS JOIN LATERAL (
+           SELECT CASE WHEN h.e THEN khnet_search_where(doc, kw, ex[i], i = ANY (whole.t))
+                                     + CASE WHEN cardinality(array_positions(whole.each, i)) > 1 THEN 0.1 ELSE 0 END
+                  END AS fe,
+                  CASE WHEN h.n THEN khnet_search_where(doc, kw, nar[i], -i = ANY (whole.t)) END AS fn) x
+     CROSS JOIN LATERAL (
+           SELECT CASE WHEN h.e AND (NOT h.n OR 1 + x.fe >= 0.6 * (1 + x.fn)) THEN 1.0
+                       WHEN h.n THEN 0.6 ELSE 0 END AS c,
+                  CASE WHEN h.e AND (NOT h.n OR 1 + x.fe >= 0.6 * (1 + x.fn)) THEN x.fe
+                       WHEN h.n THEN x.fn ELSE 0 END AS f) m
+$$;
+
+-- 1 when every word of a name query, as typed (lower-case, diacritics
+-- kept), is a word of a full name as written: the exact name, and "Thư
+-- Hồ" ranks Hồ Gia Thư above Hồ Thu Hà, whom folding makes equal.
+CREATE OR REPLACE FUNCTION khnet_search_name_overlap(name_lc text, qlc text) RETURNS real
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN count(*) > 0 AND bool_and((' ' || name_lc || ' ') LIKE ('% ' || w || ' %'))
+                THEN 1 ELSE 0 END::real
+      FROM unnest(regexp_split_to_array(coalesce(qlc, ''), '[^[:alnum:]]+')) w WHERE w <> ''
+$$;
+
+-- What a plan matches: any term (or its narrower concepts), and every
+-- quoted phrase.
+CREATE OR REPLACE FUNCTION khnet_search_any(must tsquery, ex tsquery[], nar tsquery[])
+    RETURNS tsquery LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN must IS NULL THEN a ELSE a && must END
+      FROM (SELECT string_agg('(' || CASE WHEN nar[i] IS NULL THEN ex[i] ELSE ex[i] || nar[i] END::text || ')',
+                              ' | ')::tsquery AS a
+              FROM generate_subscripts(ex, 1) i) s
+$$;
+
+-- The tsquery a typed query matches documents with (khnet_search_experts'
+-- matching, without its ranking): for tests and tools.
+CREATE OR REPLACE FUNCTION khnet_search_query(q text) RETURNS tsquery
+    LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN p.mode = 'terms' THEN khnet_search_any(p.must, p.ex, p.nar)
+                ELSE khnet_search_tsquery(q) END
+      FROM khnet_search_plan(q) p
+$$;
+
+-- Issue 11 added the city and affiliation filters and the query plan.
+DROP FUNCTION IF EXISTS khnet_search_experts(bigint, text, text, text[], text[], text[], text[],
+    boolean, int, timestamptz, text, int, text, bigint);
+DROP FUNCTION IF EXISTS khnet_search_run(int, text, text, tsquery, text, text, smallint[], text[],
+    text[], text[], boolean, int, timestamptz, text, int, text, bigint);
+
 -- One call, one row: {hits, total, total_exact, facets, next_key,
--- did_you_mean, corrected, sort}, or {error: {field, value}} for an
--- unknown sector (the only input the C side cannot check: the sector list
--- is editable).  sort: 'relevance' | 'experience' | 'recent' (NULL:
+-- did_you_mean, corrected, sort, expanded}, or {error: {field, value}} for
+-- an unknown sector (the only input the C side cannot check: the sector
+-- list is editable).  sort: 'relevance' | 'experience' | 'recent' (NULL:
 -- relevance with a query, else recent).  after_key/after_id: the keyset of
 -- the last hit of the previous page (score, years or updated_at
--- microseconds).  Full text first; for what looks like a name and found
--- nothing, close names (typos); with fewer than 3 matches a spelling from
--- the vocabulary (did_you_mean), searched straight away when nothing
+-- microseconds).  cities, affiliations: as typed (folded here).  The
+-- query is planned by khnet_search_plan: terms ranked by coverage
+-- (khnet_search_cover), or a name (every word must match; for what found
+-- nothing, close names by trigrams); with fewer than 3 matches a spelling
+-- from the vocabulary (did_you_mean), searched straight away when nothing
 -- matched at all.
 CREATE OR REPLACE FUNCTION khnet_search_experts(
     viewer_id bigint, viewer_role text, q text, sectors text[], countries text[],
     degrees text[], langs text[], mentor boolean, min_years int, updated_since timestamptz,
-    sort text, page_size int, after_key text, after_id bigint)
+    sort text, page_size int, after_key text, after_id bigint,
+    cities text[] DEFAULT NULL, affiliations text[] DEFAULT NULL)
     RETURNS jsonb LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     level int := khnet_search_level(viewer_id, viewer_role);
     doc text := 'doc' || level;            -- one of three fixed column names
-    tsq tsquery := khnet_search_tsquery(q);
+    pl record;
+    tsq tsquery;
     qf text := nullif(btrim(regexp_replace(khnet_fold(coalesce(q, '')), '[^[:alnum:]]+', ' ', 'g')), '');
     qlc text := nullif(btrim(lower(normalize(coalesce(q, ''), NFC))), '');
+    cf text[] := (SELECT array_agg(btrim(regexp_replace(khnet_fold(c), '\s+', ' ', 'g'))) FROM unnest(cities) c);
+    af text[] := (SELECT array_agg(btrim(regexp_replace(khnet_fold(a), '\s+', ' ', 'g'))) FROM unnest(affiliations) a);
     sids smallint[];
     bad int;
     did_you_mean text;
@@ -532,50 +1006,80 @@ BEGIN
         END IF;
         SELECT array_agg(s.id) INTO sids FROM khnet_sectors s WHERE s.slug = ANY (sectors);
     END IF;
-    IF sort_kind = 'relevance' AND tsq IS NULL AND qf IS NULL THEN
+    pl := khnet_search_plan(q);
+    IF sort_kind = 'relevance' AND pl.mode = 'none' THEN
         sort_kind := 'recent';
     END IF;
-    -- A last word that is already a whole vocabulary word, or a whole
-    -- word of someone's name, is matched as itself, not as a prefix: a GIN
-    -- prefix scan over a common word ("aquaculture:*") costs ~6 times the
-    -- exact one (40 ms against 7 ms at 200,000 profiles).
-    IF q ~ '[[:alnum:]]$' AND (
-           EXISTS (SELECT 1 FROM khnet_search_terms t
-                    WHERE t.kind = 'word' AND t.term = substring(qf FROM '([[:alnum:]]+)$'))
-        OR EXISTS (SELECT 1 FROM khnet_search_name_words n
-                    WHERE n.term = substring(qf FROM '([[:alnum:]]+)$'))) THEN
-        tsq := khnet_search_tsquery(q || ' ');
-    END IF;
-
-    result := khnet_search_run(level, doc, 'text', tsq, qf, qlc, sids, countries, degrees, langs,
-                               mentor, min_years, updated_since, sort_kind, page_size,
-                               after_key, after_id);
+    result := khnet_search_terms_run(level, doc, pl.mode, pl.must, pl.terms, pl.ex, pl.nar, pl.w,
+                                     pl.eqf, pl.eqt,
+                                     q, qf, qlc, sids, countries, degrees, langs,
+                                     mentor, min_years, updated_since, sort_kind, page_size,
+                                     after_key, after_id, cf, af);
     -- Nothing by text for what looks like a name: close names (typos).
     IF (result->>'total')::bigint = 0 AND qf IS NOT NULL AND q !~ '"'
        AND khnet_search_namelike(qf) THEN
-        result := khnet_search_run(level, doc, 'name', tsq, qf, qlc, sids, countries, degrees,
-                                   langs, mentor, min_years, updated_since, sort_kind, page_size,
-                                   after_key, after_id);
+        result := khnet_search_run(level, doc, 'name', khnet_search_tsquery(q), qf, qlc, sids,
+                                   countries, degrees, langs, mentor, min_years, updated_since,
+                                   sort_kind, page_size, after_key, after_id,
+                                   NULL, NULL, NULL, NULL, NULL, NULL, NULL, cf, af);
     END IF;
     -- Poor or no match: suggest a spelling from the vocabulary; with no
     -- match at all, search with it straight away.
     IF qf IS NOT NULL AND (result->>'total')::bigint < 3 THEN
         did_you_mean := khnet_search_correct(q);
         IF did_you_mean IS NOT NULL AND (result->>'total')::bigint = 0 THEN
-            tsq := khnet_search_tsquery(did_you_mean);
-            result := khnet_search_run(level, doc, 'text', tsq, did_you_mean, did_you_mean, sids,
-                                       countries, degrees, langs, mentor, min_years,
-                                       updated_since, sort_kind, page_size, after_key, after_id);
+            pl := khnet_search_plan(did_you_mean);
+            result := khnet_search_terms_run(level, doc, pl.mode, pl.must, pl.terms, pl.ex, pl.nar,
+                                             pl.w, pl.eqf, pl.eqt, did_you_mean, did_you_mean, did_you_mean, sids,
+                                             countries, degrees, langs, mentor, min_years,
+                                             updated_since, sort_kind, page_size, after_key,
+                                             after_id, cf, af);
             corrected := true;
         END IF;
     END IF;
     RETURN result || jsonb_build_object('did_you_mean', did_you_mean, 'corrected', corrected,
-                                        'sort', sort_kind);
+                                        'sort', sort_kind, 'expanded', coalesce(pl.expanded, '[]'));
 END
 $$;
 
--- The search proper, for one match mode: 'text' (full text, or an exact
--- folded full name) or 'name' (trigram similarity of the full name).  The
+-- khnet_search_run for a plan: 'terms' ranked by coverage; a 'name' (or
+-- nothing) with every word required, the last one a prefix while typed
+-- unless it is already a whole vocabulary word or name word: a GIN prefix
+-- scan over a common word ("aquaculture:*") costs ~6 times the exact one
+-- (40 ms against 7 ms at 200,000 profiles).
+CREATE OR REPLACE FUNCTION khnet_search_terms_run(
+    level int, doc text, mode text, must tsquery, terms text[], ex tsquery[], nar tsquery[],
+    w real[], eqf text[], eqt int[], q text, qf text, qlc text, sids smallint[], countries text[],
+    degrees text[], langs text[], mentor boolean, min_years int, updated_since timestamptz,
+    sort_kind text, page_size int, after_key text, after_id bigint, cf text[], af text[])
+    RETURNS jsonb LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    tsq tsquery;
+BEGIN
+    IF mode = 'terms' THEN
+        tsq := khnet_search_any(must, ex, nar);
+        RETURN khnet_search_run(level, doc, 'terms', tsq, qf, qlc, sids, countries, degrees, langs,
+                                mentor, min_years, updated_since, sort_kind, page_size, after_key,
+                                after_id, must, terms, ex, nar, w, eqf, eqt, cf, af);
+    END IF;
+    tsq := khnet_search_tsquery(q);
+    IF q ~ '[[:alnum:]]$' AND (
+           EXISTS (SELECT 1 FROM khnet_search_terms t
+                    WHERE t.kind = 'word' AND t.term = substring(qf FROM '([[:alnum:]]+)$'))
+        OR EXISTS (SELECT 1 FROM khnet_search_name_words n
+                    WHERE n.term = substring(qf FROM '([[:alnum:]]+)$'))) THEN
+        tsq := khnet_search_tsquery(qf || ' ');
+    END IF;
+    RETURN khnet_search_run(level, doc, 'text', tsq, qf, qlc, sids, countries, degrees, langs,
+                            mentor, min_years, updated_since, sort_kind, page_size, after_key,
+                            after_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, cf, af);
+END
+$$;
+
+-- The search proper, for one match mode: 'terms' (a plan's terms, ranked
+-- by coverage: below), 'text' (every word, or an exact folded full name)
+-- or 'name' (trigram similarity of the full name).  The
 -- statement is put together from fixed fragments (filters present, the
 -- viewer's document column, the sort); every value is a parameter.
 -- Dynamic SQL gives a plan made for the filters actually present, which a
@@ -616,7 +1120,9 @@ $$;
 CREATE OR REPLACE FUNCTION khnet_search_run(
     level int, doc text, mode text, tsq tsquery, qf text, qlc text, sids smallint[],
     countries text[], degrees text[], langs text[], mentor boolean, min_years int,
-    updated_since timestamptz, sort_kind text, page_size int, after_key text, after_id bigint)
+    updated_since timestamptz, sort_kind text, page_size int, after_key text, after_id bigint,
+    p_must tsquery, p_terms text[], p_ex tsquery[], p_nar tsquery[], p_w real[],
+    p_eqf text[], p_eqt int[], cities text[], affs text[])
     RETURNS jsonb LANGUAGE plpgsql VOLATILE
     SET jit = off SET enable_seqscan = off SET max_parallel_workers_per_gather = 0
 AS $$
@@ -637,6 +1143,12 @@ DECLARE
     -- the query with its prefix words as whole words (ranking only)
     tsx tsquery := CASE WHEN strpos(tsq::text, ':*') > 0
                         THEN replace(tsq::text, ':*', '')::tsquery END;
+    n int := coalesce(cardinality(p_terms), 0);
+    alt tsquery[];             -- per term: the term or a narrower concept
+    t1 tsquery;                -- every term as itself
+    t2 tsquery;                -- every term, narrower concepts allowed
+    t3 tsquery;                -- all terms but one
+    tier text;
     result jsonb;
 BEGIN
     IF sids IS NOT NULL THEN conds := conds || 'd.sector_ids && $4'::text; END IF;
@@ -652,6 +1164,10 @@ BEGIN
         conds := conds || 'd.vis_career <= $14 AND d.years >= $9'::text;
     END IF;
     IF updated_since IS NOT NULL THEN conds := conds || 'd.updated_at >= $10'::text; END IF;
+    IF cities IS NOT NULL THEN
+        conds := conds || 'd.vis_contact <= $14 AND d.city_fold = ANY ($18)'::text;
+    END IF;
+    IF affs IS NOT NULL THEN conds := conds || 'd.vis_aff <= $14 AND d.aff_fold = ANY ($19)'::text; END IF;
     filters := CASE WHEN cardinality(conds) = 0 THEN 'true' ELSE array_to_string(conds, ' AND ') END;
 
     -- The candidates: reading them must stop after cap + 1 rows, so no
@@ -664,12 +1180,53 @@ BEGIN
                  ' + CASE WHEN d.name_lc = $3 THEN 1 ELSE 0 END + similarity(d.name_fold, $2))::real';
         pool := format('SELECT d.* FROM khnet_search_docs d WHERE d.name_fold %% $2 AND %s LIMIT $15 + 1',
                        filters);
+    ELSIF mode = 'terms' THEN
+        -- Coverage ranking (khnet_search_cover).  The candidates come in
+        -- tiers, each read only while the ones before hold at most cap:
+        -- exact name, every term as itself, every term counting narrower
+        -- concepts, all terms but one, any term.  So a query matching
+        -- tens of thousands still ranks those covering it best, not the
+        -- first thousand the index yields.
+        SELECT array_agg(CASE WHEN p_nar[i] IS NULL THEN p_ex[i] ELSE p_ex[i] || p_nar[i] END ORDER BY i)
+          INTO alt FROM generate_subscripts(p_ex, 1) i;
+        SELECT string_agg('(' || p_ex[i]::text || ')', ' & ')::tsquery INTO t1
+          FROM generate_subscripts(p_ex, 1) i;
+        SELECT string_agg('(' || alt[i]::text || ')', ' & ')::tsquery INTO t2 FROM generate_subscripts(alt, 1) i;
+        IF n >= 3 THEN
+            SELECT string_agg('(' || x.q || ')', ' | ')::tsquery INTO t3 FROM (
+                SELECT string_agg('(' || alt[i]::text || ')', ' & ') AS q
+                  FROM generate_subscripts(alt, 1) j, generate_subscripts(alt, 1) i
+                 WHERE i <> j GROUP BY j) x;
+        END IF;
+        IF p_must IS NOT NULL THEN t1 := t1 && p_must; t2 := t2 && p_must; t3 := t3 && p_must; END IF;
+        conds := conds || format('(d.%I @@ $1 OR d.name_fold = $2)', doc);
+        score := '(cv.score + 0.1 * ts_rank(''{0.005,0.02,0.04,0.1}'', d.' || quote_ident(doc) || ', $1)'
+                 ' + CASE WHEN d.name_fold = $2 THEN 10 ELSE 0 END'
+                 ' + CASE WHEN d.name_lc = $3 THEN 1 ELSE 0 END)::real';
+        tier := format('SELECT d.* FROM khnet_search_docs d WHERE %s AND d.name_fold <> $2 AND %s', filters, '%s');
+        pool := format('WITH e AS MATERIALIZED (SELECT d.* FROM khnet_search_docs d WHERE d.name_fold = $2 AND %1$s LIMIT $15 + 1),'
+                       ' a1 AS MATERIALIZED (%2$s LIMIT $15 + 1),'
+                       ' a2 AS MATERIALIZED (%3$s AND (SELECT count(*) FROM a1) <= $15 LIMIT $15 + 1),'
+                       ' a3 AS MATERIALIZED (%4$s AND (SELECT count(*) FROM a1) + (SELECT count(*) FROM a2) <= $15 LIMIT $15 + 1),'
+                       ' a4 AS MATERIALIZED (%5$s AND (SELECT count(*) FROM a1) + (SELECT count(*) FROM a2)'
+                       '                      + (SELECT count(*) FROM a3) <= $15 LIMIT $15 + 1)'
+                       ' SELECT * FROM e UNION ALL SELECT * FROM a1 UNION ALL SELECT * FROM a2'
+                       ' UNION ALL SELECT * FROM a3 UNION ALL SELECT * FROM a4',
+                       filters,
+                       format(tier, format('d.%I @@ $21', doc)),
+                       format(tier, CASE WHEN t2::text = t1::text THEN 'false'
+                                         ELSE format('d.%1$I @@ $22 AND NOT d.%1$I @@ $21', doc) END),
+                       format(tier, CASE WHEN t3 IS NULL THEN 'false'
+                                         ELSE format('d.%1$I @@ $23 AND NOT d.%1$I @@ $22', doc) END),
+                       format(tier, CASE WHEN n = 1 THEN 'false'
+                                         ELSE format('d.%1$I @@ $1 AND NOT d.%1$I @@ %2$s', doc,
+                                                     CASE WHEN t3 IS NULL THEN '$22' ELSE '$23' END) END));
     ELSIF tsq IS NOT NULL THEN
         conds := conds || format('(d.%I @@ $1 OR d.name_fold = $2)', doc);
         score := format('(greatest(ts_rank(''{0.005,0.02,0.04,0.1}'', d.%1$I, $1),'
-                        ' coalesce(ts_rank(''{0.005,0.02,0.04,0.1}'', d.%1$I, $16), 0))'
+                        ' coalesce(ts_rank(''{0.005,0.02,0.04,0.1}'', d.%1$I, $25), 0))'
                         ' + CASE WHEN d.name_fold = $2 THEN 10 ELSE 0 END'
-                        ' + CASE WHEN d.name_lc = $3 THEN 1 ELSE 0 END)::real', doc);
+                        ' + khnet_search_name_overlap(d.name_lc, $3))::real', doc);
         pool := format('(SELECT d.* FROM khnet_search_docs d WHERE d.name_fold = $2 AND %1$s LIMIT $15 + 1)'
                        ' UNION ALL (SELECT d.* FROM khnet_search_docs d WHERE d.%2$I @@ $1'
                        ' AND d.name_fold <> $2 AND %1$s LIMIT $15 + 1)', filters, doc);
@@ -718,14 +1275,14 @@ BEGIN
         WITH cand AS MATERIALIZED (
             SELECT d.profile_id AS id, %1$s AS score, %6$s AS k, d.country, d.languages,
                    d.sector_ids, CASE WHEN d.vis_edu <= $14 THEN d.degree_levels END AS levels
-              FROM (SELECT * FROM (%2$s) p0 LIMIT $15 + 1) d
+              FROM (SELECT * FROM (%2$s) p0 LIMIT $15 + 1) d %7$s
         ), m AS (SELECT * FROM cand LIMIT $15
         ), page AS (%3$s
         ), hits AS (
             SELECT pg.id, pg.score, pg.k,
                    row_number() OVER (ORDER BY %4$s) AS n,
                    khnet_search_card(p, $14)
-                   || jsonb_build_object('score', round(pg.score::numeric, 4),
+                   || jsonb_build_object('score', round(pg.score::numeric, 4), 'matched', %8$s,
                       'snippet', CASE WHEN $1 IS NOT NULL THEN ts_headline('khnet_fold',
                           khnet_search_snippet_text(p, $14), $1,
                           'StartSel=«, StopSel=», MaxWords=25, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "')
@@ -756,10 +1313,15 @@ BEGIN
                                                        ORDER BY c.n DESC, c.l)
                                         FROM (SELECT l, count(*) AS n FROM (SELECT unnest(m.languages) AS l FROM m) u
                                                GROUP BY l) c), '[]')))
-        $f$, score, pool, page_sql, replace(order_by, 'm.', 'pg.'), sort_kind, ckey);
+        $f$, score, pool, page_sql, replace(order_by, 'm.', 'pg.'), sort_kind, ckey,
+        CASE WHEN mode = 'terms' THEN format('CROSS JOIN LATERAL khnet_search_cover(d.%I, to_tsvector(''simple'', array_to_string(d.expertise_fold, '' . '')), ARRAY(SELECT btrim(regexp_replace(k, ''[^[:alnum:]]+'', '' '', ''g'')) FROM unnest(d.expertise_fold) k), $16, $17, $20, $26, $27) cv', doc) ELSE '' END,
+        CASE WHEN mode = 'terms' THEN format('(SELECT to_jsonb(ARRAY(SELECT $24[i] FROM unnest((khnet_search_cover(sd.%I, NULL, NULL, $16, $17, $20, $26, $27)).matched) i))'
+                                             ' FROM khnet_search_docs sd WHERE sd.profile_id = pg.id)', doc)
+             ELSE 'NULL::jsonb' END);
     EXECUTE sql INTO result
         USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
-              page_size, after_key, after_id, level, cap, tsx;
+              page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
+              t1, t2, t3, p_terms, tsx, p_eqf, p_eqt;
 
     -- Above the cap: the planner's estimate of all matches (never below
     -- what we saw).
@@ -767,7 +1329,8 @@ BEGIN
         EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM khnet_search_docs d WHERE ' || where_sql
            INTO plan
           USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
-                page_size, after_key, after_id, level, cap, tsx;
+                page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
+                t1, t2, t3, p_terms, tsx, p_eqf, p_eqt;
         result := result || jsonb_build_object(
             'total', greatest(cap + 1, (plan->0->'Plan'->>'Plan Rows')::numeric::bigint),
             'total_exact', false);

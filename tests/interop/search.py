@@ -7,8 +7,8 @@ of the candidate bound, whole name words as the last word (not prefixes),
 typo correction, suggest (distinct names by prefix, % and _ as characters,
 misspelt name words), and the best "who fits" / "similar" scores against
 SQL over every profile.  Matches, facets and sorted pages are checked
-against a Python reading of the raw profile tables (never the search's own
-functions or read model).  No timing here: speed is tests/bench/search's."""
+against a Python reading of the raw profile and thesaurus tables (never
+the search's own functions or read model).  No timing here: speed is tests/bench/search's."""
 
 import os
 import json
@@ -145,12 +145,37 @@ def anonymous_view():
         "ELSE -1 END)) FROM khnet_profiles p JOIN khnet_accounts a ON a.id = p.account_id "
         "WHERE a.erased_at IS NULL") or "[]")
     for r in rows:
-        r["words"] = set(words(fold(r["text"])))
+        r["seq"] = words(fold(r["text"]))
+        r["words"] = set(r["seq"])
     return {r["id"]: r for r in rows}
 
 
+def concept_forms(q):
+    """The thesaurus forms a one-concept query matches (issue 11), from the
+    raw thesaurus tables: every label of the concepts labelled q and of
+    their narrower concepts, each as a folded word sequence; [] when q is no
+    concept's label."""
+    rows = json.loads(psql(
+        "SELECT json_agg(l.label) FROM khnet_concept_labels l WHERE l.concept_id IN ("
+        "SELECT c.concept_id FROM khnet_concept_labels c WHERE c.term = %s UNION "
+        "SELECT k.concept_id FROM khnet_concept_links k JOIN khnet_concept_labels c "
+        "ON c.concept_id = k.target_id WHERE k.kind = 'broader' AND c.term = %s)"
+        % (sql_text(q), sql_text(q))) or "[]")
+    return [words(fold(x)) for x in rows]
+
+
+def holds(seq, form):
+    n = len(form)
+    return any(seq[i:i + n] == form for i in range(len(seq) - n + 1))
+
+
 def matching(view, q):
-    """Profiles matching a one-word query as typed (its word as a prefix)."""
+    """Profiles matching a one-word query: a concept's label matches the
+    concept's forms and its narrower concepts' (the thesaurus); any other
+    word matches as typed (as a prefix)."""
+    forms = concept_forms(q)
+    if forms:
+        return {i: r for i, r in view.items() if any(holds(r["seq"], f) for f in forms)}
     return {i: r for i, r in view.items() if any(w.startswith(q) for w in r["words"])}
 
 

@@ -62,6 +62,9 @@ class Directory:
         forms = c["vi"] if rnd.random() < vi_share else c["en"]
         return rnd.choice(forms)
 
+    def _keyword(self, rnd, cid, vi_share):
+        return self._form(rnd, cid, vi_share).lower()  # profiles keep keywords lower-case
+
     def _person(self, rnd, i):
         keys = sorted(self.concepts)
         if rnd.random() < 0.14:
@@ -82,13 +85,13 @@ class Directory:
         places = [p for p in PLACES for _ in range(p[3])]
         country, city, affs, _w = rnd.choice(places)
         vi_share = 0.55 if country == "VN" else 0.25
-        expertise = [self._form(rnd, primary, vi_share)]
+        expertise = [self._keyword(rnd, primary, vi_share)]
         if rnd.random() < 0.35:
-            other = self._form(rnd, primary, 1 - vi_share)
+            other = self._keyword(rnd, primary, 1 - vi_share)
             if other not in expertise:
                 expertise.append(other)
         for k in secondary:
-            f = self._form(rnd, k, vi_share)
+            f = self._keyword(rnd, k, vi_share)
             if f not in expertise:
                 expertise.append(f)
         sectors = []
@@ -155,9 +158,20 @@ class Directory:
         """{profile index: grade > 0}."""
         g = {}
         if query["type"] == "name":
+            # a full name: that person, and namesakes written the same (3)
+            # or folded alike (2); a given + family name: everyone so named
             target = self.people[query["target"]]
+            t = target["name"].split(" ")
             for p in self.people:
-                if fold(p["name"]) == fold(target["name"]):
+                n = p["name"].split(" ")
+                if query["form"] == "given_family":
+                    if (n[0], n[2]) == (t[0], t[2]):
+                        g[p["i"]] = 3
+                    elif (fold(n[0]), fold(n[2])) == (fold(t[0]), fold(t[2])):
+                        g[p["i"]] = 2
+                elif p["name"] == target["name"]:
+                    g[p["i"]] = 3
+                elif fold(p["name"]) == fold(target["name"]):
                     g[p["i"]] = 2
             g[target["i"]] = 3
             return g
