@@ -11,7 +11,7 @@
 -- `related` links.  Labels are stored as written and folded (khnet_fold,
 -- punctuation runs as one space), which is how a query's words are
 -- matched against them; a folded label may belong to several concepts
--- (an ambiguous abbreviation), never twice to one.
+-- (an ambiguous abbreviation), never twice to one in one language.
 
 CREATE TABLE khnet_concepts (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -28,7 +28,7 @@ CREATE TABLE khnet_concept_labels (
     pref       boolean NOT NULL,                  -- skos:prefLabel (one per language) or altLabel
     label      text NOT NULL CHECK (length(label) BETWEEN 1 AND 200), -- as written
     term       text NOT NULL CHECK (term <> ''),  -- folded, words joined by one space
-    PRIMARY KEY (concept_id, term)
+    PRIMARY KEY (concept_id, lang, term)
 );
 CREATE UNIQUE INDEX khnet_concept_labels_pref ON khnet_concept_labels (concept_id, lang) WHERE pref;
 -- Query words are matched by equality; suggest reads terms by prefix, in order.
@@ -61,6 +61,8 @@ CREATE TABLE khnet_search_name_index (
     name_fold text NOT NULL,  -- khnet_search_docs.name_fold
     PRIMARY KEY (word, name_fold)
 );
+-- read in order by prefix, as the other typeahead indexes
+CREATE INDEX khnet_search_name_index_prefix ON khnet_search_name_index (word text_pattern_ops, name_fold text_pattern_ops);
 INSERT INTO khnet_search_name_index (word, name_fold)
 SELECT DISTINCT w, d.name_fold FROM khnet_search_docs d, regexp_split_to_table(d.name_fold, '[^[:alnum:]]+') w
  WHERE w <> '' ON CONFLICT DO NOTHING;
@@ -305,14 +307,14 @@ INSERT INTO khnet_concepts (key, sector_id)
 SELECT c.key, s.id FROM seed_concepts c LEFT JOIN khnet_sectors s ON s.slug = c.sector;
 -- a label is Vietnamese when folding changes it (diacritics, đ)
 INSERT INTO khnet_concept_labels (concept_id, lang, pref, label, term)
-SELECT DISTINCT ON (k.id, t.term) k.id, l.lang, l.pref, l.label, t.term
+SELECT DISTINCT ON (k.id, l.lang, t.term) k.id, l.lang, l.pref, l.label, t.term
   FROM seed_concepts c JOIN khnet_concepts k ON k.key = c.key
  CROSS JOIN LATERAL (SELECT 'en', true, c.pref_en, 0 UNION ALL SELECT 'vi', true, c.pref_vi, 1
                      UNION ALL SELECT CASE WHEN khnet_fold(a) = lower(a) THEN 'en' ELSE 'vi' END,
                                       false, a, 1 + n
                        FROM unnest(c.alt) WITH ORDINALITY u(a, n)) l(lang, pref, label, ord)
  CROSS JOIN LATERAL (SELECT btrim(regexp_replace(khnet_fold(l.label), '[^[:alnum:]]+', ' ', 'g')) AS term) t
- ORDER BY k.id, t.term, l.pref DESC, l.ord;
+ ORDER BY k.id, l.lang, t.term, l.pref DESC, l.ord;
 INSERT INTO khnet_concept_links (concept_id, kind, target_id)
 SELECT k.id, 'broader', b.id FROM seed_concepts c JOIN khnet_concepts k ON k.key = c.key
   JOIN khnet_concepts b ON b.key = c.broader

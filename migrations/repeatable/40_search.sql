@@ -527,6 +527,12 @@ AS $$ SELECT qf ~ '^[[:alpha:]]+( [[:alpha:]]+){1,4}$' $$;
 -- A query whose words are all words of people's names (2-5 words, no
 -- concept among them) is a name: every word must match, as before.
 
+-- How a thesaurus label (khnet_concept_labels.term) and a query's words are
+-- compared: folded, punctuation runs as one space.
+CREATE OR REPLACE FUNCTION khnet_concept_term(label text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT btrim(regexp_replace(khnet_fold(label), '[^[:alnum:]]+', ' ', 'g')) $$;
+
 -- Stop words, folded (khnet_fold).  Vietnamese ones are listed with their
 -- diacritics in khnet_search_stop_words_vi: folding merges words that
 -- differ only by accents ("về" about, "vệ" guard), so a Vietnamese stop
@@ -1411,26 +1417,68 @@ BEGIN
 END
 $$;
 
+-- People with a word of their name starting with t (one word: a given
+-- name typed alone), for the first `lim` names in (word, name) order of
+-- khnet_search_name_index: a whole word comes before longer words it
+-- starts ("thu" before "thuy"); one row per name as written.  Planned per
+-- value like khnet_search_names_from.
+CREATE OR REPLACE FUNCTION khnet_search_names_by_word(t text, lim int)
+    RETURNS TABLE (profile_id bigint, name text, name_fold text)
+    LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF t IS NULL OR t = '' THEN
+        RETURN;
+    END IF;
+    RETURN QUERY EXECUTE
+        'SELECT x.profile_id, x.full_name, x.name_fold FROM (
+             SELECT DISTINCT ON (d.name_fold, d.name_lc) d.profile_id, p.full_name, d.name_fold, nx.o
+               FROM (SELECT x0.name_fold, row_number() OVER () AS o FROM (
+                         SELECT w.name_fold FROM khnet_search_name_index w
+                          WHERE w.word ~>=~ $1 AND w.word ~<~ khnet_prefix_end($1)
+                          ORDER BY w.word USING ~<~, w.name_fold USING ~<~ LIMIT $2) x0) nx
+               JOIN khnet_search_docs d ON d.name_fold = nx.name_fold
+               JOIN khnet_profiles p ON p.account_id = d.profile_id
+              ORDER BY d.name_fold, d.name_lc, d.profile_id) x
+          ORDER BY x.o, x.name_fold'
+        USING t, lim;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION khnet_search_suggest(q text, lim int) RETURNS jsonb
     LANGUAGE sql STABLE
 AS $$
-    WITH f AS (SELECT btrim(regexp_replace(khnet_fold(q), '\s+', ' ', 'g')) AS t),
+    WITH f AS (SELECT btrim(regexp_replace(khnet_fold(q), '\s+', ' ', 'g')) AS t,
+                      khnet_concept_term(q) AS ct),
     pre AS MATERIALIZED (
-        (SELECT 0 AS tier, 'name' AS kind, n.name AS text, n.profile_id AS id, 1.0::real AS sim
+        (SELECT 0 AS tier, 'name' AS kind, n.name AS text, n.profile_id AS id, 1.0::real AS sim,
+                NULL::text AS key, NULL::text AS other
            FROM khnet_search_names_from((SELECT t FROM f), lim) n LIMIT lim)
         UNION ALL
-        (SELECT 0, t.kind, t.display, NULL, 1.0::real FROM khnet_search_terms t, f
+        (SELECT 0, 'name', n.name, n.profile_id, 0.99::real, NULL, NULL
+           FROM khnet_search_names_by_word((SELECT t FROM f WHERE t ~ '^[[:alnum:]]+$'), lim) n LIMIT lim)
+        UNION ALL
+        (SELECT 0, 'concept', l.label, NULL, 0.98::real, c.key,
+                (SELECT o.label FROM khnet_concept_labels o
+                  WHERE o.concept_id = l.concept_id AND o.pref AND o.lang <> l.lang)
+           FROM (SELECT l0.* FROM khnet_concept_labels l0, f
+                  WHERE f.ct <> '' AND l0.term ~>=~ f.ct AND l0.term ~<~ khnet_prefix_end(f.ct)
+                  ORDER BY l0.term USING ~<~, l0.concept_id LIMIT lim) l
+           JOIN khnet_concepts c ON c.id = l.concept_id)
+        UNION ALL
+        (SELECT 0, t.kind, t.display, NULL, 1.0::real, NULL, NULL FROM khnet_search_terms t, f
           WHERE t.kind <> 'word' AND t.term ~>=~ f.t AND t.term ~<~ khnet_prefix_end(f.t)
           ORDER BY length(t.term), t.term LIMIT lim)
         UNION ALL
-        (SELECT 1, t.kind, t.display, NULL, similarity(t.term, f.t) FROM khnet_search_terms t, f
+        (SELECT 1, t.kind, t.display, NULL, similarity(t.term, f.t), NULL, NULL
+           FROM khnet_search_terms t, f
           WHERE t.kind <> 'word' AND t.term % f.t ORDER BY t.term <-> f.t LIMIT lim)
     ), fixed AS MATERIALIZED (
         SELECT khnet_search_name_fix(f.t) AS t FROM f WHERE (SELECT count(*) FROM pre) < lim
     ), cand AS (
         SELECT * FROM pre
         UNION ALL
-        (SELECT 1, 'name', n.name, n.profile_id, similarity(n.name_fold, f.t)
+        (SELECT 1, 'name', n.name, n.profile_id, similarity(n.name_fold, f.t), NULL, NULL
            FROM khnet_search_names_from((SELECT t FROM fixed), lim) n, f LIMIT lim)
     ), best AS (
         SELECT DISTINCT ON (kind, text) * FROM cand ORDER BY kind, text, tier, sim DESC
@@ -1438,7 +1486,8 @@ AS $$
         SELECT * FROM best ORDER BY tier, sim DESC, length(text), text LIMIT lim
     )
     SELECT jsonb_build_object('items', coalesce(jsonb_agg(
-               jsonb_strip_nulls(jsonb_build_object('kind', kind, 'text', text, 'id', id))
+               jsonb_strip_nulls(jsonb_build_object('kind', kind, 'text', text, 'id', id,
+                                                    'key', key, 'other', other))
                ORDER BY tier, sim DESC, length(text), text), '[]'))
       FROM top
 $$;

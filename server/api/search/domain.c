@@ -1,5 +1,6 @@
 /* domain.c — the search domain's routes and statements (functions in
- * migrations/0004_search.sql and 0007_saved_searches.sql). */
+ * migrations/repeatable/40_search.sql, 45_thesaurus.sql and
+ * 70_saved_searches.sql). */
 #include "search_api.h"
 
 static const http_route routes[] = {
@@ -11,14 +12,22 @@ static const http_route routes[] = {
     {"GET", "/v1/saved-searches", api_saved_list},
     {"DELETE", "/v1/saved-searches/{id}", api_saved_delete},
     {"GET", "/v1/saved-searches/{id}/new", api_saved_new},
+    {"GET", "/v1/thesaurus/concepts", api_thesaurus_list},
+    {"POST", "/v1/thesaurus/concepts", api_thesaurus_create},
+    {"GET", "/v1/thesaurus/concepts/{key}", api_thesaurus_get},
+    {"PUT", "/v1/thesaurus/concepts/{key}", api_thesaurus_replace},
+    {"DELETE", "/v1/thesaurus/concepts/{key}", api_thesaurus_delete},
+    {"GET", "/v1/thesaurus/export", api_thesaurus_export},
+    {"POST", "/v1/thesaurus/import", api_thesaurus_import},
 };
 
 const db_stmt search_stmts[SEARCH_NSTMTS] = {
     [SEARCH_EXPERTS] = {"search_experts",
                         "SELECT khnet_search_experts($1::bigint, $2, $3, $4::text[], "
                         "$5::text[], $6::text[], $7::text[], $8::boolean, $9::int, "
-                        "$10::timestamptz, $11, $12::int, $13, $14::bigint)",
-                        14},
+                        "$10::timestamptz, $11, $12::int, $13, $14::bigint, $15::text[], "
+                        "$16::text[])",
+                        SEARCH_NPARAMS},
     [SEARCH_FIT] = {"search_fit",
                     "SELECT khnet_search_fit($1::bigint, $2, $3, $4::text[], $5::text[], "
                     "$6::text[], $7::text[], $8::boolean, $9::int, $10::int)",
@@ -42,6 +51,30 @@ const db_stmt search_stmts[SEARCH_NSTMTS] = {
                           "SELECT khnet_saved_search_new($1::bigint, $2, $3::bigint, $4::boolean, "
                           "$5, $6, $7::bigint)",
                           7},
+    /* the thesaurus (migrations/repeatable/45_thesaurus.sql) */
+    [SEARCH_THES_LIST] = {"thes_list",
+                          "SELECT status, field, body::text AS body FROM "
+                          "khnet_thesaurus_list($1, $2, $3::bigint, $4::int)",
+                          4},
+    [SEARCH_THES_GET] = {"thes_get",
+                         "SELECT status, field, body::text AS body FROM khnet_thesaurus_get($1)",
+                         1},
+    [SEARCH_THES_WRITE] = {"thes_write",
+                           "SELECT status, field, body::text AS body FROM "
+                           "khnet_thesaurus_write($1::bigint, $2, $3::jsonb, $4, $5, $6::int, '')",
+                           6},
+    [SEARCH_THES_DELETE] = {"thes_delete",
+                            "SELECT status, field, body::text AS body FROM "
+                            "khnet_thesaurus_delete($1, $2)",
+                            2},
+    [SEARCH_THES_EXPORT] = {"thes_export",
+                            "SELECT status, field, body::text AS body FROM "
+                            "khnet_thesaurus_export($1)",
+                            1},
+    [SEARCH_THES_IMPORT] = {"thes_import",
+                            "SELECT status, field, body::text AS body FROM "
+                            "khnet_thesaurus_import($1::bigint, $2, $3, $4)",
+                            4},
 };
 
 const api_domain api_domain_search = API_DOMAIN("search", routes, search_stmts);

@@ -10,7 +10,7 @@
 #include "search/search.h"
 #include "search_api.h"
 
-enum { SAVED_NAME_MAX = 100, SEARCH_NPARAMS = 14 };
+enum { SAVED_NAME_MAX = 100 };
 
 static bool may_save(http_req *r, const api_principal *who)
 {
@@ -38,7 +38,7 @@ static int check_query(http_req *r, const kp_value *query, const char **sort, kp
     return 0;
 }
 
-static const char *query_json(http_req *r, const kp_value *query)
+const char *search_json_text(http_req *r, const kp_value *query)
 {
     kp_buf b;
     kp_buf_init(&b);
@@ -66,7 +66,7 @@ static void create_authed(http_req *r, const api_principal *who)
         api_fail_kperr(r, &e);
         return;
     }
-    const char *json = query_json(r, query);
+    const char *json = search_json_text(r, query);
     if (!json) {
         api_oom(r);
         return;

@@ -11,7 +11,15 @@
 #include "search/search.h"
 #include "search_api.h"
 
-enum { Q_MAX = 500, FIT_MAX = 20480, LIMIT_MAX = 50, SUGGEST_MAX = 10, SUGGEST_Q_MAX = 100 };
+enum {
+    Q_MAX = 500,
+    FIT_MAX = 20480,
+    LIMIT_MAX = 50,
+    SUGGEST_MAX = 10,
+    SUGGEST_Q_MAX = 100,
+    NAMES_MAX = 20, /* cities, affiliations per search */
+    NAMES_LEN_MAX = 200
+};
 
 typedef enum list_kind { L_SECTOR, L_COUNTRY, L_DEGREE, L_LANG } list_kind;
 
@@ -57,6 +65,50 @@ static int get_list(http_req *r, const kp_value *body, const char *key, uint32_t
             return -1;
         }
         kp_buf_appendf(&b, "%s\"%.*s\"", i ? "," : "", (int)it->v.s.len, it->v.s.ptr);
+    }
+    kp_buf_append(&b, "}", 1);
+    *out = b.oom ? NULL : kp_arena_strndup(http_req_arena(r), (const char *)b.data, b.len);
+    kp_buf_free(&b);
+    return *out ? 1 : (kp_err_set(e, "internal", NULL, "out of memory"), -1);
+}
+
+/* Reads a list of free-text names (cities, affiliations: 1-200 characters,
+ * no control characters) as a PostgreSQL array literal, each item quoted
+ * with its backslashes and double quotes escaped.  1, 0 (absent), or -1
+ * with e set. */
+static int get_names(http_req *r, const kp_value *body, const char *key, const char **out,
+                     kp_err *e)
+{
+    const kp_value *arr = NULL;
+    int got = kp_get_array(body, key, false, NAMES_MAX, &arr, e);
+    if (got <= 0) return got;
+    kp_buf b;
+    kp_buf_init(&b);
+    kp_buf_append(&b, "{", 1);
+    for (uint32_t i = 0; i < arr->v.arr.n; i++) {
+        const kp_value *it = &arr->v.arr.items[i];
+        char field[64];
+        snprintf(field, sizeof field, "%s.%u", key, i);
+        size_t chars = it->type == KP_STR ? kp_utf8_len(it->v.s.ptr, it->v.s.len) : 0;
+        const char *why = it->type != KP_STR      ? "invalid_type"
+                          : chars < 1             ? "too_short"
+                          : chars > NAMES_LEN_MAX ? "too_long"
+                                                  : NULL;
+        for (uint32_t k = 0; !why && k < it->v.s.len; k++)
+            if ((unsigned char)it->v.s.ptr[k] < 0x20 || it->v.s.ptr[k] == 0x7f)
+                why = "invalid_value";
+        if (why) {
+            kp_err_set(e, why, field, "a name of 1-200 characters");
+            kp_buf_free(&b);
+            return -1;
+        }
+        kp_buf_append(&b, i ? ",\"" : "\"", i ? 2 : 1);
+        for (uint32_t k = 0; k < it->v.s.len; k++) {
+            char c = it->v.s.ptr[k];
+            if (c == '"' || c == '\\') kp_buf_append(&b, "\\", 1);
+            kp_buf_append(&b, &c, 1);
+        }
+        kp_buf_append(&b, "\"", 1);
     }
     kp_buf_append(&b, "}", 1);
     *out = b.oom ? NULL : kp_arena_strndup(http_req_arena(r), (const char *)b.data, b.len);
@@ -142,15 +194,26 @@ static const kp_value *answer(http_req *r, const PGresult *res, const char *miss
 /* ---- POST /v1/search/experts ---------------------------------------------- */
 
 typedef struct experts_req {
-    const char *p[14];        /* khnet_search_experts parameters */
-    api_dec viewer;           /* p[0]'s text */
-    api_dec years, limit, id; /* texts of p[8], p[11], p[13] */
-    search_sort sort;         /* the sort the cursor encodes */
+    const char *p[SEARCH_NPARAMS]; /* khnet_search_experts parameters */
+    api_dec viewer;                /* p[0]'s text */
+    api_dec years, limit, id;      /* texts of p[8], p[11], p[13] */
+    search_sort sort;              /* the sort the cursor encodes */
 } experts_req;
 
-static const char *const experts_fields[] = {
-    "q",         "sectors",       "countries", "degree_levels", "languages", "willing_to_mentor",
-    "min_years", "updated_since", "sort",      "limit",         "after",     NULL};
+static const char *const experts_fields[] = {"q",
+                                             "sectors",
+                                             "countries",
+                                             "degree_levels",
+                                             "languages",
+                                             "willing_to_mentor",
+                                             "min_years",
+                                             "updated_since",
+                                             "sort",
+                                             "limit",
+                                             "after",
+                                             "cities",
+                                             "affiliations",
+                                             NULL};
 
 /* `after`: a cursor of this search's sort into p[12], p[13]. */
 static int experts_after(http_req *r, const kp_value *body, experts_req *q, kp_err *e)
@@ -184,6 +247,9 @@ static int experts_parse(http_req *r, const kp_value *body, experts_req *q, kp_e
     if (got && !search_rfc3339_valid(s, n))
         return kp_err_set(e, "invalid_value", "updated_since", "an RFC 3339 timestamp"), -1;
     if (got && str_param(r, s, n, &q->p[9], e) < 0) return -1;
+    if (get_names(r, body, "cities", &q->p[14], e) < 0 ||
+        get_names(r, body, "affiliations", &q->p[15], e) < 0)
+        return -1;
     bool has_q = q->p[2] && q->p[2][strspn(q->p[2], " \t\r\n")];
     q->sort = has_q ? SEARCH_RELEVANCE : SEARCH_RECENT;
     got = kp_get_str(body, "sort", false, 1, 20, &s, &n, e);
@@ -253,7 +319,7 @@ static void experts_authed(http_req *r, const api_principal *who)
         return;
     }
     api_viewer(who, &q->viewer, q->p);
-    api_query_with(r, SEARCH_STMT(EXPERTS), 14, q->p, experts_done, q);
+    api_query_with(r, SEARCH_STMT(EXPERTS), SEARCH_NPARAMS, q->p, experts_done, q);
 }
 
 void api_search_experts(http_req *r)

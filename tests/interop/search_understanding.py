@@ -1,0 +1,198 @@
+"""search_understanding.py — how POST /v1/search/experts and GET
+/v1/suggest read natural requests (issue 11, PROTOCOL.md "Understanding a
+query"): partial matching ranked by coverage with `matched` per hit, term
+rarity, stop words and phrases (never the whole query), strict quoted
+phrases, synonyms and the other language as the term itself, broader terms
+reaching narrower concepts at a lower weight, `expanded`, the city and
+affiliation filters (folded, bad inputs), and suggest by a given name and
+by concept labels in both languages.  Hand-written profiles over a small
+deterministic seed; psql is the oracle for filters."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from rawhttp import Checker  # noqa: E402
+from search_lib import call, member_token, psql, q as lit, search, seed  # noqa: E402
+
+T = Checker("search_understanding")
+seed(1200, 9)
+
+# key: (full name, expertise, sector, city, affiliation)
+HAND = {
+    "both": ("Lê Thị Thanh Vân", ["machine learning", "shrimp farming"], "aquaculture", "Nha Trang",
+             "Nha Trang University"),
+    "shrimp": ("Phạm Văn Tôm", ["shrimp farming"], "aquaculture", "Cam Ranh", "Khanh Hoa University"),
+    "ml": ("Đặng Minh Học", ["machine learning"], "it_ai", "Hà Nội", "Hanoi University of Science"),
+    "rare": ("Võ Thị Tảo", ["zooxanthellae symbiosis"], "ocean_technology", "Nha Trang",
+             "Institute of Oceanography, Nha Trang"),
+    "cyber_vi": ("Hồ Quang Mạng", ["an ninh mạng"], "it_ai", "Đà Nẵng", "University of Danang"),
+    "digital_vi": ("Trịnh Thu Số", ["chuyển đổi số"], "it_ai", "Nha Trang", "Khanh Hoa University"),
+    "lobster_only": ("Lương Văn Hùm", ["lobster farming"], "marine_economy", "Busan", "Pukyong University"),
+    "aqua_direct": ("Mạc Thị Nuôi", ["aquaculture"], "education", "Huế", "Hue University"),
+    "seaweed_only": ("Kha Văn Rong", ["seaweed farming"], "education", "Huế", "Hue University"),
+    "given": ("Tạ Quỳnh Thơ", ["tourism"], "tourism", "Nha Trang", "Nha Trang University"),
+}
+
+
+def add_hand():
+    ids = {}
+    for k, (name, exp, sector, city, aff) in HAND.items():
+        aid = psql("INSERT INTO khnet_accounts (email, password_hash, role) VALUES (%s, 'x', 'member') "
+                   "RETURNING id" % lit("und+%s@example.org" % k)).split()[0]
+        psql("INSERT INTO khnet_profiles (account_id, external_id, full_name, headline, country, city, "
+             "affiliation, expertise, languages, vis_contact, vis_affiliation) VALUES (%s, %s, %s, "
+             "'Researcher', 'VN', %s, %s, ARRAY[%s], ARRAY['vi'], 'public', 'public')"
+             % (aid, lit("und-" + k), lit(name), lit(city), lit(aff), ",".join(lit(e) for e in exp)))
+        psql("INSERT INTO khnet_profile_sectors (profile_id, sector_id) SELECT %s, id FROM khnet_sectors "
+             "WHERE slug = %s" % (aid, lit(sector)))
+        ids[k] = int(aid)
+    return ids
+
+
+SINCE = psql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+IDS = add_hand()
+psql("VACUUM ANALYZE khnet_search_docs")
+
+
+def hits(body, token=None):
+    r = search(body, token)
+    assert r.status == 200, (body, r.status, r.json)
+    return r.json
+
+
+def ids_of(j):
+    return [h["id"] for h in j["hits"]]
+
+
+def rank(j, key):
+    got = ids_of(j)
+    return got.index(IDS[key]) if IDS[key] in got else None
+
+
+def t_partial_matching_ranked_by_coverage():
+    # the hand-written experts only (the seed holds many of each term)
+    j = hits({"q": "machine learning for shrimp farming", "limit": 50, "updated_since": SINCE})
+    assert [e["term"] for e in j["expanded"]] == ["machine learning", "shrimp farming"], j["expanded"]
+    r_both, r_shrimp, r_ml = rank(j, "both"), rank(j, "shrimp"), rank(j, "ml")
+    # those holding only one of the terms are still found, after the one holding both
+    assert r_both == 0 and r_shrimp is not None and r_ml is not None, (r_both, r_shrimp, r_ml)
+    by = {h["id"]: h for h in j["hits"]}
+    assert by[IDS["both"]]["matched"] == ["machine learning", "shrimp farming"]
+    assert by[IDS["shrimp"]]["matched"] == ["shrimp farming"]
+    assert by[IDS["ml"]]["matched"] == ["machine learning"]
+    # a filter stays a filter: only the city's experts, whatever they cover
+    j = hits({"q": "machine learning for shrimp farming", "cities": ["Cam Ranh"], "limit": 50})
+    assert IDS["shrimp"] in ids_of(j) and IDS["both"] not in ids_of(j), ids_of(j)
+
+
+def t_rare_terms_weigh_more():
+    j = hits({"q": "aquaculture zooxanthellae", "limit": 50})
+    w = {e["term"]: e["weight"] for e in j["expanded"]}
+    assert w["zooxanthellae"] > w["aquaculture"], w
+    assert rank(j, "rare") == 0, ids_of(j)[:5]
+
+
+def t_stop_words_and_phrases():
+    a = ids_of(hits({"q": "chuyên gia về du lịch biển", "limit": 30}))
+    b = ids_of(hits({"q": "du lịch biển", "limit": 30}))
+    assert a == b and a, (a[:5], b[:5])
+    a = hits({"q": "an expert in machine learning", "limit": 30})
+    assert [e["term"] for e in a["expanded"]] == ["machine learning"], a["expanded"]
+    assert ids_of(a) == ids_of(hits({"q": "machine learning", "limit": 30}))
+    a = hits({"q": "cần tìm người có kinh nghiệm trong lĩnh vực an ninh mạng", "limit": 30})
+    assert [e["term"] for e in a["expanded"]] == ["an ninh mang"], a["expanded"]
+    # a query made only of stop words is searched as typed
+    j = hits({"q": "the"})
+    assert [e["term"] for e in j["expanded"]] == ["the"], j["expanded"]
+    j = hits({"q": "chuyên gia"})
+    assert [e["term"] for e in j["expanded"]] == ["chuyen", "gia"], j["expanded"]
+
+
+def t_quoted_phrases_are_strict():
+    j = hits({"q": '"shrimp farming" machine learning', "limit": 50})
+    assert ids_of(j) and rank(j, "both") == 0 and rank(j, "ml") is None, ids_of(j)[:5]
+    n = int(psql("SELECT count(*) FROM khnet_search_docs WHERE doc0 @@ phraseto_tsquery('simple', "
+                 "'shrimp farming')"))
+    assert j["total"] == n, (j["total"], n)
+    assert ids_of(hits({"q": '"symbiosis zooxanthellae"'})) == []
+    assert ids_of(hits({"q": '"zooxanthellae symbiosis"'})) == [IDS["rare"]]
+    assert [e["kind"] for e in j["expanded"]] == ["phrase", "concept"], j["expanded"]
+
+
+def t_synonyms_and_the_other_language():
+    for q in ["cybersecurity", "information security", "an ninh mạng", "an ninh mang"]:
+        j = hits({"q": q, "limit": 50})
+        assert IDS["cyber_vi"] in ids_of(j), q
+    j = hits({"q": "digital transformation", "limit": 50})
+    assert IDS["digital_vi"] in ids_of(j)
+    assert "chuyen doi so" in j["expanded"][0]["forms"], j["expanded"]
+    j = hits({"q": "học máy", "limit": 50})
+    assert IDS["ml"] in ids_of(j) and IDS["both"] in ids_of(j)
+
+
+def t_broader_terms_reach_narrower_at_lower_weight():
+    j = hits({"q": "aquaculture", "sectors": ["marine_economy", "education"], "limit": 50})
+    assert "lobster farming" in j["expanded"][0]["narrower"], j["expanded"]
+    r_direct, r_seaweed, r_lobster = rank(j, "aqua_direct"), rank(j, "seaweed_only"), rank(j, "lobster_only")
+    assert None not in (r_direct, r_seaweed, r_lobster), (r_direct, r_seaweed, r_lobster)
+    assert r_direct < r_seaweed, (r_direct, r_seaweed)  # the term itself over a narrower concept
+    by = {h["id"]: h for h in j["hits"]}
+    assert by[IDS["lobster_only"]]["matched"] == ["aquaculture"]
+    assert by[IDS["aqua_direct"]]["score"] > by[IDS["seaweed_only"]]["score"]
+
+
+def t_city_and_affiliation_filters():
+    tok = member_token("und-liaison@example.org", "liaison")
+    want = psql("SELECT string_agg(profile_id::text, ',' ORDER BY profile_id) FROM khnet_search_docs "
+                "WHERE city_fold = 'nha trang'")
+    for c in ["Nha Trang", "nha trang", "NHA TRANG", "Nhà Trang"]:
+        j = hits({"cities": [c], "limit": 50, "sort": "recent"}, tok)
+        assert j["total"] == len(want.split(",")), (c, j["total"])
+    got = sorted(ids_of(hits({"q": "tourism", "cities": ["nha trang"], "limit": 50}, tok)))
+    assert IDS["given"] in got
+    for pid in got:
+        assert psql("SELECT city_fold FROM khnet_search_docs WHERE profile_id = %d" % pid) == "nha trang"
+    j = hits({"affiliations": ["institute of oceanography, NHA TRANG"], "limit": 50}, tok)
+    assert IDS["rare"] in ids_of(j) and all(
+        psql("SELECT aff_fold FROM khnet_search_docs WHERE profile_id = %d" % p) ==
+        "institute of oceanography, nha trang" for p in ids_of(j)), ids_of(j)
+    # anonymous callers filter only profiles whose contact group is public
+    hidden = psql("SELECT count(*) FROM khnet_search_docs WHERE city_fold = 'nha trang' "
+                  "AND vis_contact > 0")
+    assert int(hidden) > 0
+    assert hits({"cities": ["Nha Trang"], "limit": 5})["total"] == len(want.split(",")) - int(hidden)
+    for body, code, field in [({"cities": "Nha Trang"}, "invalid_type", "cities"),
+                              ({"cities": [5]}, "invalid_type", "cities.0"),
+                              ({"cities": [""]}, "too_short", "cities.0"),
+                              ({"cities": ["x" * 201]}, "too_long", "cities.0"),
+                              ({"cities": ["Nha\nTrang"]}, "invalid_value", "cities.0"),
+                              ({"cities": ["a"] * 21}, "too_long", "cities"),
+                              ({"affiliations": ["ok", 1]}, "invalid_type", "affiliations.1")]:
+        r = search(body)
+        assert r.status == 400, (body, r.status)
+        e = r.json["error"]
+        assert e["code"] == code and e.get("field") == field, (body, e)
+    # quotes and backslashes are text, not array syntax
+    assert hits({"cities": ['Nha "Trang', "a\\b,c}"]})["total"] == 0
+
+
+def suggest(q):
+    r = call("GET", "/v1/suggest?q=" + q)
+    assert r.status == 200, (q, r.json)
+    return r.json["items"]
+
+
+def t_suggest_given_names_and_concepts():
+    items = suggest("Th%C6%A1")  # "Thơ", a given name typed alone
+    assert any(i.get("id") == IDS["given"] for i in items), items
+    items = suggest("cyber")
+    c = [i for i in items if i["kind"] == "concept"]
+    assert c and c[0]["key"] == "cybersecurity" and c[0]["other"] == "an ninh mạng", items
+    items = suggest("an%20ninh%20m")
+    c = [i for i in items if i["kind"] == "concept"]
+    assert c and c[0]["text"] == "an ninh mạng" and c[0]["other"] == "cybersecurity", items
+
+
+T.run_all(globals())
+T.finish()
