@@ -891,7 +891,6 @@ $$;
 -- (an expert who writes it in both languages) adds 0.1: how often a
 -- profile says it, as BM25's term frequency.  matched: the indexes of the
 -- terms covered.
-DROP FUNCTION IF EXISTS khnet_search_where(tsvector, tsvector, tsquery);
 CREATE OR REPLACE FUNCTION khnet_search_where(doc tsvector, kw tsvector, q tsquery, whole boolean)
     RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -901,9 +900,6 @@ AS $$
           + CASE WHEN ts_filter(doc, '{c}') @@ q THEN 0.1 ELSE 0 END)::real
 $$;
 
-DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsquery[], tsquery[], real[]);
-DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, tsquery[], tsquery[], real[]);
-DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, tsquery[], tsquery[], real[], text[]);
 CREATE OR REPLACE FUNCTION khnet_search_cover(doc tsvector, kw tsvector, kwn text[], ex tsquery[],
                                               nar tsquery[], w real[], eqf text[], eqt int[],
                                               OUT score real, OUT matched int[])
@@ -961,12 +957,6 @@ AS $$
       FROM khnet_search_plan(q) p
 $$;
 
--- Issue 11 added the city and affiliation filters and the query plan.
-DROP FUNCTION IF EXISTS khnet_search_experts(bigint, text, text, text[], text[], text[], text[],
-    boolean, int, timestamptz, text, int, text, bigint);
-DROP FUNCTION IF EXISTS khnet_search_run(int, text, text, tsquery, text, text, smallint[], text[],
-    text[], text[], boolean, int, timestamptz, text, int, text, bigint);
-
 -- One call, one row: {hits, total, total_exact, facets, next_key,
 -- did_you_mean, corrected, sort, expanded}, or {error: {field, value}} for
 -- an unknown sector (the only input the C side cannot check: the sector
@@ -982,8 +972,7 @@ DROP FUNCTION IF EXISTS khnet_search_run(int, text, text, tsquery, text, text, s
 CREATE OR REPLACE FUNCTION khnet_search_experts(
     viewer_id bigint, viewer_role text, q text, sectors text[], countries text[],
     degrees text[], langs text[], mentor boolean, min_years int, updated_since timestamptz,
-    sort text, page_size int, after_key text, after_id bigint,
-    cities text[] DEFAULT NULL, affiliations text[] DEFAULT NULL)
+    sort text, page_size int, after_key text, after_id bigint, cities text[], affiliations text[])
     RETURNS jsonb LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
@@ -1046,6 +1035,20 @@ BEGIN
     RETURN result || jsonb_build_object('did_you_mean', did_you_mean, 'corrected', corrected,
                                         'sort', sort_kind, 'expanded', coalesce(pl.expanded, '[]'));
 END
+$$;
+
+-- The signature before issue 11 (no city or affiliation filter), kept so
+-- that callers of the old shape keep working and the function keeps its
+-- identity across the upgrade.
+CREATE OR REPLACE FUNCTION khnet_search_experts(
+    viewer_id bigint, viewer_role text, q text, sectors text[], countries text[],
+    degrees text[], langs text[], mentor boolean, min_years int, updated_since timestamptz,
+    sort text, page_size int, after_key text, after_id bigint)
+    RETURNS jsonb LANGUAGE sql STABLE
+AS $$
+    SELECT khnet_search_experts(viewer_id, viewer_role, q, sectors, countries, degrees, langs,
+                                mentor, min_years, updated_since, sort, page_size, after_key,
+                                after_id, NULL::text[], NULL::text[])
 $$;
 
 -- khnet_search_run for a plan: 'terms' ranked by coverage; a 'name' (or
@@ -1345,6 +1348,20 @@ BEGIN
     END IF;
     RETURN result;
 END
+$$;
+
+-- khnet_search_run before issue 11 (modes 'text' and 'name' only, no plan
+-- and no city or affiliation filter), kept for the same reason.
+CREATE OR REPLACE FUNCTION khnet_search_run(
+    level int, doc text, mode text, tsq tsquery, qf text, qlc text, sids smallint[],
+    countries text[], degrees text[], langs text[], mentor boolean, min_years int,
+    updated_since timestamptz, sort_kind text, page_size int, after_key text, after_id bigint)
+    RETURNS jsonb LANGUAGE sql VOLATILE
+AS $$
+    SELECT khnet_search_run(level, doc, mode, tsq, qf, qlc, sids, countries, degrees, langs,
+                            mentor, min_years, updated_since, sort_kind, page_size, after_key,
+                            after_id, NULL::tsquery, NULL::text[], NULL::tsquery[], NULL::tsquery[],
+                            NULL::real[], NULL::text[], NULL::int[], NULL::text[], NULL::text[])
 $$;
 
 -- Strings that start with t, as a range of the text_pattern_ops (byte)

@@ -152,7 +152,8 @@ BEGIN
         khnet_saved_text_array(q->'countries'), khnet_saved_text_array(q->'degree_levels'),
         khnet_saved_text_array(q->'languages'), (q->>'willing_to_mentor')::boolean,
         (q->>'min_years')::int, greatest(since, (q->>'updated_since')::timestamptz), s.sort,
-        coalesce((q->>'limit')::int, 20), p_after_key, p_after_id)
+        coalesce((q->>'limit')::int, 20), p_after_key, p_after_id,
+        khnet_saved_text_array(q->'cities'), khnet_saved_text_array(q->'affiliations'))
         || jsonb_build_object('since', khnet_time_text(since));
 END
 $$;
