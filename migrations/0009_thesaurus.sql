@@ -48,7 +48,17 @@ CREATE INDEX khnet_concept_links_target ON khnet_concept_links (target_id, kind)
 -- (contact), like the other grouped columns of the read model.  Appended,
 -- so khnet_search_doc_source lists them last.
 ALTER TABLE khnet_search_docs ADD COLUMN city_fold text, ADD COLUMN vis_contact smallint NOT NULL DEFAULT 2;
-UPDATE khnet_search_docs d SET city_fold = khnet_fold(p.city), vis_contact = khnet_vis_rank(p.vis_contact)
+-- Ranking by coverage (khnet_search_cover) asks of each candidate whether
+-- a term is one of its keywords or inside one: the keywords as a tsvector
+-- and as terms (folded, punctuation as one space), kept with the document
+-- rather than built per candidate (5 times the cost of the rest of the
+-- scoring).
+ALTER TABLE khnet_search_docs ADD COLUMN expertise_tsv tsvector NOT NULL DEFAULT '',
+                              ADD COLUMN expertise_terms text[] NOT NULL DEFAULT '{}';
+UPDATE khnet_search_docs d SET city_fold = khnet_fold(p.city), vis_contact = khnet_vis_rank(p.vis_contact),
+       expertise_tsv = to_tsvector('simple', array_to_string(d.expertise_fold, ' . ')),
+       expertise_terms = ARRAY(SELECT btrim(regexp_replace(k, '[^[:alnum:]]+', ' ', 'g'))
+                                 FROM unnest(d.expertise_fold) k)
   FROM khnet_profiles p WHERE p.account_id = d.profile_id;
 CREATE INDEX khnet_search_docs_city ON khnet_search_docs (city_fold);
 

@@ -77,7 +77,12 @@ CREATE OR REPLACE VIEW khnet_search_doc_source AS
            khnet_vis_rank(p.vis_mentoring)::smallint AS vis_mentoring,
            p.updated_at,
            khnet_fold(p.city) AS city_fold,
-           khnet_vis_rank(p.vis_contact)::smallint AS vis_contact
+           khnet_vis_rank(p.vis_contact)::smallint AS vis_contact,
+           to_tsvector('simple', replace(f.exp, E'\x1f', ' . ')) AS expertise_tsv,
+           CASE WHEN f.exp = '' THEN '{}'
+                ELSE ARRAY(SELECT btrim(x) FROM unnest(string_to_array(
+                         regexp_replace(f.exp, '[^[:alnum:]\x1f]+', ' ', 'g'), E'\x1f')) x) END
+               AS expertise_terms
       FROM khnet_profiles p
       JOIN khnet_accounts a ON a.id = p.account_id AND a.erased_at IS NULL
      CROSS JOIN LATERAL (
@@ -141,7 +146,8 @@ AS $$
         degree_levels = EXCLUDED.degree_levels, vis_edu = EXCLUDED.vis_edu,
         years = EXCLUDED.years, vis_career = EXCLUDED.vis_career, willing = EXCLUDED.willing,
         vis_mentoring = EXCLUDED.vis_mentoring, updated_at = EXCLUDED.updated_at,
-        city_fold = EXCLUDED.city_fold, vis_contact = EXCLUDED.vis_contact;
+        city_fold = EXCLUDED.city_fold, vis_contact = EXCLUDED.vis_contact,
+        expertise_tsv = EXCLUDED.expertise_tsv, expertise_terms = EXCLUDED.expertise_terms;
 
     INSERT INTO khnet_search_terms (term, kind, display)
     SELECT DISTINCT ON (t.term, t.kind) t.term, t.kind, t.display
@@ -875,14 +881,18 @@ END
 $$;
 
 -- How well a document covers a query's terms.  Per term: whether it
--- matches as itself (or a synonym, or in the other language: 1) or only
+-- matches as itself (or a synonym, or in the other language: 1) or else
 -- through a narrower concept (0.6), and where: in an expertise keyword
 -- that is one of its forms (0.55; 0.35 when the keyword only holds it,
 -- "lobster aquaculture" for aquaculture), the A fields (keywords and
 -- sector names: 0.2), headline and
 -- name (0.15), bio and affiliation (0.1) — each field it appears in adds
 -- up, so an expert who lists the topic, and whose headline and bio speak of
--- it, comes before one whose sector merely bears its name.  The score is
+-- it, comes before one whose sector merely bears its name.  A match
+-- through a narrower concept only asks the keywords (0.2 plus 0.55 or
+-- 0.35): a broader term's narrower forms are many (60 branches for
+-- aquaculture), and testing each field against them was most of a
+-- search's time.  The score is
 -- half weighted coverage (the share of the query's idf weight matched) and
 -- half that coverage times where it matched; so covering every term comes
 -- first, then how well.  kwn: the expertise keywords folded, punctuation
@@ -912,17 +922,15 @@ AS $$
            array_agg(i ORDER BY i) FILTER (WHERE m.c > 0)
       FROM whole, generate_subscripts(ex, 1) i
      CROSS JOIN LATERAL (
-           SELECT doc @@ ex[i] AS e, nar[i] IS NOT NULL AND doc @@ nar[i] AS n) h
+           SELECT CASE WHEN doc @@ ex[i] THEN 1.0
+                       WHEN nar[i] IS NOT NULL AND doc @@ nar[i] THEN 0.6 ELSE 0 END AS c) h
      CROSS JOIN LATERAL (
-           SELECT CASE WHEN h.e THEN khnet_search_where(doc, kw, ex[i], i = ANY (whole.t))
-                                     + CASE WHEN cardinality(array_positions(whole.each, i)) > 1 THEN 0.1 ELSE 0 END
-                  END AS fe,
-                  CASE WHEN h.n THEN khnet_search_where(doc, kw, nar[i], -i = ANY (whole.t)) END AS fn) x
-     CROSS JOIN LATERAL (
-           SELECT CASE WHEN h.e AND (NOT h.n OR 1 + x.fe >= 0.6 * (1 + x.fn)) THEN 1.0
-                       WHEN h.n THEN 0.6 ELSE 0 END AS c,
-                  CASE WHEN h.e AND (NOT h.n OR 1 + x.fe >= 0.6 * (1 + x.fn)) THEN x.fe
-                       WHEN h.n THEN x.fn ELSE 0 END AS f) m
+           SELECT h.c, CASE WHEN h.c = 1 THEN khnet_search_where(doc, kw, ex[i], i = ANY (whole.t))
+                                            + CASE WHEN cardinality(array_positions(whole.each, i)) > 1
+                                                   THEN 0.1 ELSE 0 END
+                            WHEN h.c > 0 THEN 0.2 + CASE WHEN -i = ANY (whole.t) THEN 0.55
+                                                         WHEN kw @@ nar[i] THEN 0.35 ELSE 0 END
+                            ELSE 0 END AS f) m
 $$;
 
 -- 1 when every word of a name query, as typed (lower-case, diacritics
@@ -1323,9 +1331,11 @@ BEGIN
                                         FROM (SELECT l, count(*) AS n FROM (SELECT unnest(m.languages) AS l FROM m) u
                                                GROUP BY l) c), '[]')))
         $f$, score, pool, page_sql, replace(order_by, 'm.', 'pg.'), sort_kind, ckey,
-        CASE WHEN mode = 'terms' THEN format('CROSS JOIN LATERAL khnet_search_cover(d.%I, to_tsvector(''simple'', array_to_string(d.expertise_fold, '' . '')), ARRAY(SELECT btrim(regexp_replace(k, ''[^[:alnum:]]+'', '' '', ''g'')) FROM unnest(d.expertise_fold) k), $16, $17, $20, $26, $27) cv', doc) ELSE '' END,
-        CASE WHEN mode = 'terms' THEN format('(SELECT to_jsonb(ARRAY(SELECT $24[i] FROM unnest((khnet_search_cover(sd.%I, NULL, NULL, $16, $17, $20, $26, $27)).matched) i))'
-                                             ' FROM khnet_search_docs sd WHERE sd.profile_id = pg.id)', doc)
+        CASE WHEN mode = 'terms' THEN format('CROSS JOIN LATERAL khnet_search_cover(d.%I, d.expertise_tsv, d.expertise_terms, $16, $17, $20, $26, $27) cv', doc) ELSE '' END,
+        CASE WHEN mode = 'terms' THEN format('to_jsonb(ARRAY(SELECT $24[i] FROM khnet_search_docs sd'
+                                             ' CROSS JOIN LATERAL khnet_search_cover(sd.%I, sd.expertise_tsv,'
+                                             ' sd.expertise_terms, $16, $17, $20, $26, $27) c, unnest(c.matched) i'
+                                             ' WHERE sd.profile_id = pg.id ORDER BY i))', doc)
              ELSE 'NULL::jsonb' END);
     EXECUTE sql INTO result
         USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
@@ -1520,6 +1530,15 @@ CREATE OR REPLACE FUNCTION khnet_search_similar(viewer_id bigint, viewer_role te
 AS $$
     WITH v AS (SELECT khnet_search_level(viewer_id, viewer_role) AS level),
     me AS MATERIALIZED (SELECT d.* FROM khnet_search_docs d WHERE d.profile_id = pid),
+    -- each of its keywords with what counts as it (issue 11): itself and
+    -- every label of the concepts it is a label of
+    eq AS MATERIALIZED (
+        SELECT k AS kw, k AS form FROM me, unnest(me.expertise_fold) k
+        UNION
+        SELECT k, khnet_fold(o.label) FROM me, unnest(me.expertise_fold) k
+          JOIN khnet_concept_labels c ON c.term = khnet_concept_term(k)
+          JOIN khnet_concept_labels o ON o.concept_id = c.concept_id
+    ), forms AS (SELECT coalesce(array_agg(DISTINCT form), '{}') AS f FROM eq),
     pool AS MATERIALIZED (
         (SELECT d.profile_id, d.expertise_fold, d.sector_ids, d.aff_fold, d.vis_aff
            FROM khnet_search_docs d, me
@@ -1527,8 +1546,8 @@ AS $$
             AND d.profile_id <> me.profile_id LIMIT khnet_search_cap())
         UNION
         (SELECT d.profile_id, d.expertise_fold, d.sector_ids, d.aff_fold, d.vis_aff
-           FROM khnet_search_docs d, me
-          WHERE d.expertise_fold && me.expertise_fold AND d.profile_id <> me.profile_id
+           FROM khnet_search_docs d, me, forms
+          WHERE d.expertise_fold && forms.f AND d.profile_id <> me.profile_id
           LIMIT khnet_search_cap())
         UNION
         (SELECT d.profile_id, d.expertise_fold, d.sector_ids, d.aff_fold, d.vis_aff
@@ -1537,7 +1556,8 @@ AS $$
           LIMIT khnet_search_cap())
     ), cand AS (
         SELECT d.profile_id AS id,
-               ARRAY(SELECT unnest(d.expertise_fold) INTERSECT SELECT unnest(me.expertise_fold)) AS shared,
+               ARRAY(SELECT DISTINCT eq.kw FROM eq WHERE eq.form = ANY (d.expertise_fold)
+                      ORDER BY eq.kw) AS shared,
                (SELECT count(*) FROM unnest(d.sector_ids) s WHERE s = ANY (me.sector_ids)) AS nsec,
                (d.aff_fold = me.aff_fold AND d.vis_aff <= v.level AND me.vis_aff <= v.level) AS same_aff
           FROM pool d, me, v
@@ -1566,9 +1586,22 @@ AS $$ SELECT ARRAY['the','and','for','with','from','that','this','are','was','we
     'duoc','khong','nay','tai','tren','theo','nhu','cung','den','hoac','ve','va','la','co',
     'tinh','khanh','hoa','du','an','cong','nghe','chuyen','gia','nghien','cuu','phat','trien']::text[] $$;
 
+-- A term as the thesaurus understands it, for "who fits" (issue 11): when
+-- t is a label of some concepts, any label of those concepts (synonyms,
+-- the other language) matches it; NULL otherwise.
+CREATE OR REPLACE FUNCTION khnet_search_concept_tsquery(t text) RETURNS tsquery
+    LANGUAGE sql STABLE
+AS $$
+    SELECT string_agg('(' || phraseto_tsquery('simple', l.term)::text || ')', ' | ' ORDER BY l.term)::tsquery
+      FROM (SELECT DISTINCT o.term FROM khnet_concept_labels c
+              JOIN khnet_concept_labels o ON o.concept_id = c.concept_id WHERE c.term = t) l
+$$;
+
 -- Significant terms of a pasted text: vocabulary phrases (expertise
--- keywords, sector names) found in it, then vocabulary words not among the
--- stop words; experts ranked by weighted coverage of those terms.  The
+-- keywords, sector names) and thesaurus labels found in it, then
+-- vocabulary words not among the stop words; experts ranked by weighted
+-- coverage of those terms, a term that is a concept's label matched by
+-- any label of that concept (khnet_search_concept_tsquery).  The
 -- coverage is computed over a bounded pool, at most khnet_search_cap()
 -- from each of: the profiles matching two of the heaviest terms (two
 -- phrases when there are two, else two of the first 12 terms), and the
@@ -1601,10 +1634,14 @@ BEGIN
         END IF;
         SELECT array_agg(s.id) INTO sids FROM khnet_sectors s WHERE s.slug = ANY (sectors);
     END IF;
-    -- phrases of 2+ words from the vocabulary, longest first
+    -- phrases of 2+ words from the vocabulary and the thesaurus's labels
+    -- (issue 11: a concept named in the text counts even when nobody wrote
+    -- it that way)
     SELECT array_agg(DISTINCT x.t) INTO terms FROM (
         SELECT regexp_replace(t.term, '[^[:alnum:]]+', ' ', 'g') AS t
-          FROM khnet_search_terms t WHERE t.kind IN ('expertise', 'sector')) x
+          FROM khnet_search_terms t WHERE t.kind IN ('expertise', 'sector')
+        UNION ALL
+        SELECT l.term FROM khnet_concept_labels l) x
      WHERE x.t LIKE '% %' AND position(' ' || x.t || ' ' IN f) > 0;
     SELECT array_agg(w ORDER BY w) INTO words FROM (
         SELECT DISTINCT w FROM regexp_split_to_table(btrim(f), ' ') w
@@ -1625,9 +1662,12 @@ BEGIN
     IF min_years IS NOT NULL THEN conds := conds || 'd.vis_career <= $9 AND d.years >= $8'::text; END IF;
     EXECUTE format($f$
         WITH q AS (
-            SELECT t AS term, 3 AS w, phraseto_tsquery('simple', t) AS tq FROM unnest($1::text[]) t
+            SELECT t AS term, 3 AS w, coalesce(khnet_search_concept_tsquery(t),
+                                                phraseto_tsquery('simple', t)) AS tq
+              FROM unnest($1::text[]) t
             UNION ALL
-            SELECT t, 1, to_tsquery('simple', quote_literal(t)) FROM unnest($2::text[]) t
+            SELECT t, 1, coalesce(khnet_search_concept_tsquery(t), to_tsquery('simple', quote_literal(t)))
+              FROM unnest($2::text[]) t
         ), anyq AS (SELECT string_agg('(' || tq::text || ')', ' | ')::tsquery AS tq FROM q),
         heavy AS (SELECT * FROM q
                    WHERE w = 3 OR (SELECT count(*) FROM q WHERE w = 3) < 2

@@ -278,9 +278,14 @@ def t_fit_and_similar_top_scores_match_sql():
     for text in FIT_TEXTS:
         r = call("POST", "/v1/search/fit", {"text": text, "limit": 10})
         assert r.status == 200 and r.json["hits"], (text, r.json)
-        rows = ",".join("(%s, %d, %s)" % (sql_text(t), 3 if " " in t else 1,
-                                           ("phraseto_tsquery('simple', %s)" if " " in t else
-                                            "to_tsquery('simple', quote_literal(%s))") % sql_text(t))
+        # a term that is a thesaurus label counts through any label of its
+        # concepts (issue 11), read from the raw thesaurus table
+        rows = ",".join("(%s, %d, coalesce((SELECT string_agg('(' || phraseto_tsquery('simple', "
+                        "o.term)::text || ')', ' | ')::tsquery FROM khnet_concept_labels c JOIN "
+                        "khnet_concept_labels o ON o.concept_id = c.concept_id WHERE c.term = %s), %s))"
+                        % (sql_text(t), 3 if " " in t else 1, sql_text(t),
+                           ("phraseto_tsquery('simple', %s)" if " " in t else
+                            "to_tsquery('simple', quote_literal(%s))") % sql_text(t))
                         for t in r.json["terms"])
         best = int(psql("SELECT max(c) FROM (SELECT sum(w) AS c FROM khnet_search_docs d, "
                         "(VALUES %s) v(t, w, tq) WHERE d.doc0 @@ v.tq GROUP BY d.profile_id) s"
@@ -291,13 +296,20 @@ def t_fit_and_similar_top_scores_match_sql():
     for pid in [IDS["wind"], IDS["thu"], first_seeded]:
         r = call("GET", "/v1/profiles/%d/similar?limit=5" % pid)
         assert r.status == 200 and r.json["items"], (pid, r.json)
+        # a keyword is shared when the other holds it or a label of one of
+        # its concepts (issue 11), from the raw thesaurus table
+        eq = ("(SELECT k AS kw, k AS form FROM unnest(me.expertise_fold) k UNION SELECT k, "
+              "khnet_fold(o.label) FROM unnest(me.expertise_fold) k JOIN khnet_concept_labels c "
+              "ON c.term = btrim(regexp_replace(k, '[^[:alnum:]]+', ' ', 'g')) "
+              "JOIN khnet_concept_labels o ON o.concept_id = c.concept_id)")
         best = int(psql(
-            "SELECT max(3 * cardinality(ARRAY(SELECT unnest(d.expertise_fold) INTERSECT "
-            "SELECT unnest(me.expertise_fold))) + (SELECT count(*) FROM unnest(d.sector_ids) s "
+            "SELECT max(3 * (SELECT count(DISTINCT e.kw) FROM %s e WHERE e.form = ANY "
+            "(d.expertise_fold)) + (SELECT count(*) FROM unnest(d.sector_ids) s "
             "WHERE s = ANY (me.sector_ids)) + CASE WHEN d.aff_fold = me.aff_fold AND "
             "d.vis_aff <= 0 AND me.vis_aff <= 0 THEN 1 ELSE 0 END) FROM khnet_search_docs d, "
             "khnet_search_docs me WHERE me.profile_id = %d AND d.profile_id <> me.profile_id "
-            "AND (d.expertise_fold && me.expertise_fold OR d.sector_ids && me.sector_ids)" % pid))
+            "AND (EXISTS (SELECT 1 FROM %s e WHERE e.form = ANY (d.expertise_fold)) "
+            "OR d.sector_ids && me.sector_ids)" % (eq, pid, eq)))
         scores = [i["score"] for i in r.json["items"]]
         assert scores[0] == best and scores == sorted(scores, reverse=True), (pid, scores, best)
 

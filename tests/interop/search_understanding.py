@@ -4,8 +4,9 @@ query"): partial matching ranked by coverage with `matched` per hit, term
 rarity, stop words and phrases (never the whole query), strict quoted
 phrases, synonyms and the other language as the term itself, broader terms
 reaching narrower concepts at a lower weight, `expanded`, the city and
-affiliation filters (folded, bad inputs), and suggest by a given name and
-by concept labels in both languages.  Hand-written profiles over a small
+affiliation filters (folded, bad inputs), suggest by a given name and by
+concept labels in both languages, and "who fits" / "similar" through the
+thesaurus.  Hand-written profiles over a small
 deterministic seed; psql is the oracle for filters."""
 
 import os
@@ -192,6 +193,20 @@ def t_suggest_given_names_and_concepts():
     items = suggest("an%20ninh%20m")
     c = [i for i in items if i["kind"] == "concept"]
     assert c and c[0]["text"] == "an ninh mạng" and c[0]["other"] == "cybersecurity", items
+
+
+def t_fit_and_similar_understand_concepts():
+    r = call("POST", "/v1/search/fit", {"text": "Dự án cần chuyên gia học máy cho trang trại tôm.",
+                                        "limit": 50})
+    assert r.status == 200 and "hoc may" in r.json["terms"], r.json.get("terms")
+    got = {h["id"]: h for h in r.json["hits"]}
+    # "học máy" in the call finds those who wrote "machine learning"
+    assert IDS["ml"] in got and "hoc may" in got[IDS["ml"]]["matched"], list(got)[:5]
+    r = call("GET", "/v1/profiles/%d/similar?limit=50" % IDS["cyber_vi"])
+    assert r.status == 200, r.json
+    cyber = [i for i in r.json["items"] if "cybersecurity" in i["expertise"]]
+    assert cyber and all(i["shared"] == ["an ninh mang"] and i["score"] >= 3 for i in cyber), \
+        r.json["items"][:3]
 
 
 T.run_all(globals())

@@ -29,15 +29,16 @@ static const char *path_key(http_req *r)
 void api_thesaurus_list(http_req *r)
 {
     const char *q = NULL, *sector = NULL, *key = NULL, *limit = NULL;
-    int got = http_req_query_param(r, "q", &q);
-    if (got < 0 || (got && (!q[0] || kp_utf8_len(q, strlen(q)) > Q_MAX_CHARS))) {
+    int got = api_query_param(r, "q", &q);
+    if (got < 0) return;
+    if (got && (!q[0] || kp_utf8_len(q, strlen(q)) > Q_MAX_CHARS)) {
         api_fail(r, "invalid_value", "q is 1-100 characters", "q");
         return;
     }
     if (!got) q = NULL;
-    got = http_req_query_param(r, "sector", &sector);
-    if (got < 0 || (got && !api_chars(sector, strlen(sector),
-                                      "abcdefghijklmnopqrstuvwxyz0123456789_", 2, 40))) {
+    got = api_query_param(r, "sector", &sector);
+    if (got < 0) return;
+    if (got && !api_chars(sector, strlen(sector), "abcdefghijklmnopqrstuvwxyz0123456789_", 2, 40)) {
         api_fail(r, "invalid_value", "not a sector slug", "sector");
         return;
     }
@@ -155,8 +156,9 @@ static const char *const formats[] = {"json", "csv", NULL};
 void api_thesaurus_export(http_req *r)
 {
     const char *f = NULL;
-    int got = http_req_query_param(r, "format", &f);
-    if (got < 0 || (got && !api_one_of(f, strlen(f), formats))) {
+    int got = api_query_param(r, "format", &f);
+    if (got < 0) return;
+    if (got && !api_one_of(f, strlen(f), formats)) {
         api_fail(r, "invalid_value", "format is json or csv", "format");
         return;
     }
