@@ -30,7 +30,7 @@ def imported(email, has_email=True, password=False):
     return aid
 
 
-def token_for(email, timeout=5.0):
+def token_for(email, timeout=15.0):  # the mail queue's pump delivers asynchronously
     pat = re.compile(r'to="%s" invitation_token=([A-Za-z0-9_-]{43})' % re.escape(email))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
