@@ -47,6 +47,8 @@ static const struct {
     {"not_implemented", 501},
     {"db_unavailable", 503},
     {"db_timeout", 503},
+    {"db_read_only", 503}, /* SQLSTATE 25006 */
+    {"db_full", 503},      /* SQLSTATE 53100 */
     {"server_busy", 503},
     {"shutting_down", 503},
     {"http_version_not_supported", 505},

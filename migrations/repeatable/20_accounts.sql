@@ -106,21 +106,33 @@ BEGIN ATOMIC
 END;
 
 -- Every authenticated request: the live session behind a token hash.
--- last_seen_at is refreshed at most once a minute to spare the writes.
+-- last_seen_at is refreshed at most once a minute to spare the writes, and
+-- never in a read-only transaction (default_transaction_read_only, a
+-- standby): a data-modifying statement there fails even when it would touch
+-- no row (SQLSTATE 25006), and a signed-in read must still work.  PL/pgSQL,
+-- so the UPDATE is only planned and run when it is needed.
 CREATE OR REPLACE FUNCTION khnet_session_auth(p_token_hash bytea)
 RETURNS TABLE (session_id bigint, account_id bigint, role text)
-LANGUAGE sql
-BEGIN ATOMIC
-    WITH s AS (
-        SELECT s.id, s.account_id, a.role, s.last_seen_at
-          FROM khnet_sessions s JOIN khnet_accounts a ON a.id = s.account_id
-         WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL
-           AND s.expires_at > now() AND a.erased_at IS NULL),
-    touch AS (
-        UPDATE khnet_sessions u SET last_seen_at = now() FROM s
-         WHERE u.id = s.id AND s.last_seen_at < now() - interval '1 minute')
-    SELECT s.id, s.account_id, s.role FROM s;
-END;
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_seen timestamptz;
+BEGIN
+    SELECT s.id, s.account_id, a.role, s.last_seen_at
+      INTO session_id, account_id, role, v_seen
+      FROM khnet_sessions s JOIN khnet_accounts a ON a.id = s.account_id
+     WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL
+       AND s.expires_at > now() AND a.erased_at IS NULL;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF v_seen < now() - interval '1 minute'
+       AND current_setting('transaction_read_only') = 'off' THEN
+        UPDATE khnet_sessions u SET last_seen_at = now() WHERE u.id = session_id;
+    END IF;
+    RETURN NEXT;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION khnet_sessions_list(p_account bigint)
 RETURNS TABLE (id bigint, created_at text, expires_at text, last_seen_at text, user_agent text)

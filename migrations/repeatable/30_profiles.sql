@@ -133,7 +133,7 @@ $$;
 -- GET /v1/profiles/{id} in one round trip: authenticates the bearer token's
 -- hash and reads the profile as that viewer.  The session rule is
 -- khnet_session_auth's (0002: live, unexpired, account not erased;
--- last_seen_at refreshed at most once a minute), written out here because
+-- last_seen_at refreshed at most once a minute, never when read-only), written out here because
 -- that SQL function is re-planned on every call from PL/pgSQL (2.5x the
 -- cost of this whole read); keep the two in step.  p_token_hash NULL = no
 -- Authorization sent (anonymous).  Always one row: auth_status 'anonymous' | 'ok' |
@@ -162,7 +162,8 @@ BEGIN
             auth_status := 'unauthenticated';
             RETURN;
         END IF;
-        IF v_seen < now() - interval '1 minute' THEN
+        IF v_seen < now() - interval '1 minute'
+           AND current_setting('transaction_read_only') = 'off' THEN
             UPDATE khnet_sessions SET last_seen_at = now() WHERE id = v_session;
         END IF;
         auth_status := 'ok';

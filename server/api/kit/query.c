@@ -5,6 +5,33 @@
 #include "kit.h"
 #include "log.h"
 
+#include <string.h>
+
+/* A failed statement whose SQLSTATE says the database refuses writes for
+ * now: 25006 read_only_sql_transaction (default_transaction_read_only, a
+ * hot standby) and 53100 disk_full.  Both are the operator's to fix, so the
+ * client gets a 503 it may retry, not 500 internal.  NULL: a real failure. */
+static const char *refusal_code(const char *sqlstate)
+{
+    if (!sqlstate) return NULL;
+    if (!strcmp(sqlstate, "25006")) return "db_read_only";
+    if (!strcmp(sqlstate, "53100")) return "db_full";
+    return NULL;
+}
+
+static void fail_query(http_req *r, const db_reply *rep)
+{
+    const char *code = refusal_code(rep->sqlstate);
+    log_event(code ? "warn" : "error", "msg=\"query failed\" rid=%s sqlstate=%s detail=\"%s\"",
+              http_req_id(r), rep->sqlstate ? rep->sqlstate : "", rep->message ? rep->message : "");
+    if (code && !strcmp(code, "db_read_only"))
+        api_fail(r, code, "the database is read-only for now; retry later", NULL);
+    else if (code)
+        api_fail(r, code, "the database disk is full; retry later", NULL);
+    else
+        api_fail(r, "internal", "internal error", NULL);
+}
+
 typedef struct pending {
     http_req *req;
     api_done done;           /* either this ... */
@@ -33,9 +60,7 @@ static void on_result(void *data, const db_reply *rep)
         break;
     case DB_QUERY_ERROR:
     default:
-        log_event("error", "msg=\"query failed\" rid=%s sqlstate=%s detail=\"%s\"", http_req_id(r),
-                  rep->sqlstate ? rep->sqlstate : "", rep->message ? rep->message : "");
-        api_fail(r, "internal", "internal error", NULL);
+        fail_query(r, rep);
         break;
     }
     api__guard_end(&g, "query callback");
