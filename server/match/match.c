@@ -9,7 +9,10 @@
  * total score (and, among equal totals, takes the most pairs, because
  * zero-cost paths are still taken).  Dijkstra runs on reduced costs
  * cost + pot[u] - pot[v] >= 0; the initial potentials come from the
- * layered shape in one pass (no Bellman-Ford needed).
+ * layered shape in one pass (no Bellman-Ford needed).  Each Dijkstra stops
+ * once T is settled, and after it a blocking flow (Dinic) moves every unit
+ * it can along zero reduced-cost arcs, all of them shortest paths of the
+ * same cost, so one search serves many augmentations (primal-dual).
  *
  * Pins are applied first (their mentors' capacities reduced, their mentees
  * removed); the flow optimises the rest. */
@@ -42,7 +45,9 @@ typedef struct solver {
     int64_t bonus;   /* added to every score (MATCH_OPT_MAX_PAIRS), else 0 */
     int64_t *pot;    /* [n] potentials */
     int64_t *dist;   /* [n] */
-    int *prev_arc;   /* [n] arc that reached the node in the last search */
+    int *prev_arc;   /* [n] arc that reached the node; then BFS queue, path */
+    int *level;      /* [n] BFS level in the admissible graph */
+    int *cur;        /* [n] current arc of the blocking flow */
     heap_item *heap; /* [arcs + 1] lazy-deletion binary heap */
     int heap_len;
     int mentor_base; /* node of mentor 0 */
@@ -197,7 +202,10 @@ static int build_graph(solver *s, const int *assign)
     s->pot = calloc((size_t)g->n, sizeof *s->pot);
     s->dist = malloc((size_t)g->n * sizeof *s->dist);
     s->prev_arc = malloc((size_t)g->n * sizeof *s->prev_arc);
-    if (!g->to || !g->cap || !g->cost || !g->rev || !s->heap || !s->pot || !s->dist || !s->prev_arc)
+    s->level = malloc((size_t)g->n * sizeof *s->level);
+    s->cur = malloc((size_t)g->n * sizeof *s->cur);
+    if (!g->to || !g->cap || !g->cost || !g->rev || !s->heap || !s->pot || !s->dist ||
+        !s->prev_arc || !s->level || !s->cur)
         return MATCH_ENOMEM;
     memcpy(g->fill, g->head, (size_t)g->n * sizeof *g->fill);
     walk_arcs(s, assign, 1);
@@ -247,7 +255,7 @@ static heap_item heap_pop(solver *s)
     return top;
 }
 
-/* Shortest reduced distances from S; 1 when T is reachable. */
+/* Shortest reduced distances from S, up to T's; 1 when T is reachable. */
 static int shortest_paths(solver *s)
 {
     graph *g = &s->g;
@@ -259,6 +267,7 @@ static int shortest_paths(solver *s)
     while (s->heap_len > 0) {
         heap_item it = heap_pop(s);
         if (it.d > s->dist[it.v]) continue;
+        if (it.v == s->sink) break; /* the rest is settled by run_flow's cap */
         for (int a = g->head[it.v]; a < g->head[it.v + 1]; a++) {
             if (g->cap[a] == 0) continue;
             int w = g->to[a];
@@ -273,6 +282,72 @@ static int shortest_paths(solver *s)
     return s->dist[s->sink] < INF_DIST;
 }
 
+/* Reduced cost 0 and residual capacity: the arc lies on a shortest path. */
+static int admissible(const solver *s, int u, int a)
+{
+    const graph *g = &s->g;
+    return g->cap[a] > 0 && g->cost[a] + s->pot[u] - s->pot[g->to[a]] == 0;
+}
+
+/* BFS levels over admissible arcs from S (level -1: not reached), so the
+ * blocking flow below only walks forward and never loops on the zero-cost
+ * reverse arcs it creates.  1 when T is reached. */
+static int admissible_levels(solver *s)
+{
+    graph *g = &s->g;
+    int *queue = s->prev_arc, qh = 0, qt = 0;
+    for (int u = 0; u < g->n; u++)
+        s->level[u] = -1;
+    s->level[0] = 0;
+    queue[qt++] = 0;
+    while (qh < qt) {
+        int u = queue[qh++];
+        for (int a = g->head[u]; a < g->head[u + 1]; a++)
+            if (s->level[g->to[a]] < 0 && admissible(s, u, a)) {
+                s->level[g->to[a]] = s->level[u] + 1;
+                queue[qt++] = g->to[a];
+            }
+    }
+    return s->level[s->sink] >= 0;
+}
+
+/* Dinic's blocking flow on the admissible level graph: every path found is
+ * a shortest one (same real cost as the Dijkstra path), so many units move
+ * per Dijkstra instead of one. */
+static void blocking_flow(solver *s)
+{
+    graph *g = &s->g;
+    int *it = s->cur, *path = s->prev_arc;
+    if (!admissible_levels(s)) return;
+    memcpy(it, g->head, (size_t)g->n * sizeof *it);
+    int depth = 0, u = 0;
+    for (;;) {
+        if (u == s->sink) {
+            for (int k = 0; k < depth; k++) {
+                g->cap[path[k]]--;
+                g->cap[g->rev[path[k]]]++;
+            }
+            depth = 0;
+            u = 0;
+            continue;
+        }
+        int a = it[u];
+        while (a < g->head[u + 1] &&
+               (s->level[g->to[a]] != s->level[u] + 1 || !admissible(s, u, a)))
+            a++;
+        it[u] = a;
+        if (a < g->head[u + 1]) {
+            path[depth++] = a;
+            u = g->to[a];
+            continue;
+        }
+        if (u == 0) return; /* S exhausted: the flow is blocking */
+        s->level[u] = -1;   /* dead end for the rest of the phase */
+        u = g->to[g->rev[path[--depth]]];
+        it[u]++;
+    }
+}
+
 /* Augments until no path lowers the cost; returns nothing: the flow is in
  * the residual capacities. */
 static void run_flow(solver *s)
@@ -282,14 +357,13 @@ static void run_flow(solver *s)
     while (shortest_paths(s)) {
         /* pot[S] stays 0, so the real cost is the reduced one plus pot[T]. */
         if (s->dist[s->sink] + s->pot[s->sink] > 0) break;
+        /* Dijkstra stopped at T: nodes not settled by then are at least
+         * dist[T] away, and raising them by dist[T] keeps every reduced
+         * cost >= 0 (the usual early-exit rule). */
+        int64_t d_sink = s->dist[s->sink];
         for (int u = 0; u < g->n; u++)
-            if (s->dist[u] < INF_DIST) s->pot[u] += s->dist[u];
-        for (int v = s->sink; v != 0;) {
-            int a = s->prev_arc[v];
-            g->cap[a]--;
-            g->cap[g->rev[a]]++;
-            v = g->to[g->rev[a]];
-        }
+            s->pot[u] += s->dist[u] < d_sink ? s->dist[u] : d_sink;
+        blocking_flow(s);
     }
 }
 
@@ -321,6 +395,8 @@ static void solver_free(solver *s)
     free(s->pot);
     free(s->dist);
     free(s->prev_arc);
+    free(s->level);
+    free(s->cur);
     free(s->cap_left);
 }
 
