@@ -64,20 +64,45 @@ CREATE OR REPLACE FUNCTION khnet_forum_author(account bigint) RETURNS jsonb
         'author_id', account, 'author_name', khnet_author_name(account),
         'author_handle', (SELECT h.handle FROM khnet_handles h WHERE h.account_id = account));
 
-CREATE OR REPLACE FUNCTION khnet_forum_post_json(p khnet_forum_posts, p_me bigint) RETURNS jsonb
-    LANGUAGE sql STABLE
+-- The post document from its row and what it joins to
+-- (khnet_forum_post_extras).  One expression over plain arguments, so a
+-- set-based caller gets it inlined rather than called per post.
+CREATE OR REPLACE FUNCTION khnet_forum_post_doc(p khnet_forum_posts, p_name text, p_handle text,
+                                                p_reacted boolean)
+    RETURNS jsonb LANGUAGE sql STABLE
     RETURN jsonb_build_object(
         'id', p.id, 'thread_id', p.thread_id, 'seq', p.seq,
         'reply_to', p.reply_to, 'quote_of', p.quote_of,
-        'markdown', p.body, 'html', p.html, 'helpful', p.helpful,
-        'reacted', p_me IS NOT NULL AND EXISTS (
-            SELECT 1 FROM khnet_forum_reactions r WHERE r.post_id = p.id AND r.account_id = p_me),
+        'markdown', p.body, 'html', p.html, 'helpful', p.helpful, 'reacted', p_reacted,
         'revisions', p.revisions,
         'created_at', khnet_time_text(p.created_at), 'edited_at', khnet_time_text(p.edited_at),
         'deleted_at', khnet_time_text(p.deleted_at),
         'hidden', CASE WHEN p.hidden_at IS NOT NULL THEN jsonb_build_object(
-            'reason', p.hidden_reason, 'held', p.held, 'at', khnet_time_text(p.hidden_at)) END)
-        || khnet_forum_author(p.author_id);
+            'reason', p.hidden_reason, 'held', p.held, 'at', khnet_time_text(p.hidden_at)) END,
+        'author_id', p.author_id, 'author_name', p_name, 'author_handle', p_handle);
+
+-- A post's author name (khnet_author_name's rule), handle, and whether
+-- p_me marked it helpful.  A one-SELECT SQL table function: used as
+-- `CROSS JOIN LATERAL khnet_forum_post_extras(...)` it is inlined into the
+-- caller's query, which joins once over its page of posts (no executor
+-- started per post, as a scalar function with a subquery would).
+CREATE OR REPLACE FUNCTION khnet_forum_post_extras(p_author bigint, p_post bigint, p_me bigint)
+    RETURNS TABLE (name text, handle text, reacted boolean) LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN a.erased_at IS NOT NULL THEN 'former member'
+                ELSE coalesce(pr.display_name, pr.full_name) END,
+           h.handle, r.post_id IS NOT NULL
+      FROM khnet_accounts a
+      LEFT JOIN khnet_profiles pr ON pr.account_id = a.id
+      LEFT JOIN khnet_handles h ON h.account_id = a.id
+      LEFT JOIN khnet_forum_reactions r
+        ON r.post_id = p_post AND r.account_id = p_me AND r.kind = 'helpful'
+     WHERE a.id = p_author
+$$;
+
+CREATE OR REPLACE FUNCTION khnet_forum_post_json(p khnet_forum_posts, p_me bigint) RETURNS jsonb
+    LANGUAGE sql STABLE
+    RETURN (SELECT khnet_forum_post_doc(p, x.name, x.handle, x.reacted)
+              FROM khnet_forum_post_extras(p.author_id, p.id, p_me) x);
 
 -- Posts of thread t after read_seq that p_me can see and did not write.
 CREATE OR REPLACE FUNCTION khnet_forum_unread_in(p_thread bigint, p_read int, p_me bigint,
@@ -341,8 +366,11 @@ BEGIN
            AND khnet_forum_post_visible(p, p_me, v_mod)
          ORDER BY p.seq LIMIT p_limit + 1),
     shown AS (SELECT * FROM page ORDER BY (p).seq LIMIT p_limit)
-    SELECT coalesce((SELECT jsonb_agg(khnet_forum_post_json(s.p, p_me) ORDER BY (s.p).seq)
-                       FROM shown s), '[]'),
+    SELECT coalesce((SELECT jsonb_agg(khnet_forum_post_doc(s.p, x.name, x.handle, x.reacted)
+                                      ORDER BY (s.p).seq)
+                       FROM shown s
+                      CROSS JOIN LATERAL khnet_forum_post_extras((s.p).author_id, (s.p).id, p_me) x),
+                    '[]'),
            (SELECT max((s.p).seq) FROM shown s), (SELECT count(*) FROM page)
       INTO v_items, v_last, v_n;
     status := 'ok';
@@ -555,24 +583,46 @@ BEGIN
     status := 'created'; body := khnet_forum_post_json(p, p_me);
 END $$;
 
+-- Opens every write on one post (edit, delete, hide/unhide, helpful,
+-- report): locks its thread, then the post -- the order every writer of a
+-- thread locks in (a reply locks the thread; the whole-thread delete the
+-- thread, then its posts), so two writers never wait on each other in a
+-- cycle -- and returns both with the caller's moderation right in the
+-- thread's category.  t and p come back NULL when the post is missing or
+-- the caller may not see it or its thread (not_found: for them it does
+-- not exist).
+CREATE OR REPLACE FUNCTION khnet_forum_post_for_write(p_post bigint, p_me bigint, p_role text,
+                                                      OUT t khnet_forum_threads,
+                                                      OUT p khnet_forum_posts,
+                                                      OUT is_mod boolean)
+    LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT * INTO t FROM khnet_forum_threads
+     WHERE id = (SELECT thread_id FROM khnet_forum_posts WHERE id = p_post) FOR UPDATE;
+    SELECT * INTO p FROM khnet_forum_posts WHERE id = p_post FOR UPDATE;
+    is_mod := khnet_forum_is_mod(p_me, p_role, t.category_id);
+    IF p.id IS NULL OR NOT khnet_forum_post_visible(p, p_me, is_mod)
+       OR NOT khnet_forum_thread_visible(t, p_me, is_mod) THEN
+        t := NULL;
+        p := NULL;
+    END IF;
+END $$;
+
 CREATE OR REPLACE FUNCTION khnet_forum_post_edit(p_me bigint, p_role text, p_post bigint,
                                                  p_body text, p_html text, p_mentions text[],
                                                  p_links int,
                                                  OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql AS $$
 DECLARE
+    w record;
     p khnet_forum_posts;
     t khnet_forum_threads;
     c khnet_forum_categories;
     v_mod boolean;
 BEGIN
-    -- the thread first, then the post: the order every writer locks in
-    SELECT * INTO t FROM khnet_forum_threads
-     WHERE id = (SELECT thread_id FROM khnet_forum_posts WHERE id = p_post) FOR UPDATE;
-    SELECT * INTO p FROM khnet_forum_posts WHERE id = p_post FOR UPDATE;
-    v_mod := khnet_forum_is_mod(p_me, p_role, t.category_id);
-    IF p.id IS NULL OR NOT khnet_forum_post_visible(p, p_me, v_mod)
-       OR NOT khnet_forum_thread_visible(t, p_me, v_mod) THEN
+    w := khnet_forum_post_for_write(p_post, p_me, p_role);
+    t := w.t; p := w.p; v_mod := w.is_mod;
+    IF p.id IS NULL THEN
         SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such post');
         RETURN;
     END IF;
@@ -607,18 +657,15 @@ CREATE OR REPLACE FUNCTION khnet_forum_post_delete(p_me bigint, p_role text, p_p
                                                    OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql AS $$
 DECLARE
+    w record;
     p khnet_forum_posts;
     t khnet_forum_threads;
     v_mod boolean;
     v_before jsonb;
 BEGIN
-    -- the thread first, then the post: the order every writer locks in
-    SELECT * INTO t FROM khnet_forum_threads
-     WHERE id = (SELECT thread_id FROM khnet_forum_posts WHERE id = p_post) FOR UPDATE;
-    SELECT * INTO p FROM khnet_forum_posts WHERE id = p_post FOR UPDATE;
-    v_mod := khnet_forum_is_mod(p_me, p_role, t.category_id);
-    IF p.id IS NULL OR NOT khnet_forum_post_visible(p, p_me, v_mod)
-       OR NOT khnet_forum_thread_visible(t, p_me, v_mod) THEN
+    w := khnet_forum_post_for_write(p_post, p_me, p_role);
+    t := w.t; p := w.p; v_mod := w.is_mod;
+    IF p.id IS NULL THEN
         SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such post');
         RETURN;
     END IF;
@@ -723,16 +770,13 @@ CREATE OR REPLACE FUNCTION khnet_forum_helpful(p_me bigint, p_role text, p_post 
                                                OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql AS $$
 DECLARE
+    w record;
     p khnet_forum_posts;
-    t khnet_forum_threads;
-    v_mod boolean;
     v_n int;
 BEGIN
-    SELECT * INTO p FROM khnet_forum_posts WHERE id = p_post FOR UPDATE;
-    SELECT * INTO t FROM khnet_forum_threads WHERE id = p.thread_id;
-    v_mod := khnet_forum_is_mod(p_me, p_role, t.category_id);
-    IF p.id IS NULL OR p.deleted_at IS NOT NULL OR NOT khnet_forum_post_visible(p, p_me, v_mod)
-       OR NOT khnet_forum_thread_visible(t, p_me, v_mod) THEN
+    w := khnet_forum_post_for_write(p_post, p_me, p_role);
+    p := w.p;
+    IF p.id IS NULL OR p.deleted_at IS NOT NULL THEN
         SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such post');
         RETURN;
     END IF;
@@ -837,13 +881,16 @@ CREATE OR REPLACE FUNCTION khnet_forum_report(p_me bigint, p_role text, p_post b
     LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
+    w record;
     p khnet_forum_posts;
     t khnet_forum_threads;
     r khnet_reports;
     v_item bigint;
 BEGIN
-    SELECT * INTO p FROM khnet_forum_posts WHERE id = p_post;
-    SELECT * INTO t FROM khnet_forum_threads WHERE id = p.thread_id;
+    w := khnet_forum_post_for_write(p_post, p_me, p_role);
+    t := w.t; p := w.p;
+    -- reporting is a member's act: hidden content is not reportable, even
+    -- by a moderator who can see it (the author can: it is theirs)
     IF p.id IS NULL OR p.deleted_at IS NOT NULL OR NOT khnet_forum_post_visible(p, p_me, false)
        OR NOT khnet_forum_thread_visible(t, p_me, false) THEN
         SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such post');
@@ -992,20 +1039,19 @@ CREATE OR REPLACE FUNCTION khnet_mod_post_set_hidden(p_me bigint, p_role text, p
                                                      OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql AS $$
 DECLARE
+    w record;
     p khnet_forum_posts;
     t khnet_forum_threads;
+    v_mod boolean;
     v_before jsonb;
 BEGIN
-    -- the thread first, then the post: the order every writer locks in
-    SELECT * INTO t FROM khnet_forum_threads
-     WHERE id = (SELECT thread_id FROM khnet_forum_posts WHERE id = p_post) FOR UPDATE;
-    SELECT * INTO p FROM khnet_forum_posts WHERE id = p_post FOR UPDATE;
-    IF p.id IS NULL OR NOT khnet_forum_post_visible(p, p_me, khnet_forum_is_mod(p_me, p_role, t.category_id))
-       OR NOT khnet_forum_thread_visible(t, p_me, khnet_forum_is_mod(p_me, p_role, t.category_id)) THEN
+    w := khnet_forum_post_for_write(p_post, p_me, p_role);
+    t := w.t; p := w.p; v_mod := w.is_mod;
+    IF p.id IS NULL THEN
         SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such post');
         RETURN;
     END IF;
-    IF NOT khnet_forum_is_mod(p_me, p_role, t.category_id) THEN
+    IF NOT v_mod THEN
         SELECT * INTO status, field, body
           FROM khnet_forum_err('forbidden', NULL, 'not a moderator of this category');
         RETURN;
