@@ -819,19 +819,26 @@ END $$;
 -- ---- search ------------------------------------------------------------------------------
 
 -- Posts matching q in their text, or opening posts of threads matching q in
--- title or tags; newest first (keyset on the post id).  Only what the
--- caller may see is considered at all, so hidden or deleted text is never
--- matched, ranked or shown.
+-- title or tags; best first (PROTOCOL.md "POST /v1/forum/search"): the
+-- post's text ranked with length normalisation (weight D, 0.1), plus for an
+-- opening post its thread's title (A, 1.0) and tags (B, 0.4); equal ranks
+-- newest post first.  The keyset is (rank, post id), the rank a real
+-- computed the same way on every call, so a cursor continues the order
+-- exactly.  Only what the caller may see is considered at all, so hidden
+-- or deleted text is never matched, ranked or shown.
+DROP FUNCTION IF EXISTS khnet_forum_search(bigint, text, text, bigint, bigint, text, timestamptz,
+                                           timestamptz, bigint, int);
 CREATE OR REPLACE FUNCTION khnet_forum_search(p_me bigint, p_role text, p_q text, p_cat bigint,
                                               p_author bigint, p_tag text, p_since timestamptz,
-                                              p_until timestamptz, p_after bigint, p_limit int,
+                                              p_until timestamptz, p_after_rank real,
+                                              p_after_id bigint, p_limit int,
                                               OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v_q tsquery := khnet_search_tsquery(p_q);
     v_tag text := lower(p_tag);
     v_items jsonb;
-    v_last bigint;
+    v_last text;
     v_n int;
 BEGIN
     IF v_q IS NULL THEN
@@ -844,29 +851,36 @@ BEGIN
         SELECT p.id FROM khnet_forum_threads t JOIN khnet_forum_posts p
             ON p.thread_id = t.id AND p.seq = 1
          WHERE t.fts @@ v_q),
-    page AS (
-        SELECT p, t, ts_rank(p.fts, v_q) + ts_rank(t.fts, v_q) AS rank
+    ranked AS (
+        SELECT p, t, (ts_rank(p.fts, v_q, 1)
+                      + CASE WHEN p.seq = 1 THEN ts_rank(t.fts, v_q) ELSE 0 END)::real AS rank
           FROM hits h JOIN khnet_forum_posts p ON p.id = h.id
           JOIN khnet_forum_threads t ON t.id = p.thread_id
           CROSS JOIN LATERAL (SELECT khnet_forum_is_mod(p_me, p_role, t.category_id) AS yes) m
          WHERE p.deleted_at IS NULL
            AND khnet_forum_post_visible(p, p_me, m.yes) AND khnet_forum_thread_visible(t, p_me, m.yes)
-           AND (p_after IS NULL OR p.id < p_after)
            AND (p_cat IS NULL OR t.category_id = p_cat)
            AND (p_author IS NULL OR p.author_id = p_author)
            AND (v_tag IS NULL OR v_tag = ANY (t.tags))
            AND (p_since IS NULL OR p.created_at >= p_since)
-           AND (p_until IS NULL OR p.created_at < p_until)
-         ORDER BY p.id DESC LIMIT p_limit + 1),
-    shown AS (SELECT * FROM page ORDER BY (p).id DESC LIMIT p_limit)
+           AND (p_until IS NULL OR p.created_at < p_until)),
+    page AS (
+        SELECT * FROM ranked r
+         WHERE p_after_id IS NULL OR (r.rank, (r.p).id) < (p_after_rank, p_after_id)
+         ORDER BY r.rank DESC, (r.p).id DESC LIMIT p_limit + 1),
+    shown AS (SELECT * FROM page ORDER BY rank DESC, (p).id DESC LIMIT p_limit)
     SELECT coalesce((SELECT jsonb_agg(jsonb_build_object(
                'thread', khnet_forum_thread_json(s.t, p_me,
                                                  khnet_forum_is_mod(p_me, p_role, (s.t).category_id)),
-               'post', khnet_forum_post_json(s.p, p_me),
+               'post', khnet_forum_post_doc(s.p, x.name, x.handle, x.reacted),
                'snippet', ts_headline('khnet_fold', (s.p).body, v_q,
                                       'MaxFragments=2, MaxWords=20, MinWords=5'),
-               'rank', round(s.rank::numeric, 4)) ORDER BY (s.p).id DESC) FROM shown s), '[]'),
-           (SELECT min((s.p).id) FROM shown s), (SELECT count(*) FROM page)
+               'rank', round(s.rank::numeric, 4)) ORDER BY s.rank DESC, (s.p).id DESC)
+                       FROM shown s
+                      CROSS JOIN LATERAL khnet_forum_post_extras((s.p).author_id, (s.p).id, p_me) x),
+                    '[]'),
+           (SELECT s.rank::text || '|' || (s.p).id FROM shown s ORDER BY s.rank, (s.p).id LIMIT 1),
+           (SELECT count(*) FROM page)
       INTO v_items, v_last, v_n;
     status := 'ok';
     body := jsonb_build_object('items', v_items,

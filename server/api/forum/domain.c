@@ -59,8 +59,8 @@ const db_stmt forum_stmts[FORUM_NSTMTS] = {
     [FORUM_HANDLE_SET] = {"forum_handle_set", ROW "khnet_forum_handle_set($1, $2)", 2},
     [FORUM_SEARCH] = {"forum_search",
                       ROW "khnet_forum_search($1, $2, $3, $4, $5, $6, $7::timestamptz, "
-                          "$8::timestamptz, $9, $10)",
-                      10},
+                          "$8::timestamptz, $9::real, $10, $11)",
+                      11},
     [FORUM_REPORT] = {"forum_report", ROW "khnet_forum_report($1, $2, $3, $4)", 4},
 };
 

@@ -1,12 +1,13 @@
 /* search.c — POST /v1/forum/search: full text over titles, tags and posts
  * with expert search's folding (PROTOCOL.md "Forums").  The query, the
  * visibility of hidden and deleted posts, and the ranking are SQL's
- * (khnet_forum_search); here the body is checked field by field. */
+ * (khnet_forum_search); here the body is checked field by field, and the
+ * keyset (rank, post id) goes to and from the opaque cursor expert search
+ * uses for its relevance order (server/search/cursor.c). */
 #include <string.h>
 
 #include "forum.h"
 #include "forum/forum.h"
-#include "profile/profile.h"
 #include "search/search.h"
 
 enum { Q_MAX = 200, LIMIT_MAX = 50 };
@@ -32,8 +33,54 @@ static int time_field(http_req *r, const kp_value *b, const char *key, const cha
     return *out ? 0 : -1;
 }
 
-/* The optional filters: category_id, author_id, tag, after; p[3..6] and
- * p[8]. */
+/* `after`, a relevance cursor, into p[8] (the rank) and p[9] (the post
+ * id); -1 after replying. */
+static int after_field(http_req *r, const kp_value *b, const char **p)
+{
+    const kp_value *after = kp_map_get(b, "after");
+    if (!after || after->type == KP_NIL) return 0;
+    search_key k;
+    if (after->type != KP_STR || search_cursor_decode(after->v.s.ptr, after->v.s.len, &k) != 0 ||
+        k.sort != SEARCH_RELEVANCE) {
+        api_fail(r, "invalid_value", "not a cursor from this search", "after");
+        return -1;
+    }
+    char *rank = kp_arena_alloc(http_req_arena(r), 40);
+    api_dec id = api_dec_of(k.id);
+    p[9] = kp_arena_strndup(http_req_arena(r), id.s, strlen(id.s));
+    if (!rank || !p[9]) {
+        api_oom(r);
+        return -1;
+    }
+    search_key_text(&k, rank, 40);
+    p[8] = rank;
+    return 0;
+}
+
+/* The answer's next_key ("rank|id") as a relevance cursor. */
+static void rank_cursor(kp_buf *b, const kp_value *key, void *data)
+{
+    (void)data;
+    char txt[64], c[SEARCH_CURSOR_LEN + 1];
+    search_key k;
+    if (key->type == KP_STR && key->v.s.len < sizeof txt) {
+        memcpy(txt, key->v.s.ptr, key->v.s.len);
+        txt[key->v.s.len] = '\0';
+        if (search_key_parse(txt, SEARCH_RELEVANCE, &k) == 0) {
+            search_cursor_encode(&k, c, sizeof c);
+            kp_w_cstr(b, c);
+            return;
+        }
+    }
+    kp_w_nil(b);
+}
+
+static void search_done(http_req *r, const PGresult *res)
+{
+    api_reply_row_with(r, res, 200, rank_cursor, NULL);
+}
+
+/* The optional filters: category_id, author_id, tag; p[3..5]. */
 static int filters(http_req *r, const kp_value *b, const char **p)
 {
     bool bad = false;
@@ -54,21 +101,6 @@ static int filters(http_req *r, const kp_value *b, const char **p)
             return -1;
         }
     }
-    const kp_value *after = kp_map_get(b, "after");
-    if (after && after->type != KP_NIL) {
-        int64_t k = 0;
-        if (after->type != KP_STR ||
-            profile_cursor_decode(after->v.s.ptr, after->v.s.len, &k) != 0) {
-            api_fail(r, "invalid_value", "not a cursor from this search", "after");
-            return -1;
-        }
-        api_dec d = api_dec_of(k);
-        p[8] = kp_arena_strndup(http_req_arena(r), d.s, strlen(d.s));
-        if (!p[8]) {
-            api_oom(r);
-            return -1;
-        }
-    }
     return 0;
 }
 
@@ -80,11 +112,11 @@ static void search_authed(http_req *r, const api_principal *who)
     const char *q = b ? api_str(r, b, "q", Q_MAX, (size_t)4 * Q_MAX) : NULL;
     if (!q) return;
     api_dec me, lim;
-    const char *p[10] = {NULL};
+    const char *p[11] = {NULL};
     api_viewer(who, &me, p);
     p[2] = q;
     if (filters(r, b, p) != 0 || time_field(r, b, "since", &p[6]) != 0 ||
-        time_field(r, b, "until", &p[7]) != 0)
+        time_field(r, b, "until", &p[7]) != 0 || after_field(r, b, p) != 0)
         return;
     int64_t limit = 20;
     kp_err e = {0};
@@ -93,8 +125,8 @@ static void search_authed(http_req *r, const api_principal *who)
         return;
     }
     lim = api_dec_of(limit);
-    p[9] = lim.s;
-    api_query(r, FORUM_STMT(SEARCH), 10, p, api_reply_row);
+    p[10] = lim.s;
+    api_query(r, FORUM_STMT(SEARCH), 11, p, search_done);
 }
 
 void api_forum_search(http_req *r)
