@@ -905,21 +905,43 @@ $$;
 -- every keyword as rows: ~60 forms times the keywords for each of 1,000
 -- candidates was most of a broad query's time (at 200,000 profiles
 -- "nuôi trồng thủy sản" 716 -> 132 ms, a six-word query 585 -> 275 ms).
-CREATE OR REPLACE FUNCTION khnet_search_where(doc tsvector, kw tsvector, q tsquery, whole boolean)
+DROP FUNCTION IF EXISTS khnet_search_where(tsvector, tsvector, tsquery, boolean);
+
+-- A tsquery whose every word must carry weight wt (A, B or C): `doc @@
+-- khnet_search_weighted(q, 'A')` is `ts_filter(doc, '{a}') @@ q` (a
+-- phrase's positions are the document's in both) without copying the
+-- document for each test.  Built once per query, it makes the coverage
+-- of a candidate about twice as cheap.
+CREATE OR REPLACE FUNCTION khnet_search_weighted(q tsquery, wt text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT regexp_replace(q::text, '(''(?:[^'']|'''')*'')(?::(\*))?', '\1:\2' || wt, 'g')::tsquery
+$$;
+
+-- khnet_search_where with the fields asked through weighted queries (qa,
+-- qb, qc: q restricted to A, B and C by khnet_search_weighted): the same
+-- figure in the same type.
+CREATE OR REPLACE FUNCTION khnet_search_where(doc tsvector, kw tsvector, q tsquery, qa tsquery,
+                                              qb tsquery, qc tsquery, whole boolean)
     RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT (CASE WHEN whole THEN 0.55 WHEN kw @@ q THEN 0.35 ELSE 0 END
-          + CASE WHEN ts_filter(doc, '{a}') @@ q THEN 0.2 ELSE 0 END
-          + CASE WHEN ts_filter(doc, '{b}') @@ q THEN 0.15 ELSE 0 END
-          + CASE WHEN ts_filter(doc, '{c}') @@ q THEN 0.1 ELSE 0 END)::real
+          + CASE WHEN doc @@ qa THEN 0.2 ELSE 0 END
+          + CASE WHEN doc @@ qb THEN 0.15 ELSE 0 END
+          + CASE WHEN doc @@ qc THEN 0.1 ELSE 0 END)::real
 $$;
+
+DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, text[], tsquery[], tsquery[], real[],
+                                           text[], int[]);
 
 -- PL/pgSQL, not SQL: a SQL function that cannot be inlined starts an
 -- executor per call, ~0.1 ms of each candidate's 0.13 ms at 200,000
 -- profiles; the loops below do the same arithmetic in the same types.
+-- exw: per term i, its query restricted to the weights A, B and C
+-- (khnet_search_weighted) as exw[i][1..3].
 CREATE OR REPLACE FUNCTION khnet_search_cover(doc tsvector, kw tsvector, kwn text[], ex tsquery[],
-                                              nar tsquery[], w real[], eqf text[], eqt int[],
-                                              OUT score real, OUT matched int[])
+                                              exw tsquery[], nar tsquery[], w real[], eqf text[],
+                                              eqt int[], OUT score real, OUT matched int[])
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
@@ -943,7 +965,8 @@ BEGIN
     IF cardinality(ex) IS DISTINCT FROM 0 AND ex IS NOT NULL THEN
     FOR i IN array_lower(ex, 1) .. array_upper(ex, 1) LOOP
         c := CASE WHEN doc @@ ex[i] THEN 1.0 WHEN nar[i] IS NOT NULL AND doc @@ nar[i] THEN 0.6 ELSE 0 END;
-        f := CASE WHEN c = 1 THEN khnet_search_where(doc, kw, ex[i], i = ANY (whole))
+        f := CASE WHEN c = 1 THEN khnet_search_where(doc, kw, ex[i], exw[i][1], exw[i][2], exw[i][3],
+                                                     i = ANY (whole))
                                   + CASE WHEN cardinality(array_positions(each, i)) > 1 THEN 0.1 ELSE 0 END
                   WHEN c > 0 THEN 0.2 + CASE WHEN -i = ANY (whole) THEN 0.55
                                              WHEN kw @@ nar[i] THEN 0.35 ELSE 0 END
@@ -955,6 +978,22 @@ BEGIN
     END IF;
     score := (num / nullif(2 * den, 0))::real;
 END
+$$;
+
+-- A hit's snippet: fragments of txt with the words of q marked «so».
+-- First with own, the query's terms as asked (synonyms and the other
+-- language, no narrower concepts); with q, which adds those, only when
+-- own marks nothing.  ts_headline's cost grows with the words of its
+-- query: "aquaculture" asks ~10 as itself and ~100 with its narrower
+-- concepts (5 ms a page against 1 ms).
+CREATE OR REPLACE FUNCTION khnet_search_snippet(txt text, own tsquery, q tsquery) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN own IS NOT NULL AND own::text <> q::text AND strpos(h, '«') = 0
+                THEN ts_headline('khnet_fold', txt, q, o) ELSE h END
+      FROM (SELECT ts_headline('khnet_fold', txt, coalesce(own, q), o) AS h, o
+              FROM (SELECT 'StartSel=«, StopSel=», MaxWords=25, MinWords=8, MaxFragments=2,'
+                           ' FragmentDelimiter=" … "' AS o) c) x
 $$;
 
 -- 1 when every word of a name query, as typed (lower-case, diacritics
@@ -1189,6 +1228,11 @@ DECLARE
     t1 tsquery;                -- every term as itself
     t2 tsquery;                -- every term, narrower concepts allowed
     t3 tsquery;                -- all terms but one
+    exw tsquery[];             -- per term: as itself in A, B, C (khnet_search_cover)
+    extra text := '';          -- more columns of the candidates
+    -- what snippets highlight first: the terms as asked, without their
+    -- narrower concepts (khnet_search_snippet)
+    tso tsquery := CASE WHEN mode = 'terms' THEN khnet_search_any(p_must, p_ex, NULL) ELSE tsq END;
     tier text;
     result jsonb;
 BEGIN
@@ -1232,6 +1276,9 @@ BEGIN
           INTO alt FROM generate_subscripts(p_ex, 1) i;
         SELECT string_agg('(' || p_ex[i]::text || ')', ' & ')::tsquery INTO t1
           FROM generate_subscripts(p_ex, 1) i;
+        SELECT array_agg(ARRAY[khnet_search_weighted(p_ex[i], 'A'), khnet_search_weighted(p_ex[i], 'B'),
+                               khnet_search_weighted(p_ex[i], 'C')] ORDER BY i)
+          INTO exw FROM generate_subscripts(p_ex, 1) i;
         SELECT string_agg('(' || alt[i]::text || ')', ' & ')::tsquery INTO t2 FROM generate_subscripts(alt, 1) i;
         IF n >= 3 THEN
             SELECT string_agg('(' || x.q || ')', ' | ')::tsquery INTO t3 FROM (
@@ -1241,9 +1288,12 @@ BEGIN
         END IF;
         IF p_must IS NOT NULL THEN t1 := t1 && p_must; t2 := t2 && p_must; t3 := t3 && p_must; END IF;
         conds := conds || format('(d.%I @@ $1 OR d.name_fold = $2)', doc);
-        score := '(cv.score + 0.1 * ts_rank(''{0.005,0.02,0.04,0.1}'', d.' || quote_ident(doc) || ', $1)'
-                 ' + CASE WHEN d.name_fold = $2 THEN 10 ELSE 0 END'
+        -- the score without its ts_rank part (at most 0.1: below), which
+        -- the page adds where it can matter
+        score := '(cv.score + CASE WHEN d.name_fold = $2 THEN 10 ELSE 0 END'
                  ' + CASE WHEN d.name_lc = $3 THEN 1 ELSE 0 END)::real';
+        extra := format(', cv.score AS cvs, CASE WHEN d.name_fold = $2 THEN 10 ELSE 0 END AS nb1,'
+                        ' CASE WHEN d.name_lc = $3 THEN 1 ELSE 0 END AS nb2, d.%I AS dv, cv.matched AS mt', doc);
         tier := format('SELECT d.* FROM khnet_search_docs d WHERE %s AND d.name_fold <> $2 AND %s', filters, '%s');
         pool := format('WITH e AS MATERIALIZED (SELECT d.* FROM khnet_search_docs d WHERE d.name_fold = $2 AND %1$s LIMIT $15 + 1),'
                        ' a1 AS MATERIALIZED (%2$s LIMIT $15 + 1),'
@@ -1295,12 +1345,33 @@ BEGIN
     -- are every match (at most cap), else from every match in key order
     -- (an index or a top-N sort).  The two branches are gated by the
     -- candidate count, an InitPlan: only one runs.
-    IF sort_kind = 'relevance' THEN
+    IF sort_kind = 'relevance' AND mode = 'terms' THEN
+        -- Coverage: the score is cv.score + 0.1 * ts_rank + the name
+        -- bonuses, the candidates' `score` all but its ts_rank part.
+        -- ts_rank is at most 1 (each factor of its product or sum is a
+        -- weight, at most 0.1, and they combine as probabilities or as a
+        -- mean), so a candidate whose partial score is more than 0.1
+        -- below the (page + 1)-th best partial score of the candidates
+        -- surely on this side of the keyset cannot reach the page: it
+        -- keeps its partial score, and ts_rank runs for the rest (149 of
+        -- 1,000 candidates for "aquaculture": its query, with the
+        -- narrower concepts, has ~100 words, ~15 µs per candidate).  The
+        -- full score is the same expression in the same types as before.
+        page_sql := format(
+            'SELECT m.id, m.score, m.k, m.mt FROM (SELECT m.id, m.k, m.mt, CASE WHEN m.score >= coalesce(('
+            '     SELECT t.score FROM m t WHERE %s ORDER BY t.score DESC OFFSET $11 LIMIT 1), ''-Infinity'') - 0.11'
+            '   THEN (m.cvs + 0.1 * ts_rank(''{0.005,0.02,0.04,0.1}'', m.dv, $1) + m.nb1 + m.nb2)::real'
+            '   ELSE m.score END AS score FROM m) m %s ORDER BY %s LIMIT $11 + 1',
+            CASE WHEN after_id IS NOT NULL THEN 't.score + 0.11 < $12::real' ELSE 'true' END,
+            CASE WHEN after_id IS NOT NULL THEN 'WHERE ' || keycmp ELSE '' END,
+            order_by);
+    ELSIF sort_kind = 'relevance' THEN
         page_sql := format('SELECT m.id, m.score, m.k FROM m %s ORDER BY %s LIMIT $11 + 1',
                            CASE WHEN after_id IS NOT NULL THEN 'WHERE ' || keycmp ELSE '' END,
                            order_by);
     ELSE
         score := '0::real';
+        extra := '';
         ckey := key;
         page_sql := format('SELECT m.id, m.score, m.k FROM ('
                            'SELECT c.id, 0::real AS score, c.k FROM cand c'
@@ -1315,7 +1386,7 @@ BEGIN
     sql := format($f$
         WITH cand AS MATERIALIZED (
             SELECT d.profile_id AS id, %1$s AS score, %6$s AS k, d.country, d.languages,
-                   d.sector_ids, CASE WHEN d.vis_edu <= $14 THEN d.degree_levels END AS levels
+                   d.sector_ids, CASE WHEN d.vis_edu <= $14 THEN d.degree_levels END AS levels %9$s
               FROM (SELECT * FROM (%2$s) p0 LIMIT $15 + 1) d %7$s
         ), m AS (SELECT * FROM cand LIMIT $15
         ), page AS (%3$s
@@ -1324,10 +1395,8 @@ BEGIN
                    row_number() OVER (ORDER BY %4$s) AS n,
                    khnet_search_card(p, $14)
                    || jsonb_build_object('score', round(pg.score::numeric, 4), 'matched', %8$s,
-                      'snippet', CASE WHEN $1 IS NOT NULL THEN ts_headline('khnet_fold',
-                          khnet_search_snippet_text(p, $14), $1,
-                          'StartSel=«, StopSel=», MaxWords=25, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "')
-                      END) AS hit
+                      'snippet', CASE WHEN $1 IS NOT NULL THEN
+                          khnet_search_snippet(khnet_search_snippet_text(p, $14), $29, $1) END) AS hit
               FROM page pg JOIN khnet_profiles p ON p.account_id = pg.id
         )
         SELECT jsonb_build_object(
@@ -1355,16 +1424,21 @@ BEGIN
                                         FROM (SELECT l, count(*) AS n FROM (SELECT unnest(m.languages) AS l FROM m) u
                                                GROUP BY l) c), '[]')))
         $f$, score, pool, page_sql, replace(order_by, 'm.', 'pg.'), sort_kind, ckey,
-        CASE WHEN mode = 'terms' THEN format('CROSS JOIN LATERAL khnet_search_cover(d.%I, d.expertise_tsv, d.expertise_terms, $16, $17, $20, $26, $27) cv', doc) ELSE '' END,
-        CASE WHEN mode = 'terms' THEN format('to_jsonb(ARRAY(SELECT $24[i] FROM khnet_search_docs sd'
+        CASE WHEN mode = 'terms' AND sort_kind = 'relevance'
+             THEN format('CROSS JOIN LATERAL khnet_search_cover(d.%I, d.expertise_tsv, d.expertise_terms, $16, $28, $17, $20, $26, $27) cv', doc)
+             ELSE '' END,
+        CASE WHEN mode = 'terms' AND sort_kind = 'relevance'
+             THEN 'to_jsonb(ARRAY(SELECT $24[i] FROM unnest(pg.mt) i ORDER BY i))'
+             WHEN mode = 'terms' THEN format('to_jsonb(ARRAY(SELECT $24[i] FROM khnet_search_docs sd'
                                              ' CROSS JOIN LATERAL khnet_search_cover(sd.%I, sd.expertise_tsv,'
-                                             ' sd.expertise_terms, $16, $17, $20, $26, $27) c, unnest(c.matched) i'
+                                             ' sd.expertise_terms, $16, $28, $17, $20, $26, $27) c, unnest(c.matched) i'
                                              ' WHERE sd.profile_id = pg.id ORDER BY i))', doc)
-             ELSE 'NULL::jsonb' END);
+             ELSE 'NULL::jsonb' END,
+        extra);
     EXECUTE sql INTO result
         USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
               page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
-              t1, t2, t3, p_terms, tsx, p_eqf, p_eqt;
+              t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso;
 
     -- Above the cap: the planner's estimate of all matches (never below
     -- what we saw).
@@ -1373,7 +1447,7 @@ BEGIN
            INTO plan
           USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
                 page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
-                t1, t2, t3, p_terms, tsx, p_eqf, p_eqt;
+                t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso;
         result := result || jsonb_build_object(
             'total', greatest(cap + 1, (plan->0->'Plan'->>'Plan Rows')::numeric::bigint),
             'total_exact', false);
