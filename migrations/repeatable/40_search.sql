@@ -880,6 +880,31 @@ BEGIN
 END
 $$;
 
+DROP FUNCTION IF EXISTS khnet_search_where(tsvector, tsvector, tsquery, boolean);
+DROP FUNCTION IF EXISTS khnet_search_where(tsvector, tsvector, tsquery, tsquery, tsquery, tsquery, boolean);
+
+-- eqf/eqt (khnet_search_plan) for khnet_search_cover: each form to the
+-- indexes of its terms, in eqf's order, as the text of an int[].
+CREATE OR REPLACE FUNCTION khnet_search_eqj(eqf text[], eqt int[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT jsonb_object_agg(x.f, x.v) FROM (
+        SELECT eqf[j] AS f, array_agg(eqt[j] ORDER BY j)::text AS v
+          FROM generate_subscripts(eqf, 1) j WHERE eqf[j] IS NOT NULL GROUP BY eqf[j]) x
+$$;
+
+-- A tsquery whose every word must carry weight wt (A, B or C): `doc @@
+-- khnet_search_weighted(q, 'A')` is `ts_filter(doc, '{a}') @@ q` (a
+-- phrase's positions are the document's in both) without copying the
+-- document for each test.  Built once per query, it makes the coverage
+-- of a candidate about twice as cheap.
+CREATE OR REPLACE FUNCTION khnet_search_weighted(q tsquery, wt text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT regexp_replace(q::text, '(''(?:[^'']|'''')*'')(?::(\*))?', '\1:\2' || wt, 'g')::tsquery
+$$;
+
+
 -- How well a document covers a query's terms.  Per term: whether it
 -- matches as itself (or a synonym, or in the other language: 1) or else
 -- through a narrower concept (0.6), and where: in an expertise keyword
@@ -900,73 +925,63 @@ $$;
 -- (negative: a narrower concept's form).  A term held by two keywords
 -- (an expert who writes it in both languages) adds 0.1: how often a
 -- profile says it, as BM25's term frequency.  matched: the indexes of the
--- terms covered.  The keywords holding a form are found by array_positions
--- per keyword (one C scan of eqf each), not by joining every form with
--- every keyword as rows: ~60 forms times the keywords for each of 1,000
--- candidates was most of a broad query's time (at 200,000 profiles
--- "nuôi trồng thủy sản" 716 -> 132 ms, a six-word query 585 -> 275 ms).
-DROP FUNCTION IF EXISTS khnet_search_where(tsvector, tsvector, tsquery, boolean);
-
--- A tsquery whose every word must carry weight wt (A, B or C): `doc @@
--- khnet_search_weighted(q, 'A')` is `ts_filter(doc, '{a}') @@ q` (a
--- phrase's positions are the document's in both) without copying the
--- document for each test.  Built once per query, it makes the coverage
--- of a candidate about twice as cheap.
-CREATE OR REPLACE FUNCTION khnet_search_weighted(q tsquery, wt text) RETURNS tsquery
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT regexp_replace(q::text, '(''(?:[^'']|'''')*'')(?::(\*))?', '\1:\2' || wt, 'g')::tsquery
-$$;
-
--- khnet_search_where with the fields asked through weighted queries (qa,
--- qb, qc: q restricted to A, B and C by khnet_search_weighted): the same
--- figure in the same type.
-CREATE OR REPLACE FUNCTION khnet_search_where(doc tsvector, kw tsvector, q tsquery, qa tsquery,
-                                              qb tsquery, qc tsquery, whole boolean)
-    RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT (CASE WHEN whole THEN 0.55 WHEN kw @@ q THEN 0.35 ELSE 0 END
-          + CASE WHEN doc @@ qa THEN 0.2 ELSE 0 END
-          + CASE WHEN doc @@ qb THEN 0.15 ELSE 0 END
-          + CASE WHEN doc @@ qc THEN 0.1 ELSE 0 END)::real
-$$;
-
+-- terms covered.  The keywords holding a form are found by looking each
+-- keyword up (eqj below), not by joining every form with every keyword as
+-- rows: ~60 forms times the keywords for each of 1,000 candidates was most
+-- of a broad query's time (at 200,000 profiles "nuôi trồng thủy sản" 716
+-- -> 132 ms, a six-word query 585 -> 275 ms).
 DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, text[], tsquery[], tsquery[], real[],
                                            text[], int[]);
+DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, text[], tsquery[], tsquery[], tsquery[],
+                                           real[], text[], int[]);
 
 -- PL/pgSQL, not SQL: a SQL function that cannot be inlined starts an
 -- executor per call, ~0.1 ms of each candidate's 0.13 ms at 200,000
 -- profiles; the loops below do the same arithmetic in the same types.
 -- exw: per term i, its query restricted to the weights A, B and C
--- (khnet_search_weighted) as exw[i][1..3].
+-- (khnet_search_weighted) as exw[i][1..3].  eqj: eqf and eqt as one
+-- object, each form to the text of the array of its terms' indexes in
+-- eqf's order (khnet_search_eqj): a keyword is looked up in it (a binary
+-- search of bytes), where comparing it with each of ~150 forms of a broad
+-- query (collation-aware text equality) was a third of the time.
 CREATE OR REPLACE FUNCTION khnet_search_cover(doc tsvector, kw tsvector, kwn text[], ex tsquery[],
-                                              exw tsquery[], nar tsquery[], w real[], eqf text[],
-                                              eqt int[], OUT score real, OUT matched int[])
+                                              exw tsquery[], nar tsquery[], w real[], eqj jsonb,
+                                              OUT score real, OUT matched int[])
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
+    -- the document read once: most documents are stored out of line
+    -- (TOAST), and each test of the argument would fetch it again
+    d tsvector := doc || ''::tsvector;
     whole int[] := '{}';        -- terms (negative: narrower) an expertise keyword is
     each int[] := '{}';         -- the same, positive only, once per keyword
     k text;
+    t text;
+    js int[];
     j int;
     c numeric;
     f float8;                   -- the types the SQL version had (real + numeric
     num float8;                 -- is float8, sum(real) is real), so scores and
     den real;                   -- hence the order of ties stay bit for bit
 BEGIN
-    IF kwn && eqf THEN
-        FOREACH k IN ARRAY array_remove(kwn, NULL) LOOP
-            FOREACH j IN ARRAY coalesce(array_positions(eqf, k), '{}') LOOP
-                whole := whole || eqt[j];
-                IF eqt[j] > 0 THEN each := each || eqt[j]; END IF;
-            END LOOP;
+    FOREACH k IN ARRAY coalesce(kwn, '{}') LOOP
+        t := eqj ->> k;
+        CONTINUE WHEN t IS NULL;
+        js := t::int[];
+        whole := whole || js;
+        FOREACH j IN ARRAY js LOOP
+            IF j > 0 THEN each := each || j; END IF;
         END LOOP;
-    END IF;
+    END LOOP;
     IF cardinality(ex) IS DISTINCT FROM 0 AND ex IS NOT NULL THEN
     FOR i IN array_lower(ex, 1) .. array_upper(ex, 1) LOOP
-        c := CASE WHEN doc @@ ex[i] THEN 1.0 WHEN nar[i] IS NOT NULL AND doc @@ nar[i] THEN 0.6 ELSE 0 END;
-        f := CASE WHEN c = 1 THEN khnet_search_where(doc, kw, ex[i], exw[i][1], exw[i][2], exw[i][3],
-                                                     i = ANY (whole))
+        c := CASE WHEN d @@ ex[i] THEN 1.0 WHEN nar[i] IS NOT NULL AND d @@ nar[i] THEN 0.6 ELSE 0 END;
+        -- where (khnet_search_where, inline: called, it ran as a SQL
+        -- function per term and candidate, a quarter of the time)
+        f := CASE WHEN c = 1 THEN (CASE WHEN i = ANY (whole) THEN 0.55 WHEN kw @@ ex[i] THEN 0.35 ELSE 0 END
+                                   + CASE WHEN d @@ exw[i][1] THEN 0.2 ELSE 0 END
+                                   + CASE WHEN d @@ exw[i][2] THEN 0.15 ELSE 0 END
+                                   + CASE WHEN d @@ exw[i][3] THEN 0.1 ELSE 0 END)::real
                                   + CASE WHEN cardinality(array_positions(each, i)) > 1 THEN 0.1 ELSE 0 END
                   WHEN c > 0 THEN 0.2 + CASE WHEN -i = ANY (whole) THEN 0.55
                                              WHEN kw @@ nar[i] THEN 0.35 ELSE 0 END
@@ -1233,6 +1248,7 @@ DECLARE
     -- what snippets highlight first: the terms as asked, without their
     -- narrower concepts (khnet_search_snippet)
     tso tsquery := CASE WHEN mode = 'terms' THEN khnet_search_any(p_must, p_ex, NULL) ELSE tsq END;
+    eqj jsonb := CASE WHEN mode = 'terms' THEN khnet_search_eqj(p_eqf, p_eqt) END;
     tier text;
     result jsonb;
 BEGIN
@@ -1425,20 +1441,20 @@ BEGIN
                                                GROUP BY l) c), '[]')))
         $f$, score, pool, page_sql, replace(order_by, 'm.', 'pg.'), sort_kind, ckey,
         CASE WHEN mode = 'terms' AND sort_kind = 'relevance'
-             THEN format('CROSS JOIN LATERAL khnet_search_cover(d.%I, d.expertise_tsv, d.expertise_terms, $16, $28, $17, $20, $26, $27) cv', doc)
+             THEN format('CROSS JOIN LATERAL khnet_search_cover(d.%I, d.expertise_tsv, d.expertise_terms, $16, $28, $17, $20, $30) cv', doc)
              ELSE '' END,
         CASE WHEN mode = 'terms' AND sort_kind = 'relevance'
              THEN 'to_jsonb(ARRAY(SELECT $24[i] FROM unnest(pg.mt) i ORDER BY i))'
              WHEN mode = 'terms' THEN format('to_jsonb(ARRAY(SELECT $24[i] FROM khnet_search_docs sd'
                                              ' CROSS JOIN LATERAL khnet_search_cover(sd.%I, sd.expertise_tsv,'
-                                             ' sd.expertise_terms, $16, $28, $17, $20, $26, $27) c, unnest(c.matched) i'
+                                             ' sd.expertise_terms, $16, $28, $17, $20, $30) c, unnest(c.matched) i'
                                              ' WHERE sd.profile_id = pg.id ORDER BY i))', doc)
              ELSE 'NULL::jsonb' END,
         extra);
     EXECUTE sql INTO result
         USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
               page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
-              t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso;
+              t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso, eqj;
 
     -- Above the cap: the planner's estimate of all matches (never below
     -- what we saw).
@@ -1447,7 +1463,7 @@ BEGIN
            INTO plan
           USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
                 page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
-                t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso;
+                t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso, eqj;
         result := result || jsonb_build_object(
             'total', greatest(cap + 1, (plan->0->'Plan'->>'Plan Rows')::numeric::bigint),
             'total_exact', false);
