@@ -40,10 +40,12 @@ CREATE OR REPLACE FUNCTION khnet_forum_post_visible(p khnet_forum_posts, p_me bi
     RETURNS boolean LANGUAGE sql STABLE
     RETURN p.hidden_at IS NULL OR coalesce(p_mod, false) OR p.author_id IS NOT DISTINCT FROM p_me;
 
+-- A deleted thread is the moderators' alone, its author's no more.
 CREATE OR REPLACE FUNCTION khnet_forum_thread_visible(t khnet_forum_threads, p_me bigint,
                                                       p_mod boolean)
     RETURNS boolean LANGUAGE sql STABLE
-    RETURN NOT t.hidden OR coalesce(p_mod, false) OR t.author_id IS NOT DISTINCT FROM p_me;
+    RETURN coalesce(p_mod, false)
+        OR (t.deleted_at IS NULL AND (NOT t.hidden OR t.author_id IS NOT DISTINCT FROM p_me));
 
 -- The listing key: pinned threads above every unpinned one, then activity
 -- (the expression of the index khnet_forum_threads_listing).
@@ -121,6 +123,7 @@ CREATE OR REPLACE FUNCTION khnet_forum_thread_json(t khnet_forum_threads, p_me b
         'posts', t.posts, 'last_seq', t.last_seq,
         'created_at', khnet_time_text(t.created_at),
         'last_activity_at', khnet_time_text(t.activity_at),
+        'deleted_at', khnet_time_text(t.deleted_at),
         'unread', CASE WHEN p_me IS NULL THEN 0 ELSE khnet_forum_unread_in(t.id,
             coalesce((SELECT r.read_seq FROM khnet_forum_reads r
                        WHERE r.account_id = p_me AND r.thread_id = t.id), 0), p_me, p_mod) END,
@@ -138,11 +141,11 @@ CREATE OR REPLACE FUNCTION khnet_forum_category_json(c khnet_forum_categories, p
         'moderators', (SELECT coalesce(jsonb_agg(m.account_id ORDER BY m.account_id), '[]')
                          FROM khnet_forum_category_mods m WHERE m.category_id = c.id),
         'threads', (SELECT count(*) FROM khnet_forum_threads t
-                     WHERE t.category_id = c.id AND NOT t.hidden),
+                     WHERE t.category_id = c.id AND NOT t.hidden AND t.deleted_at IS NULL),
         'posts', (SELECT coalesce(sum(t.posts), 0) FROM khnet_forum_threads t
-                   WHERE t.category_id = c.id AND NOT t.hidden),
+                   WHERE t.category_id = c.id AND NOT t.hidden AND t.deleted_at IS NULL),
         'last_activity_at', (SELECT khnet_time_text(max(t.activity_at)) FROM khnet_forum_threads t
-                              WHERE t.category_id = c.id AND NOT t.hidden),
+                              WHERE t.category_id = c.id AND NOT t.hidden AND t.deleted_at IS NULL),
         'unread_threads', CASE WHEN p_me IS NULL THEN 0 ELSE (
             SELECT count(*) FROM khnet_forum_threads t
               LEFT JOIN khnet_forum_reads r ON r.thread_id = t.id AND r.account_id = p_me
@@ -546,15 +549,20 @@ CREATE OR REPLACE FUNCTION khnet_forum_reply(p_me bigint, p_role text, p_thread 
                                              OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql AS $$
 DECLARE
+    w record;
     t khnet_forum_threads;
     c khnet_forum_categories;
     p khnet_forum_posts;
     v_mod boolean;
 BEGIN
-    SELECT * INTO t FROM khnet_forum_threads WHERE id = p_thread FOR UPDATE;
-    v_mod := khnet_forum_is_mod(p_me, p_role, t.category_id);
-    IF t.id IS NULL OR NOT khnet_forum_thread_visible(t, p_me, v_mod) THEN
+    w := khnet_forum_thread_for_write(p_thread, p_me, p_role);
+    t := w.t; v_mod := w.is_mod;
+    IF t.id IS NULL THEN
         SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such thread');
+        RETURN;
+    END IF;
+    IF t.deleted_at IS NOT NULL THEN  -- a moderator's view of it
+        SELECT * INTO status, field, body FROM khnet_forum_err('conflict', NULL, 'the thread was deleted');
         RETURN;
     END IF;
     SELECT * INTO c FROM khnet_forum_categories WHERE id = t.category_id;
@@ -581,6 +589,21 @@ BEGIN
     p := khnet_forum_post_add(t, p_me, p_role, p_body, p_html, p_reply_to, p_quote_of,
                               p_mentions, p_links);
     status := 'created'; body := khnet_forum_post_json(p, p_me);
+END $$;
+
+-- Opens a write on a whole thread (a reply, the thread's delete): locks
+-- it and returns it with the caller's moderation right in its category; t
+-- comes back NULL when it is missing or the caller may not see it.
+CREATE OR REPLACE FUNCTION khnet_forum_thread_for_write(p_thread bigint, p_me bigint, p_role text,
+                                                        OUT t khnet_forum_threads,
+                                                        OUT is_mod boolean)
+    LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT * INTO t FROM khnet_forum_threads WHERE id = p_thread FOR UPDATE;
+    is_mod := khnet_forum_is_mod(p_me, p_role, t.category_id);
+    IF t.id IS NULL OR NOT khnet_forum_thread_visible(t, p_me, is_mod) THEN
+        t := NULL;
+    END IF;
 END $$;
 
 -- Opens every write on one post (edit, delete, hide/unhide, helpful,
@@ -688,6 +711,67 @@ BEGIN
         END IF;
     END IF;
     status := 'ok'; body := khnet_forum_post_json(p, p_me);
+END $$;
+
+-- Deletes a whole thread (PROTOCOL.md "DELETE /v1/forum/threads/{id}"):
+-- each post a tombstone as khnet_forum_post_delete makes one, the thread
+-- marked deleted.  Moderators of the category may; its author may while no
+-- one else's post in it stands (hidden ones stand).  Logged, and the
+-- authors told, when it took moderator rights.  Locks the thread, then its
+-- posts: the order every writer locks in (khnet_forum_post_for_write).
+CREATE OR REPLACE FUNCTION khnet_forum_thread_delete(p_me bigint, p_role text, p_thread bigint,
+                                                     p_reason text,
+                                                     OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE plpgsql AS $$
+DECLARE
+    w record;
+    t khnet_forum_threads;
+    v_mod boolean;
+    v_others boolean;
+    v_before jsonb;
+    v_authors bigint[];
+    k bigint;
+BEGIN
+    w := khnet_forum_thread_for_write(p_thread, p_me, p_role);
+    t := w.t; v_mod := w.is_mod;
+    IF t.id IS NULL THEN
+        SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such thread');
+        RETURN;
+    END IF;
+    IF t.deleted_at IS NULL THEN
+        PERFORM 1 FROM khnet_forum_posts WHERE thread_id = p_thread ORDER BY seq FOR UPDATE;
+        v_others := EXISTS (SELECT 1 FROM khnet_forum_posts WHERE thread_id = p_thread
+                               AND author_id <> p_me AND deleted_at IS NULL);
+        IF NOT v_mod AND t.author_id <> p_me THEN
+            SELECT * INTO status, field, body FROM khnet_forum_err('forbidden', NULL,
+                'only its author or a moderator of the category deletes a thread');
+            RETURN;
+        END IF;
+        IF NOT v_mod AND v_others THEN
+            SELECT * INTO status, field, body FROM khnet_forum_err('conflict', NULL,
+                'others have posts in the thread: a moderator deletes it');
+            RETURN;
+        END IF;
+        v_before := khnet_forum_thread_json(t, p_me, true);
+        WITH gone AS (
+            UPDATE khnet_forum_posts SET body = NULL, html = NULL, deleted_at = now(),
+                   deleted_by = p_me
+             WHERE thread_id = p_thread AND deleted_at IS NULL RETURNING author_id)
+        SELECT coalesce(array_agg(DISTINCT a), '{}') INTO v_authors
+          FROM (SELECT author_id FROM gone UNION SELECT t.author_id) x(a) WHERE a <> p_me;
+        DELETE FROM khnet_forum_mentions m USING khnet_forum_posts p
+         WHERE m.post_id = p.id AND p.thread_id = p_thread;
+        UPDATE khnet_forum_threads SET deleted_at = now(), deleted_by = p_me, posts = 0
+         WHERE id = p_thread RETURNING * INTO t;
+        IF t.author_id <> p_me OR v_others THEN
+            PERFORM khnet_forum_log(p_me, 'thread.delete', 'thread', t.id, t.category_id, v_before,
+                                    khnet_forum_thread_json(t, p_me, true), p_reason);
+            FOREACH k IN ARRAY v_authors LOOP
+                PERFORM khnet_forum_tell(k, 'thread.delete', t.id, NULL, p_reason);
+            END LOOP;
+        END IF;
+    END IF;
+    status := 'ok'; body := khnet_forum_thread_json(t, p_me, true);
 END $$;
 
 CREATE OR REPLACE FUNCTION khnet_forum_revisions(p_me bigint, p_role text, p_post bigint,
@@ -1119,6 +1203,10 @@ BEGIN
         SELECT * INTO status, field, body FROM khnet_forum_err(
             CASE WHEN khnet_forum_thread_visible(t, p_me, false) THEN 'forbidden' ELSE 'not_found' END,
             NULL, 'not a moderator of this category');
+        RETURN;
+    END IF;
+    IF t.deleted_at IS NOT NULL THEN
+        SELECT * INTO status, field, body FROM khnet_forum_err('conflict', NULL, 'the thread was deleted');
         RETURN;
     END IF;
     IF p_cat IS NOT NULL AND p_cat <> t.category_id THEN

@@ -49,6 +49,14 @@ def hidden_first(w):
     expect(A["moderator"].do("POST", "/v1/mod/posts/%d/hide" % w["p1"], {"reason": "spam"}), 200)
 
 
+def replied_by_other(w):
+    F.reply(F.User(), w["t"], "Ý kiến khác")
+
+
+def deleted_thread(w):
+    expect(A["moderator"].do("DELETE", "/v1/forum/threads/%d?reason=spam" % w["t"]), 200)
+
+
 def reported(w):
     r = expect(A["member"].do("POST", "/v1/forum/posts/%d/report" % w["p2"], {"reason": "spam"}),
                201)
@@ -97,6 +105,25 @@ MATRIX = [
      row(default="403 forbidden", author="200")),
     ("delete", None, "DELETE", "/v1/forum/posts/{p2}", None,
      row(default="403 forbidden", author="200", catmod="200", moderator="200", admin="200")),
+    ("thread_delete", None, "DELETE", "/v1/forum/threads/{t}", None,
+     row(default="403 forbidden", author="200", catmod="200", moderator="200", admin="200")),
+    ("thread_delete_replied", replied_by_other, "DELETE", "/v1/forum/threads/{t}", None,
+     row(default="403 forbidden", author="409 conflict", catmod="200", moderator="200",
+         admin="200")),
+    ("thread_deleted_get", deleted_thread, "GET", "/v1/forum/threads/{t}", None,
+     row(anonymous="404 not_found", default="404 not_found", catmod="200", moderator="200",
+         admin="200")),
+    ("thread_deleted_posts", deleted_thread, "GET", "/v1/forum/threads/{t}/posts", None,
+     row(anonymous="404 not_found", default="404 not_found", catmod="200", moderator="200",
+         admin="200")),
+    ("thread_deleted_again", deleted_thread, "DELETE", "/v1/forum/threads/{t}", None,
+     row(default="404 not_found", catmod="200", moderator="200", admin="200")),
+    ("reply_deleted", deleted_thread, "POST", "/v1/forum/threads/{t}/posts", {"markdown": "x"},
+     row(default="404 not_found", catmod="409 conflict", moderator="409 conflict",
+         admin="409 conflict")),
+    ("lock_deleted", deleted_thread, "PATCH", "/v1/mod/threads/{t}", {"locked": True},
+     row(default="404 not_found", catmod="409 conflict", moderator="409 conflict",
+         admin="409 conflict")),
     ("revisions", None, "GET", "/v1/forum/posts/{p2}/revisions", None,
      row(default="403 forbidden", author="200", catmod="200", moderator="200", admin="200")),
     ("helpful", None, "PUT", "/v1/forum/posts/{p2}/helpful", None,

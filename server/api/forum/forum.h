@@ -19,6 +19,7 @@ enum forum_stmt {
     FORUM_THREADS_LIST,
     FORUM_THREAD_CREATE,
     FORUM_THREAD_GET,
+    FORUM_THREAD_DELETE,
     FORUM_POSTS_LIST,
     FORUM_REPLY,
     FORUM_POST_EDIT,
@@ -53,6 +54,10 @@ const char *forum_opt_id(http_req *r, const kp_value *b, const char *key, bool *
 /* v as JSON text in the arena (a SQL jsonb parameter); NULL after
  * replying 500. */
 const char *forum_json(http_req *r, const kp_value *v);
+/* DELETE of the post or thread {id} with the optional query parameter
+ * `reason` (1..FORUM_REASON_MAX characters): `stmt` takes (me, role, id,
+ * reason); its row is the reply. */
+void forum_delete(http_req *r, const api_principal *who, const db_stmt *stmt);
 /* The query callback of every forum write: api_reply_row, except that
  * rate_limited also sets Retry-After (body.retry_after seconds). */
 void forum_reply_row(http_req *r, const PGresult *res);
@@ -66,6 +71,7 @@ void api_forum_category_read(http_req *r);
 void api_forum_threads_list(http_req *r); /* threads.c */
 void api_forum_thread_create(http_req *r);
 void api_forum_thread_get(http_req *r);
+void api_forum_thread_delete(http_req *r);
 void api_forum_posts_list(http_req *r);
 void api_forum_reply(http_req *r);
 void api_forum_post_edit(http_req *r); /* posts.c */

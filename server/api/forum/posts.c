@@ -1,8 +1,6 @@
 /* posts.c — one post's life after it is written: the author's edits and
  * deletes (a moderator may delete too), the revision history, and
  * reports into the moderators' queue (PROTOCOL.md "Forums"). */
-#include <string.h>
-
 #include "forum.h"
 
 static void edit_authed(http_req *r, const api_principal *who)
@@ -20,19 +18,7 @@ static void edit_authed(http_req *r, const api_principal *who)
 
 static void delete_authed(http_req *r, const api_principal *who)
 {
-    const char *id = api_path_id(r, "id");
-    if (!id) return;
-    const char *reason = NULL;
-    int got = api_query_param(r, "reason", &reason);
-    if (got < 0) return;
-    if ((got > 0 && (reason[0] == '\0' || !kp_utf8_valid(reason, strlen(reason)) ||
-                     kp_utf8_len(reason, strlen(reason)) > FORUM_REASON_MAX))) {
-        api_fail(r, "invalid_value", "a reason is 1-1000 characters", "reason");
-        return;
-    }
-    api_dec me = api_dec_of(who->account_id);
-    const char *p[4] = {me.s, api_role_name(who->role), id, got > 0 ? reason : NULL};
-    api_query(r, FORUM_STMT(POST_DELETE), 4, p, api_reply_row);
+    forum_delete(r, who, FORUM_STMT(POST_DELETE));
 }
 
 static void revisions_authed(http_req *r, const api_principal *who)

@@ -1,6 +1,7 @@
 /* text.c — what the forum's writers share: a post's markdown read and
  * rendered (server/forum/), optional id fields, and the reply of a write
- * (rate_limited carries Retry-After). */
+ * (rate_limited carries Retry-After), and the DELETE of a post or a
+ * thread with its optional reason. */
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,23 @@ const char *forum_opt_id(http_req *r, const kp_value *b, const char *key, bool *
     }
     snprintf(s, 24, "%lld", (long long)v);
     return s;
+}
+
+void forum_delete(http_req *r, const api_principal *who, const db_stmt *stmt)
+{
+    const char *id = api_path_id(r, "id");
+    if (!id) return;
+    const char *reason = NULL;
+    int got = api_query_param(r, "reason", &reason);
+    if (got < 0) return;
+    if ((got > 0 && (reason[0] == '\0' || !kp_utf8_valid(reason, strlen(reason)) ||
+                     kp_utf8_len(reason, strlen(reason)) > FORUM_REASON_MAX))) {
+        api_fail(r, "invalid_value", "a reason is 1-1000 characters", "reason");
+        return;
+    }
+    api_dec me = api_dec_of(who->account_id);
+    const char *p[4] = {me.s, api_role_name(who->role), id, got > 0 ? reason : NULL};
+    api_query(r, stmt, 4, p, api_reply_row);
 }
 
 void forum_reply_row(http_req *r, const PGresult *res)

@@ -1,5 +1,5 @@
 /* threads.c — a category's threads, starting a thread, a thread and its
- * posts, replying (PROTOCOL.md "Forums").  Reading is open to anonymous
+ * posts, replying, deleting a whole thread (PROTOCOL.md "Forums").  Reading is open to anonymous
  * callers; who sees what (hidden posts and threads) is SQL's. */
 #include <stdio.h>
 #include <string.h>
@@ -131,9 +131,18 @@ void api_forum_thread_create(http_req *r)
 {
     api_authenticate(r, create_authed);
 }
+static void delete_authed(http_req *r, const api_principal *who)
+{
+    forum_delete(r, who, FORUM_STMT(THREAD_DELETE));
+}
+
 void api_forum_thread_get(http_req *r)
 {
     api_authenticate_optional(r, get_authed);
+}
+void api_forum_thread_delete(http_req *r)
+{
+    api_authenticate(r, delete_authed);
 }
 void api_forum_posts_list(http_req *r)
 {
