@@ -65,9 +65,9 @@ extern "C" {
 #endif
 
 #define KHNET_VERSION_MAJOR 0
-#define KHNET_VERSION_MINOR 4
+#define KHNET_VERSION_MINOR 5
 #define KHNET_VERSION_PATCH 0
-#define KHNET_VERSION_STRING "0.4.0"
+#define KHNET_VERSION_STRING "0.5.0"
 
 /* Initialiser body for a sized struct T (see the ABI promise above). */
 #ifdef __cplusplus
@@ -554,6 +554,15 @@ khnet_err khnet_forum_threads(khnet_ctx *ctx, int64_t category_id, const char *a
 khnet_err khnet_forum_thread_start(khnet_ctx *ctx, int64_t category_id, const char *title,
                                    const char *markdown, const char *const *tags, size_t n_tags,
                                    khnet_reply **out);
+/* khnet_forum_thread_start with an Idempotency-Key (from 0.5; PROTOCOL.md
+ * "Retrying a post"): after a lost answer (a transport error, 502, 503)
+ * call again with the same key and arguments; a replay is 201 with the
+ * same post.  idempotency_key NULL: none; else 1-128 of [A-Za-z0-9._:-]
+ * (another key is refused by the server, 400 invalid_value). */
+khnet_err khnet_forum_thread_start_idem(khnet_ctx *ctx, int64_t category_id, const char *title,
+                                        const char *markdown, const char *const *tags,
+                                        size_t n_tags, const char *idempotency_key,
+                                        khnet_reply **out);
 /* GET /v1/forum/threads/{id}: the thread. */
 khnet_err khnet_forum_thread_get(khnet_ctx *ctx, int64_t thread_id, khnet_reply **out);
 /* GET /v1/forum/threads/{id}/posts: {items: [post], next} in seq order. */
@@ -562,6 +571,11 @@ khnet_err khnet_forum_posts(khnet_ctx *ctx, int64_t thread_id, const char *after
 /* POST /v1/forum/threads/{id}/posts (201): the post; reply_to / quote_of 0: none. */
 khnet_err khnet_forum_reply(khnet_ctx *ctx, int64_t thread_id, const char *markdown,
                             int64_t reply_to, int64_t quote_of, khnet_reply **out);
+/* khnet_forum_reply with an Idempotency-Key (from 0.5), as
+ * khnet_forum_thread_start_idem: retry a lost answer with the same key. */
+khnet_err khnet_forum_reply_idem(khnet_ctx *ctx, int64_t thread_id, const char *markdown,
+                                 int64_t reply_to, int64_t quote_of, const char *idempotency_key,
+                                 khnet_reply **out);
 /* POST /v1/forum/threads/{id}/read: {thread_id, read_seq, unread}. */
 khnet_err khnet_forum_thread_read(khnet_ctx *ctx, int64_t thread_id, int up_to_seq,
                                   khnet_reply **out);

@@ -2,7 +2,8 @@
  * "Forums", "Moderation").  Each builds its path and msgpack body and goes
  * through khnet_call, so replies, errors and ownership are khnet_call's.
  * Values are checked by the server; here only what cannot be sent (a NULL
- * required string, an id < 1) is refused with KHNET_ERR_ARG. */
+ * required string, an id < 1) is refused with KHNET_ERR_ARG.  The _idem
+ * variants send an Idempotency-Key (PROTOCOL.md "Retrying a post"). */
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,21 @@ static khnet_err get_page(khnet_ctx *ctx, const char *base, int64_t id, const ch
     return khnet_call(ctx, "GET", path, NULL, 0, out);
 }
 
+/* POST path with body b (freed here) and Idempotency-Key key (NULL: none). */
+static khnet_err post_keyed(khnet_ctx *ctx, const char *path, kp_buf *b, const char *key,
+                            khnet_reply **out)
+{
+    khnet_request req = KHNET_REQUEST_INIT;
+    req.method = "POST";
+    req.path = path;
+    req.body = b->data;
+    req.body_len = b->len;
+    req.idempotency_key = key;
+    khnet_err rc = b->oom ? KHNET_ERR_NOMEM : khnet_call_ex(ctx, &req, out);
+    kp_buf_free(b);
+    return rc;
+}
+
 khnet_err khnet_forum_categories(khnet_ctx *ctx, khnet_reply **out)
 {
     return khnet_call(ctx, "GET", "/v1/forum/categories", NULL, 0, out);
@@ -36,6 +52,15 @@ khnet_err khnet_forum_threads(khnet_ctx *ctx, int64_t category_id, const char *a
 khnet_err khnet_forum_thread_start(khnet_ctx *ctx, int64_t category_id, const char *title,
                                    const char *markdown, const char *const *tags, size_t n_tags,
                                    khnet_reply **out)
+{
+    return khnet_forum_thread_start_idem(ctx, category_id, title, markdown, tags, n_tags, NULL,
+                                         out);
+}
+
+khnet_err khnet_forum_thread_start_idem(khnet_ctx *ctx, int64_t category_id, const char *title,
+                                        const char *markdown, const char *const *tags,
+                                        size_t n_tags, const char *idempotency_key,
+                                        khnet_reply **out)
 {
     if (category_id < 1 || !title || !markdown || (n_tags && !tags) || n_tags > 64)
         return KHNET_ERR_ARG;
@@ -56,7 +81,7 @@ khnet_err khnet_forum_thread_start(khnet_ctx *ctx, int64_t category_id, const ch
         for (size_t i = 0; i < n_tags; i++)
             kp_w_cstr(&b, tags[i]);
     }
-    return khnet__send_body(ctx, "POST", path, &b, out);
+    return post_keyed(ctx, path, &b, idempotency_key, out);
 }
 
 khnet_err khnet_forum_thread_get(khnet_ctx *ctx, int64_t thread_id, khnet_reply **out)
@@ -72,6 +97,13 @@ khnet_err khnet_forum_posts(khnet_ctx *ctx, int64_t thread_id, const char *after
 
 khnet_err khnet_forum_reply(khnet_ctx *ctx, int64_t thread_id, const char *markdown,
                             int64_t reply_to, int64_t quote_of, khnet_reply **out)
+{
+    return khnet_forum_reply_idem(ctx, thread_id, markdown, reply_to, quote_of, NULL, out);
+}
+
+khnet_err khnet_forum_reply_idem(khnet_ctx *ctx, int64_t thread_id, const char *markdown,
+                                 int64_t reply_to, int64_t quote_of, const char *idempotency_key,
+                                 khnet_reply **out)
 {
     if (thread_id < 1 || !markdown || reply_to < 0 || quote_of < 0) return KHNET_ERR_ARG;
     char path[80];
@@ -89,7 +121,7 @@ khnet_err khnet_forum_reply(khnet_ctx *ctx, int64_t thread_id, const char *markd
         kp_w_cstr(&b, "quote_of");
         kp_w_int(&b, quote_of);
     }
-    return khnet__send_body(ctx, "POST", path, &b, out);
+    return post_keyed(ctx, path, &b, idempotency_key, out);
 }
 
 khnet_err khnet_forum_thread_read(khnet_ctx *ctx, int64_t thread_id, int up_to_seq,

@@ -631,6 +631,97 @@ BEGIN
     END IF;
 END $$;
 
+-- ---- retrying a post (PROTOCOL.md "Retrying a post") ---------------------------
+-- khnet_forum_thread_create_idem and khnet_forum_reply_idem are the two
+-- writers above behind an Idempotency-Key: the key is claimed
+-- (khnet_idem_claim, 20_accounts), the post written and the key's result
+-- stored in the caller's one transaction, so a crash leaves both or
+-- neither.  The result holds ids only ({thread_id, post_id}); a replay
+-- answers the post as it is now, so no text outlives a delete or an
+-- erasure in the key table.  A refusal releases the claim: nothing was
+-- written, and a retry once the cause is gone must be able to post.
+-- idem: NULL (no key), 'new', 'replay' or 'mismatch' (nothing else set).
+
+-- Claims p_key; for a replay fills status/body from the stored ids as p_me
+-- sees them now.  p_with_thread: answer {thread, post} (a thread start).
+CREATE OR REPLACE FUNCTION khnet_forum_idem_open(p_scope text, p_key text, p_fp bytea,
+                                                 p_me bigint, p_role text,
+                                                 p_with_thread boolean,
+                                                 OUT idem text, OUT status text,
+                                                 OUT field text, OUT body jsonb)
+    LANGUAGE plpgsql AS $$
+DECLARE
+    v_prev jsonb;
+    v_mod boolean;
+    p khnet_forum_posts;
+    t khnet_forum_threads;
+BEGIN
+    IF p_key IS NULL THEN RETURN; END IF;
+    SELECT c.state, c.result INTO idem, v_prev FROM khnet_idem_claim(p_scope, p_key, p_fp) c;
+    IF idem <> 'replay' THEN RETURN; END IF;
+    SELECT * INTO p FROM khnet_forum_posts WHERE id = (v_prev->>'post_id')::bigint;
+    SELECT * INTO t FROM khnet_forum_threads WHERE id = p.thread_id;
+    v_mod := khnet_forum_is_mod(p_me, p_role, t.category_id);
+    -- gone, or a thread deleted since that only moderators see now
+    IF p.id IS NULL OR NOT khnet_forum_thread_visible(t, p_me, v_mod) THEN
+        SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such post');
+        RETURN;
+    END IF;
+    status := 'created';
+    body := khnet_forum_post_json(p, p_me);
+    IF p_with_thread THEN
+        body := jsonb_build_object('thread', khnet_forum_thread_json(t, p_me, v_mod),
+                                   'post', body);
+    END IF;
+END $$;
+
+-- After the write: keeps the new post's ids under the key, or releases the
+-- claim when the write was refused.  No key: nothing.
+CREATE OR REPLACE FUNCTION khnet_forum_idem_close(p_scope text, p_key text, p_status text,
+                                                  p_post jsonb)
+    RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_key IS NULL THEN RETURN; END IF;
+    IF p_status = 'created' THEN
+        PERFORM khnet_idem_store(p_scope, p_key, 201, jsonb_build_object(
+            'thread_id', (p_post->>'thread_id')::bigint, 'post_id', (p_post->>'id')::bigint));
+    ELSE
+        DELETE FROM khnet_idempotency WHERE scope = p_scope AND key = p_key;
+    END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION khnet_forum_thread_create_idem(
+        p_idem_scope text, p_idem_key text, p_idem_fp bytea,
+        p_me bigint, p_role text, p_cat bigint, p_title text, p_tags jsonb, p_body text,
+        p_html text, p_mentions text[], p_links int,
+        OUT idem text, OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT * INTO idem, status, field, body
+      FROM khnet_forum_idem_open(p_idem_scope, p_idem_key, p_idem_fp, p_me, p_role, true);
+    IF idem IN ('replay', 'mismatch') THEN RETURN; END IF;
+    SELECT * INTO status, field, body
+      FROM khnet_forum_thread_create(p_me, p_role, p_cat, p_title, p_tags, p_body, p_html,
+                                     p_mentions, p_links);
+    PERFORM khnet_forum_idem_close(p_idem_scope, p_idem_key, status, body->'post');
+END $$;
+
+CREATE OR REPLACE FUNCTION khnet_forum_reply_idem(
+        p_idem_scope text, p_idem_key text, p_idem_fp bytea,
+        p_me bigint, p_role text, p_thread bigint, p_body text, p_html text,
+        p_reply_to bigint, p_quote_of bigint, p_mentions text[], p_links int,
+        OUT idem text, OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT * INTO idem, status, field, body
+      FROM khnet_forum_idem_open(p_idem_scope, p_idem_key, p_idem_fp, p_me, p_role, false);
+    IF idem IN ('replay', 'mismatch') THEN RETURN; END IF;
+    SELECT * INTO status, field, body
+      FROM khnet_forum_reply(p_me, p_role, p_thread, p_body, p_html, p_reply_to, p_quote_of,
+                             p_mentions, p_links);
+    PERFORM khnet_forum_idem_close(p_idem_scope, p_idem_key, status, body);
+END $$;
+
 CREATE OR REPLACE FUNCTION khnet_forum_post_edit(p_me bigint, p_role text, p_post bigint,
                                                  p_body text, p_html text, p_mentions text[],
                                                  p_links int,

@@ -30,6 +30,9 @@ static const http_route routes[] = {
 };
 
 #define ROW "SELECT status, field, body::text AS body FROM "
+/* The writers behind an Idempotency-Key (PROTOCOL.md "Retrying a post"):
+ * the scope, key and fingerprint first, the verdict in `idem`. */
+#define IDEM_ROW "SELECT idem, status, field, body::text AS body FROM "
 
 const db_stmt forum_stmts[FORUM_NSTMTS] = {
     [FORUM_CATEGORIES] = {"forum_categories", ROW "khnet_forum_categories($1, $2)", 2},
@@ -43,15 +46,17 @@ const db_stmt forum_stmts[FORUM_NSTMTS] = {
     [FORUM_THREADS_LIST] = {"forum_threads_list",
                             ROW "khnet_forum_threads_list($1, $2, $3, $4, $5)", 5},
     [FORUM_THREAD_CREATE] = {"forum_thread_create",
-                             ROW "khnet_forum_thread_create($1, $2, $3, $4, $5::jsonb, $6, $7, "
-                                 "$8::text[], $9)",
-                             9},
+                             IDEM_ROW "khnet_forum_thread_create_idem($1, $2, $3::bytea, $4, $5, "
+                                      "$6, $7, $8::jsonb, $9, $10, $11::text[], $12)",
+                             12},
     [FORUM_THREAD_GET] = {"forum_thread_get", ROW "khnet_forum_thread_get($1, $2, $3)", 3},
     [FORUM_THREAD_DELETE] = {"forum_thread_delete", ROW "khnet_forum_thread_delete($1, $2, $3, $4)",
                              4},
     [FORUM_POSTS_LIST] = {"forum_posts_list", ROW "khnet_forum_posts_list($1, $2, $3, $4, $5)", 5},
     [FORUM_REPLY] = {"forum_reply",
-                     ROW "khnet_forum_reply($1, $2, $3, $4, $5, $6, $7, $8::text[], $9)", 9},
+                     IDEM_ROW "khnet_forum_reply_idem($1, $2, $3::bytea, $4, $5, $6, $7, $8, "
+                              "$9, $10, $11::text[], $12)",
+                     12},
     [FORUM_POST_EDIT] = {"forum_post_edit",
                          ROW "khnet_forum_post_edit($1, $2, $3, $4, $5, $6::text[], $7)", 7},
     [FORUM_POST_DELETE] = {"forum_post_delete", ROW "khnet_forum_post_delete($1, $2, $3, $4)", 4},

@@ -1,6 +1,8 @@
 /* threads.c — a category's threads, starting a thread, a thread and its
- * posts, replying, deleting a whole thread (PROTOCOL.md "Forums").  Reading is open to anonymous
- * callers; who sees what (hidden posts and threads) is SQL's. */
+ * posts, replying, deleting a whole thread (PROTOCOL.md "Forums").
+ * Reading is open to anonymous callers; who sees what (hidden posts and
+ * threads) is SQL's.  Starting a thread and replying take an
+ * Idempotency-Key ("Retrying a post"). */
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +61,15 @@ static const char *tags_json(http_req *r, const kp_value *b)
     return forum_json(r, &list);
 }
 
+/* The answer of a post written behind an Idempotency-Key (PROTOCOL.md
+ * "Retrying a post"): 422 on a mismatch, Idempotent-Replay on a replay,
+ * then as every forum write. */
+static void idem_reply_row(http_req *r, const PGresult *res)
+{
+    if (api_idem_check(r, api_col(res, "idem")) != 0) return;
+    forum_reply_row(r, res);
+}
+
 static void create_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"title", "markdown", "tags", NULL};
@@ -68,14 +79,24 @@ static void create_authed(http_req *r, const api_principal *who)
         b ? api_str(r, b, "title", FORUM_TITLE_MAX, (size_t)4 * FORUM_TITLE_MAX) : NULL;
     const char *tags = title ? tags_json(r, b) : NULL;
     forum_text text;
-    if (!tags || forum_text_read(r, b, &text) != 0) return;
+    api_idem idem;
+    if (!tags || forum_text_read(r, b, &text) != 0 ||
+        api_idem_begin(r, who->account_id, &idem) != 0)
+        return;
     api_dec me = api_dec_of(who->account_id);
-    const char *p[9] = {me.s,        api_role_name(who->role),
-                        id,          title,
-                        tags,        text.markdown,
-                        text.html,   text.mentions,
-                        text.links.s};
-    api_query(r, FORUM_STMT(THREAD_CREATE), 9, p, forum_reply_row);
+    const char *p[12] = {idem.params[0],
+                         idem.params[1],
+                         idem.params[2],
+                         me.s,
+                         api_role_name(who->role),
+                         id,
+                         title,
+                         tags,
+                         text.markdown,
+                         text.html,
+                         text.mentions,
+                         text.links.s};
+    api_query(r, FORUM_STMT(THREAD_CREATE), 12, p, idem_reply_row);
 }
 
 static void get_authed(http_req *r, const api_principal *who)
@@ -113,14 +134,23 @@ static void reply_authed(http_req *r, const api_principal *who)
     const char *reply_to = forum_opt_id(r, b, "reply_to", &bad);
     const char *quote_of = bad ? NULL : forum_opt_id(r, b, "quote_of", &bad);
     forum_text text;
-    if (bad || forum_text_read(r, b, &text) != 0) return;
+    api_idem idem;
+    if (bad || forum_text_read(r, b, &text) != 0 || api_idem_begin(r, who->account_id, &idem) != 0)
+        return;
     api_dec me = api_dec_of(who->account_id);
-    const char *p[9] = {me.s,        api_role_name(who->role),
-                        id,          text.markdown,
-                        text.html,   reply_to,
-                        quote_of,    text.mentions,
-                        text.links.s};
-    api_query(r, FORUM_STMT(REPLY), 9, p, forum_reply_row);
+    const char *p[12] = {idem.params[0],
+                         idem.params[1],
+                         idem.params[2],
+                         me.s,
+                         api_role_name(who->role),
+                         id,
+                         text.markdown,
+                         text.html,
+                         reply_to,
+                         quote_of,
+                         text.mentions,
+                         text.links.s};
+    api_query(r, FORUM_STMT(REPLY), 12, p, idem_reply_row);
 }
 
 void api_forum_threads_list(http_req *r)
