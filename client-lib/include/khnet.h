@@ -182,6 +182,10 @@ typedef struct khnet_reply {
     const char *message;      /* status >= 400: error.message from the body, else NULL */
     const char *field;        /* status >= 400: error.field from the body, else NULL */
     const char *request_id;   /* X-Request-Id (names the server's log line), "" if absent */
+    /* from 0.5 (appended: the library allocates replies, so older callers
+     * are unaffected): Idempotent-Replay: true — the answer of a write
+     * that an earlier request with the same Idempotency-Key made. */
+    int replayed;
 } khnet_reply;
 
 /* Frees a reply and every string and value it points to; NULL is a no-op. */

@@ -68,6 +68,7 @@ typedef struct khnet__resp {
     char content_type[128];     /* Content-Type value, truncated, "" if absent */
     char request_id[72];        /* X-Request-Id value, truncated, "" if absent */
     char ws_accept[40];         /* Sec-WebSocket-Accept value, truncated, "" if absent */
+    bool replayed;              /* Idempotent-Replay: true */
     size_t header_bytes;        /* bytes of status line and headers so far */
     size_t max_body;            /* body limit, KHNET__MAX_BODY_BYTES by default */
     size_t received;            /* bytes fed so far */

@@ -75,6 +75,8 @@ static int on_header_value_complete(llhttp_t *p)
         copy_value(r, r->request_id, sizeof r->request_id);
     else if (name_is(r, "sec-websocket-accept"))
         copy_value(r, r->ws_accept, sizeof r->ws_accept);
+    else if (name_is(r, "idempotent-replay"))
+        r->replayed = r->hvalue.len == 4 && !strncasecmp((const char *)r->hvalue.data, "true", 4);
     kp_buf_reset(&r->hname);
     kp_buf_reset(&r->hvalue);
     return 0;
@@ -110,6 +112,7 @@ static int on_message_complete(llhttp_t *p)
         /* Interim response (100 Continue, 103 Early Hints): the real one follows. */
         r->content_type[0] = '\0';
         r->request_id[0] = '\0';
+        r->replayed = false;
         r->ws_accept[0] = '\0';
         kp_buf_reset(&r->body);
         return 0;

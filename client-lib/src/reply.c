@@ -118,6 +118,7 @@ khnet_err khnet__reply_build(khnet__resp *r, khnet_reply **out, char *err, size_
         return KHNET_ERR_NOMEM;
     }
     m->pub.status = r->status;
+    m->pub.replayed = r->replayed;
     m->pub.body = m->body.data;
     m->pub.body_len = m->body.len - 1;
     *out = &m->pub;

@@ -426,6 +426,37 @@ static void test_reply_msgpack_ok(void **state)
     kp_buf_free(&b);
 }
 
+/* Idempotent-Replay: true (any case) sets reply->replayed; absent, another
+ * value, or only on an interim response: not. */
+static void test_reply_replayed(void **state)
+{
+    static const struct {
+        const char *resp;
+        int want;
+    } cases[] = {
+        {"HTTP/1.1 201 Created\r\nIdempotent-Replay: true\r\nContent-Length: 0\r\n\r\n", 1},
+        {"HTTP/1.1 201 Created\r\nidempotent-replay: TRUE\r\nContent-Length: 0\r\n\r\n", 1},
+        {"HTTP/1.1 201 Created\r\nIdempotent-Replay: truex\r\nContent-Length: 0\r\n\r\n", 0},
+        {"HTTP/1.1 201 Created\r\nIdempotent-Replay: false\r\nContent-Length: 0\r\n\r\n", 0},
+        {"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n", 0},
+        {"HTTP/1.1 103 Early Hints\r\nIdempotent-Replay: true\r\n\r\n"
+         "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
+         0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        khnet__resp r;
+        khnet__resp_init(&r, false);
+        assert_int_equal(feed(&r, cases[i].resp, strlen(cases[i].resp), 3, false), KHNET__R_DONE);
+        khnet_reply *rep = NULL;
+        char err[256];
+        assert_int_equal(khnet__reply_build(&r, &rep, err, sizeof err), KHNET_OK);
+        assert_int_equal(rep->status, 201);
+        assert_int_equal(rep->replayed, cases[i].want);
+        khnet_reply_free(rep);
+        khnet__resp_free(&r);
+    }
+}
+
 static void test_reply_error_msgpack(void **state)
 {
     kp_buf b;
@@ -991,6 +1022,7 @@ int main(void)
         cmocka_unit_test(test_parse_limits),
         cmocka_unit_test(test_parse_eof_before_response),
         cmocka_unit_test(test_reply_msgpack_ok),
+        cmocka_unit_test(test_reply_replayed),
         cmocka_unit_test(test_reply_error_msgpack),
         cmocka_unit_test(test_reply_error_json),
         cmocka_unit_test(test_reply_odd_bodies),
