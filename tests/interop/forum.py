@@ -310,7 +310,10 @@ def t_reports_flow_end_to_end():
         "quảng cáo"
     acts = [x["action"] for x in F.mod_log("target_kind = 'queue_item' AND target_id = %d" % item)]
     assert acts == ["queue.assign", "queue.assign", "queue.assign", "queue.resolve"], acts
-    # silence through the queue: global moderators only; the author cannot post
+    # silence through the queue: global moderators only; the author can then
+    # neither post nor message (the one silence)
+    conv = expect(author.do("POST", "/v1/conversations",
+                            {"type": "direct", "member_id": reporters[0].id}), 201)["id"]
     bad3 = reply(author, t["id"], "rác lần ba")
     item3 = expect(reporters[2].do("POST", "/v1/forum/posts/%d/report" % bad3["id"],
                                    {"reason": "rác"}), 201)["item_id"]
@@ -318,8 +321,27 @@ def t_reports_flow_end_to_end():
                                                      "reason": "tái phạm", "minutes": 60}), 200)
     r = author.do("POST", "/v1/forum/threads/%d/posts" % t["id"], {"markdown": "x"})
     assert expect(r, 403, "silenced") and r.json["error"]["until"]
+    r = author.do("POST", "/v1/conversations/%d/messages" % conv,
+                  {"client_id": "q-1", "text": "vẫn gửi được?"})
+    assert expect(r, 403, "silenced") and r.json["error"]["until"]
     log = F.mod_log("action = 'member.silence' AND target_id = %d" % author.id)
     assert len(log) == 1 and log[0]["after"]["until"], log
+
+
+def t_queue_silence_refusals_undo_everything():
+    gmod, other_mod, member = User("moderator"), User("moderator"), User()
+    t, _ = start(member, CAT["tourism"], title="Im lặng")
+    for author, code, status in ((other_mod, "forbidden", 403), (gmod, "invalid_value", 400)):
+        p = reply(author, t["id"], "bài của người điều hành")
+        item = expect(member.do("POST", "/v1/forum/posts/%d/report" % p["id"], {"reason": "x"}),
+                      201)["item_id"]
+        expect(gmod.do("POST", "/v1/mod/queue/resolve", {"items": [item], "action": "silence",
+                                                         "reason": "x", "minutes": 5}),
+               status, code, "items")
+        # all or nothing: the item open, the post not hidden, nothing logged
+        assert psql("SELECT status FROM khnet_report_items WHERE id = %d" % item) == "open"
+        assert [x["hidden"] for x in posts(t["id"]) if x["id"] == p["id"]] == [None]
+        assert F.mod_log("target_kind = 'queue_item' AND target_id = %d" % item) == []
 
 
 def t_moderator_acts_logged_and_scoped():
