@@ -10,6 +10,10 @@
 
 enum { FETCH_BATCH = 100, HUB_BUCKETS = 4096 };
 
+/* want_seq when anything may have been missed (the LISTEN connection came
+ * back): the next fetch decides what there is. */
+#define SEQ_UNKNOWN INT64_MAX
+
 typedef struct client client;
 struct client {
     client *next, *prev; /* hub bucket chain */
@@ -18,8 +22,10 @@ struct client {
     int64_t account_id;  /* whose events */
     int64_t session_id;  /* through which session (re-checked) */
     int64_t last_seq;    /* newest event pushed; -1 until known */
-    int64_t want_seq;    /* newest event announced */
+    int64_t want_seq;    /* newest event announced, or SEQ_UNKNOWN */
+    int refs;            /* the open connection, the query in flight, a send under way */
     bool fetching;       /* a query for this client is in flight */
+    bool again;          /* news came while fetching: that answer may predate it */
 };
 
 struct stream_hub {
@@ -62,9 +68,15 @@ static void unlink_client(client *c)
     c->hub->nclients--;
 }
 
-/* ---- fetching and pushing --------------------------------------------------- */
+/* A client outlives its connection while a query for it is in flight or
+ * while the hub is sending to it: a send that fails closes the connection
+ * at once (on_ws_close, inside http_ws_send), and the caller still holds c. */
+static void client_release(client *c)
+{
+    if (--c->refs == 0) free(c);
+}
 
-static void fetch(client *c);
+/* ---- fetching and pushing --------------------------------------------------- */
 
 /* {type:"event", seq, kind, payload, at}; payload is stored as JSON text. */
 static int push_event(client *c, const PGresult *res, int row)
@@ -94,36 +106,49 @@ static int push_event(client *c, const PGresult *res, int row)
     return http_ws_send(c->ws, h->frame.data, h->frame.len);
 }
 
+static void fetch(client *c);
+
+/* Pushes a batch.  A notification that came while the query ran may be
+ * for an event committed after the query's snapshot, so it is not in this
+ * answer: `again` asks once more rather than taking the batch as the news. */
 static void on_events(void *data, const db_reply *rep)
 {
     client *c = data;
-    c->fetching = false;
-    if (!c->ws) { /* closed while we asked */
-        free(c);
-        return;
+    bool again = c->again;
+    c->fetching = c->again = false;
+    int n = rep->status == DB_OK ? PQntuples(rep->res) : 0;
+    bool sent = true;
+    for (int i = 0; i < n && sent && c->ws; i++) {
+        sent = push_event(c, rep->res, i) == 0; /* else a slow consumer, being closed */
+        if (sent) c->last_seq = strtoll(PQgetvalue(rep->res, i, 0), NULL, 10);
     }
-    if (rep->status != DB_OK) return; /* want_seq stays ahead: the re-check timer retries */
-    int n = PQntuples(rep->res);
-    for (int i = 0; i < n; i++) {
-        if (push_event(c, rep->res, i) != 0) return; /* slow consumer: being closed */
-        c->last_seq = strtoll(PQgetvalue(rep->res, i, 0), NULL, 10);
+    if (rep->status == DB_OK && sent && c->ws) {
+        if (n == FETCH_BATCH || (again && c->want_seq > c->last_seq))
+            fetch(c); /* more waiting, or news this answer may predate */
+        else if (c->want_seq > c->last_seq)
+            c->want_seq = c->last_seq; /* caught up */
     }
-    if (n == FETCH_BATCH)
-        fetch(c); /* more waiting */
-    else if (c->want_seq > c->last_seq)
-        c->want_seq = c->last_seq; /* caught up */
+    /* on failure want_seq stays ahead and the re-check timer retries */
+    client_release(c);
 }
 
 static void fetch(client *c)
 {
-    if (c->fetching || !c->ws || c->last_seq < 0) return;
+    if (!c->ws) return;
+    if (c->fetching) { /* the answer on its way may predate the news */
+        c->again = true;
+        return;
+    }
+    if (c->last_seq < 0) return; /* the starting point failed: being closed */
     char acc[24], after[24], lim[8];
     snprintf(acc, sizeof acc, "%" PRId64, c->account_id);
     snprintf(after, sizeof after, "%" PRId64, c->last_seq);
     snprintf(lim, sizeof lim, "%d", FETCH_BATCH);
     const char *params[3] = {acc, after, lim};
-    if (db_query(c->hub->db, c->hub->stmts.events_after, 3, params, NULL, on_events, c) == 0)
+    if (db_query(c->hub->db, c->hub->stmts.events_after, 3, params, NULL, on_events, c) == 0) {
         c->fetching = true;
+        c->refs++;
+    }
 }
 
 static void send_ready(client *c)
@@ -138,22 +163,20 @@ static void send_ready(client *c)
     http_ws_send(c->ws, h->frame.data, h->frame.len);
 }
 
-/* A stream without ?after= starts at the member's newest event. */
+/* A stream without ?after= starts at the member's newest event; news that
+ * came meanwhile (want_seq) is fetched at once. */
 static void on_latest(void *data, const db_reply *rep)
 {
     client *c = data;
-    c->fetching = false;
-    if (!c->ws) {
-        free(c);
-        return;
-    }
-    if (rep->status != DB_OK || PQntuples(rep->res) != 1) {
+    c->fetching = c->again = false;
+    if (c->ws && (rep->status != DB_OK || PQntuples(rep->res) != 1)) {
         http_ws_close(c->ws, 1011, "database unavailable");
-        return;
+    } else if (c->ws) {
+        c->last_seq = strtoll(PQgetvalue(rep->res, 0, 0), NULL, 10);
+        send_ready(c);
+        if (c->want_seq > c->last_seq) fetch(c);
     }
-    c->last_seq = strtoll(PQgetvalue(rep->res, 0, 0), NULL, 10);
-    send_ready(c);
-    if (c->want_seq > c->last_seq) fetch(c);
+    client_release(c);
 }
 
 /* ---- notifications ------------------------------------------------------------ */
@@ -164,7 +187,7 @@ static void on_notify(void *data, const char *payload)
     if (!payload) { /* (re)subscribed: anything may have been missed */
         for (size_t b = 0; b < HUB_BUCKETS; b++)
             for (client *c = h->buckets[b]; c; c = c->next) {
-                if (c->want_seq <= c->last_seq) c->want_seq = c->last_seq + 1;
+                c->want_seq = SEQ_UNKNOWN;
                 fetch(c);
             }
         return;
@@ -176,22 +199,30 @@ static void on_notify(void *data, const char *payload)
     for (client *c = *bucket(h, account); c; c = c->next) {
         if (c->account_id != account) continue;
         if (seq > c->want_seq) c->want_seq = seq;
-        if (c->last_seq >= 0 && c->want_seq > c->last_seq) fetch(c);
+        if (c->want_seq > c->last_seq) fetch(c);
     }
 }
 
 /* ---- session re-check ------------------------------------------------------------ */
 
+static void hub_free(stream_hub *h);
+
 static void on_dead_sessions(void *data, const db_reply *rep)
 {
     stream_hub *h = data;
     h->checking = false;
+    if (h->closing) { /* stream_hub_close waited for this answer */
+        hub_free(h);
+        return;
+    }
     if (rep->status != DB_OK) return;
     for (int i = 0; i < PQntuples(rep->res); i++) {
         int64_t sid = strtoll(PQgetvalue(rep->res, i, 0), NULL, 10);
         for (size_t b = 0; b < HUB_BUCKETS; b++)
-            for (client *c = h->buckets[b]; c; c = c->next)
+            for (client *c = h->buckets[b], *next; c; c = next) {
+                next = c->next; /* closing may unlink and free c at once */
                 if (c->session_id == sid && c->ws) http_ws_close(c->ws, 4001, "session ended");
+            }
     }
 }
 
@@ -237,15 +268,23 @@ stream_hub *stream_hub_new(uv_loop_t *loop, db_pool *db, const char *conninfo, u
     return h;
 }
 
-/* Streams are closed by the HTTP layer's drain (close 1001); here only the
- * hub's own handles. */
-static void on_check_closed(uv_handle_t *hd)
+/* Last of the hub: its timer is closed and no re-check is in flight (its
+ * callback reads the hub).  The listener calls done once it is closed. */
+static void hub_free(stream_hub *h)
 {
-    stream_hub *h = hd->data;
     db_listener_close(h->listener, h->done, h->done_data);
     kp_arena_free(h->scratch);
     kp_buf_free(&h->frame);
     free(h);
+}
+
+/* Streams are closed by the HTTP layer's drain (close 1001); here only the
+ * hub's own handles.  A client whose query is still in flight frees itself
+ * in its callback without touching the hub. */
+static void on_check_closed(uv_handle_t *hd)
+{
+    stream_hub *h = hd->data;
+    if (!h->checking) hub_free(h); /* else on_dead_sessions does */
 }
 
 void stream_hub_close(stream_hub *h, void (*done)(void *), void *data)
@@ -273,10 +312,31 @@ static void on_ws_close(http_ws *ws)
     client *c = http_ws_user(ws);
     unlink_client(c);
     c->ws = NULL;
-    if (!c->fetching) free(c);
+    client_release(c);
 }
 
 static const http_ws_ops stream_ops = {on_ws_message, on_ws_close};
+
+/* Where the stream starts: from a cursor, the ready frame and what follows
+ * it; else the member's newest event, asked first (on_latest). */
+static void start(client *c, int64_t after)
+{
+    if (after >= 0) {
+        c->want_seq = after + 1; /* whatever follows, if anything */
+        send_ready(c);
+        fetch(c);
+        return;
+    }
+    char acc[24];
+    snprintf(acc, sizeof acc, "%" PRId64, c->account_id);
+    const char *params[1] = {acc};
+    if (db_query(c->hub->db, c->hub->stmts.events_latest, 1, params, NULL, on_latest, c) == 0) {
+        c->fetching = true;
+        c->refs++;
+    } else {
+        http_ws_close(c->ws, 1011, "database unavailable");
+    }
+}
 
 int stream_hub_attach(stream_hub *h, http_req *r, int64_t account, int64_t session, int64_t after,
                       const http_ws_limits *lim)
@@ -289,26 +349,15 @@ int stream_hub_attach(stream_hub *h, http_req *r, int64_t account, int64_t sessi
     c->hub = h;
     c->account_id = account;
     c->session_id = session;
-    c->last_seq = after;
-    c->want_seq = after;
+    c->last_seq = c->want_seq = after;
     c->ws = http_ws_accept(r, &stream_ops, c, lim);
     if (!c->ws) {
         free(c);
         return -1;
     }
     link_client(c);
-    if (after >= 0) { /* resume: push what was missed, then live */
-        send_ready(c);
-        c->want_seq = after + 1;
-        fetch(c);
-        return 0;
-    }
-    char acc[24];
-    snprintf(acc, sizeof acc, "%" PRId64, c->account_id);
-    const char *params[1] = {acc};
-    if (db_query(h->db, h->stmts.events_latest, 1, params, NULL, on_latest, c) == 0)
-        c->fetching = true;
-    else
-        http_ws_close(c->ws, 1011, "database unavailable");
+    c->refs = 2; /* the connection's, and ours while start() sends */
+    start(c, after);
+    client_release(c);
     return 0;
 }
