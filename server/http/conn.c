@@ -32,6 +32,7 @@ static void free_conn(http_conn *c)
     kp_buf_free(&c->stash);
     kp_buf_free(&c->upgrade_tail);
     kp_buf_free(&c->pxbuf);
+    if (c->ws_closed) http__ws_free(c->ws_closed);
     free(c);
     if (s->draining && s->nconns == 0 && s->drained) {
         void (*cb)(http_server *) = s->drained;
@@ -60,8 +61,9 @@ static void conn_close(http_conn *c)
     s->nconns--;
     if (s->metrics) metrics_conn_closed(s->metrics);
     if (c->ws) {
-        http__ws_detach(c->ws);
+        c->ws_closed = c->ws;
         c->ws = NULL;
+        http__ws_detach(c->ws_closed);
     }
     if (c->parsing) {
         http__req_recycle(s, c->parsing);

@@ -190,7 +190,15 @@ const char *http_status_text(int status);
  * A handler for an upgrade path (after its own checks, e.g. authentication)
  * calls http_ws_accept instead of replying.  On success the connection
  * speaks RFC 6455 from then on and `ops` get its messages; on failure the
- * request was answered (400/426/503) and NULL is returned. */
+ * request was answered (400/426/503) and NULL is returned.  NULL too when
+ * the connection ended during the upgrade itself (the 101 could not be
+ * written, or frames sent with the request closed it): on_close is then
+ * never called.  An upgrade accepted while the server drains is sent close
+ * 1001 at once.
+ *
+ * on_close can run inside http_ws_send and http_ws_close (a write that
+ * fails, a closing handshake that completes), so a caller that goes on
+ * using its own data after them must keep it alive across the call. */
 typedef struct http_ws http_ws;
 
 typedef struct http_ws_ops {

@@ -91,6 +91,7 @@ struct http_conn {
     int crlf_pending;        /* bytes of a chunk's CRLF not yet checked */
     const char *feed_end;    /* end of the bytes being parsed now */
     http_ws *ws;             /* set once upgraded to WebSocket */
+    http_ws *ws_closed;      /* ws after the close: freed with the connection */
     kp_buf upgrade_tail;     /* bytes that followed an upgrade request */
     /* who the client is (PROTOCOL.md "Behind a proxy") */
     char peer[NET_ADDR_TEXT];   /* the TCP peer's address, or "" */
@@ -126,5 +127,6 @@ void http__switch_to_ws(http_conn *c, http_req *r, http_ws *ws);
 void http__ws_feed(http_ws *ws, const char *data, size_t len);
 void http__ws_tick(http_ws *ws);
 void http__ws_detach(http_ws *ws); /* the connection is closing */
+void http__ws_free(http_ws *ws);   /* its handles are closed */
 
 #endif

@@ -35,7 +35,8 @@ struct http_ws {
     uint64_t last_rx_ms;         /* loop time of the last input */
     bool writing;                /* wreq is in flight */
     bool dropping;               /* closing for slowness: accept nothing more */
-    bool closed;                 /* on_close was called */
+    bool closed;                 /* on_close was called, or is not owed */
+    bool accepting;              /* inside http_ws_accept: the owner has no pointer yet */
 };
 
 enum { WS_DROP_GRACE_MS = 5000 }; /* a dropped or closing peer's last chance to read */
@@ -93,12 +94,7 @@ static void on_ws_write(uv_write_t *w, int status)
     http_ws *ws = w->data;
     ws->writing = false;
     kp_buf_reset(&ws->inflight);
-    if (!ws->conn) { /* the connection closed under the write */
-        kp_buf_free(&ws->out);
-        kp_buf_free(&ws->inflight);
-        free(ws);
-        return;
-    }
+    if (!ws->conn) return; /* closed under the write; freed with the connection */
     if (status < 0) {
         http__conn_close(ws->conn);
         return;
@@ -230,21 +226,27 @@ void http__ws_tick(http_ws *ws)
         uv_timer_start(&ws->conn->timer, http__conn_on_timer, (uint64_t)ws->lim.ping_ms, 0);
 }
 
-/* The connection is closing: tell the owner once, free what we can now. */
+/* The connection is closing: tell the owner once.  Closing while accepting
+ * (the 101 cannot be written, or frames that came with the request end the
+ * connection) is not the owner's: accept answers NULL.  The memory stays
+ * until the connection's handles are closed (http__ws_free): the close may
+ * come from deep inside a send, a feed or wslay's own callbacks, whose
+ * callers go on reading ws and its context after it returns. */
 void http__ws_detach(http_ws *ws)
 {
     if (!ws->closed) {
         ws->closed = true;
-        if (ws->ops->on_close) ws->ops->on_close(ws);
+        if (ws->ops->on_close && !ws->accepting) ws->ops->on_close(ws);
     }
-    wslay_event_context_free(ws->ctx);
-    ws->ctx = NULL;
     ws->conn = NULL;
-    if (!ws->writing) { /* else on_ws_write frees it */
-        kp_buf_free(&ws->out);
-        kp_buf_free(&ws->inflight);
-        free(ws);
-    }
+}
+
+void http__ws_free(http_ws *ws)
+{
+    wslay_event_context_free(ws->ctx);
+    kp_buf_free(&ws->out);
+    kp_buf_free(&ws->inflight);
+    free(ws);
 }
 
 /* ---- public ------------------------------------------------------------------ */
@@ -310,16 +312,20 @@ http_ws *http_ws_accept(http_req *r, const http_ws_ops *ops, void *user, const h
                    key, r->rid);
     http__security_headers(r, &ws->out);
     kp_buf_append(&ws->out, "\r\n", 2);
+    ws->accepting = true;
     http__switch_to_ws(c, r, ws);
     ws_flush(ws);
-    uv_timer_start(&c->timer, http__conn_on_timer, (uint64_t)lim->ping_ms, 0);
-    if (c->upgrade_tail.len) { /* frames that came with the upgrade request */
+    if (ws->conn) uv_timer_start(&c->timer, http__conn_on_timer, (uint64_t)lim->ping_ms, 0);
+    if (ws->conn && c->upgrade_tail.len) { /* frames that came with the upgrade request */
         kp_buf tail = c->upgrade_tail;
         kp_buf_init(&c->upgrade_tail);
         http__ws_feed(ws, (const char *)tail.data, tail.len);
         kp_buf_free(&tail);
     }
-    return ws;
+    if (ws->conn && c->srv->draining) /* upgraded after the drain went by */
+        http_ws_close(ws, 1001, "server shutting down");
+    ws->accepting = false;
+    return ws->conn ? ws : NULL; /* gone already: see http__ws_detach */
 }
 
 int http_ws_send(http_ws *ws, const void *data, size_t len)

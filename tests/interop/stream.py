@@ -194,6 +194,41 @@ async def session_end_closes_stream():
             assert e.status_code == 401
 
 
+async def upgrade_carrying_close(uid, tok):
+    """The upgrade request and a close frame in one packet: the connection
+    ends inside the upgrade itself (the server answers the close at once).
+    That stream never existed for the hub; the member's other stream, open
+    meanwhile, must be untouched and keep receiving."""
+    ws = await connect(A, tok)
+    start = (await recv_frame(ws))["seq"]
+    for _ in range(3):
+        s = socket.create_connection(A)
+        key = base64.b64encode(os.urandom(16)).decode()
+        mask = os.urandom(4)
+        body = (1000).to_bytes(2, "big")
+        close = bytes([0x88, 0x80 | len(body)]) + mask + bytes(
+            b ^ mask[i % 4] for i, b in enumerate(body))
+        s.sendall(("GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                   "Sec-WebSocket-Key: %s\r\nAuthorization: Bearer %s\r\n\r\n"
+                   % (key, tok)).encode() + close)
+        s.settimeout(5)
+        data = b""
+        while True:
+            chunk = s.recv(1 << 16)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        assert data.startswith(b"HTTP/1.1 101"), data[:100]
+        tail = data[data.index(b"\r\n\r\n") + 4:]
+        assert tail[:1] == b"\x88", tail  # our close, answered
+    emit(uid, "message.new", {"after": "close"})
+    ev = await recv_frame(ws)
+    assert ev["seq"] == start + 1 and ev["payload"] == {"after": "close"}, ev
+    await ws.close()
+
+
 def slow_consumer(tok, uid, pid):
     """A raw client that upgrades and never reads: the server must drop it
     with 1008 once its queue passes --ws-max-queue-bytes, and stay small."""
@@ -256,6 +291,8 @@ async def main():
         T.ok("GET /v1/events pages by seq; bad input 400; others see nothing")
         await bad_upgrades(tok)
         T.ok("upgrade errors: 401, 400, 426 (+ version); ?access_token= works")
+        await upgrade_carrying_close(uid, tok)
+        T.ok("an upgrade that carries its close frame ends cleanly; other streams untouched")
         await session_end_closes_stream()
         T.ok("logout and expiry close open streams with 4001")
         uid2, tok2 = member("stream-slow@example.org")
