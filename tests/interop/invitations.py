@@ -81,6 +81,7 @@ def t_bad_inputs():
             ({"account_ids": [5, -1]}, "invalid_value", "account_ids.1"),
             ({"account_ids": ["7"]}, "invalid_type", "account_ids.0"),
             ({"account_ids": [7, 7]}, "invalid_value", "account_ids.1"),
+            ({"account_ids": [7, 2**64 - 1]}, "invalid_value", "account_ids.1"),
             ({"account_ids": list(range(1, 502))}, "too_long", "account_ids"),
             ({"account_ids": 7}, "invalid_type", "account_ids"),
             ({"account_ids": [7], "note": "x"}, "unknown_field", "note")]:

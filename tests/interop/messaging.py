@@ -397,6 +397,9 @@ def t_bad_inputs():
         ("POST", "/v1/conversations", {"type": "group", "title": "t", "member_ids": [b.id, -1]},
          "invalid_value", "member_ids.1"),
         ("POST", "/v1/conversations", {"type": "group", "title": "t",
+                                       "member_ids": [b.id, 2**64 - 1]},
+         "invalid_value", "member_ids.1"),
+        ("POST", "/v1/conversations", {"type": "group", "title": "t",
                                        "member_ids": list(range(1, 257))}, "too_long",
          "member_ids"),
         ("POST", "/v1/conversations", {"type": "group", "title": "t" * 201, "member_ids": []},
@@ -462,6 +465,10 @@ def t_group_events_and_limits():
     assert len(big["members"]) == 256
     expect(o.do("POST", "/v1/conversations/%d/members/%d" % (big["id"], ids[255])),
            409, "conflict")
+    # repeated ids and the owner's own are folded (api_id_array without `unique`)
+    d = expect(o.do("POST", "/v1/conversations", {
+        "type": "group", "title": "dup", "member_ids": [others[0].id, others[0].id, o.id]}), 201)
+    assert d["members"] == sorted([o.id, others[0].id]), d
 
 
 def main():

@@ -4,7 +4,6 @@
  * SHA-256 is stored; the mail is queued by the same statement and sent by
  * the mail pump); the person claims the account with it, choosing a
  * password and accepting the terms.  SQL: repeatable/85_invitations.sql. */
-#include <stdio.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -19,41 +18,6 @@ static bool officer(http_req *r, const api_principal *who)
 }
 
 /* ---- POST /v1/invitations ------------------------------------------------------ */
-/* account_ids as a PostgreSQL array literal; its length in *n.  NULL after
- * replying 400. */
-static char *read_ids(http_req *r, const kp_value *arr, uint32_t *n)
-{
-    char *lit = kp_arena_alloc(http_req_arena(r), 2 + (size_t)arr->v.arr.n * 20);
-    if (!lit) {
-        api_oom(r);
-        return NULL;
-    }
-    size_t k = 0;
-    lit[k++] = '{';
-    for (uint32_t i = 0; i < arr->v.arr.n; i++) {
-        const kp_value *v = &arr->v.arr.items[i];
-        char field[32];
-        snprintf(field, sizeof field, "account_ids.%u", i);
-        if (v->type != KP_INT) {
-            api_fail(r, "invalid_type", "an account id is an integer", field);
-            return NULL;
-        }
-        bool dup = false;
-        for (uint32_t j = 0; j < i; j++)
-            dup = dup || arr->v.arr.items[j].v.i == v->v.i;
-        if (v->v.i < 1 || dup) {
-            api_fail(r, "invalid_value", dup ? "a repeated account id" : "not an account id",
-                     field);
-            return NULL;
-        }
-        k += (size_t)snprintf(lit + k, 21, "%s%lld", i ? "," : "", (long long)v->v.i);
-    }
-    lit[k++] = '}';
-    lit[k] = '\0';
-    *n = arr->v.arr.n;
-    return lit;
-}
-
 /* n fresh tokens and their SHA-256 (hex, no \x) as two array literals. */
 static int make_tokens(http_req *r, uint32_t n, const char **tokens, const char **hashes)
 {
@@ -116,7 +80,10 @@ static void invite_authed(http_req *r, const api_principal *who)
         api_fail(r, "too_short", "at least one account id", "account_ids");
         return;
     }
-    if (has_ids > 0 && !(ids = read_ids(r, arr, &n))) return;
+    if (has_ids > 0) {
+        if (!(ids = api_id_array(r, arr, "account_ids", true))) return;
+        n = arr->v.arr.n;
+    }
     if (make_tokens(r, n, &tokens, &hashes) != 0) return;
     api_dec me = api_dec_of(who->account_id);
     const char *p[4] = {me.s, ids, tokens, hashes};

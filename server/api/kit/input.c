@@ -135,6 +135,46 @@ const char *api_str(http_req *r, const kp_value *b, const char *key, uint32_t ma
     return out;
 }
 
+/* Is item i of arr an id that appears before it? */
+static bool repeated(const kp_value *arr, uint32_t i)
+{
+    for (uint32_t j = 0; j < i; j++)
+        if (arr->v.arr.items[j].v.i == arr->v.arr.items[i].v.i) return true;
+    return false;
+}
+
+const char *api_id_array(http_req *r, const kp_value *arr, const char *key, bool unique)
+{
+    char *lit = kp_arena_alloc(http_req_arena(r), 3 + (size_t)arr->v.arr.n * 20);
+    if (!lit) {
+        api_oom(r);
+        return NULL;
+    }
+    size_t k = 0;
+    lit[k++] = '{';
+    for (uint32_t i = 0; i < arr->v.arr.n; i++) {
+        const kp_value *v = &arr->v.arr.items[i];
+        char field[64];
+        snprintf(field, sizeof field, "%s.%u", key, i);
+        if (v->type != KP_INT && v->type != KP_UINT) {
+            api_fail(r, "invalid_type", "an account id is an integer", field);
+            return NULL;
+        }
+        if (v->type == KP_UINT || v->v.i < 1) { /* KP_UINT: past int64 */
+            api_fail(r, "invalid_value", "an account id is a positive integer", field);
+            return NULL;
+        }
+        if (unique && repeated(arr, i)) {
+            api_fail(r, "invalid_value", "a repeated account id", field);
+            return NULL;
+        }
+        k += (size_t)snprintf(lit + k, 22, "%s%lld", i ? "," : "", (long long)v->v.i);
+    }
+    lit[k++] = '}';
+    lit[k] = '\0';
+    return lit;
+}
+
 const char *api_col(const PGresult *res, const char *name)
 {
     int c = PQfnumber(res, name);

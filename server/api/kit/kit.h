@@ -89,6 +89,13 @@ const kp_value *api_body(http_req *r, const char *const *allowed);
  * bytes, NUL-terminated in the arena; replies 400 and returns NULL. */
 const char *api_str(http_req *r, const kp_value *b, const char *key, uint32_t max_chars,
                     size_t max_bytes);
+/* An array of account ids `arr` (the value of body field `key`) as a
+ * PostgreSQL array literal "{1,2}" in the arena.  Each item is a positive
+ * integer: another type is 400 invalid_type, zero, negative or past int64 is
+ * 400 invalid_value, both naming `key.N`.  With `unique`, a repeated id is
+ * 400 invalid_value too; without, repeats pass on (for SQL to fold).  NULL
+ * after replying. */
+const char *api_id_array(http_req *r, const kp_value *arr, const char *key, bool unique);
 /* Is s[0..n) one of the NULL-terminated `set`? */
 bool api_one_of(const char *s, size_t n, const char *const *set);
 /* Does s[0..n) consist of min..max characters of `chars`? */
@@ -238,13 +245,16 @@ typedef struct api_guard {
     uint64_t replies;     /* srv->replies at the start */
     uint64_t nested;      /* replies made inside enclosed checks */
     int started;          /* asynchronous steps started */
+    http_req *req;        /* whose step (alive at the end when a step was started) */
+    long outer;           /* fault-injection builds: the enclosing step's countdown */
 } api_guard;
 void api__guard_begin(api_guard *g, http_req *r);
 void api__guard_end(api_guard *g, const char *where);
 void api__step_started(void);
-/* The route handler installed for every route in these builds: arms fault
- * injection (KHNET_FAULT_INJECTION: header X-Khnet-Fault: N fails the
- * request arena's Nth allocation) and checks the real handler. */
+/* The route handler installed for every route in these builds: checks the
+ * real handler.  Every check also runs its step under the request's fault
+ * countdown (KHNET_FAULT_INJECTION: X-Khnet-Fault: N fails the request's Nth
+ * allocation — arena, reply buffers, query queue; proto/fault.c). */
 void api__checked_handler(http_req *r);
 #else
 typedef struct api_guard {

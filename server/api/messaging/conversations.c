@@ -2,14 +2,14 @@
  * rename, add/remove/leave members, read cursors and unread counts
  * (PROTOCOL.md "Messaging").  Rules and events live in the SQL functions of
  * migrations/0006_messaging.sql; here: decode → authenticate → one query. */
-#include <stdio.h>
 #include <string.h>
 
 #include "messaging.h"
 
 enum { GROUP_MAX_OTHERS = 255, TITLE_MAX = 200 };
 
-/* member_ids as a PostgreSQL array literal "{1,2}"; replies 400 on a bad one. */
+/* member_ids as a PostgreSQL array literal "{1,2}" (repeats are folded by
+ * SQL, PROTOCOL.md); replies 400 on a bad one. */
 static const char *member_array(http_req *r, const kp_value *b)
 {
     const kp_value *arr = NULL;
@@ -18,27 +18,7 @@ static const char *member_array(http_req *r, const kp_value *b)
         api_fail_kperr(r, &e);
         return NULL;
     }
-    char *s = kp_arena_alloc(http_req_arena(r), (size_t)arr->v.arr.n * 20 + 3);
-    if (!s) return api_oom(r), NULL;
-    size_t o = 0;
-    s[o++] = '{';
-    for (uint32_t i = 0; i < arr->v.arr.n; i++) {
-        const kp_value *v = &arr->v.arr.items[i];
-        char field[32];
-        snprintf(field, sizeof field, "member_ids.%u", i);
-        if (v->type != KP_INT && v->type != KP_UINT) {
-            api_fail(r, "invalid_type", "an account id is an integer", field);
-            return NULL;
-        }
-        if (v->type == KP_UINT || v->v.i < 1) {
-            api_fail(r, "invalid_value", "an account id is positive", field);
-            return NULL;
-        }
-        o += (size_t)sprintf(s + o, "%s%lld", i ? "," : "", (long long)v->v.i);
-    }
-    s[o++] = '}';
-    s[o] = '\0';
-    return s;
+    return api_id_array(r, arr, "member_ids", false);
 }
 
 static void create_authed(http_req *r, const api_principal *who)

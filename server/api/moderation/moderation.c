@@ -40,16 +40,23 @@ static void blocks_authed(http_req *r, const api_principal *who)
     api_query(r, MOD_STMT(BLOCKS_LIST), 3, p, api_reply_row);
 }
 
-static void report_authed(http_req *r, const api_principal *who)
+/* (me, the path id, the body's one text field `key`) to `stmt`: a report's
+ * reason, a resolution. */
+static void id_and_text(http_req *r, const api_principal *who, const char *key, const db_stmt *stmt)
 {
-    static const char *const allowed[] = {"reason", NULL};
+    const char *const allowed[] = {key, NULL};
     api_dec me = api_dec_of(who->account_id);
     const char *id = api_path_id(r, "id");
     const kp_value *b = id ? api_body(r, allowed) : NULL;
-    const char *reason = b ? api_str(r, b, "reason", REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
-    if (!reason) return;
-    const char *p[3] = {me.s, id, reason};
-    api_query(r, MOD_STMT(REPORT_MESSAGE), 3, p, api_reply_row);
+    const char *text = b ? api_str(r, b, key, REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
+    if (!text) return;
+    const char *p[3] = {me.s, id, text};
+    api_query(r, stmt, 3, p, api_reply_row);
+}
+
+static void report_authed(http_req *r, const api_principal *who)
+{
+    id_and_text(r, who, "reason", MOD_STMT(REPORT_MESSAGE));
 }
 
 static void reports_authed(http_req *r, const api_principal *who)
@@ -73,15 +80,7 @@ static void reports_authed(http_req *r, const api_principal *who)
 
 static void resolve_authed(http_req *r, const api_principal *who)
 {
-    static const char *const allowed[] = {"resolution", NULL};
-    api_dec me = api_dec_of(who->account_id);
-    if (!may_moderate(r, who)) return;
-    const char *id = api_path_id(r, "id");
-    const kp_value *b = id ? api_body(r, allowed) : NULL;
-    const char *res = b ? api_str(r, b, "resolution", REASON_MAX, (size_t)4 * REASON_MAX) : NULL;
-    if (!res) return;
-    const char *p[3] = {me.s, id, res};
-    api_query(r, MOD_STMT(REPORT_RESOLVE), 3, p, api_reply_row);
+    if (may_moderate(r, who)) id_and_text(r, who, "resolution", MOD_STMT(REPORT_RESOLVE));
 }
 
 static void silence_authed(http_req *r, const api_principal *who)
