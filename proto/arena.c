@@ -120,6 +120,7 @@ static void *alloc_new_chunk(kp_arena *a, size_t n)
 void *kp_arena_alloc(kp_arena *a, size_t n)
 {
     if (a->fail_in && --a->fail_in == 0) return NULL; /* injected: see kp_arena_fail_after */
+    if (kp_fault_hit("arena")) return NULL;           /* injected: fault.c */
     if (n == 0) n = 1; /* a distinct, valid pointer even for empty requests */
     if (n > SIZE_MAX - KP_ALIGN) return NULL;
     n = (n + KP_ALIGN - 1) & ~(size_t)(KP_ALIGN - 1);

@@ -42,8 +42,8 @@ int kp_buf_reserve(kp_buf *b, size_t extra)
     size_t need = b->len + extra;
     size_t cap = b->cap ? b->cap : KP_BUF_MIN;
     while (cap < need)
-        cap *= 2; /* amortised O(1) appends */
-    uint8_t *p = realloc(b->data, cap);
+        cap *= 2;                                                       /* amortised O(1) appends */
+    uint8_t *p = kp_fault_hit("buffer") ? NULL : realloc(b->data, cap); /* injected: fault.c */
     if (!p) {
         b->oom = true;
         return -1;

@@ -38,6 +38,38 @@ size_t kp_arena_used(const kp_arena *a);
  * every out-of-memory branch that follows an arena allocation can be run. */
 void kp_arena_fail_after(kp_arena *a, long n);
 
+/* The thread's fault countdown (fault.c; fault-injection builds only): armed
+ * with n, the nth allocation from now (arena, kp_buf growth, or a malloc
+ * site that asks kp_fault_hit) fails, once.  kp_fault_disarm returns what
+ * was left (0: disarmed, or already fired).  kp_fault_hit counts one
+ * allocation at `site` (a static name: "arena", "buffer", ...) and says
+ * whether to fail it; kp_fault_fired takes the site of the last failure
+ * (NULL: none since the last take). */
+#ifdef KHNET_FAULT_INJECTION
+void kp_fault_arm(long n);
+long kp_fault_disarm(void);
+bool kp_fault_hit(const char *site);
+const char *kp_fault_fired(void);
+#else
+static inline void kp_fault_arm(long n)
+{
+    (void)n;
+}
+static inline long kp_fault_disarm(void)
+{
+    return 0;
+}
+static inline bool kp_fault_hit(const char *site)
+{
+    (void)site;
+    return false;
+}
+static inline const char *kp_fault_fired(void)
+{
+    return NULL;
+}
+#endif
+
 /* ---- byte buffer -------------------------------------------------------- */
 typedef struct kp_buf {
     uint8_t *data; /* heap bytes, owned */

@@ -79,7 +79,7 @@ db_pool *db_pool_new(uv_loop_t *loop, const db_config *cfg, const db_stmt *stmts
  * Clarifications: `lengths` may be NULL (values are then NUL-terminated
  * strings); with it, values[i] need not be NUL-terminated, and a negative
  * length means "use strlen".  -1 is also returned when nparams differs from
- * stmts[stmt_id].nparams, cb is NULL, or memory runs out.  Being accepted
+ * stmts[stmt_id].nparams or cb is NULL; -2 when memory runs out.  Being accepted
  * does not mean being sent: when the pool is down or full, cb reports
  * DB_UNAVAILABLE on the next loop iteration. */
 int db_query(db_pool *p, int stmt_id, int nparams, const char *const *values, const int *lengths,

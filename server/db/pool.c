@@ -26,6 +26,7 @@
  */
 #include "db/db.h"
 #include "db/link.h"
+#include "khproto.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -153,7 +154,7 @@ static db_item *item_new(int stmt_id, int nparams, const char *const *values, co
     size_t bytes = sizeof(db_item) + (size_t)nparams * sizeof(char *);
     for (int i = 0; i < nparams; i++)
         if (values[i]) bytes += param_len(values, lengths, i) + 1;
-    db_item *it = calloc(1, bytes);
+    db_item *it = kp_fault_hit("query") ? NULL : calloc(1, bytes); /* injected: proto/fault.c */
     if (!it) return NULL;
     it->stmt_id = stmt_id;
     it->nparams = nparams;
@@ -512,7 +513,7 @@ int db_query(db_pool *p, int stmt_id, int nparams, const char *const *values, co
         nparams != p->stmts[stmt_id].nparams || (nparams > 0 && !values))
         return -1;
     db_item *it = item_new(stmt_id, nparams, values, lengths);
-    if (!it) return -1;
+    if (!it) return -2;
     it->cb = cb;
     it->data = data;
     it->since_ms = uv_now(p->loop);

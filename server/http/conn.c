@@ -336,6 +336,20 @@ static int decode_body(http_req *r)
     return 0;
 }
 
+#ifdef KHNET_FAULT_INJECTION
+/* X-Khnet-Fault: N — fail this request's Nth allocation (proto/fault.c),
+ * counting from its body's decoding; 0 when absent. */
+static long fault_header(http_req *r)
+{
+    size_t n = 0;
+    const char *v = http_req_header(r, "x-khnet-fault", &n);
+    long at = 0;
+    for (size_t i = 0; v && i < n && i < 9 && v[i] >= '0' && v[i] <= '9'; i++)
+        at = at * 10 + (v[i] - '0');
+    return at;
+}
+#endif
+
 /* CORS: remembers whether the request's Origin may read the reply. */
 static void check_origin(http_server *s, http_req *r)
 {
@@ -481,7 +495,19 @@ static void dispatch(http_conn *c, http_req *r)
                          "send application/msgpack or application/json", NULL);
         return;
     }
-    if (decode_body(r)) return;
+#ifdef KHNET_FAULT_INJECTION
+    long outer = kp_fault_disarm(); /* a pipelined request dispatched inside another's step */
+    kp_fault_arm(fault_header(r));
+    int bad = decode_body(r);
+    if (!bad) { /* the handler's steps go on counting */
+        r->fault_left = kp_fault_disarm();
+        http_req_fault_keep(r, kp_fault_fired());
+    }
+    kp_fault_arm(outer);
+#else
+    int bad = decode_body(r);
+#endif
+    if (bad) return;
     s->routes[r->route].handler(r);
 }
 

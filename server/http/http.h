@@ -149,6 +149,14 @@ void http_server_free(http_server *s);
 http_server *http_req_server(const http_req *r);
 /* The index of the matched route in the server's table, or -1. */
 int http_req_route(const http_req *r);
+/* Fault-injection builds (proto/fault.c): the request's allocation
+ * countdown while none of its steps runs; set from X-Khnet-Fault: N when it
+ * is dispatched (the body's decoding counts already). */
+long *http_req_fault_left(http_req *r);
+/* Between steps: keeps `site`, where a failure was injected in the step
+ * that just ran (kp_fault_fired(); NULL: none), so the reply names it in
+ * X-Khnet-Fault-Hit. */
+void http_req_fault_keep(http_req *r, const char *site);
 void *http_req_app(const http_req *r);
 kp_arena *http_req_arena(http_req *r);
 const char *http_req_method(const http_req *r);

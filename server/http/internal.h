@@ -56,16 +56,18 @@ struct http_req {
     const char *origin;                 /* arena: Origin header when the CORS hook allowed it */
     bool vary_origin;                   /* the reply depends on Origin (hook set, header sent) */
     /* reply */
-    int status;         /* 0 until replied */
-    bool replied;       /* a reply is built */
-    kp_buf extra;       /* extra response header lines */
-    kp_buf out;         /* handler's msgpack body */
-    kp_buf json;        /* JSON transcoding of out, when negotiated */
-    kp_buf head_buf;    /* status line + headers */
-    const uint8_t *raw; /* body to send: out, json, or raw bytes */
-    size_t raw_len;     /* its length */
-    uv_write_t wreq;    /* write in progress (when not tried at once) */
-    uv_buf_t wbufs[2];  /* head and body for that write */
+    int status;             /* 0 until replied */
+    bool replied;           /* a reply is built */
+    long fault_left;        /* fault-injection builds: the countdown between steps */
+    const char *fault_site; /* ... and where it fired, for X-Khnet-Fault-Hit */
+    kp_buf extra;           /* extra response header lines */
+    kp_buf out;             /* handler's msgpack body */
+    kp_buf json;            /* JSON transcoding of out, when negotiated */
+    kp_buf head_buf;        /* status line + headers */
+    const uint8_t *raw;     /* body to send: out, json, or raw bytes */
+    size_t raw_len;         /* its length */
+    uv_write_t wreq;        /* write in progress (when not tried at once) */
+    uv_buf_t wbufs[2];      /* head and body for that write */
 };
 
 struct http_conn {

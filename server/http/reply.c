@@ -20,6 +20,9 @@ enum {
 
 static void trim_buf(kp_buf *b)
 {
+#ifdef KHNET_FAULT_INJECTION
+    kp_buf_free(b); /* every request grows its buffers again: each growth can be failed */
+#endif
     if (b->cap > REQ_BUF_KEEP)
         kp_buf_free(b);
     else
@@ -92,6 +95,16 @@ void http__req_recycle(http_server *s, http_req *r)
 }
 
 /* ---- accessors ------------------------------------------------------------ */
+
+long *http_req_fault_left(http_req *r)
+{
+    return &r->fault_left;
+}
+
+void http_req_fault_keep(http_req *r, const char *site)
+{
+    if (site) r->fault_site = site;
+}
 
 http_server *http_req_server(const http_req *r)
 {
@@ -350,6 +363,13 @@ static void finish(http_req *r, int status, const char *ctype)
         r->srv->replies++; /* counted, so the api layer's debug check sees it */
         return;
     }
+    long fault = kp_fault_disarm(); /* the head and the flush are not the request's to fail */
+    http_req_fault_keep(r, kp_fault_fired());
+    if (r->fault_site) { /* fault-injection builds: the sweep sees where its N landed */
+        put(&r->extra, "X-Khnet-Fault-Hit: ");
+        put(&r->extra, r->fault_site);
+        put(&r->extra, "\r\n");
+    }
     r->status = status;
     r->replied = true;
     if (r->srv->draining) r->keep_alive = false;
@@ -360,32 +380,34 @@ static void finish(http_req *r, int status, const char *ctype)
     }
     http__build_head(r);
     http__account(r);
-    if (!r->conn) { /* the client left while we worked */
+    if (!r->conn) /* the client left while we worked */
         http__req_recycle(r->srv, r);
-        return;
-    }
-    http__conn_flush(r->conn);
+    else
+        http__conn_flush(r->conn);
+    kp_fault_arm(fault);
 }
 
 void http_reply(http_req *r, int status)
 {
-    if (status == 204) { /* no content: no body, no content type */
+    if (r->out.oom || r->extra.oom) { /* a body or a header was dropped: never send half */
+        kp_buf_reset(&r->out);
+        kp_buf_reset(&r->extra);
+        kp_w_error(&r->out, "internal", "out of memory", NULL);
+        status = 500;
+    } else if (status == 204) { /* no content: no body, no content type */
         r->raw = NULL;
         r->raw_len = 0;
         finish(r, status, NULL);
         return;
     }
-    if (r->out.oom) {
-        kp_buf_reset(&r->out);
-        r->out.oom = false;
-        kp_w_error(&r->out, "internal", "out of memory", NULL);
-        status = 500;
-    }
     if (r->resp_type == HTTP_CT_JSON) {
         kp_err e;
         kp_buf_reset(&r->json);
         if (r->out.len && kp_msgpack_to_json(r->arena, r->out.data, r->out.len, &r->json, &e)) {
-            log_event("error", "msg=\"reply is not valid msgpack\" rid=%s code=%s", r->rid, e.code);
+            log_event("error", "msg=\"%s\" rid=%s code=%s",
+                      r->json.oom ? "out of memory for the JSON reply"
+                                  : "reply is not valid msgpack",
+                      r->rid, e.code);
             kp_buf_reset(&r->json);
             kp_buf_appendf(&r->json,
                            "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}");

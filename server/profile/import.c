@@ -23,7 +23,7 @@ static int add_reject(profile_import *imp, int line, const kp_err *e)
 {
     if (imp->nrejected == imp->cap) {
         size_t cap = imp->cap ? imp->cap * 2 : 16;
-        profile_reject *r = realloc(imp->rejects, cap * sizeof *r);
+        profile_reject *r = kp_fault_hit("import") ? NULL : realloc(imp->rejects, cap * sizeof *r);
         if (!r) return -1;
         imp->rejects = r;
         imp->cap = cap;

@@ -2,13 +2,18 @@
 builds only, -DKHNET_FAULT_INJECTION=ON).
 
 For each request below, the request is sent again and again with
-`X-Khnet-Fault: N` for N = 1, 2, ...: the request arena's Nth allocation
-fails.  Every answer must be the normal one or `500 internal` (never
-another 4xx/5xx, never a hang: each call has a 5 s deadline), the server
-must stay up (its exactly-once check aborts on a request left unanswered or
-answered twice), at least one N must have hit an out-of-memory branch, and
-the sweep ends when N passes the request's allocations (two normal answers
-in a row).
+`X-Khnet-Fault: N` for N = 1, 2, ...: the request's Nth allocation fails,
+counting from its body's decoding — arena allocations (decoders, the
+kit), reply-buffer growth (the msgpack writer, the JSON reply), the query
+queue's malloc, the import report's realloc (proto/fault.c).  The reply
+names the site that failed in `X-Khnet-Fault-Hit`.  Every answer must be
+the normal one or `500 internal` (never another 4xx/5xx, never a hang: each
+call has a 5 s deadline), the server must stay up (its exactly-once check
+aborts on a request left unanswered or answered twice), at least one N must
+have hit an out-of-memory branch, and the sweep ends when N passes the
+request's allocations (a normal answer with nothing injected).  Requests are swept
+with msgpack and some again with JSON both ways; across the sweep, every
+kind of site must have failed at least once.
 """
 
 import os
@@ -18,11 +23,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "lib"))
 import profiles_lib as L  # noqa: E402
 from profiles_lib import call, expect  # noqa: E402
-from rawhttp import Checker  # noqa: E402
+from rawhttp import JSON, MSGPACK, Checker  # noqa: E402
 
 T = Checker("fault_sweep")
 CTX = {}
 N_MAX = 400
+SITES = {"arena", "buffer", "query", "import"}  # every kind proto/fault.c names
+SEEN = set()
+# swept again with JSON bodies and JSON replies (the JSON decoder and writer)
+JSON_TOO = {"register", "me", "profile_patch", "import", "search", "conv_list", "send"}
 
 
 def setup():
@@ -81,7 +90,8 @@ def requests():
          lambda n: {"version": my_version(mtok), "headline": "Tôm hùm %d" % n}, mtok, {200}),
         ("import", "POST", "/v1/profiles/import",
          lambda n: {"format": "jsonl", "data": '{"email": "imp%d@example.org", '
-                    '"full_name": "Trần Bình"}\n' % n}, ltok, {200}),
+                    '"full_name": "Trần Bình"}\n{"email": "rej%d@example.org"}\n' % (n, n)},
+         ltok, {200}),  # the second line is rejected: the report grows
         ("search", "POST", "/v1/search/experts",
          {"q": "tom hum", "sectors": ["aquaculture"], "limit": 1}, mtok, {200}),
         ("fit", "POST", "/v1/search/fit", {"text": "nuôi tôm hùm lồng", "limit": 3}, None, {200}),
@@ -103,25 +113,34 @@ def requests():
     ]
 
 
-def sweep(method, path, body, token, normal):
-    hit = streak = 0
+def sweep(method, path, body, token, normal, json=False):
+    hit = 0
+    enc = {"accept": JSON if json else MSGPACK, "json_body": json}
     for n in range(1, N_MAX + 1):
-        b = body(n) if callable(body) else body
-        r = call(method, path, b, token=token, headers=[("X-Khnet-Fault", str(n))])
+        b = body(n + (1000 if json else 0)) if callable(body) else body
+        r = call(method, path, b, token=token, headers=[("X-Khnet-Fault", str(n))], **enc)
+        site = r.header("X-Khnet-Fault-Hit")
+        if site:
+            assert site in SITES, "N=%d: unknown site %r" % (n, site)
+            SEEN.add(site)
         if r.status in normal:
-            streak += 1
-            if streak == 2:
-                break
-            continue
-        streak = 0
+            if not site:
+                break  # N passed the request's last allocation
+            continue  # a failure its code survives (e.g. an optional header's copy)
         assert r.status == 500 and r.json["error"]["code"] == "internal", \
             "N=%d: %d %r" % (n, r.status, r.body[:200])
+        assert site, "N=%d: 500 without an injected failure: %r" % (n, r.body[:200])
         hit += 1
     else:
         raise AssertionError("still failing at N=%d" % N_MAX)
     assert hit > 0, "no out-of-memory branch reached"
-    r = call(method, path, body(N_MAX + 1) if callable(body) else body, token=token)
+    b = body(N_MAX + 1 + (1000 if json else 0)) if callable(body) else body
+    r = call(method, path, b, token=token, **enc)
     assert r.status in normal, "after the sweep: %d %r" % (r.status, r.body[:200])
+
+
+def every_site():
+    assert SEEN == SITES, "sites never failed: %s" % sorted(SITES - SEEN)
 
 
 def main():
@@ -129,6 +148,9 @@ def main():
         if T.check("setup", setup):
             for name, method, path, body, token, normal in requests():
                 T.check(name, sweep, method, path, body, token, normal)
+                if name in JSON_TOO:
+                    T.check(name + "_json", sweep, method, path, body, token, normal, True)
+            T.check("every site failed at least once", every_site)
     T.finish()
 
 

@@ -13,17 +13,26 @@ typedef struct offload {
     void (*fn)(void *data);                 /* runs on a pool thread */
     void (*after)(http_req *r, void *data); /* then this, on the loop */
     void *data;                             /* shared by both */
+    long fault;             /* fault-injection builds: the request's countdown, ... */
+    const char *fault_site; /* ... carried to the pool thread and back */
 } offload;
 
 static void run_work(uv_work_t *w)
 {
     offload *o = w->data;
+    kp_fault_arm(o->fault); /* fn's allocations are the request's too */
     o->fn(o->data);
+    o->fault = kp_fault_disarm();
+    o->fault_site = kp_fault_fired();
 }
 
 static void after_work(uv_work_t *w, int status)
 {
     offload *o = w->data;
+#ifdef KHNET_FAULT_INJECTION
+    *http_req_fault_left(o->req) = o->fault;
+    http_req_fault_keep(o->req, o->fault_site);
+#endif
     api_guard g;
     api__guard_begin(&g, o->req);
     if (status != 0) /* cancelled: nothing computed */
@@ -43,6 +52,7 @@ void api_offload(http_req *r, void (*fn)(void *data), void (*after)(http_req *r,
     }
     *o = (offload){.req = r, .fn = fn, .after = after, .data = data};
     o->work.data = o;
+    o->fault = kp_fault_disarm(); /* the work's now (0 in other builds) */
     if (uv_queue_work(http_req_server(r)->loop, &o->work, run_work, after_work) != 0)
         api_fail(r, "internal", "cannot queue work", NULL);
     else

@@ -83,7 +83,10 @@ static void send_query(http_req *r, const db_stmt *stmt, int nparams, const char
         return;
     }
     *p = init;
-    if (api_db_query(ctx->db, stmt, nparams, values, on_result, p) != 0)
+    int rc = api_db_query(ctx->db, stmt, nparams, values, on_result, p);
+    if (rc == -2)
+        api_oom(r);
+    else if (rc != 0)
         api_fail(r, "db_unavailable", "the database is unavailable; retry later", NULL);
     else
         api__step_started();
