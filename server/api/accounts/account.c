@@ -1,42 +1,11 @@
 /* account.c — the caller's own account (GET /v1/account, password change)
  * and role changes by admins.  Each starts with api_authenticate. */
-#include <stdlib.h>
-#include <string.h>
-
 #include "accounts.h"
 
-/* The account as {id, email, role, <extra>: the column of that name}; 404
- * (naming `field_404`) when the statement found none. */
-static void reply_account(http_req *r, const PGresult *res, const char *field_404,
-                          const char *extra)
-{
-    const char *id = api_col(res, "id");
-    if (!id) {
-        api_fail(r, "not_found", "no such account", field_404);
-        return;
-    }
-    kp_buf *b = http_req_out(r);
-    kp_w_map(b, 4);
-    kp_w_cstr(b, "id");
-    kp_w_int(b, strtoll(id, NULL, 10));
-    kp_w_cstr(b, "email");
-    kp_w_cstr(b, api_col(res, "email"));
-    kp_w_cstr(b, "role");
-    kp_w_cstr(b, api_col(res, "role"));
-    kp_w_cstr(b, extra);
-    kp_w_cstr(b, api_col(res, extra));
-    http_reply(r, 200);
-}
-
 /* ---- GET /v1/account --------------------------------------------------------- */
-static void me_done(http_req *r, const PGresult *res)
-{
-    reply_account(r, res, NULL, "created_at"); /* none: erased between the two queries */
-}
-
 static void me_authed(http_req *r, const api_principal *who)
 {
-    api_query_caller(r, who, ACC_STMT(ACCOUNT_GET), me_done);
+    api_query_caller(r, who, ACC_STMT(ACCOUNT_GET), api_reply_row);
 }
 
 void api_me(http_req *r)
@@ -45,15 +14,6 @@ void api_me(http_req *r)
 }
 
 /* ---- POST /v1/account/password ----------------------------------------------- */
-static void pw_set(http_req *r, const PGresult *res)
-{
-    const char *n = api_col(res, "n");
-    if (n && strcmp(n, "1") == 0)
-        http_reply(r, 204);
-    else
-        api_fail(r, "not_found", "no such account", NULL);
-}
-
 static void pw_checked(http_req *r, api_pw *pw)
 {
     const api_principal *who = pw->data;
@@ -71,7 +31,7 @@ static void pw_checked(http_req *r, api_pw *pw)
     }
     api_dec session = api_dec_of(who->session_id);
     const char *params[3] = {pw->account, pw->hash, session.s};
-    api_query(r, ACC_STMT(PASSWORD_SET), 3, params, pw_set);
+    api_query(r, ACC_STMT(PASSWORD_SET), 3, params, api_reply_row_empty);
 }
 
 static void pw_authed(http_req *r, const api_principal *who)
@@ -83,7 +43,7 @@ static void pw_authed(http_req *r, const api_principal *who)
         !(pw->new_password = api_password(r, b, "new_password")))
         return;
     api_dec id = api_dec_of(who->account_id);
-    api_pw_check(r, ACC_STMT(ACCOUNT_GET), id.s, pw, pw_checked);
+    api_pw_check(r, ACC_STMT(PASSWORD_LOOKUP), id.s, pw, pw_checked);
 }
 
 void api_password_change(http_req *r)
@@ -92,11 +52,6 @@ void api_password_change(http_req *r)
 }
 
 /* ---- PUT /v1/accounts/{id}/role ------------------------------------------------ */
-static void role_done(http_req *r, const PGresult *res)
-{
-    reply_account(r, res, "id", "previous_role");
-}
-
 static void role_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"role", NULL};
@@ -119,7 +74,7 @@ static void role_authed(http_req *r, const api_principal *who)
     if (!target) return;
     api_dec actor = api_dec_of(who->account_id);
     const char *params[3] = {actor.s, target, api_role_name(role)};
-    api_query(r, ACC_STMT(ROLE_SET), 3, params, role_done);
+    api_query(r, ACC_STMT(ROLE_SET), 3, params, api_reply_row);
 }
 
 void api_role_set(http_req *r)

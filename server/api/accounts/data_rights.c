@@ -88,7 +88,7 @@ static void erase_authed(http_req *r, const api_principal *who)
         return;
     }
     api_dec id = api_dec_of(who->account_id);
-    api_pw_check(r, ACC_STMT(ACCOUNT_GET), id.s, pw, erase_checked);
+    api_pw_check(r, ACC_STMT(PASSWORD_LOOKUP), id.s, pw, erase_checked);
 }
 
 void api_account_erase(http_req *r)

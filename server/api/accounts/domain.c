@@ -25,25 +25,30 @@ static const http_route routes[] = {
     {"POST", "/v1/invitations/claim", api_invitation_claim},
 };
 
+/* Every function answers the one shape (status, field, body), except the
+ * two password lookups the kit's api_pw_check reads (id, password_hash) and
+ * the CORS cache's origin list. */
+#define ROW "SELECT status, field, body::text AS body FROM "
 const db_stmt accounts_stmts[ACC_NSTMTS] = {
-    [ACC_REGISTER] = {"register", "SELECT * FROM khnet_register($1, $2, $3, $4, $5, $6)", 6},
+    [ACC_REGISTER] = {"register",
+                      "SELECT idem, status, field, body::text AS body FROM "
+                      "khnet_register($1, $2, $3, $4, $5, $6)",
+                      6},
     [ACC_LOGIN_LOOKUP] = {"login_lookup", "SELECT * FROM khnet_login_lookup($1)", 1},
-    [ACC_SESSION_CREATE] = {"session_create",
-                            "SELECT * FROM khnet_session_create($1, $2, $3, $4, $5)", 5},
-    [ACC_SESSIONS_LIST] = {"sessions_list", "SELECT * FROM khnet_sessions_list($1)", 1},
-    [ACC_SESSIONS_REVOKE] = {"sessions_revoke", "SELECT khnet_sessions_revoke($1, $2, $3) AS n", 3},
-    [ACC_ACCOUNT_GET] = {"account_get", "SELECT * FROM khnet_account_get($1)", 1},
-    [ACC_PASSWORD_SET] = {"password_set", "SELECT khnet_password_set($1, $2, $3) AS n", 3},
-    [ACC_ROLE_SET] = {"role_set", "SELECT * FROM khnet_role_set($1, $2, $3)", 3},
+    [ACC_SESSION_CREATE] = {"session_create", ROW "khnet_session_create($1, $2, $3, $4, $5)", 5},
+    [ACC_SESSIONS_LIST] = {"sessions_list", ROW "khnet_sessions_list($1, $2)", 2},
+    [ACC_SESSIONS_REVOKE] = {"sessions_revoke", ROW "khnet_sessions_revoke($1, $2, $3)", 3},
+    [ACC_ACCOUNT_GET] = {"account_get", ROW "khnet_account_get($1)", 1},
+    [ACC_PASSWORD_LOOKUP] = {"password_lookup", "SELECT * FROM khnet_account_password($1)", 1},
+    [ACC_PASSWORD_SET] = {"password_set", ROW "khnet_password_set($1, $2, $3)", 3},
+    [ACC_ROLE_SET] = {"role_set", ROW "khnet_role_set($1, $2, $3)", 3},
     [ACC_CORS_ORIGINS] = {"cors_origins", "SELECT khnet_cors_origins() AS cors", 0},
-    [ACC_PARTNERS_LIST] = {"partners_list", "SELECT * FROM khnet_partners_list()", 0},
-    [ACC_PARTNER_CREATE] = {"partner_create", "SELECT * FROM khnet_partner_create($1, $2, $3, $4)",
-                            4},
-    [ACC_PARTNER_UPDATE] = {"partner_update", "SELECT * FROM khnet_partner_update($1, $2, $3, $4)",
-                            4},
-    [ACC_PARTNER_REKEY] = {"partner_rekey", "SELECT * FROM khnet_partner_rekey($1, $2, $3)", 3},
-    [ACC_RESET_CREATE] = {"reset_create", "SELECT * FROM khnet_reset_create($1, $2, $3)", 3},
-    [ACC_RESET_CONFIRM] = {"reset_confirm", "SELECT khnet_reset_confirm($1, $2) AS n", 2},
+    [ACC_PARTNERS_LIST] = {"partners_list", ROW "khnet_partners_list()", 0},
+    [ACC_PARTNER_CREATE] = {"partner_create", ROW "khnet_partner_create($1, $2, $3, $4)", 4},
+    [ACC_PARTNER_UPDATE] = {"partner_update", ROW "khnet_partner_update($1, $2, $3, $4)", 4},
+    [ACC_PARTNER_REKEY] = {"partner_rekey", ROW "khnet_partner_rekey($1, $2, $3)", 3},
+    [ACC_RESET_CREATE] = {"reset_create", ROW "khnet_reset_create($1, $2, $3)", 3},
+    [ACC_RESET_CONFIRM] = {"reset_confirm", ROW "khnet_reset_confirm($1, $2)", 2},
     /* data rights (migrations/0008_data_rights.sql) */
     [ACC_ACCOUNT_EXPORT] = {"account_export",
                             "SELECT khnet_account_export($1::bigint)::text AS doc", 1},

@@ -4,7 +4,6 @@
  * cache (server/cors/) installs at once; the others reload within one
  * refresh period. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -65,54 +64,10 @@ static int read_origins(http_req *r, const kp_value *b, bool required, const cha
     return 1;
 }
 
-/* A partner {id, name, origins, created_at, disabled[, key]} from row i. */
-static void write_partner(kp_buf *b, const PGresult *res, int i, const char *key)
-{
-    const char *origins = PQgetvalue(res, i, PQfnumber(res, "origins"));
-    uint32_t n = 0;
-    for (const char *p = origins; *p; n++) {
-        p += strcspn(p, " ");
-        p += strspn(p, " ");
-    }
-    kp_w_map(b, key ? 6 : 5);
-    kp_w_cstr(b, "id");
-    kp_w_int(b, strtoll(PQgetvalue(res, i, PQfnumber(res, "id")), NULL, 10));
-    kp_w_cstr(b, "name");
-    kp_w_cstr(b, PQgetvalue(res, i, PQfnumber(res, "name")));
-    kp_w_cstr(b, "origins");
-    kp_w_array(b, n);
-    for (const char *p = origins; *p;) {
-        size_t l = strcspn(p, " ");
-        kp_w_str(b, p, l);
-        p += l;
-        p += strspn(p, " ");
-    }
-    kp_w_cstr(b, "created_at");
-    kp_w_cstr(b, PQgetvalue(res, i, PQfnumber(res, "created_at")));
-    kp_w_cstr(b, "disabled");
-    kp_w_bool(b, PQgetvalue(res, i, PQfnumber(res, "disabled"))[0] == 't');
-    if (key) {
-        kp_w_cstr(b, "key");
-        kp_w_cstr(b, key);
-    }
-}
-
 /* ---- GET /v1/partners ---------------------------------------------------------- */
-static void list_done(http_req *r, const PGresult *res)
-{
-    kp_buf *b = http_req_out(r);
-    int n = PQntuples(res);
-    kp_w_map(b, 1);
-    kp_w_cstr(b, "items");
-    kp_w_array(b, (uint32_t)n);
-    for (int i = 0; i < n; i++)
-        write_partner(b, res, i, NULL);
-    http_reply(r, 200);
-}
-
 static void list_authed(http_req *r, const api_principal *who)
 {
-    if (admin_only(r, who)) api_query(r, ACC_STMT(PARTNERS_LIST), 0, NULL, list_done);
+    if (admin_only(r, who)) api_query(r, ACC_STMT(PARTNERS_LIST), 0, NULL, api_reply_row);
 }
 
 void api_partners_list(http_req *r)
@@ -123,29 +78,46 @@ void api_partners_list(http_req *r)
 /* ---- the writes -------------------------------------------------------------------- */
 typedef struct pchange {
     char key[AUTH_TOKEN_LEN + 1]; /* the new key, shown once; "" when none */
-    int status;                   /* HTTP status on success */
 } pchange;
 
+static bool is_key(const kp_value *k, const char *name)
+{
+    return k->v.s.len == strlen(name) && !memcmp(k->v.s.ptr, name, k->v.s.len);
+}
+
+/* The partner the function answers, with its `cors` (the origins after the
+ * write) installed in this worker's cache instead of shown, and the new key
+ * (once) added. */
 static void write_done(http_req *r, const PGresult *res, void *data)
 {
     const pchange *w = data;
-    const char *st = api_col(res, "status");
-    if (st && !strcmp(st, "conflict")) {
-        api_fail(r, "conflict", "a partner with this name exists", "name");
-        return;
-    }
-    if (st && !strcmp(st, "not_found")) {
-        api_fail(r, "not_found", "no such partner", "id");
-        return;
-    }
-    const char *cors = api_col(res, "cors");
-    if (!st || strcmp(st, "ok") != 0 || !cors) {
+    bool created;
+    const kp_value *doc = api_row_body(r, res, &created);
+    if (!doc) return;
+    const kp_value *cors = kp_map_get(doc, "cors");
+    if (!cors || cors->type != KP_STR) {
         api_fail(r, "internal", "internal error", NULL);
         return;
     }
-    cors_install(&((api_ctx *)http_req_app(r))->cors, cors);
-    write_partner(http_req_out(r), res, 0, w->key[0] ? w->key : NULL);
-    http_reply(r, w->status);
+    const char *origins = kp_arena_strndup(http_req_arena(r), cors->v.s.ptr, cors->v.s.len);
+    if (!origins) {
+        api_oom(r);
+        return;
+    }
+    cors_install(&((api_ctx *)http_req_app(r))->cors, origins);
+    kp_buf *b = http_req_out(r);
+    kp_w_map(b, doc->v.map.n - 1 + (w->key[0] ? 1 : 0));
+    for (uint32_t i = 0; i < doc->v.map.n; i++) {
+        const kp_pair *p = &doc->v.map.pairs[i];
+        if (is_key(&p->key, "cors")) continue;
+        kp_w_value(b, &p->key);
+        kp_w_value(b, &p->val);
+    }
+    if (w->key[0]) {
+        kp_w_cstr(b, "key");
+        kp_w_cstr(b, w->key);
+    }
+    http_reply(r, created ? 201 : 200);
 }
 
 /* A fresh partner key into w->key and its digest (bytea hex) into hex. */
@@ -160,14 +132,14 @@ static int new_key(http_req *r, pchange *w, char hex[AUTH_DIGEST_HEX])
     return 0;
 }
 
-static pchange *pwrite_new(http_req *r, int status)
+static pchange *pwrite_new(http_req *r)
 {
     pchange *w = kp_arena_alloc(http_req_arena(r), sizeof *w);
     if (!w) {
         api_oom(r);
         return NULL;
     }
-    *w = (pchange){.status = status};
+    *w = (pchange){.key = ""};
     return w;
 }
 
@@ -186,7 +158,7 @@ static void create_authed(http_req *r, const api_principal *who)
         return;
     }
     if (read_origins(r, b, true, &origins) < 0) return;
-    pchange *w = pwrite_new(r, 201);
+    pchange *w = pwrite_new(r);
     char hex[AUTH_DIGEST_HEX];
     if (!w || new_key(r, w, hex) != 0) return;
     const char *name_z = kp_arena_strndup(http_req_arena(r), name, nl);
@@ -220,7 +192,7 @@ static void update_authed(http_req *r, const api_principal *who)
         api_fail_kperr(r, &e);
         return;
     }
-    pchange *w = pwrite_new(r, 200);
+    pchange *w = pwrite_new(r);
     if (!w) return;
     api_dec actor = api_dec_of(who->account_id);
     const char *params[4] = {actor.s, id, origins,
@@ -238,7 +210,7 @@ static void rekey_authed(http_req *r, const api_principal *who)
 {
     char hex[AUTH_DIGEST_HEX];
     const char *id = admin_only(r, who) ? api_path_id(r, "id") : NULL;
-    pchange *w = id ? pwrite_new(r, 200) : NULL;
+    pchange *w = id ? pwrite_new(r) : NULL;
     if (!w || new_key(r, w, hex) != 0) return;
     api_dec actor = api_dec_of(who->account_id);
     const char *params[3] = {actor.s, id, hex};

@@ -18,7 +18,11 @@ typedef struct reset_req {
 /* The token's mail is queued by the same statement; the pump sends it. */
 static void reset_created(http_req *r, const PGresult *res)
 {
-    if (PQntuples(res) > 0) mail_pump_poke();
+    bool created;
+    const kp_value *doc = api_row_body(r, res, &created);
+    if (!doc) return;
+    const kp_value *queued = kp_map_get(doc, "queued");
+    if (queued && queued->type == KP_BOOL && queued->v.b) mail_pump_poke();
     http_reply(r, 202); /* the same answer whether or not the account exists */
 }
 
@@ -58,24 +62,10 @@ void api_reset_request(http_req *r)
 /* ---- POST /v1/password-resets/confirm -------------------------------------------- */
 #define RESET_UNKNOWN "the reset token is unknown, used or expired"
 
-static void bad_token(http_req *r)
-{
-    api_fail(r, "invalid_value", RESET_UNKNOWN, "token");
-}
-
-static void confirmed(http_req *r, const PGresult *res)
-{
-    const char *n = api_col(res, "n");
-    if (n && strcmp(n, "0") != 0)
-        http_reply(r, 204);
-    else
-        bad_token(r);
-}
-
 static void hashed(http_req *r, api_pw *pw)
 {
     const char *params[2] = {pw->data, pw->hash}; /* token digest, new hash */
-    api_query(r, ACC_STMT(RESET_CONFIRM), 2, params, confirmed);
+    api_query(r, ACC_STMT(RESET_CONFIRM), 2, params, api_reply_row_empty);
 }
 
 /* The token and new_password fields of b, for a link token that sets a

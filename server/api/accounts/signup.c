@@ -45,32 +45,10 @@ static cred *read_credentials(http_req *r)
     return c;
 }
 
-static void write_account(kp_buf *b, const PGresult *res)
-{
-    kp_w_map(b, 3);
-    kp_w_cstr(b, "id");
-    kp_w_int(b, strtoll(api_col(res, "id"), NULL, 10));
-    kp_w_cstr(b, "email");
-    kp_w_cstr(b, api_col(res, "email"));
-    kp_w_cstr(b, "role");
-    kp_w_cstr(b, api_col(res, "role"));
-}
-
 /* ---- POST /v1/accounts ------------------------------------------------------ */
 static void register_done(http_req *r, const PGresult *res)
 {
-    const char *st = api_col(res, "status");
-    if (api_idem_check(r, api_col(res, "idem")) != 0) return;
-    if (st && !strcmp(st, "conflict")) {
-        api_fail(r, "conflict", "an account with this e-mail exists", "email");
-    } else if (st && !strcmp(st, "bad_partner")) {
-        api_fail(r, "invalid_value", "unknown partner key", "X-Partner-Key");
-    } else if (st && !strcmp(st, "ok") && api_col(res, "id")) {
-        write_account(http_req_out(r), res);
-        http_reply(r, 201);
-    } else {
-        api_fail(r, "internal", "internal error", NULL);
-    }
+    if (api_idem_check(r, api_col(res, "idem")) == 0) api_reply_row(r, res);
 }
 
 static void register_hashed(http_req *r, api_pw *pw)
@@ -99,22 +77,22 @@ void api_register(http_req *r)
 }
 
 /* ---- POST /v1/sessions ---------------------------------------------------- */
+/* The session's {expires_at, account} with the token in front: only its
+ * hash went to the database. */
 static void login_done(http_req *r, const PGresult *res, void *data)
 {
     const cred *c = data;
-    const char *exp = api_col(res, "expires_at");
-    if (!exp || !api_col(res, "id")) {
-        api_fail(r, "internal", "internal error", NULL);
-        return;
-    }
+    bool created;
+    const kp_value *doc = api_row_body(r, res, &created);
+    if (!doc) return;
     kp_buf *b = http_req_out(r);
-    kp_w_map(b, 3);
+    kp_w_map(b, 1 + doc->v.map.n);
     kp_w_cstr(b, "token");
     kp_w_cstr(b, c->token);
-    kp_w_cstr(b, "expires_at");
-    kp_w_cstr(b, exp);
-    kp_w_cstr(b, "account");
-    write_account(b, res);
+    for (uint32_t i = 0; i < doc->v.map.n; i++) {
+        kp_w_value(b, &doc->v.map.pairs[i].key);
+        kp_w_value(b, &doc->v.map.pairs[i].val);
+    }
     http_reply(r, 201);
 }
 

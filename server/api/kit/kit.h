@@ -55,6 +55,10 @@ void api_reply_json(http_req *r, int status, const char *json, api_cursor_fn cur
  * keys in the body go through `cursor` (NULL: api_cursor_id). */
 void api_reply_row_with(http_req *r, const PGresult *res, int ok_status, api_cursor_fn cursor,
                         void *data);
+/* For a handler that adds to the answer: the row's body (a map, in the
+ * arena) when status is "ok" or "created" (*created says which); otherwise
+ * replies the error (or 500 internal) and returns NULL. */
+const kp_value *api_row_body(http_req *r, const PGresult *res, bool *created);
 /* Query callbacks: the row with ok_status 200 / 204. */
 void api_reply_row(http_req *r, const PGresult *res);
 void api_reply_row_empty(http_req *r, const PGresult *res);

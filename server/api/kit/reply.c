@@ -144,20 +144,28 @@ static void reply_error_doc(http_req *r, const char *code, const char *field, co
     http_reply(r, status);
 }
 
-void api_reply_row_with(http_req *r, const PGresult *res, int ok_status, api_cursor_fn cursor,
-                        void *data)
+const kp_value *api_row_body(http_req *r, const PGresult *res, bool *created)
 {
     const char *status = api_col(res, "status");
     const kp_value *doc = decode(r, api_col(res, "body"), NULL);
     if (!status || !doc || doc->type != KP_MAP) {
         api_fail(r, "internal", "internal error", NULL);
-        return;
+        return NULL;
     }
-    bool created = !strcmp(status, "created");
-    if (!created && strcmp(status, "ok") != 0) {
+    *created = !strcmp(status, "created");
+    if (!*created && strcmp(status, "ok") != 0) {
         reply_error_doc(r, status, api_col(res, "field"), doc);
-        return;
+        return NULL;
     }
+    return doc;
+}
+
+void api_reply_row_with(http_req *r, const PGresult *res, int ok_status, api_cursor_fn cursor,
+                        void *data)
+{
+    bool created = false;
+    const kp_value *doc = api_row_body(r, res, &created);
+    if (!doc) return;
     if (ok_status == 204) {
         http_reply(r, 204);
         return;
