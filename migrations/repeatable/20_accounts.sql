@@ -6,21 +6,17 @@
 -- whenever its bytes change (migrations/README).  Change a function here;
 -- 0002_accounts.sql created these first and is applied history (tables, indexes
 -- and data stay there and in later numbered files).  Everything is
--- CREATE OR REPLACE; a changed signature or result type needs a
--- DROP ... IF EXISTS in front of the new definition.
+-- CREATE OR REPLACE; a changed signature needs a DROP ... IF EXISTS of the
+-- old one in front of the new definition, and a function whose result
+-- became the one shape a khnet_drop_old_shape (10_core.sql) call, which
+-- drops it only while it is still the old one (so re-applying this file
+-- keeps every function, and its oid).
 
 -- Timestamps leave the database as RFC 3339 UTC text with milliseconds
 -- (0003 has the same as khnet_ts; one could go once both are settled).
 CREATE OR REPLACE FUNCTION khnet_time_text(t timestamptz) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
-
--- The one shape every function a handler calls answers (server/api/README.md):
--- one row (status, field, body).  An error's row, for brevity.
-CREATE OR REPLACE FUNCTION khnet_fail(p_status text, p_field text, p_message text,
-                                      OUT status text, OUT field text, OUT body jsonb)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT p_status, p_field, jsonb_build_object('message', p_message) $$;
 
 -- An account as the API shows it: {id, email, role}.
 CREATE OR REPLACE FUNCTION khnet_account_json(a khnet_accounts) RETURNS jsonb
@@ -58,7 +54,7 @@ END;
 -- (unknown partner key).  The stored HTTP status is the code's (201/409/400);
 -- replays are encoded from the stored row.  A key claimed before this shape
 -- (at most a day old) stored {status, id, email, role}: read as such.
-DROP FUNCTION IF EXISTS khnet_register(text, text, bytea, text, text, bytea);
+SELECT khnet_drop_old_shape('khnet_register(text, text, bytea, text, text, bytea)');
 CREATE OR REPLACE FUNCTION khnet_register(p_email text, p_hash text, p_partner_key bytea,
                                p_idem_scope text, p_idem_key text, p_idem_fp bytea,
                                OUT idem text, OUT status text, OUT field text, OUT body jsonb)
@@ -134,7 +130,7 @@ END;
 -- Login, step 2: a session for a verified account: 'created' with
 -- {expires_at, account}; the token is added by khnetd (only its hash is
 -- stored).  'not_found' when the account went meanwhile.
-DROP FUNCTION IF EXISTS khnet_session_create(bigint, bytea, int, text, inet);
+SELECT khnet_drop_old_shape('khnet_session_create(bigint, bytea, int, text, inet)');
 CREATE OR REPLACE FUNCTION khnet_session_create(p_account bigint, p_token_hash bytea, p_ttl_hours int,
                                      p_user_agent text, p_addr inet,
                                      OUT status text, OUT field text, OUT body jsonb)
@@ -221,7 +217,7 @@ BEGIN ATOMIC
 END;
 
 -- The caller's account: {id, email, role, created_at}.
-DROP FUNCTION IF EXISTS khnet_account_get(bigint);
+SELECT khnet_drop_old_shape('khnet_account_get(bigint)');
 CREATE OR REPLACE FUNCTION khnet_account_get(p_account bigint,
                                   OUT status text, OUT field text, OUT body jsonb)
 LANGUAGE sql STABLE
@@ -237,7 +233,7 @@ END;
 
 -- Password change: new hash, every other session revoked, audited.
 -- 'ok', or 'not_found' when the account went meanwhile.
-DROP FUNCTION IF EXISTS khnet_password_set(bigint, text, bigint);
+SELECT khnet_drop_old_shape('khnet_password_set(bigint, text, bigint)');
 CREATE OR REPLACE FUNCTION khnet_password_set(p_account bigint, p_hash text, p_keep_session bigint,
                                    OUT status text, OUT field text, OUT body jsonb)
 LANGUAGE sql
@@ -260,7 +256,7 @@ END;
 -- Role change by p_actor (NULL: the command line), audited with both roles:
 -- 'ok' with {id, email, role, previous_role}, or 'not_found' (field id) when
 -- the target does not exist or is erased.
-DROP FUNCTION IF EXISTS khnet_role_set(bigint, bigint, text);
+SELECT khnet_drop_old_shape('khnet_role_set(bigint, bigint, text)');
 CREATE OR REPLACE FUNCTION khnet_role_set(p_actor bigint, p_target bigint, p_role text,
                                OUT status text, OUT field text, OUT body jsonb)
 LANGUAGE sql
@@ -313,7 +309,7 @@ CREATE OR REPLACE FUNCTION khnet_partner_json(p khnet_partners) RETURNS jsonb
                               'created_at', khnet_time_text(p.created_at),
                               'disabled', p.disabled_at IS NOT NULL);
 
-DROP FUNCTION IF EXISTS khnet_partners_list();
+SELECT khnet_drop_old_shape('khnet_partners_list()');
 CREATE OR REPLACE FUNCTION khnet_partners_list(OUT status text, OUT field text, OUT body jsonb)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
@@ -339,7 +335,7 @@ BEGIN
     body := khnet_partner_json(p) || jsonb_build_object('cors', khnet_cors_origins());
 END $$;
 
-DROP FUNCTION IF EXISTS khnet_partner_create(bigint, text, text[], bytea);
+SELECT khnet_drop_old_shape('khnet_partner_create(bigint, text, text[], bytea)');
 CREATE OR REPLACE FUNCTION khnet_partner_create(p_actor bigint, p_name text, p_origins text[],
                                      p_key_hash bytea,
                                      OUT status text, OUT field text, OUT body jsonb)
@@ -362,7 +358,7 @@ BEGIN
 END $$;
 
 -- p_origins / p_disabled NULL: unchanged.
-DROP FUNCTION IF EXISTS khnet_partner_update(bigint, bigint, text[], boolean);
+SELECT khnet_drop_old_shape('khnet_partner_update(bigint, bigint, text[], boolean)');
 CREATE OR REPLACE FUNCTION khnet_partner_update(p_actor bigint, p_id bigint, p_origins text[],
                                      p_disabled boolean,
                                      OUT status text, OUT field text, OUT body jsonb)
@@ -384,7 +380,7 @@ BEGIN
     SELECT w.* INTO status, field, body FROM khnet_partner_written(v, 'ok') w;
 END $$;
 
-DROP FUNCTION IF EXISTS khnet_partner_rekey(bigint, bigint, bytea);
+SELECT khnet_drop_old_shape('khnet_partner_rekey(bigint, bigint, bytea)');
 CREATE OR REPLACE FUNCTION khnet_partner_rekey(p_actor bigint, p_id bigint, p_key_hash bytea,
                                     OUT status text, OUT field text, OUT body jsonb)
 LANGUAGE plpgsql AS $$
@@ -404,7 +400,7 @@ END $$;
 -- same either way).  Purges day-old tokens.  (Until 0012 the server mailed
 -- the token itself: the two-argument version is gone.)
 DROP FUNCTION IF EXISTS khnet_reset_create(text, bytea);
-DROP FUNCTION IF EXISTS khnet_reset_create(text, bytea, text);
+SELECT khnet_drop_old_shape('khnet_reset_create(text, bytea, text)');
 CREATE OR REPLACE FUNCTION khnet_reset_create(p_email text, p_token_hash bytea, p_token text,
                                    OUT status text, OUT field text, OUT body jsonb)
 LANGUAGE sql
@@ -425,7 +421,7 @@ END;
 -- Uses a live token: new hash, every session revoked, the account's other
 -- outstanding tokens spent too, audited.  'ok', or 'invalid_value' (field
 -- token) when the token is unknown, used or expired.
-DROP FUNCTION IF EXISTS khnet_reset_confirm(bytea, text);
+SELECT khnet_drop_old_shape('khnet_reset_confirm(bytea, text)');
 CREATE OR REPLACE FUNCTION khnet_reset_confirm(p_token_hash bytea, p_hash text,
                                     OUT status text, OUT field text, OUT body jsonb)
 LANGUAGE sql

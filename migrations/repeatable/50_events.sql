@@ -41,6 +41,22 @@ CREATE OR REPLACE FUNCTION khnet_events_after(viewer bigint, after_seq bigint, l
      LIMIT lim
 $$;
 
+-- GET /v1/events in the one shape: {items: [{seq, kind, payload, at}], next}
+-- with up to lim events after after_seq, oldest first; `next` (the last
+-- shown seq, as text) only when more follow.
+CREATE OR REPLACE FUNCTION khnet_events_page(viewer bigint, after_seq bigint, lim int,
+                                             OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE sql STABLE AS $$
+    WITH e AS (SELECT * FROM khnet_events_after(viewer, after_seq, lim + 1)),
+    shown AS (SELECT * FROM e ORDER BY e.seq LIMIT lim)
+    SELECT 'ok', NULL, jsonb_build_object(
+        'items', coalesce((SELECT jsonb_agg(jsonb_build_object('seq', s.seq, 'kind', s.kind,
+                                                               'payload', s.payload::jsonb,
+                                                               'at', s.created_at) ORDER BY s.seq)
+                             FROM shown s), '[]'),
+        'next', CASE WHEN (SELECT count(*) FROM e) > lim THEN (SELECT max(s.seq)::text FROM shown s) END)
+$$;
+
 -- The newest seq of a member (0 if none): where a new stream starts.
 CREATE OR REPLACE FUNCTION khnet_event_latest(viewer bigint) RETURNS bigint
     LANGUAGE sql STABLE AS $$

@@ -80,11 +80,6 @@ typedef struct pchange {
     char key[AUTH_TOKEN_LEN + 1]; /* the new key, shown once; "" when none */
 } pchange;
 
-static bool is_key(const kp_value *k, const char *name)
-{
-    return k->v.s.len == strlen(name) && !memcmp(k->v.s.ptr, name, k->v.s.len);
-}
-
 /* The partner the function answers, with its `cors` (the origins after the
  * write) installed in this worker's cache instead of shown, and the new key
  * (once) added. */
@@ -105,17 +100,10 @@ static void write_done(http_req *r, const PGresult *res, void *data)
         return;
     }
     cors_install(&((api_ctx *)http_req_app(r))->cors, origins);
-    kp_buf *b = http_req_out(r);
-    kp_w_map(b, doc->v.map.n - 1 + (w->key[0] ? 1 : 0));
-    for (uint32_t i = 0; i < doc->v.map.n; i++) {
-        const kp_pair *p = &doc->v.map.pairs[i];
-        if (is_key(&p->key, "cors")) continue;
-        kp_w_value(b, &p->key);
-        kp_w_value(b, &p->val);
-    }
+    api_write_doc_plus(r, doc, "cors", w->key[0] ? 1 : 0);
     if (w->key[0]) {
-        kp_w_cstr(b, "key");
-        kp_w_cstr(b, w->key);
+        kp_w_cstr(http_req_out(r), "key");
+        kp_w_cstr(http_req_out(r), w->key);
     }
     http_reply(r, created ? 201 : 200);
 }

@@ -77,22 +77,17 @@ void api_register(http_req *r)
 }
 
 /* ---- POST /v1/sessions ---------------------------------------------------- */
-/* The session's {expires_at, account} with the token in front: only its
- * hash went to the database. */
+/* The session's {expires_at, account} and the token: only its hash went to
+ * the database. */
 static void login_done(http_req *r, const PGresult *res, void *data)
 {
     const cred *c = data;
     bool created;
     const kp_value *doc = api_row_body(r, res, &created);
     if (!doc) return;
-    kp_buf *b = http_req_out(r);
-    kp_w_map(b, 1 + doc->v.map.n);
-    kp_w_cstr(b, "token");
-    kp_w_cstr(b, c->token);
-    for (uint32_t i = 0; i < doc->v.map.n; i++) {
-        kp_w_value(b, &doc->v.map.pairs[i].key);
-        kp_w_value(b, &doc->v.map.pairs[i].val);
-    }
+    api_write_doc_plus(r, doc, NULL, 1);
+    kp_w_cstr(http_req_out(r), "token");
+    kp_w_cstr(http_req_out(r), c->token);
     http_reply(r, 201);
 }
 

@@ -59,6 +59,10 @@ void api_reply_row_with(http_req *r, const PGresult *res, int ok_status, api_cur
  * arena) when status is "ok" or "created" (*created says which); otherwise
  * replies the error (or 500 internal) and returns NULL. */
 const kp_value *api_row_body(http_req *r, const PGresult *res, bool *created);
+/* Starts a map in the reply with the pairs of the map `doc` but the key
+ * `skip` (NULL: none), and room for `extra` more pairs the caller writes
+ * next (e.g. a token only khnetd knows). */
+void api_write_doc_plus(http_req *r, const kp_value *doc, const char *skip, uint32_t extra);
 /* Query callbacks: the row with ok_status 200 / 204. */
 void api_reply_row(http_req *r, const PGresult *res);
 void api_reply_row_empty(http_req *r, const PGresult *res);

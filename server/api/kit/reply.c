@@ -160,6 +160,26 @@ const kp_value *api_row_body(http_req *r, const PGresult *res, bool *created)
     return doc;
 }
 
+static bool key_is(const kp_value *k, const char *name)
+{
+    return name && k->v.s.len == strlen(name) && !memcmp(k->v.s.ptr, name, k->v.s.len);
+}
+
+void api_write_doc_plus(http_req *r, const kp_value *doc, const char *skip, uint32_t extra)
+{
+    kp_buf *b = http_req_out(r);
+    uint32_t n = extra;
+    for (uint32_t i = 0; i < doc->v.map.n; i++)
+        n += !key_is(&doc->v.map.pairs[i].key, skip);
+    kp_w_map(b, n);
+    for (uint32_t i = 0; i < doc->v.map.n; i++) {
+        const kp_pair *p = &doc->v.map.pairs[i];
+        if (key_is(&p->key, skip)) continue;
+        kp_w_value(b, &p->key);
+        kp_w_value(b, &p->val);
+    }
+}
+
 void api_reply_row_with(http_req *r, const PGresult *res, int ok_status, api_cursor_fn cursor,
                         void *data)
 {

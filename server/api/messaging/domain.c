@@ -35,7 +35,9 @@ const db_stmt messaging_stmts[MSG_NSTMTS] = {
     [MSG_SEND] = {"msg_send", ROW "khnet_msg_send($1, $2, $3, $4, $5)", 5},
     [MSG_HISTORY] = {"msg_history", ROW "khnet_msg_history($1, $2, $3, $4, $5)", 5},
     [MSG_CHANGE] = {"msg_change", ROW "khnet_msg_change($1, $2, $3)", 3},
-    /* the stream hub's (stream.c) */
+    [MSG_EVENTS_PAGE] = {"events_page", ROW "khnet_events_page($1::bigint, $2::bigint, $3::int)",
+                         3},
+    /* the stream hub's (server/stream/: rows to push, not replies) */
     [MSG_EVENTS_AFTER] = {"events_after",
                           "SELECT seq, kind, payload, created_at "
                           "FROM khnet_events_after($1::bigint, $2::bigint, $3::int)",

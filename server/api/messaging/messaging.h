@@ -21,6 +21,7 @@ enum messaging_stmt {
     MSG_SEND,
     MSG_HISTORY,
     MSG_CHANGE,
+    MSG_EVENTS_PAGE,
     MSG_EVENTS_AFTER,
     MSG_EVENTS_LATEST,
     MSG_SESSIONS_DEAD,

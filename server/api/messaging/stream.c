@@ -59,49 +59,15 @@ void api_stream(http_req *r)
 }
 
 /* GET /v1/events?after=&limit= → {items: [...], next} */
-static void events_done(http_req *r, const PGresult *res, void *data)
-{
-    int limit = *(const int *)data, n = PQntuples(res);
-    int shown = n > limit ? limit : n;
-    kp_buf *b = http_req_out(r);
-    kp_w_map(b, 2);
-    kp_w_cstr(b, "items");
-    kp_w_array(b, (uint32_t)shown);
-    for (int i = 0; i < shown; i++) {
-        const kp_value *pv = api_json(r, PQgetvalue(res, i, 2), NULL);
-        if (!pv) return; /* replied 500 */
-        kp_w_map(b, 4);
-        kp_w_cstr(b, "seq");
-        kp_w_int(b, strtoll(PQgetvalue(res, i, 0), NULL, 10));
-        kp_w_cstr(b, "kind");
-        kp_w_cstr(b, PQgetvalue(res, i, 1));
-        kp_w_cstr(b, "payload");
-        kp_w_value(b, pv);
-        kp_w_cstr(b, "at");
-        kp_w_cstr(b, PQgetvalue(res, i, 3));
-    }
-    kp_w_cstr(b, "next");
-    if (n > limit)
-        kp_w_cstr(b, PQgetvalue(res, shown - 1, 0));
-    else
-        kp_w_nil(b);
-    http_reply(r, 200);
-}
-
 static void events_authed(http_req *r, const api_principal *who)
 {
     int64_t after;
-    if (after_param(r, &after) != 0) return;
-    int *limit = kp_arena_alloc(http_req_arena(r), sizeof *limit); /* for events_done */
-    if (!limit) {
-        api_oom(r);
-        return;
-    }
-    if (api_limit(r, 100, 500, limit) != 0) return;
+    int limit;
+    if (after_param(r, &after) != 0 || api_limit(r, 100, 500, &limit) != 0) return;
     api_dec acc = api_dec_of(who->account_id), aft = api_dec_of(after < 0 ? 0 : after);
-    api_dec lim = api_dec_of(*limit + 1); /* one more tells if there is a next page */
+    api_dec lim = api_dec_of(limit);
     const char *params[3] = {acc.s, aft.s, lim.s};
-    api_query_with(r, MSG_STMT(EVENTS_AFTER), 3, params, events_done, limit);
+    api_query(r, MSG_STMT(EVENTS_PAGE), 3, params, api_reply_row);
 }
 
 void api_events(http_req *r)

@@ -9,10 +9,7 @@ static const http_route routes[] = {
 };
 
 const db_stmt ops_stmts[OPS_NSTMTS] = {
-    [OPS_INFO] = {"info",
-                  "SELECT schema_version, to_char(db_time AT TIME ZONE 'UTC', "
-                  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS db_time FROM khnet_info()",
-                  0},
+    [OPS_INFO] = {"info", "SELECT status, field, body::text AS body FROM khnet_info()", 0},
 };
 
 const api_domain api_domain_ops = API_DOMAIN("ops", routes, ops_stmts);

@@ -1,29 +1,21 @@
-/* info.c — GET /v1/info: what this service is, and proof that the database
- * answers (one round trip). */
+/* info.c — GET /v1/info: what this service is (from the build), and proof
+ * that the database answers (one round trip: khnet_info, 10_core.sql). */
 #include "ops.h"
 
+/* The database's {schema, db_time}, and {service, version, api} from here. */
 static void info_done(http_req *r, const PGresult *res)
 {
-    const char *schema = api_col(res, "schema_version");
-    const char *db_time = api_col(res, "db_time");
+    bool created;
+    const kp_value *doc = api_row_body(r, res, &created);
+    if (!doc) return;
     kp_buf *b = http_req_out(r);
-    kp_w_map(b, 5);
+    api_write_doc_plus(r, doc, NULL, 3);
     kp_w_cstr(b, "service");
     kp_w_cstr(b, "khnet");
     kp_w_cstr(b, "version");
     kp_w_cstr(b, KHNET_VERSION);
     kp_w_cstr(b, "api");
     kp_w_int(b, 1);
-    kp_w_cstr(b, "schema");
-    if (schema)
-        kp_w_cstr(b, schema);
-    else
-        kp_w_nil(b);
-    kp_w_cstr(b, "db_time");
-    if (db_time)
-        kp_w_cstr(b, db_time);
-    else
-        kp_w_nil(b);
     http_reply(r, 200);
 }
 
