@@ -136,12 +136,13 @@ $$;
 -- last_seen_at refreshed at most once a minute, never when read-only), written out here because
 -- that SQL function is re-planned on every call from PL/pgSQL (2.5x the
 -- cost of this whole read); keep the two in step.  p_token_hash NULL = no
--- Authorization sent (anonymous).  Always one row: auth_status 'anonymous' | 'ok' |
--- 'unauthenticated' (the token is unknown, expired or revoked: the profile
--- is not read, so a bad token never becomes an anonymous read); profile
--- NULL when there is no such profile.
+-- Authorization sent (anonymous).  One row in the one shape: 'ok' with the
+-- profile, 'not_found', or 'unauthenticated' (the token is unknown, expired
+-- or revoked: the profile is not read, so a bad token never becomes an
+-- anonymous read).
+SELECT khnet_drop_old_shape('khnet_profile_view_by_token(bytea, bigint)');
 CREATE OR REPLACE FUNCTION khnet_profile_view_by_token(p_token_hash bytea, p_profile bigint,
-                                            OUT auth_status text, OUT profile jsonb)
+                                            OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
@@ -150,40 +151,63 @@ DECLARE
     v_role text;
     v_seen timestamptz;
 BEGIN
-    IF p_token_hash IS NULL THEN
-        auth_status := 'anonymous';
-    ELSE
+    IF p_token_hash IS NOT NULL THEN
         SELECT s.id, s.account_id, a.role, s.last_seen_at
           INTO v_session, v_account, v_role, v_seen
           FROM khnet_sessions s JOIN khnet_accounts a ON a.id = s.account_id
          WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL
            AND s.expires_at > now() AND a.erased_at IS NULL;
         IF NOT FOUND THEN
-            auth_status := 'unauthenticated';
+            SELECT f.* INTO status, field, body
+              FROM khnet_fail('unauthenticated', NULL, 'the token is unknown, expired or revoked') f;
             RETURN;
         END IF;
         IF v_seen < now() - interval '1 minute'
            AND current_setting('transaction_read_only') = 'off' THEN
             UPDATE khnet_sessions SET last_seen_at = now() WHERE id = v_session;
         END IF;
-        auth_status := 'ok';
     END IF;
-    SELECT v.profile INTO profile FROM khnet_profile_view(p_profile, v_account, v_role) v;
+    SELECT v.profile INTO body FROM khnet_profile_view(p_profile, v_account, v_role) v;
+    IF body IS NULL THEN
+        SELECT f.* INTO status, field, body FROM khnet_fail('not_found', NULL, 'no such profile') f;
+    ELSE
+        status := 'ok';
+    END IF;
+END
+$$;
+
+-- GET /v1/profiles/me: the owner's view of the caller's own profile.
+CREATE OR REPLACE FUNCTION khnet_profile_mine(p_account bigint,
+                                   OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    SELECT v.profile INTO body FROM khnet_profile_view(p_account, p_account, 'member') v;
+    IF body IS NULL THEN
+        SELECT f.* INTO status, field, body
+          FROM khnet_fail('not_found', NULL, 'you have no profile yet; POST /v1/profiles') f;
+    ELSE
+        status := 'ok';
+    END IF;
 END
 $$;
 
 -- GET /v1/profiles: a page of directory cards, newest accounts first, keyset
--- on account_id (after_id NULL = first page).  Each filter is NULL or a
--- value; a filter on a grouped field matches only profiles whose group the
--- viewer may see, so filtering cannot reveal hidden values.
+-- on account_id (after_id NULL = first page), in the one shape: {items,
+-- next_key} (the last card's id when more follow; khnetd makes it the
+-- opaque cursor).  Each filter is NULL or a value; a filter on a grouped
+-- field matches only profiles whose group the viewer may see, so filtering
+-- cannot reveal hidden values.
+SELECT khnet_drop_old_shape('khnet_profile_directory(bigint, text, text, text, text, text, text, bigint, integer)');
 CREATE OR REPLACE FUNCTION khnet_profile_directory(
     viewer_id bigint, viewer_role text, sector text, country_code text, degree_level text,
-    lang text, mentoring text, after_id bigint, page_size int)
-    RETURNS TABLE (id bigint, card jsonb) LANGUAGE sql STABLE
+    lang text, mentoring text, after_id bigint, page_size int,
+    OUT status text, OUT field text, OUT body jsonb) LANGUAGE sql STABLE
 AS $$
     WITH v AS (SELECT CASE WHEN viewer_id IS NULL THEN 0
-                           ELSE least(khnet_viewer_level(viewer_role), 2) END AS level)
-    SELECT p.account_id, khnet_profile_json(p, v.level, false)
+                           ELSE least(khnet_viewer_level(viewer_role), 2) END AS level),
+    page AS (
+    SELECT p.account_id AS id, khnet_profile_json(p, v.level, false) AS card
       FROM khnet_profiles p CROSS JOIN v
       JOIN khnet_accounts a ON a.id = p.account_id AND a.erased_at IS NULL
      WHERE (after_id IS NULL OR p.account_id < after_id)
@@ -199,7 +223,12 @@ AS $$
              CASE mentoring WHEN 'willing' THEN p.willing_to_mentor
                             WHEN 'seeking' THEN p.seeking_mentor ELSE false END))
      ORDER BY p.account_id DESC
-     LIMIT page_size
+     LIMIT page_size + 1), -- one more tells whether a next page exists
+    shown AS (SELECT * FROM page ORDER BY id DESC LIMIT page_size)
+    SELECT 'ok', NULL, jsonb_build_object(
+        'items', coalesce((SELECT jsonb_agg(s.card ORDER BY s.id DESC) FROM shown s), '[]'),
+        'next_key', CASE WHEN (SELECT count(*) FROM page) > page_size
+                         THEN (SELECT min(s.id) FROM shown s) END)
 $$;
 
 CREATE OR REPLACE FUNCTION khnet_time_zone_valid(tz text) RETURNS boolean
@@ -315,8 +344,9 @@ AS $$ SELECT khnet_profiles_apply(ARRAY[p_id], ARRAY[p]) $$;
 -- 'invalid' (field), 'not_found', 'conflict' (stale version).  Permission
 -- (owner or admin) is decided by the caller, which knows the principal; an
 -- admin's edit of someone else's profile is audited.
+SELECT khnet_drop_old_shape('khnet_profile_patch(bigint, bigint, integer, jsonb)');
 CREATE OR REPLACE FUNCTION khnet_profile_patch(p_actor bigint, p_target bigint, p_version int, p jsonb,
-                                    OUT status text, OUT field text, OUT profile jsonb)
+                                    OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -324,12 +354,22 @@ DECLARE
     cur_row khnet_profiles;
 BEGIN
     field := khnet_profile_check(p);
-    IF field IS NOT NULL THEN status := 'invalid'; RETURN; END IF;
+    IF field IS NOT NULL THEN
+        SELECT f.* INTO status, field, body FROM khnet_fail('invalid_value', field, 'not an accepted value') f;
+        RETURN;
+    END IF;
     SELECT pr.version INTO cur FROM khnet_profiles pr
       JOIN khnet_accounts a ON a.id = pr.account_id AND a.erased_at IS NULL
      WHERE pr.account_id = p_target FOR UPDATE OF pr;
-    IF NOT FOUND THEN status := 'not_found'; RETURN; END IF;
-    IF cur <> p_version THEN status := 'conflict'; field := 'version'; RETURN; END IF;
+    IF NOT FOUND THEN
+        SELECT f.* INTO status, field, body FROM khnet_fail('not_found', NULL, 'no such profile') f;
+        RETURN;
+    END IF;
+    IF cur <> p_version THEN
+        SELECT f.* INTO status, field, body
+          FROM khnet_fail('conflict', 'version', 'the profile changed since that version; reload it') f;
+        RETURN;
+    END IF;
     PERFORM khnet_profile_apply(p_target, p);
     IF p_actor <> p_target THEN
         INSERT INTO khnet_audit_log (actor_id, action, target_id, detail)
@@ -338,29 +378,39 @@ BEGIN
     END IF;
     SELECT * INTO cur_row FROM khnet_profiles WHERE account_id = p_target;
     status := 'ok';
-    profile := khnet_profile_json(cur_row, 3, true);
+    body := khnet_profile_json(cur_row, 3, true);
 END
 $$;
 
--- POST /v1/profiles: the caller's own profile.  'ok', 'invalid' (field),
--- 'conflict' (one exists), 'not_found' (account erased).
+-- POST /v1/profiles: the caller's own profile.  'created', 'invalid_value'
+-- (field), 'conflict' (one exists), 'not_found' (account erased).
+SELECT khnet_drop_old_shape('khnet_profile_create(bigint, jsonb)');
 CREATE OR REPLACE FUNCTION khnet_profile_create(p_actor bigint, p jsonb,
-                                     OUT status text, OUT field text, OUT profile jsonb)
+                                     OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql
 AS $$
 DECLARE
     cur_row khnet_profiles;
 BEGIN
     field := khnet_profile_check(p);
-    IF field IS NOT NULL THEN status := 'invalid'; RETURN; END IF;
+    IF field IS NOT NULL THEN
+        SELECT f.* INTO status, field, body FROM khnet_fail('invalid_value', field, 'not an accepted value') f;
+        RETURN;
+    END IF;
     PERFORM 1 FROM khnet_accounts WHERE id = p_actor AND erased_at IS NULL;
-    IF NOT FOUND THEN status := 'not_found'; RETURN; END IF;
+    IF NOT FOUND THEN
+        SELECT f.* INTO status, field, body FROM khnet_fail('not_found', NULL, 'no such profile') f;
+        RETURN;
+    END IF;
     INSERT INTO khnet_profiles (account_id, full_name, version)
     VALUES (p_actor, p->>'full_name', 0) ON CONFLICT (account_id) DO NOTHING;
-    IF NOT FOUND THEN status := 'conflict'; RETURN; END IF;
+    IF NOT FOUND THEN
+        SELECT f.* INTO status, field, body FROM khnet_fail('conflict', NULL, 'you already have a profile; PATCH it') f;
+        RETURN;
+    END IF;
     PERFORM khnet_profile_apply(p_actor, p);
     SELECT * INTO cur_row FROM khnet_profiles WHERE account_id = p_actor;
-    status := 'ok';
-    profile := khnet_profile_json(cur_row, 3, true);
+    status := 'created';
+    body := khnet_profile_json(cur_row, 3, true);
 END
 $$;

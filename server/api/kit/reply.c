@@ -141,6 +141,8 @@ static void reply_error_doc(http_req *r, const char *code, const char *field, co
         api_fail(r, code, "", NULL); /* logged and answered as internal */
         return;
     }
+    if (status == 401) /* RFC 9110: every 401 names a scheme */
+        http_req_add_header(r, "WWW-Authenticate", "Bearer");
     http_reply(r, status);
 }
 

@@ -12,22 +12,20 @@ static const http_route routes[] = {
     {"PATCH", "/v1/profiles/{id}", api_profile_patch},
 };
 
+/* Each answers the one shape but the import's (its report merges khnetd's
+ * own rejections). */
+#define ROW "SELECT status, field, body::text AS body FROM "
 const db_stmt profiles_stmts[PROF_NSTMTS] = {
-    [PROF_GET] = {"profile_get",
-                  "SELECT profile FROM khnet_profile_view($1::bigint, $2::bigint, $3)", 3},
+    [PROF_MINE] = {"profile_mine", ROW "khnet_profile_mine($1::bigint)", 1},
     [PROF_GET_BY_TOKEN] = {"profile_get_by_token",
-                           "SELECT auth_status, profile FROM "
-                           "khnet_profile_view_by_token($1::bytea, $2::bigint)",
-                           2},
+                           ROW "khnet_profile_view_by_token($1::bytea, $2::bigint)", 2},
     [PROF_LIST] = {"profile_list",
-                   "SELECT d.id, d.card, $9::int AS fetch FROM khnet_profile_directory("
-                   "$1::bigint, $2, $3, $4, $5, $6, $7, $8::bigint, $9::int) d",
+                   ROW "khnet_profile_directory($1::bigint, $2, $3, $4, $5, $6, $7, $8::bigint, "
+                       "$9::int)",
                    9},
     [PROF_PATCH] = {"profile_patch",
-                    "SELECT * FROM khnet_profile_patch($1::bigint, $2::bigint, $3::int, $4::jsonb)",
-                    4},
-    [PROF_CREATE] = {"profile_create", "SELECT * FROM khnet_profile_create($1::bigint, $2::jsonb)",
-                     2},
+                    ROW "khnet_profile_patch($1::bigint, $2::bigint, $3::int, $4::jsonb)", 4},
+    [PROF_CREATE] = {"profile_create", ROW "khnet_profile_create($1::bigint, $2::jsonb)", 2},
     [PROF_IMPORT] = {"profiles_import",
                      "SELECT rejected::text AS rejected, created, updated FROM "
                      "khnet_profiles_import($1::bigint, $2::jsonb, $3::boolean)",

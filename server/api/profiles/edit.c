@@ -44,36 +44,6 @@ static const char *patch_json(http_req *r, profile_mode mode, int64_t *version)
     return out;
 }
 
-/* Common end of both writes: the SQL status to a reply. */
-static void write_done(http_req *r, const PGresult *res, int ok_status)
-{
-    const char *st = api_col(res, "status"), *field = api_col(res, "field");
-    if (!st) st = ""; /* no row: answered 500 below */
-    if (!strcmp(st, "invalid")) {
-        api_fail(r, "invalid_value", "not an accepted value", field);
-    } else if (!strcmp(st, "not_found")) {
-        api_fail(r, "not_found", "no such profile", NULL);
-    } else if (!strcmp(st, "conflict")) {
-        api_fail(r, "conflict",
-                 field ? "the profile changed since that version; reload it"
-                       : "you already have a profile; PATCH it",
-                 field);
-    } else if (strcmp(st, "ok") != 0) {
-        api_fail(r, "internal", "internal error", NULL);
-    } else {
-        api_reply_json(r, ok_status, api_col(res, "profile"), NULL, NULL);
-    }
-}
-
-static void patch_done(http_req *r, const PGresult *res)
-{
-    write_done(r, res, 200);
-}
-static void create_done(http_req *r, const PGresult *res)
-{
-    write_done(r, res, 201);
-}
-
 /* The profile a /me or /{id} path names, or 0 after replying 400. */
 static int64_t target_of(http_req *r, const api_principal *who)
 {
@@ -93,7 +63,7 @@ static void patch_authed(http_req *r, const api_principal *who)
     if (!json) return;
     api_dec me = api_dec_of(who->account_id), tid = api_dec_of(target), ver = api_dec_of(version);
     const char *params[4] = {me.s, tid.s, ver.s, json};
-    api_query(r, PROF_STMT(PATCH), 4, params, patch_done);
+    api_query(r, PROF_STMT(PATCH), 4, params, api_reply_row);
 }
 
 void api_profile_patch(http_req *r)
@@ -107,7 +77,7 @@ static void create_authed(http_req *r, const api_principal *who)
     if (!json) return;
     api_dec id = api_dec_of(who->account_id);
     const char *params[2] = {id.s, json};
-    api_query(r, PROF_STMT(CREATE), 2, params, create_done);
+    api_query(r, PROF_STMT(CREATE), 2, params, api_reply_row);
 }
 
 void api_profile_create(http_req *r)
@@ -116,20 +86,9 @@ void api_profile_create(http_req *r)
 }
 
 /* ---- GET /v1/profiles/me: the owner's view of my own profile ---------------- */
-static void me_done(http_req *r, const PGresult *res)
-{
-    const char *json = api_col(res, "profile");
-    if (!json)
-        api_fail(r, "not_found", "you have no profile yet; POST /v1/profiles", NULL);
-    else
-        api_reply_json(r, 200, json, NULL, NULL);
-}
-
 static void me_authed(http_req *r, const api_principal *who)
 {
-    api_dec id = api_dec_of(who->account_id);
-    const char *params[3] = {id.s, id.s, "member"};
-    api_query(r, PROF_STMT(GET), 3, params, me_done);
+    api_query_caller(r, who, PROF_STMT(MINE), api_reply_row);
 }
 
 void api_profile_me(http_req *r)

@@ -8,7 +8,7 @@
 #include "api/kit/kit.h"
 
 enum profiles_stmt {
-    PROF_GET,
+    PROF_MINE,
     PROF_GET_BY_TOKEN,
     PROF_LIST,
     PROF_PATCH,
