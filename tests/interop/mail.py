@@ -6,6 +6,7 @@ queue).  Reset mails arrive with a working token, in the person's language;
 with the SMTP server down during the request and started later, exactly one
 mail arrives; an invitation arrives and its link claims the account."""
 
+import asyncio
 import base64
 import email
 import email.header
@@ -38,8 +39,18 @@ class Inbox:
     def __init__(self):
         self.lock = threading.Lock()
         self.mails = []  # (rcpt, message, authenticated user)
+        # a mail to a `stall` address is held after its DATA arrived until
+        # `release`, then refused: a delivery in flight, never completed
+        self.stall = set()
+        self.stalled = threading.Event()
+        self.release = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.stall & set(envelope.rcpt_tos):
+            self.stalled.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+            return "451 held by the test"
         msg = email.message_from_bytes(envelope.original_content)
         with self.lock:
             for rcpt in envelope.rcpt_tos:
@@ -85,13 +96,19 @@ subprocess.run([os.environ["KHNETD"], "migrate", "--database-url", DB], check=Tr
 HTTP_PORT = free_port()
 ADDR = ("127.0.0.1", HTTP_PORT)
 LOG = open(os.path.join(TMP, "khnetd.log"), "w+")
-SERVER = subprocess.Popen(
-    [os.environ["KHNETD"], "--listen", "127.0.0.1:%d" % HTTP_PORT, "--database-url", DB,
-     "--workers", "2", "--scrypt-n", "1024", "--auth-burst-addr", "1000",
-     "--auth-burst-email", "1000", "--public-url", "https://khnet.example",
-     "--mail-from", "no-reply@khnet.example",
-     "--mail-url", "smtp://khnet:s3cret%%20pass@127.0.0.1:%d?cacert=%s" % (SMTP_PORT, CA)],
-    stdout=LOG, stderr=subprocess.STDOUT)
+
+
+def khnetd_start():
+    return subprocess.Popen(
+        [os.environ["KHNETD"], "--listen", "127.0.0.1:%d" % HTTP_PORT, "--database-url", DB,
+         "--workers", "2", "--scrypt-n", "1024", "--auth-burst-addr", "1000",
+         "--auth-burst-email", "1000", "--public-url", "https://khnet.example",
+         "--mail-from", "no-reply@khnet.example",
+         "--mail-url", "smtp://khnet:s3cret%%20pass@127.0.0.1:%d?cacert=%s" % (SMTP_PORT, CA)],
+        stdout=LOG, stderr=subprocess.STDOUT)
+
+
+SERVER = khnetd_start()
 SMTP = smtp_start()
 wait_healthy(ADDR, proc=SERVER)
 
@@ -187,6 +204,33 @@ def t_smtp_down_then_up_exactly_once():
     tok = token_in(INBOX.to(addr)[0][1], "reset")
     r = call("POST", "/v1/password-resets/confirm", {"token": tok, "new_password": PW + " 3"})
     assert r.status == 204, r.json
+
+
+def t_zz_killed_mid_send_is_not_resent():
+    """PROTOCOL.md Mail, "At most once": khnetd killed while the mail server
+    holds its DATA; restarted, it does not send that mail again (it stays
+    `sending`, attempts 1), while later mails go out as usual.  Last (zz):
+    it restarts the server."""
+    global SERVER
+    addr, other = "killed.mid.send@example.org", "after.restart@example.org"
+    account(addr)
+    account(other)
+    INBOX.stall.add(addr)
+    assert call("POST", "/v1/password-resets", {"email": addr}).status == 202
+    assert INBOX.stalled.wait(20), "the mail never reached DATA"
+    q = "SELECT state || ' ' || attempts FROM khnet_mail_queue WHERE to_addr = '%s'" % addr
+    assert db(q) == "sending 1", db(q)
+    SERVER.kill()
+    SERVER.wait()
+    INBOX.stall.discard(addr)  # a resend would now be delivered and seen
+    INBOX.release.set()
+    SERVER = khnetd_start()
+    wait_healthy(ADDR, proc=SERVER)
+    assert call("POST", "/v1/password-resets", {"email": other}).status == 202
+    wait_mails(other, 1, timeout=30)
+    time.sleep(5)  # a resend would come within the 2 s backoff
+    assert INBOX.to(addr) == [], INBOX.to(addr)
+    assert db(q) == "sending 1", db(q)
 
 
 def t_invitation_mail_claims_the_account():
