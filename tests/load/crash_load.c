@@ -22,7 +22,8 @@
  *   fail KIND ID T_START T_END STATUS                    (retried; 0: no answer)
  * VERSION: the profile's after an edit, else 0.  FOUND 1: the write was
  * already done by an earlier delivery whose answer was lost — a retry of
- * ours, or HAProxy sending the request again on another connection (a
+ * ours, or libkhnet's own one resend of a keyed request whose connection
+ * dropped before any answer (client-lib/src/khnet.c) (a
  * message answered 200, an edit read back after 409, a post answered with
  * Idempotent-Replay).  T_START/T_END: the last attempt's.
  * Exit 0; 1 on an answer retrying cannot fix (a bug, not an outage). */

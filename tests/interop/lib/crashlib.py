@@ -267,9 +267,9 @@ def verify(T, world, run, what, tag, want_found=False):
     t_over = max([t_back] + [f[3] for f in fails])
     during = sum(1 for a in acks.values() if a[0] <= t_over and a[1] >= t_fault) + \
         sum(1 for f in fails if f[2] <= t_over and f[3] >= t_fault)
-    # writes sent again (by the driver, or by HAProxy on a reused connection)
-    # that found themselves done by a delivery whose answer was lost
-    # (crash_load.c: FOUND)
+    # writes sent again (a retry of the driver's, or libkhnet's one resend
+    # of a keyed request) that found themselves done by a delivery whose
+    # answer was lost (crash_load.c: FOUND)
     found = sum(a[5] for a in acks.values())
     figures = [
         ("requests_during_outage", during, "requests"),
