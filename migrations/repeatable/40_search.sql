@@ -883,6 +883,30 @@ $$;
 DROP FUNCTION IF EXISTS khnet_search_where(tsvector, tsvector, tsquery, boolean);
 DROP FUNCTION IF EXISTS khnet_search_where(tsvector, tsvector, tsquery, tsquery, tsquery, tsquery, boolean);
 
+-- How much 0.1 * ts_rank(weights at most 0.1, no normalisation) of a
+-- document for q can add to a score, with a margin for rounding to real:
+-- q's top operator an AND or a phrase: the matches combine as
+-- probabilities (1 - prod(1 - w)), at most 1, so 0.1; otherwise each
+-- distinct word adds at most (w + w * pi^2/6) / (pi^2/6) = 0.1608 and the
+-- sum is divided by the number of words: 0.01608.  A prefix word adds one
+-- such share per lexeme it matches: no bound (infinity).
+CREATE OR REPLACE FUNCTION khnet_search_rank_margin(q tsquery) RETURNS real
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    -- the operators outside any parentheses (the words are alphanumeric)
+    t text := regexp_replace(q::text, '''(?:[^'']|'''')*''', 'x', 'g');
+BEGIN
+    IF q IS NULL OR strpos(q::text, ':*') > 0 THEN
+        RETURN 'Infinity';
+    END IF;
+    WHILE t ~ '\([^()]*\)' LOOP
+        t := regexp_replace(t, '\([^()]*\)', 'x', 'g');
+    END LOOP;
+    RETURN CASE WHEN strpos(t, '|') > 0 OR t !~ '[&<]' THEN 0.0211 ELSE 0.105 END;
+END
+$$;
+
 -- eqf/eqt (khnet_search_plan) for khnet_search_cover: each form to the
 -- indexes of its terms, in eqf's order, as the text of an int[].
 CREATE OR REPLACE FUNCTION khnet_search_eqj(eqf text[], eqt int[]) RETURNS jsonb
@@ -1364,21 +1388,21 @@ BEGIN
     IF sort_kind = 'relevance' AND mode = 'terms' THEN
         -- Coverage: the score is cv.score + 0.1 * ts_rank + the name
         -- bonuses, the candidates' `score` all but its ts_rank part.
-        -- ts_rank is at most 1 (each factor of its product or sum is a
-        -- weight, at most 0.1, and they combine as probabilities or as a
-        -- mean), so a candidate whose partial score is more than 0.1
-        -- below the (page + 1)-th best partial score of the candidates
-        -- surely on this side of the keyset cannot reach the page: it
-        -- keeps its partial score, and ts_rank runs for the rest (149 of
-        -- 1,000 candidates for "aquaculture": its query, with the
-        -- narrower concepts, has ~100 words, ~15 µs per candidate).  The
-        -- full score is the same expression in the same types as before.
+        -- 0.1 * ts_rank adds at most $31 (khnet_search_rank_margin: 0.1,
+        -- or 0.016 for the usual OR of terms and forms), so a candidate
+        -- whose partial score is more than that below the (page + 1)-th
+        -- best partial score of the candidates surely on this side of
+        -- the keyset cannot reach the page: it keeps its partial score,
+        -- and ts_rank runs for the rest ("aquaculture": its query, with
+        -- the narrower concepts, has ~100 words, ~15 µs per candidate).
+        -- The full score is the same expression in the same types as
+        -- before.
         page_sql := format(
             'SELECT m.id, m.score, m.k, m.mt FROM (SELECT m.id, m.k, m.mt, CASE WHEN m.score >= coalesce(('
-            '     SELECT t.score FROM m t WHERE %s ORDER BY t.score DESC OFFSET $11 LIMIT 1), ''-Infinity'') - 0.11'
+            '     SELECT t.score FROM m t WHERE %s ORDER BY t.score DESC OFFSET $11 LIMIT 1), ''-Infinity'') - $31'
             '   THEN (m.cvs + 0.1 * ts_rank(''{0.005,0.02,0.04,0.1}'', m.dv, $1) + m.nb1 + m.nb2)::real'
             '   ELSE m.score END AS score FROM m) m %s ORDER BY %s LIMIT $11 + 1',
-            CASE WHEN after_id IS NOT NULL THEN 't.score + 0.11 < $12::real' ELSE 'true' END,
+            CASE WHEN after_id IS NOT NULL THEN 't.score + $31 < $12::real' ELSE 'true' END,
             CASE WHEN after_id IS NOT NULL THEN 'WHERE ' || keycmp ELSE '' END,
             order_by);
     ELSIF sort_kind = 'relevance' THEN
@@ -1454,7 +1478,8 @@ BEGIN
     EXECUTE sql INTO result
         USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
               page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
-              t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso, eqj;
+              t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso, eqj,
+              khnet_search_rank_margin(tsq);
 
     -- Above the cap: the planner's estimate of all matches (never below
     -- what we saw).
@@ -1463,7 +1488,8 @@ BEGIN
            INTO plan
           USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
                 page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
-                t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso, eqj;
+                t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso, eqj,
+              khnet_search_rank_margin(tsq);
         result := result || jsonb_build_object(
             'total', greatest(cap + 1, (plan->0->'Plan'->>'Plan Rows')::numeric::bigint),
             'total_exact', false);

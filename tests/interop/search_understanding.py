@@ -87,6 +87,31 @@ def t_partial_matching_ranked_by_coverage():
     assert IDS["shrimp"] in ids_of(j) and IDS["both"] not in ids_of(j), ids_of(j)
 
 
+def t_pages_follow_the_ranking():
+    # Pages of 7 walked by cursor give the same experts in the same order,
+    # with the same scores, as one page of 35: the score's ts_rank part is
+    # only computed where it can change a page (khnet_search_run), so this
+    # checks that bound at every page boundary: a broad term, two concepts,
+    # a word still being typed (a prefix: no bound), a quoted phrase.
+    for q in ["aquaculture", "machine learning for shrimp farming", "shrimp farm",
+              '"shrimp farming" nha trang']:
+        whole = hits({"q": q, "limit": 35})
+        paged, after = [], None
+        while len(paged) < len(whole["hits"]):
+            body = {"q": q, "limit": 7}
+            if after:
+                body["after"] = after
+            j = hits(body)
+            paged += j["hits"]
+            after = j["next"]
+            if not after:
+                break
+        assert len(whole["hits"]) > 7, (q, len(whole["hits"]))
+        want = [(h["id"], h["score"], h["matched"]) for h in whole["hits"]]
+        got = [(h["id"], h["score"], h["matched"]) for h in paged[:len(want)]]
+        assert got == want, (q, got[:10], want[:10])
+
+
 def t_rare_terms_weigh_more():
     j = hits({"q": "aquaculture zooxanthellae", "limit": 50})
     w = {e["term"]: e["weight"] for e in j["expanded"]}
