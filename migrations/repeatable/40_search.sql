@@ -993,9 +993,6 @@ CREATE OR REPLACE FUNCTION khnet_search_cover(doc tsvector, kw tsvector, kwn tex
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
-    -- the document read once: most documents are stored out of line
-    -- (TOAST), and each test of the argument would fetch it again
-    d tsvector := doc || ''::tsvector;
     whole int[] := '{}';        -- terms (negative: narrower) an expertise keyword is
     each int[] := '{}';         -- the same, positive only, once per keyword
     k text;
@@ -1018,13 +1015,13 @@ BEGIN
     END LOOP;
     IF cardinality(ex) IS DISTINCT FROM 0 AND ex IS NOT NULL THEN
     FOR i IN array_lower(ex, 1) .. array_upper(ex, 1) LOOP
-        c := CASE WHEN d @@ ex[i] THEN 1.0 WHEN nar[i] IS NOT NULL AND d @@ nar[i] THEN 0.6 ELSE 0 END;
+        c := CASE WHEN doc @@ ex[i] THEN 1.0 WHEN nar[i] IS NOT NULL AND doc @@ nar[i] THEN 0.6 ELSE 0 END;
         -- where (khnet_search_where, inline: called, it ran as a SQL
         -- function per term and candidate, a quarter of the time)
         f := CASE WHEN c = 1 THEN (CASE WHEN i = ANY (whole) THEN 0.55 WHEN kw @@ ex[i] THEN 0.35 ELSE 0 END
-                                   + CASE WHEN d @@ exw[i][1] THEN 0.2 ELSE 0 END
-                                   + CASE WHEN d @@ exw[i][2] THEN 0.15 ELSE 0 END
-                                   + CASE WHEN d @@ exw[i][3] THEN 0.1 ELSE 0 END)::real
+                                   + CASE WHEN doc @@ exw[i][1] THEN 0.2 ELSE 0 END
+                                   + CASE WHEN doc @@ exw[i][2] THEN 0.15 ELSE 0 END
+                                   + CASE WHEN doc @@ exw[i][3] THEN 0.1 ELSE 0 END)::real
                                   + CASE WHEN cardinality(array_positions(each, i)) > 1 THEN 0.1 ELSE 0 END
                   WHEN c > 0 THEN 0.2 + CASE WHEN -i = ANY (whole) THEN 0.55
                                              WHEN kw @@ nar[i] THEN 0.35 ELSE 0 END
@@ -1384,6 +1381,13 @@ BEGIN
         pool := format('SELECT d.* FROM khnet_search_docs d WHERE %s LIMIT $15 + 1', filters);
     END IF;
     where_sql := CASE WHEN cardinality(conds) = 0 THEN 'true' ELSE array_to_string(conds, ' AND ') END;
+    -- The candidates carry only the columns used below, not d.*: the
+    -- documents of the two other visibility levels were two thirds of each
+    -- copied row (the tier CTEs and cand each hold ~1,000).
+    pool := replace(pool, 'SELECT d.* FROM khnet_search_docs d',
+                    format('SELECT d.profile_id, d.%I, d.expertise_tsv, d.expertise_terms, d.name_fold,'
+                           ' d.name_lc, d.country, d.languages, d.sector_ids, d.vis_edu, d.degree_levels,'
+                           ' d.vis_career, d.years, d.updated_at FROM khnet_search_docs d', doc));
 
     CASE sort_kind
     WHEN 'relevance' THEN
