@@ -15,11 +15,15 @@
 -- target, and its events as (seq, kind, time) — an event's payload is a
 -- copy of a conversation's data (others' messages included), which the
 -- messages section covers for what is the member's own.  Secrets never
--- leave: no password hash, no token or reset-token hashes.  NULL for an
--- unknown or erased account.
-CREATE OR REPLACE FUNCTION khnet_account_export(p_account bigint) RETURNS jsonb
+-- leave: no password hash, no token or reset-token hashes.  In the one
+-- shape: 'ok' with the document, 'not_found' for an unknown or erased
+-- account.
+SELECT khnet_drop_old_shape('khnet_account_export(bigint)');
+CREATE OR REPLACE FUNCTION khnet_account_export(p_account bigint,
+                                     OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE sql STABLE
 AS $$
+    WITH doc AS (
     SELECT jsonb_build_object(
         'format', 'khnet-export/1',
         'exported_at', khnet_time_text(now()),
@@ -97,8 +101,12 @@ AS $$
                 'kind', m.kind, 'state', m.state,
                 'created_at', khnet_time_text(m.created_at),
                 'sent_at', khnet_time_text(m.sent_at)) ORDER BY m.id), '[]')
-              FROM khnet_mail_queue m WHERE m.account_id = a.id))
-      FROM khnet_accounts a WHERE a.id = p_account AND a.erased_at IS NULL
+              FROM khnet_mail_queue m WHERE m.account_id = a.id)) AS d
+      FROM khnet_accounts a WHERE a.id = p_account AND a.erased_at IS NULL)
+    SELECT 'ok', NULL, doc.d FROM doc
+    UNION ALL
+    SELECT f.* FROM khnet_fail('not_found', NULL, 'no such account') f
+     WHERE NOT EXISTS (SELECT 1 FROM doc)
 $$;
 
 -- DELETE /v1/account, after the server has checked the password.  One
@@ -112,13 +120,18 @@ $$;
 -- belong to conversations with others and to moderation.  Forum posts stay
 -- too, shown as "former member"; 75_forum's erase trigger removes the
 -- handle, watches, read marks, reactions and mentions.
--- false: no such live account.
-CREATE OR REPLACE FUNCTION khnet_account_erase(p_account bigint) RETURNS boolean
+-- 'ok', or 'not_found': no such live account.
+SELECT khnet_drop_old_shape('khnet_account_erase(bigint)');
+CREATE OR REPLACE FUNCTION khnet_account_erase(p_account bigint,
+                                    OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql
 AS $$
 BEGIN
     PERFORM 1 FROM khnet_accounts WHERE id = p_account AND erased_at IS NULL FOR UPDATE;
-    IF NOT FOUND THEN RETURN false; END IF;
+    IF NOT FOUND THEN
+        SELECT f.* INTO status, field, body FROM khnet_fail('not_found', NULL, 'no such account') f;
+        RETURN;
+    END IF;
     DELETE FROM khnet_profiles WHERE account_id = p_account;
     DELETE FROM khnet_sessions WHERE account_id = p_account;
     DELETE FROM khnet_password_resets WHERE account_id = p_account;
@@ -126,14 +139,16 @@ BEGIN
     DELETE FROM khnet_silences WHERE account_id = p_account;
     DELETE FROM khnet_events WHERE account_id = p_account;
     DELETE FROM khnet_event_seq WHERE account_id = p_account;
-    DELETE FROM khnet_idempotency
-     WHERE result ? 'email' AND result->>'id' = p_account::text;
+    DELETE FROM khnet_idempotency -- as stored by khnet_register: {status, field, body}, or before
+     WHERE (result->'body' ? 'email' AND result->'body'->>'id' = p_account::text)
+        OR (result ? 'email' AND result->>'id' = p_account::text);
     UPDATE khnet_accounts SET email = NULL, password_hash = NULL, partner_id = NULL,
                               erased_at = now()
      WHERE id = p_account;
     INSERT INTO khnet_audit_log (actor_id, action, target_id)
     VALUES (p_account, 'account_erase', p_account);
-    RETURN true;
+    status := 'ok';
+    body := '{}';
 END
 $$;
 

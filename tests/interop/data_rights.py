@@ -166,11 +166,25 @@ def t_email_free_again():
     assert aid != CTX["a"][0]
 
 
+def t_erase_forgets_signup_reply():
+    # a sign-up with an Idempotency-Key stores its answer, e-mail included
+    email = "dung@example.org"
+    r = call("POST", "/v1/accounts", {"email": email, "password": L.PW},
+             headers=[("Idempotency-Key", "signup-dung-1")])
+    aid = expect(r, 201)["id"]
+    stored = "SELECT count(*) FROM khnet_idempotency WHERE result::text LIKE '%%%s%%'" % email
+    assert psql(stored) == "1", psql(stored)
+    tok = L.login(email)
+    expect(call("DELETE", "/v1/account", {"password": L.PW}, token=tok), 204)
+    assert psql(stored) == "0", "the erased account's e-mail stays in its sign-up reply"
+    assert psql("SELECT erased_at IS NOT NULL FROM khnet_accounts WHERE id = %d" % aid) == "t"
+
+
 def main():
     with L.serving(T, "data_rights"):
         T.check("setup", setup)
         for name in ("export_contents", "export_needs_token", "erase_refusals", "erase",
-                     "messages_stay", "email_free_again"):
+                     "messages_stay", "email_free_again", "erase_forgets_signup_reply"):
             T.check(name, globals()["t_" + name])
     T.finish()
 

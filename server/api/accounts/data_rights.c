@@ -19,12 +19,10 @@ static const kp_limits export_limits = {
 /* ---- GET /v1/account/export ----------------------------------------------------- */
 static void export_done(http_req *r, const PGresult *res)
 {
-    const char *json = api_col(res, "doc");
-    if (!json) {
-        api_fail(r, "not_found", "no such account", NULL);
-        return;
-    }
-    if (api_write_json(r, json, &export_limits, NULL, NULL) != 0) return;
+    bool created;
+    const kp_value *doc = api_row_body_lim(r, res, &export_limits, &created);
+    if (!doc) return;
+    api_write_doc(r, doc, NULL, NULL);
     http_req_add_header(r, "Cache-Control", "no-store");
     http_reply(r, 200);
 }
@@ -40,15 +38,6 @@ void api_account_export(http_req *r)
 }
 
 /* ---- DELETE /v1/account ------------------------------------------------------------ */
-static void erase_done(http_req *r, const PGresult *res)
-{
-    const char *ok = api_col(res, "erased");
-    if (ok && !strcmp(ok, "t"))
-        http_reply(r, 204);
-    else
-        api_fail(r, "not_found", "no such account", NULL);
-}
-
 static void erase_checked(http_req *r, api_pw *pw)
 {
     /* unknown: erased meanwhile, or imported and never given a password */
@@ -61,7 +50,7 @@ static void erase_checked(http_req *r, api_pw *pw)
         return;
     }
     const char *params[1] = {pw->account};
-    api_query(r, ACC_STMT(ACCOUNT_ERASE), 1, params, erase_done);
+    api_query(r, ACC_STMT(ACCOUNT_ERASE), 1, params, api_reply_row_empty);
 }
 
 static void erase_authed(http_req *r, const api_principal *who)

@@ -49,10 +49,9 @@ const db_stmt accounts_stmts[ACC_NSTMTS] = {
     [ACC_PARTNER_REKEY] = {"partner_rekey", ROW "khnet_partner_rekey($1, $2, $3)", 3},
     [ACC_RESET_CREATE] = {"reset_create", ROW "khnet_reset_create($1, $2, $3)", 3},
     [ACC_RESET_CONFIRM] = {"reset_confirm", ROW "khnet_reset_confirm($1, $2)", 2},
-    /* data rights (migrations/0008_data_rights.sql) */
-    [ACC_ACCOUNT_EXPORT] = {"account_export",
-                            "SELECT khnet_account_export($1::bigint)::text AS doc", 1},
-    [ACC_ACCOUNT_ERASE] = {"account_erase", "SELECT khnet_account_erase($1::bigint) AS erased", 1},
+    /* data rights (migrations/repeatable/80_data_rights.sql) */
+    [ACC_ACCOUNT_EXPORT] = {"account_export", ROW "khnet_account_export($1::bigint)", 1},
+    [ACC_ACCOUNT_ERASE] = {"account_erase", ROW "khnet_account_erase($1::bigint)", 1},
     /* invitations (migrations/repeatable/85_invitations.sql); hashes come as hex text */
     [ACC_INVITE] = {"invite",
                     "SELECT status, field, body::text AS body FROM khnet_invite($1::bigint, "

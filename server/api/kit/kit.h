@@ -59,6 +59,9 @@ void api_reply_row_with(http_req *r, const PGresult *res, int ok_status, api_cur
  * arena) when status is "ok" or "created" (*created says which); otherwise
  * replies the error (or 500 internal) and returns NULL. */
 const kp_value *api_row_body(http_req *r, const PGresult *res, bool *created);
+/* The same with the body decoded under `lim` (NULL: the request limits). */
+const kp_value *api_row_body_lim(http_req *r, const PGresult *res, const kp_limits *lim,
+                                 bool *created);
 /* Starts a map in the reply with the pairs of the map `doc` but the key
  * `skip` (NULL: none), and room for `extra` more pairs the caller writes
  * next (e.g. a token only khnetd knows). */

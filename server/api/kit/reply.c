@@ -148,8 +148,14 @@ static void reply_error_doc(http_req *r, const char *code, const char *field, co
 
 const kp_value *api_row_body(http_req *r, const PGresult *res, bool *created)
 {
+    return api_row_body_lim(r, res, NULL, created);
+}
+
+const kp_value *api_row_body_lim(http_req *r, const PGresult *res, const kp_limits *lim,
+                                 bool *created)
+{
     const char *status = api_col(res, "status");
-    const kp_value *doc = decode(r, api_col(res, "body"), NULL);
+    const kp_value *doc = decode(r, api_col(res, "body"), lim);
     if (!status || !doc || doc->type != KP_MAP) {
         api_fail(r, "internal", "internal error", NULL);
         return NULL;
