@@ -1,6 +1,7 @@
 /* cmd_forum.c — the forums (`forum ...`) and their moderation (`mod ...`),
  * PROTOCOL.md "Forums" and "Moderation".  Each prints the server's reply as
- * JSON.  A TEXT operand "-" reads the post from stdin. */
+ * JSON.  A TEXT operand "-" reads the post from stdin.  `delete` (a whole
+ * thread) is in both: an author's own thread, or a moderator's act. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,16 @@ static int run_search(khnet_ctx *ctx, const cli_opts *o, int argc, char **argv)
     return cli_finish(ctx, o, err, rep);
 }
 
+/* `delete THREAD [REASON]` (forum and mod): the whole thread. */
+static int run_delete(khnet_ctx *ctx, const cli_opts *o, int argc, char **argv)
+{
+    int64_t id = cli_id_arg(argv[0]);
+    if (!id) return EXIT_USAGE;
+    khnet_reply *rep = NULL;
+    khnet_err err = khnet_forum_thread_delete(ctx, id, argc > 1 ? argv[1] : NULL, &rep);
+    return cli_finish(ctx, o, err, rep);
+}
+
 static const cli_cmd forum_cmds[] = {
     {.name = "categories", .help = "the categories", .call = khnet_forum_categories},
     {.name = "threads",
@@ -100,6 +111,12 @@ static const cli_cmd forum_cmds[] = {
      .min_args = 1,
      .max_args = 2,
      .run = run_search},
+    {.name = "delete",
+     .args = "THREAD [REASON]",
+     .help = "delete my thread (while no one else's post stands in it)",
+     .min_args = 1,
+     .max_args = 2,
+     .run = run_delete},
     {.name = NULL},
 };
 
@@ -236,6 +253,12 @@ static const cli_cmd mod_cmds[] = {
      .min_args = 2,
      .max_args = 2,
      .run = run_move},
+    {.name = "delete",
+     .args = "THREAD [REASON]",
+     .help = "delete a whole thread, every post a tombstone",
+     .min_args = 1,
+     .max_args = 2,
+     .run = run_delete},
     {.name = "hide",
      .args = "POST REASON",
      .help = "hide a post",

@@ -65,9 +65,9 @@ extern "C" {
 #endif
 
 #define KHNET_VERSION_MAJOR 0
-#define KHNET_VERSION_MINOR 5
+#define KHNET_VERSION_MINOR 6
 #define KHNET_VERSION_PATCH 0
-#define KHNET_VERSION_STRING "0.5.0"
+#define KHNET_VERSION_STRING "0.6.0"
 
 /* Initialiser body for a sized struct T (see the ABI promise above). */
 #ifdef __cplusplus
@@ -608,6 +608,12 @@ khnet_err khnet_mod_thread(khnet_ctx *ctx, int64_t thread_id, int locked, int pi
 /* POST /v1/mod/posts/{id}/hide (reason required) or /unhide (hide 0). */
 khnet_err khnet_mod_post_hide(khnet_ctx *ctx, int64_t post_id, int hide, const char *reason,
                               khnet_reply **out);
+/* DELETE /v1/forum/threads/{id} (from 0.6): the whole thread becomes
+ * tombstones; the thread (with deleted_at).  Its category's moderators, or
+ * its author while no one else's post stands in it (else 409 conflict);
+ * reason NULL: none, else 1-1000 characters (at most 4000 bytes here). */
+khnet_err khnet_forum_thread_delete(khnet_ctx *ctx, int64_t thread_id, const char *reason,
+                                    khnet_reply **out);
 /* GET /v1/mod/log: {items: [entry], next}, newest first; action NULL and
  * category_id 0: no filter. */
 khnet_err khnet_mod_log(khnet_ctx *ctx, const char *action, int64_t category_id, const char *after,

@@ -284,6 +284,17 @@ khnet_err khnet_mod_post_hide(khnet_ctx *ctx, int64_t post_id, int hide, const c
     return post_text(ctx, path, "reason", reason, out);
 }
 
+khnet_err khnet_forum_thread_delete(khnet_ctx *ctx, int64_t thread_id, const char *reason,
+                                    khnet_reply **out)
+{
+    /* a reason of 1000 characters is at most 4000 bytes, 12000 escaped */
+    char path[64 + 3 * 4000];
+    if (thread_id < 1 || (reason && strlen(reason) > 4000)) return KHNET_ERR_ARG;
+    snprintf(path, sizeof path, "/v1/forum/threads/%lld", (long long)thread_id);
+    khnet__add_param(path, sizeof path, "reason", reason);
+    return khnet_call(ctx, "DELETE", path, NULL, 0, out);
+}
+
 khnet_err khnet_mod_log(khnet_ctx *ctx, const char *action, int64_t category_id, const char *after,
                         int limit, khnet_reply **out)
 {

@@ -2,7 +2,8 @@
 libkhnet's typed forum calls) against the harness's khnetd: categories,
 a thread started with tags and a post from stdin, replies, reading, search;
 a report resolved through `mod queue` / `assign` / `resolve`, lock, pin,
-move, hide, unhide and the log; exit code 1 for the server's refusals and
+move, hide, unhide and the log; a whole thread deleted (`forum delete`,
+`mod delete`); exit code 1 for the server's refusals and
 2 for bad command lines.  Accounts are made over HTTP by hand (rawhttp),
 so only the commands under test use libkhnet.
 """
@@ -99,6 +100,42 @@ def t_mod_commands():
     assert rc == 1 and e["error"]["code"] == "forbidden", e
     assert khnet(cm, "mod", "resolve", "silence:x", "r", "1")[0] == 2
     assert khnet(cm, "mod", "lock", str(t["id"]), "maybe")[0] == 2
+
+
+def t_thread_delete_commands():
+    """`forum delete` / `mod delete` (khnet_forum_thread_delete): the author's
+    own thread; a moderator's with a reason (logged); 404, 409, 403 and
+    the command line's refusals."""
+    cat = F.cat_id("education")
+    cm, a, o = F.User(mod_of=(cat,)), F.User(), F.User()
+    own, _ = F.start(a, cat)
+    rc, d, err = khnet(a, "forum", "delete", str(own["id"]))
+    assert rc == 0 and d["id"] == own["id"] and d["deleted_at"] and d["posts"] == 0, (d, err)
+    rc, e, _ = khnet(a, "forum", "thread", str(own["id"]))
+    assert rc == 1 and e["error"]["code"] == "not_found", e
+    rc, e, _ = khnet(a, "forum", "delete", str(own["id"]))  # gone for its author
+    assert rc == 1 and e["error"]["code"] == "not_found", e
+    rc, e, _ = khnet(a, "forum", "delete", "999999999")
+    assert rc == 1 and e["error"]["code"] == "not_found", e
+    t, _ = F.start(a, cat)
+    F.reply(o, t["id"], "Ý kiến khác")
+    rc, e, _ = khnet(a, "forum", "delete", str(t["id"]))  # someone else's post stands
+    assert rc == 1 and e["error"]["code"] == "conflict", e
+    rc, e, _ = khnet(o, "forum", "delete", str(t["id"]), "không thích")
+    assert rc == 1 and e["error"]["code"] == "forbidden", e
+    rc, e, _ = khnet(cm, "mod", "delete", str(t["id"]), "")
+    assert rc == 1 and e["error"]["code"] == "invalid_value" and e["error"]["field"] == \
+        "reason", e
+    rc, d, err = khnet(cm, "mod", "delete", str(t["id"]), "lạc đề & trùng lặp")
+    assert rc == 0 and d["id"] == t["id"] and d["deleted_at"] and d["posts"] == 0, (d, err)
+    rc, x, _ = khnet(cm, "forum", "thread", str(t["id"]))  # still there for its moderators
+    assert rc == 0 and x["deleted_at"] == d["deleted_at"], x
+    rc, log, _ = khnet(cm, "mod", "log", "thread.delete")
+    mine = [e for e in log["items"] if e["target_id"] == t["id"]]
+    assert len(mine) == 1 and mine[0]["reason"] == "lạc đề & trùng lặp", log
+    assert khnet(cm, "mod", "delete", "abc")[0] == 2
+    assert khnet(cm, "mod", "delete")[0] == 2
+    assert khnet(cm, "forum", "delete", str(t["id"]), "a", "b")[0] == 2
 
 
 def main():
