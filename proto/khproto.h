@@ -234,6 +234,23 @@ void kp_w_error(kp_buf *b, const char *code, const char *message, const char *fi
 /* Writes `v` as compact JSON.  bin/ext become base64 strings; floats that are
  * not finite become null. */
 void kp_json_write(kp_buf *out, const kp_value *v);
+/* A JSON object straight to msgpack (no tree), byte for byte what
+ * kp_json_decode + kp_w_value write for it: 0, or KP_JSON_FALLBACK with
+ * `out` as it was when the text is anything it does not take (not an object,
+ * invalid, over `lim`, a duplicate key, an object of more than 64 keys...):
+ * decode it with kp_json_decode then, for the exact answer or error.
+ * `top` (may be NULL) takes over top-level pairs: for a key top->wants,
+ * the value is decoded alone into top->arena and top->put writes the pair
+ * (one key, one value) in its place. */
+typedef struct kp_json_top {
+    bool (*wants)(const char *key, size_t n, void *data);
+    void (*put)(kp_buf *b, const char *key, size_t n, const kp_value *val, void *data);
+    void *data;      /* for wants and put */
+    kp_arena *arena; /* the taken values and keys */
+} kp_json_top;
+enum { KP_JSON_FALLBACK = 1 };
+int kp_json_transcode(kp_buf *out, const char *text, size_t len, const kp_limits *lim,
+                      const kp_json_top *top);
 /* Decodes msgpack and writes it as JSON; -1 with `e` set on invalid input. */
 int kp_msgpack_to_json(kp_arena *a, const uint8_t *buf, size_t len, kp_buf *out, kp_err *e);
 

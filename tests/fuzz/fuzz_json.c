@@ -3,7 +3,9 @@
  * Any text must decode or fail with a code.  When it decodes, the tree must
  * survive JSON -> tree -> msgpack with the same msgpack bytes as the direct
  * path (our writer prints numbers that read back exactly), and its msgpack
- * must pass our own strict decoder. */
+ * must pass our own strict decoder.  kp_json_transcode (the fast path)
+ * must give the direct path's msgpack bytes exactly, or fall back leaving
+ * its buffer as it was; it never takes text that does not decode. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +21,34 @@ static void to_msgpack(kp_buf *b, const kp_value *v)
     if (b->oom) abort();
 }
 
+/* The fast path's answer: 0 with its bytes in *t, or KP_JSON_FALLBACK with
+ * *t empty (checked). */
+static int fast(kp_buf *t, const uint8_t *data, size_t size)
+{
+    kp_buf_init(t);
+    int rc = kp_json_transcode(t, (const char *)data, size, NULL, NULL);
+    if (rc != 0 && (rc != KP_JSON_FALLBACK || t->len != 0 || t->oom)) abort();
+    return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     kp_arena *a = kp_arena_new(1024);
     if (!a) return 0;
     kp_value *v = NULL;
     kp_err e = {0};
+    kp_buf t;
+    int fast_rc = fast(&t, data, size);
     if (kp_json_decode(a, (const char *)data, size, NULL, &v, &e) != 0) {
-        if (!e.code || !kp_utf8_valid(e.message, strlen(e.message))) abort();
+        if (!e.code || !kp_utf8_valid(e.message, strlen(e.message)) || fast_rc == 0) abort();
+        kp_buf_free(&t);
         kp_arena_free(a);
         return 0;
     }
     kp_buf m1, m2, j;
     to_msgpack(&m1, v);
+    if (fast_rc == 0 && (t.len != m1.len || memcmp(t.data, m1.data, m1.len) != 0)) abort();
+    kp_buf_free(&t);
     kp_value *mv;
     if (kp_decode(a, m1.data, m1.len, NULL, &mv, &e) != 0) abort();
 

@@ -1,7 +1,8 @@
 /* reply.c — the kit's replies: errors by code (the status comes from the
  * error table), SQL's JSON documents re-encoded as msgpack with their cursor
  * keys made opaque, and the one shape of a SQL function's answer, the row
- * (status, field, body), turned into the reply. */
+ * (status, field, body), turned into the reply (an ok row's body transcoded
+ * without a tree when proto's fast path takes it). */
 #include <string.h>
 
 #include "kit.h"
@@ -188,9 +189,47 @@ void api_write_doc_plus(http_req *r, const kp_value *doc, const char *skip, uint
     }
 }
 
+static bool top_wants(const char *key, size_t n, void *data)
+{
+    (void)data;
+    kp_value k = {.type = KP_STR, .v.s = {.ptr = key, .len = (uint32_t)n}};
+    return is_cursor_key(&k);
+}
+
+typedef struct top_cursor {
+    api_cursor_fn cursor;
+    void *data;
+} top_cursor;
+
+static void top_put(kp_buf *b, const char *key, size_t n, const kp_value *val, void *data)
+{
+    (void)n;
+    const top_cursor *tc = data;
+    kp_w_str(b, key, 4); /* next_key → next, prev_key → prev */
+    tc->cursor(b, val, tc->data);
+}
+
+/* An ok row's body straight from its JSON text to msgpack (proto's
+ * kp_json_transcode): a thread page's 16 KB never becomes a tree.  true
+ * when replied; false leaves the row to the tree path below. */
+static bool reply_row_fast(http_req *r, const PGresult *res, int ok_status, api_cursor_fn cursor,
+                           void *data)
+{
+    const char *status = api_col(res, "status"), *body = api_col(res, "body");
+    bool created = status && !strcmp(status, "created");
+    if (!status || !body || ok_status == 204 || (!created && strcmp(status, "ok") != 0))
+        return false;
+    top_cursor tc = {.cursor = cursor ? cursor : api_cursor_id, .data = data};
+    kp_json_top top = {.wants = top_wants, .put = top_put, .data = &tc, .arena = http_req_arena(r)};
+    if (kp_json_transcode(http_req_out(r), body, strlen(body), NULL, &top) != 0) return false;
+    http_reply(r, created ? 201 : ok_status);
+    return true;
+}
+
 void api_reply_row_with(http_req *r, const PGresult *res, int ok_status, api_cursor_fn cursor,
                         void *data)
 {
+    if (reply_row_fast(r, res, ok_status, cursor, data)) return;
     bool created = false;
     const kp_value *doc = api_row_body(r, res, &created);
     if (!doc) return;

@@ -1,0 +1,364 @@
+/* json_transcode.c — kp_json_transcode: JSON text straight to msgpack,
+ * without the kp_value tree (the reply path of SQL's JSON documents).
+ *
+ * It is a fast path, not a second decoder: it takes only what it can
+ * encode exactly as kp_json_decode + kp_w_value would, and answers
+ * KP_JSON_FALLBACK for anything else (syntax errors, duplicate keys, limits,
+ * \u0000, lone surrogates, integer or float overflow, objects of more than
+ * MAX_KEYS keys), leaving `out` as it found it; the caller then takes the
+ * tree path, which gives the exact answer or error.  Strings without
+ * escapes go from the text to the buffer with no copy in between;
+ * container headers are reserved at their longest and shrunk on close. */
+#include "khproto.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_KEYS = 64 }; /* per object, for the duplicate check */
+
+typedef struct span {
+    const char *ptr;   /* a key taken by top (its copy), or NULL: */
+    uint32_t off, len; /* the key's bytes in out->data */
+} span;
+
+typedef struct tc {
+    const char *p, *end;
+    kp_buf *out;
+    kp_buf tmp; /* unescaped strings */
+    const kp_limits *lim;
+    uint64_t items;
+    uint32_t depth;
+} tc;
+
+static void skip_ws(tc *t)
+{
+    while (t->p < t->end && (*t->p == ' ' || *t->p == '\n' || *t->p == '\r' || *t->p == '\t'))
+        t->p++;
+}
+
+static int hex4(const char *s, uint32_t *cp)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *cp = v;
+    return 0;
+}
+
+static void put_utf8(kp_buf *b, uint32_t cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp, n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12)), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18)), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+    }
+    kp_buf_append(b, u, n);
+}
+
+/* One \uXXXX (with its low half when it is a high surrogate) at t->p. */
+static int unicode_escape(tc *t)
+{
+    uint32_t cp, lo;
+    if (t->end - t->p < 6 || hex4(t->p + 2, &cp) < 0 || cp == 0) return -1;
+    t->p += 6;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return -1;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (t->end - t->p < 6 || t->p[0] != '\\' || t->p[1] != 'u' || hex4(t->p + 2, &lo) < 0 ||
+            lo < 0xDC00 || lo > 0xDFFF)
+            return -1;
+        t->p += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    put_utf8(&t->tmp, cp);
+    return 0;
+}
+
+/* The string at t->p (its opening quote) written to out as a msgpack str;
+ * *off gets the offset of its bytes there. */
+static int string(tc *t, uint32_t *off, uint32_t *len)
+{
+    const char *s = ++t->p;
+    while (t->p < t->end && *t->p != '"' && *t->p != '\\' && (unsigned char)*t->p >= 0x20)
+        t->p++;
+    if (t->p >= t->end || (unsigned char)*t->p < 0x20) return -1;
+    const char *body = s;
+    size_t n = (size_t)(t->p - s);
+    if (*t->p == '\\') { /* the slow half: unescape into tmp */
+        kp_buf_reset(&t->tmp);
+        kp_buf_append(&t->tmp, s, n);
+        while (t->p < t->end && *t->p != '"') {
+            unsigned char c = (unsigned char)*t->p;
+            if (c < 0x20) return -1;
+            if (c != '\\') {
+                kp_buf_append(&t->tmp, t->p++, 1);
+                continue;
+            }
+            if (t->p + 1 >= t->end) return -1;
+            static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+            const char *k = t->p[1] ? strchr(from, t->p[1]) : NULL;
+            if (k) {
+                kp_buf_append(&t->tmp, &to[k - from], 1);
+                t->p += 2;
+            } else if (t->p[1] != 'u' || unicode_escape(t) < 0) {
+                return -1;
+            }
+        }
+        if (t->p >= t->end || t->tmp.oom) return -1;
+        body = (const char *)t->tmp.data;
+        n = t->tmp.len;
+    }
+    t->p++; /* the closing quote */
+    if (n > t->lim->max_str || !kp_utf8_valid(body, n)) return -1;
+    kp_w_str(t->out, body, n);
+    if (t->out->oom) return -1;
+    *off = (uint32_t)(t->out->len - n);
+    *len = (uint32_t)n;
+    return 0;
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? as KP_INT or KP_FLOAT. */
+static int number(tc *t)
+{
+    const char *s = t->p, *q = s;
+    bool real = false;
+    if (q < t->end && *q == '-') q++;
+    if (q >= t->end || *q < '0' || *q > '9') return -1;
+    if (*q == '0')
+        q++;
+    else
+        while (q < t->end && *q >= '0' && *q <= '9')
+            q++;
+    if (q < t->end && *q == '.') {
+        real = true;
+        if (++q >= t->end || *q < '0' || *q > '9') return -1;
+        while (q < t->end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    if (q < t->end && (*q == 'e' || *q == 'E')) {
+        real = true;
+        if (++q < t->end && (*q == '+' || *q == '-')) q++;
+        if (q >= t->end || *q < '0' || *q > '9') return -1;
+        while (q < t->end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    char num[64];
+    if ((size_t)(q - s) >= sizeof num) return -1;
+    memcpy(num, s, (size_t)(q - s));
+    num[q - s] = '\0';
+    t->p = q;
+    errno = 0;
+    if (real) {
+        double d = strtod(num, NULL);
+        if (errno == ERANGE && isinf(d)) return -1;
+        kp_w_double(t->out, d);
+    } else {
+        long long v = strtoll(num, NULL, 10);
+        if (errno == ERANGE) return -1;
+        kp_w_int(t->out, v);
+    }
+    return 0;
+}
+
+static int literal(tc *t, const char *word, size_t n)
+{
+    if ((size_t)(t->end - t->p) < n || memcmp(t->p, word, n) != 0) return -1;
+    t->p += n;
+    return 0;
+}
+
+/* Container headers: reserved as map32/array32, written at their shortest
+ * (as msgpack-c writes them) on close, the content moved up to meet them. */
+static size_t open_header(tc *t)
+{
+    size_t at = t->out->len;
+    static const char five[5];
+    kp_buf_append(t->out, five, sizeof five);
+    return at;
+}
+
+static void close_header(tc *t, size_t at, uint32_t n, bool map)
+{
+    uint8_t h[5];
+    size_t hn;
+    if (n < 16) {
+        h[0] = (uint8_t)((map ? 0x80 : 0x90) | n), hn = 1;
+    } else if (n < 65536) {
+        h[0] = map ? 0xde : 0xdc, h[1] = (uint8_t)(n >> 8), h[2] = (uint8_t)n, hn = 3;
+    } else {
+        h[0] = map ? 0xdf : 0xdd, h[1] = (uint8_t)(n >> 24), h[2] = (uint8_t)(n >> 16);
+        h[3] = (uint8_t)(n >> 8), h[4] = (uint8_t)n, hn = 5;
+    }
+    if (t->out->oom) return;
+    uint8_t *d = t->out->data;
+    memcpy(d + at, h, hn);
+    if (hn < 5) {
+        memmove(d + at + hn, d + at + 5, t->out->len - at - 5);
+        t->out->len -= 5 - hn;
+    }
+}
+
+static int value(tc *t, const kp_json_top *top);
+
+static const void *key_bytes(const tc *t, const span *k)
+{
+    return k->ptr ? (const void *)k->ptr : (const void *)(t->out->data + k->off);
+}
+
+/* A key of this object equal to an earlier one: jansson refuses it. */
+static bool duplicate(const tc *t, const span *keys, uint32_t n)
+{
+    const span *k = &keys[n];
+    for (uint32_t i = 0; i < n; i++)
+        if (keys[i].len == k->len && !memcmp(key_bytes(t, &keys[i]), key_bytes(t, k), k->len))
+            return true;
+    return false;
+}
+
+/* A top-level pair the caller takes: its value decoded alone, the pair
+ * (key and value) written by top->put in place of the key just written. */
+static int top_pair(tc *t, const kp_json_top *top, span *key, size_t key_at)
+{
+    const char *vs = t->p;
+    key->ptr = kp_arena_strndup(top->arena, (const char *)t->out->data + key->off, key->len);
+    if (!key->ptr || value(t, NULL) < 0) return -1;
+    t->out->len = key_at; /* drop the key and the value: put writes both */
+    kp_value *v = NULL;
+    kp_err e = {0};
+    if (kp_json_decode(top->arena, vs, (size_t)(t->p - vs), t->lim, &v, &e) != 0) return -1;
+    top->put(t->out, key->ptr, key->len, v, top->data);
+    return 0;
+}
+
+static int object(tc *t, const kp_json_top *top)
+{
+    span keys[MAX_KEYS];
+    uint32_t n = 0;
+    size_t at = open_header(t);
+    t->p++;
+    skip_ws(t);
+    if (t->p < t->end && *t->p == '}') {
+        t->p++;
+        close_header(t, at, 0, true);
+        return 0;
+    }
+    for (;;) {
+        skip_ws(t);
+        if (n == MAX_KEYS || t->p >= t->end || *t->p != '"' || ++t->items > t->lim->max_items)
+            return -1;
+        size_t key_at = t->out->len;
+        keys[n].ptr = NULL;
+        if (string(t, &keys[n].off, &keys[n].len) < 0 || duplicate(t, keys, n)) return -1;
+        skip_ws(t);
+        if (t->p >= t->end || *t->p != ':') return -1;
+        t->p++;
+        skip_ws(t);
+        bool taken =
+            top && top->wants((const char *)t->out->data + keys[n].off, keys[n].len, top->data);
+        if (taken ? top_pair(t, top, &keys[n], key_at) < 0 : value(t, NULL) < 0) return -1;
+        n++;
+        skip_ws(t);
+        if (t->p < t->end && *t->p == ',') {
+            t->p++;
+            continue;
+        }
+        if (t->p >= t->end || *t->p != '}') return -1;
+        t->p++;
+        close_header(t, at, n, true);
+        return 0;
+    }
+}
+
+static int array(tc *t)
+{
+    uint32_t n = 0;
+    size_t at = open_header(t);
+    t->p++;
+    skip_ws(t);
+    if (t->p < t->end && *t->p == ']') {
+        t->p++;
+        close_header(t, at, 0, false);
+        return 0;
+    }
+    for (;;) {
+        skip_ws(t);
+        if (value(t, NULL) < 0) return -1;
+        n++;
+        skip_ws(t);
+        if (t->p < t->end && *t->p == ',') {
+            t->p++;
+            continue;
+        }
+        if (t->p >= t->end || *t->p != ']') return -1;
+        t->p++;
+        close_header(t, at, n, false);
+        return 0;
+    }
+}
+
+static int value(tc *t, const kp_json_top *top)
+{
+    uint32_t off, len;
+    if (t->p >= t->end || ++t->items > t->lim->max_items) return -1;
+    switch (*t->p) {
+    case '{':
+    case '[': {
+        if (++t->depth >= t->lim->max_depth) return -1;
+        int rc = *t->p == '{' ? object(t, top) : array(t);
+        t->depth--;
+        return rc;
+    }
+    case '"':
+        return string(t, &off, &len);
+    case 't':
+        kp_w_bool(t->out, true);
+        return literal(t, "true", 4);
+    case 'f':
+        kp_w_bool(t->out, false);
+        return literal(t, "false", 5);
+    case 'n':
+        kp_w_nil(t->out);
+        return literal(t, "null", 4);
+    default:
+        return number(t);
+    }
+}
+
+int kp_json_transcode(kp_buf *out, const char *text, size_t len, const kp_limits *lim,
+                      const kp_json_top *top)
+{
+    if (!lim) lim = &kp_default_limits;
+    if (!text || len > lim->max_total || len > UINT32_MAX / 2) return KP_JSON_FALLBACK;
+    size_t start = out->len;
+    bool was_oom = out->oom;
+    tc t = {.p = text, .end = text + len, .out = out, .lim = lim};
+    kp_buf_init(&t.tmp);
+    skip_ws(&t);
+    bool ok = t.p < t.end && *t.p == '{' && value(&t, top) == 0;
+    skip_ws(&t);
+    ok = ok && t.p == t.end && !out->oom;
+    kp_buf_free(&t.tmp);
+    if (ok) return 0;
+    out->len = start; /* as it was: the caller takes the tree path */
+    out->oom = was_oom;
+    return KP_JSON_FALLBACK;
+}
