@@ -1,8 +1,12 @@
 /* test_match.c — the round optimiser (server/match/match.h): hand-made
  * cases with known answers (the greedy trap, capacities, pins, the two
  * objectives, refused input) and the optimum against brute force on 2,000
- * small random instances.  The independent-solver check on larger instances
- * is tests/match/oracle.py (networkx / scipy). */
+ * small random instances, each solved three ways (match_solve, the pricing
+ * from one candidate per mentee, and the reference min-cost flow over all
+ * pairs); then the pricing (cost scaling on candidates) against the
+ * reference on 120 mid-size instances, both objectives, with pins.  The
+ * independent-solver check on larger instances is tests/match/oracle.py
+ * (networkx / scipy). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,7 +38,7 @@ static void empty(void **st)
 {
     (void)st;
     match_problem p = problem(0, 0, NULL, 0, NULL);
-    match_result r = {-1, -1};
+    match_result r = {-1, -1, -1, -1};
     assert_int_equal(match_solve(&p, NULL, &r), 0);
     assert_int_equal(r.total, 0);
     assert_int_equal(r.pairs, 0);
@@ -269,6 +273,13 @@ static void brute_force(void **st)
         match_result r, gr;
         assert_int_equal(match_solve(&p, a, &r), 0);
         assert_int_equal(r.total, b.best);
+        for (int k = 0; k <= 1; k++) { /* the reference, then one candidate per mentee */
+            int a2[BF_MENTEES];
+            match_result r2;
+            assert_int_equal(match_solve_k(&p, k, a2, &r2), 0);
+            assert_int_equal(r2.total, r.total);
+            assert_int_equal(r2.pairs, r.pairs);
+        }
         assert_int_equal(match_greedy(&p, g, &gr), 0);
         assert_true(gr.total <= r.total);
         beaten += gr.total < r.total;
@@ -290,6 +301,84 @@ static void brute_force(void **st)
     assert_true(beaten > 20);
 }
 
+/* A mid-size random instance: scores with many ties, capacities 0-5, a
+ * few pins (kept feasible), density from sparse to dense. */
+static int mid_instance(match_problem *p, int *cap, match_edge *e, int max_edges)
+{
+    p->n_mentees = 100 + rnd(200);
+    p->n_mentors = 10 + rnd(70);
+    p->capacity = cap;
+    p->edges = e;
+    p->n_edges = 0;
+    p->flags = rnd(3) == 0 ? MATCH_OPT_MAX_PAIRS : 0;
+    int density = 5 + rnd(60), pin_cap[80];
+    for (int j = 0; j < p->n_mentors; j++)
+        pin_cap[j] = cap[j] = rnd(6);
+    for (int i = 0; i < p->n_mentees; i++) {
+        int pinned = 0;
+        for (int j = 0; j < p->n_mentors && p->n_edges < max_edges; j++) {
+            if (rnd(100) >= density) continue;
+            int pin = !pinned && pin_cap[j] > 0 && rnd(200) == 0;
+            pin_cap[j] -= pin;
+            pinned |= pin;
+            e[p->n_edges++] = (match_edge){i, j, rnd(5) == 0 ? 0 : 10 + rnd(200), pin};
+        }
+    }
+    return p->n_edges;
+}
+
+/* The assignment keeps the capacities and its pairs add up to r. */
+static void assert_feasible(const match_problem *p, const int *a, const match_result *r)
+{
+    int used[80] = {0}, pairs = 0;
+    int64_t sum = 0;
+    for (int k = 0; k < p->n_edges; k++) {
+        const match_edge *e = &p->edges[k];
+        if (e->pinned) assert_int_equal(a[e->mentee], e->mentor);
+        if (a[e->mentee] != e->mentor) continue;
+        used[e->mentor]++;
+        sum += e->score;
+        pairs++;
+    }
+    for (int j = 0; j < p->n_mentors; j++)
+        assert_true(used[j] <= p->capacity[j]);
+    assert_int_equal(sum, r->total);
+    assert_int_equal(pairs, r->pairs);
+}
+
+/* The pricing over candidates reaches the reference's optimum (the plain
+ * min-cost flow over every pair, the solver before the pricing existed):
+ * same total, same number of pairs, from 1, 2 or the default candidates
+ * per mentee. */
+static void pricing_vs_reference(void **st)
+{
+    (void)st;
+    enum { MAX_EDGES = 300 * 80 };
+    match_edge *e = malloc(MAX_EDGES * sizeof *e);
+    int *a = malloc(300 * sizeof *a), cap[80], priced = 0;
+    assert_non_null(e);
+    assert_non_null(a);
+    for (int round = 0; round < 120; round++) {
+        match_problem p;
+        mid_instance(&p, cap, e, MAX_EDGES);
+        match_result ref, r;
+        assert_int_equal(match_solve_k(&p, 0, a, &ref), 0);
+        assert_feasible(&p, a, &ref);
+        const int ks[] = {1, 2, MATCH_CANDIDATES};
+        for (int t = 0; t < 3; t++) {
+            assert_int_equal(match_solve_k(&p, ks[t], a, &r), 0);
+            assert_int_equal(r.total, ref.total);
+            assert_int_equal(r.pairs, ref.pairs);
+            assert_feasible(&p, a, &r);
+            priced += r.passes > 1;
+        }
+    }
+    /* The candidates were often not enough at first: the pricing ran. */
+    assert_true(priced > 40);
+    free(e);
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +390,7 @@ int main(void)
         cmocka_unit_test(pins),
         cmocka_unit_test(refused),
         cmocka_unit_test(brute_force),
+        cmocka_unit_test(pricing_vs_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
