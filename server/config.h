@@ -41,6 +41,7 @@ typedef struct config {
     size_t ws_max_queue_bytes; /* unsent bytes per stream before it is dropped */
     int ws_ping_ms;            /* WebSocket ping interval */
     int stream_check_ms;       /* how often open streams' sessions are re-checked */
+    int mentoring_expire_ms;   /* period of the mentoring expiry sweep; 0: none */
     const char *mail_url;      /* "log" or smtp://, smtps:// (mail/smtp.c) */
     const char *mail_from;     /* the sender address of mails */
     const char *public_url;    /* base of the links in mails */

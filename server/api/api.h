@@ -10,6 +10,7 @@
 #ifndef KHNET_API_H
 #define KHNET_API_H
 
+#include "api/sweep.h"
 #include "auth/auth.h"
 #include "config.h"
 #include "cors/cors.h"
@@ -30,6 +31,7 @@ typedef struct api_ctx {
     auth_rl *rl_email;           /* login/sign-up buckets per e-mail (all workers') */
     cors_cache cors;             /* partner origins for the CORS hook */
     stream_hub *hub;             /* real-time streams (NULL: not started) */
+    api_sweep expiry;            /* worker 0: overdue mentoring requests expire */
 } api_ctx;
 
 /* ---- domains ---------------------------------------------------------------- */
@@ -84,10 +86,11 @@ typedef struct api_ctx_args {
     auth_rl *rl_addr, *rl_email; /* the process's rate limiters */
 } api_ctx_args;
 /* The one set-up of a worker's context: settings, the CORS cache (its own
- * timer) and the stream hub.  0, or -1 with a message in err; then (and
- * always at the end) api_ctx_close and, once the loop is done, api_ctx_free. */
+ * timer), the stream hub and, on worker 0, the mentoring expiry sweep.  0, or -1 with a message in
+ * err; then (and always at the end) api_ctx_close and, once the loop is done, api_ctx_free. */
 int api_ctx_init(api_ctx *ctx, const api_ctx_args *a, char *err, size_t errlen);
-/* Stops what runs on the loop (the CORS timer, the hub), then done(data). */
+/* Stops what runs on the loop (the CORS and sweep timers, the hub), then
+ * done(data). */
 void api_ctx_close(api_ctx *ctx, void (*done)(void *), void *data);
 /* Frees what is the worker's own (safe on a half-built ctx); the limiters
  * stay. */

@@ -1,10 +1,12 @@
 /* ctx.c — the worker's api_ctx: the settings handlers read, the shared
  * login/sign-up rate limiters, and the subsystems the worker owns on its
- * loop (the CORS cache, server/cors/; the stream hub, server/stream/). */
+ * loop (the CORS cache, server/cors/; the stream hub, server/stream/; on
+ * worker 0 the mentoring expiry sweep, sweep.c). */
 #include <stdio.h>
 
 #include "accounts/accounts.h"
 #include "api.h"
+#include "mentoring/mentoring.h"
 #include "messaging/messaging.h"
 
 enum { RL_SLOTS = 65536 }; /* keys tracked per limiter (the process's) */
@@ -48,12 +50,19 @@ int api_ctx_init(api_ctx *ctx, const api_ctx_args *a, char *err, size_t errlen)
         snprintf(err, errlen, "cannot set up event streams");
         return -1;
     }
+    if (a->worker_id == 0 && cfg->mentoring_expire_ms > 0 &&
+        api_sweep_start(&ctx->expiry, a->loop, a->db, api_stmt_id(MEN_STMT(EXPIRE)),
+                        (uint64_t)cfg->mentoring_expire_ms, "mentoring_expire") != 0) {
+        snprintf(err, errlen, "cannot start the mentoring expiry sweep");
+        return -1;
+    }
     return 0;
 }
 
 void api_ctx_close(api_ctx *ctx, void (*done)(void *), void *data)
 {
     cors_stop(&ctx->cors);
+    api_sweep_stop(&ctx->expiry);
     stream_hub *h = ctx->hub;
     ctx->hub = NULL;
     if (h)

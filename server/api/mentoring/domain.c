@@ -70,6 +70,7 @@ const db_stmt mentoring_stmts[MEN_NSTMTS] = {
                         5},
     [MEN_ROUND_PUBLISH] = {"men_round_publish", ROW "khnet_round_publish($1::bigint, $2::bigint)",
                            2},
+    [MEN_EXPIRE] = {"men_expire", "SELECT khnet_mentoring_expire()", 0},
 };
 
 const api_domain api_domain_mentoring = API_DOMAIN("mentoring", routes, mentoring_stmts);

@@ -30,6 +30,7 @@ enum mentoring_stmt {
     MEN_ROUND_STORE,
     MEN_ROUND_RULE,
     MEN_ROUND_PUBLISH,
+    MEN_EXPIRE, /* the sweep of api/sweep.c, not a route's */
     MEN_NSTMTS
 };
 extern const db_stmt mentoring_stmts[MEN_NSTMTS];
