@@ -250,13 +250,21 @@ int pricing_solve(const pricing_input *in, int *assign, int *passes, int64_t *ar
     if (rc == 0) rc = first_candidates(&s);
     if (rc == 0 && in->k > 0) rc = mentor_candidates(&s);
     *passes = 0;
-    if (rc == 0 && in->k <= 0) { /* the reference: every pair, one solve */
+    /* Prices drift by at most a few times nodes * eps over the refines; a
+     * round so large that this could leave int64 takes the reference path
+     * (exact too, only slower).  Real rounds are far below it. */
+    int64_t eps = rc == 0 ? first_eps(&s) : 1;
+    int huge = rc == 0 && (double)eps * (double)scale_alpha(s.solver) * 8.0 > (double)INT64_MAX / 2;
+    if (rc == 0 && (in->k <= 0 || huge)) { /* the reference: every pair, one solve */
+        if (in->k > 0) {                   /* only the top candidates so far: hand it every pair */
+            for (int pos = 0; rc == 0 && pos < s.start[p->n_mentees]; pos++)
+                if (!s.is_cand[pos]) rc = add_candidate(&s, pos);
+        }
         flow_problem fp = {p->n_mentees, p->n_mentors, in->cap_left, s.n_cand, s.cand};
-        rc = flow_solve(&fp, s.chosen);
+        if (rc == 0) rc = flow_solve(&fp, s.chosen);
         *passes = 1;
         added = 0;
     }
-    int64_t eps = rc == 0 ? first_eps(&s) : 1;
     while (rc == 0 && added > 0) {
         rc = scale_solve(s.solver, s.cand, s.n_cand, eps, s.chosen);
         ++*passes;
