@@ -10,17 +10,41 @@
 #include "khnet.h"
 #include "khnet_int.h"
 
+/* GET path (of size bytes) with &after= and &limit= added when given. */
+static khnet_err get_paged(khnet_ctx *ctx, char *path, size_t size, const char *after, int limit,
+                           khnet_reply **out)
+{
+    char lim[16];
+    khnet__add_param(path, size, "after", after);
+    snprintf(lim, sizeof lim, "%d", limit);
+    khnet__add_param(path, size, "limit", limit > 0 ? lim : NULL);
+    return khnet_call(ctx, "GET", path, NULL, 0, out);
+}
+
 /* path = base + "/" + id + tail, with ?after= and ?limit= when given. */
 static khnet_err get_page(khnet_ctx *ctx, const char *base, int64_t id, const char *tail,
                           const char *after, int limit, khnet_reply **out)
 {
-    char path[512], lim[16];
+    char path[512];
     if (id < 1 || (after && strlen(after) > 128)) return KHNET_ERR_ARG;
     snprintf(path, sizeof path, "%s/%lld%s", base, (long long)id, tail);
-    khnet__add_param(path, sizeof path, "after", after);
-    snprintf(lim, sizeof lim, "%d", limit);
-    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
-    return khnet_call(ctx, "GET", path, NULL, 0, out);
+    return get_paged(ctx, path, sizeof path, after, limit, out);
+}
+
+/* The moderation lists: base?NAME=value&category_id=&after=&limit=, each
+ * only when given (value longer than max: KHNET_ERR_ARG). */
+static khnet_err mod_list(khnet_ctx *ctx, const char *base, const char *name, const char *value,
+                          size_t max, int64_t category_id, const char *after, int limit,
+                          khnet_reply **out)
+{
+    char path[512], num[24];
+    if (category_id < 0 || (after && strlen(after) > 128) || (value && strlen(value) > max))
+        return KHNET_ERR_ARG;
+    snprintf(path, sizeof path, "%s", base);
+    khnet__add_param(path, sizeof path, name, value);
+    snprintf(num, sizeof num, "%lld", (long long)category_id);
+    khnet__add_param(path, sizeof path, "category_id", category_id > 0 ? num : NULL);
+    return get_paged(ctx, path, sizeof path, after, limit, out);
 }
 
 /* POST path with body b (freed here) and Idempotency-Key key (NULL: none). */
@@ -192,16 +216,7 @@ khnet_err khnet_forum_post_report(khnet_ctx *ctx, int64_t post_id, const char *r
 khnet_err khnet_mod_queue(khnet_ctx *ctx, const char *status, int64_t category_id,
                           const char *after, int limit, khnet_reply **out)
 {
-    char path[512] = "/v1/mod/queue", num[24];
-    if (category_id < 0 || (after && strlen(after) > 128) || (status && strlen(status) > 16))
-        return KHNET_ERR_ARG;
-    khnet__add_param(path, sizeof path, "status", status);
-    snprintf(num, sizeof num, "%lld", (long long)category_id);
-    khnet__add_param(path, sizeof path, "category_id", category_id > 0 ? num : NULL);
-    khnet__add_param(path, sizeof path, "after", after);
-    snprintf(num, sizeof num, "%d", limit);
-    khnet__add_param(path, sizeof path, "limit", limit > 0 ? num : NULL);
-    return khnet_call(ctx, "GET", path, NULL, 0, out);
+    return mod_list(ctx, "/v1/mod/queue", "status", status, 16, category_id, after, limit, out);
 }
 
 khnet_err khnet_mod_queue_assign(khnet_ctx *ctx, int64_t item_id, int64_t assignee_id,
@@ -298,14 +313,5 @@ khnet_err khnet_forum_thread_delete(khnet_ctx *ctx, int64_t thread_id, const cha
 khnet_err khnet_mod_log(khnet_ctx *ctx, const char *action, int64_t category_id, const char *after,
                         int limit, khnet_reply **out)
 {
-    char path[512] = "/v1/mod/log", num[24];
-    if (category_id < 0 || (after && strlen(after) > 128) || (action && strlen(action) > 40))
-        return KHNET_ERR_ARG;
-    khnet__add_param(path, sizeof path, "action", action);
-    snprintf(num, sizeof num, "%lld", (long long)category_id);
-    khnet__add_param(path, sizeof path, "category_id", category_id > 0 ? num : NULL);
-    khnet__add_param(path, sizeof path, "after", after);
-    snprintf(num, sizeof num, "%d", limit);
-    khnet__add_param(path, sizeof path, "limit", limit > 0 ? num : NULL);
-    return khnet_call(ctx, "GET", path, NULL, 0, out);
+    return mod_list(ctx, "/v1/mod/log", "action", action, 40, category_id, after, limit, out);
 }
