@@ -20,6 +20,17 @@ AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$;
 COMMENT ON FUNCTION khnet_unaccent(text) IS
     'unaccent with a fixed dictionary, IMMUTABLE so search indexes can use it';
 
+-- khnetd's timers (the CORS reload, the mentoring expiry sweep) and its
+-- mail pump never write profiles, so their transactions must not hold back
+-- a saved search's mark (khnet_saved_mark, 70_saved_searches.sql).  The
+-- pool's connections are shared with requests, so a timer's statement
+-- names its own transaction with this (SELECT f() FROM khnet_background_tx():
+-- FROM is evaluated first); SET LOCAL ends with the transaction.  The mail
+-- pump's own connection carries the same application_name throughout.
+CREATE OR REPLACE FUNCTION khnet_background_tx() RETURNS void
+    LANGUAGE sql VOLATILE
+AS $$ SELECT set_config('application_name', 'khnetd background', true) $$;
+
 -- The one shape every function a handler calls answers (server/api/README.md)
 -- is one row (status, field, body).  A function that used to answer another
 -- way keeps its signature but not its result type, which CREATE OR REPLACE

@@ -19,10 +19,17 @@
 -- while a look runs may be shown by two looks, never by none.  Other
 -- roles' transactions show no xact_start unless khnetd's role has
 -- pg_read_all_stats; khnetd and `khnetd import` share one role.
+-- Only client sessions can write profiles: autovacuum and other server
+-- processes are not counted, nor khnetd's own background work (its timers
+-- and mail pump, khnet_background_tx in 10_core.sql).  Counting them let a
+-- sweep or an ANALYZE that began before a profile write drag a new saved
+-- search's mark behind that write, which then showed as "new".
 CREATE OR REPLACE FUNCTION khnet_saved_mark() RETURNS timestamptz LANGUAGE sql VOLATILE AS $$
     SELECT least(statement_timestamp(), min(a.xact_start))
       FROM pg_stat_activity a
      WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+       AND a.backend_type = 'client backend'
+       AND a.application_name IS DISTINCT FROM 'khnetd background'
        AND a.xact_start IS NOT NULL
 $$;
 

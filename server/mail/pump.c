@@ -44,7 +44,10 @@ static bool connected(mail_pump *p)
 {
     if (p->pg && PQstatus(p->pg) == CONNECTION_OK) return true;
     PQfinish(p->pg);
-    p->pg = PQconnectdb(p->cfg->database_url);
+    /* application_name: not a profile writer (khnet_background_tx) */
+    const char *const kw[] = {"dbname", "application_name", NULL};
+    const char *const val[] = {p->cfg->database_url, "khnetd background", NULL};
+    p->pg = PQconnectdbParams(kw, val, 1);
     bool ok = p->pg && PQstatus(p->pg) == CONNECTION_OK;
     if (!ok && !p->db_down)
         log_event("warn", "msg=\"mail pump: database unreachable\" reason=\"%s\"",

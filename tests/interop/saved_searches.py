@@ -135,6 +135,28 @@ def t_write_running_during_a_look():
     assert ids_of(new(sid)) == [IDS["hoa"]], "the write that committed after a look was lost"
 
 
+def t_background_work_does_not_hold_the_mark():
+    """khnetd's timers run on the request pool: one in flight while a
+    profile is written and a saved search made must not pull the new
+    search's mark back behind that write (it showed as "new").  The
+    statement is the CORS reload's own (server/api/accounts/domain.c), held
+    open as a slow sweep would be; an ordinary writer still holds the mark
+    (t_write_running_during_a_look)."""
+    sweep = subprocess.Popen(["psql", DB, "-Xq", "-c", "BEGIN", "-c",
+                              "SELECT khnet_cors_origins() AS cors FROM khnet_background_tx()",
+                              "-c", "SELECT pg_sleep(2)", "-c", "COMMIT"],
+                             stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    touch("hoa")  # after the sweep began, before the saved search
+    r = create("during a sweep", ALL_HAND)
+    assert r.status == 201, (r.status, r.json)
+    s = r.json
+    assert s["last_seen_at"] >= s["created_at"], s
+    assert sweep.poll() is None, "the sweep was not in flight"
+    assert ids_of(new(s["id"], qs="?peek=true")) == [], "a write before the search shown as new"
+    assert sweep.wait(timeout=30) == 0
+
+
 def t_new_respects_query():
     sid = create("wind only", {"q": "offshore wind"}).json["id"]
     touch("thu")

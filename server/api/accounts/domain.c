@@ -42,7 +42,9 @@ const db_stmt accounts_stmts[ACC_NSTMTS] = {
     [ACC_PASSWORD_LOOKUP] = {"password_lookup", "SELECT * FROM khnet_account_password($1)", 1},
     [ACC_PASSWORD_SET] = {"password_set", ROW "khnet_password_set($1, $2, $3)", 3},
     [ACC_ROLE_SET] = {"role_set", ROW "khnet_role_set($1, $2, $3)", 3},
-    [ACC_CORS_ORIGINS] = {"cors_origins", "SELECT khnet_cors_origins() AS cors", 0},
+    /* the CORS cache's timer: not a profile writer (khnet_background_tx) */
+    [ACC_CORS_ORIGINS] = {"cors_origins",
+                          "SELECT khnet_cors_origins() AS cors FROM khnet_background_tx()", 0},
     [ACC_PARTNERS_LIST] = {"partners_list", ROW "khnet_partners_list()", 0},
     [ACC_PARTNER_CREATE] = {"partner_create", ROW "khnet_partner_create($1, $2, $3, $4)", 4},
     [ACC_PARTNER_UPDATE] = {"partner_update", ROW "khnet_partner_update($1, $2, $3, $4)", 4},

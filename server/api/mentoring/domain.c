@@ -70,7 +70,8 @@ const db_stmt mentoring_stmts[MEN_NSTMTS] = {
                         5},
     [MEN_ROUND_PUBLISH] = {"men_round_publish", ROW "khnet_round_publish($1::bigint, $2::bigint)",
                            2},
-    [MEN_EXPIRE] = {"men_expire", "SELECT khnet_mentoring_expire()", 0},
+    /* a timer's statement: not a profile writer (khnet_background_tx) */
+    [MEN_EXPIRE] = {"men_expire", "SELECT khnet_mentoring_expire() FROM khnet_background_tx()", 0},
 };
 
 const api_domain api_domain_mentoring = API_DOMAIN("mentoring", routes, mentoring_stmts);
