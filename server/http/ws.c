@@ -336,6 +336,9 @@ int http_ws_send(http_ws *ws, const void *data, size_t len)
          * up by cursor), say why right after what is already on its way,
          * and cut it if it does not read even that within the grace. */
         ws->dropping = true;
+        /* operators see who falls behind (and tests wait on it, not a clock) */
+        log_event("info", "msg=\"stream: slow consumer dropped\" queued=%zu limit=%zu",
+                  pending_bytes(ws) + len, (size_t)ws->lim.max_queue_bytes);
         kp_buf_reset(&ws->out); /* whole frames only: out ends on a frame boundary */
         wslay_event_queue_close(ws->ctx, 1008, (const uint8_t *)"slow consumer", 13);
         ws_pump(ws);

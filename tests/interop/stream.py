@@ -33,6 +33,7 @@ os.environ["ASAN_OPTIONS"] = ":".join(
     x for x in (os.environ.get("ASAN_OPTIONS", ""), "quarantine_size_mb=4") if x)
 DB = os.environ["KHNET_DATABASE_URL"]
 WORK = tempfile.mkdtemp(prefix="khnet-stream.")
+LOG = os.path.join(WORK, "khnetd.log")  # both instances write here
 ARGS = fast_flags(2) + ["--stream-check-ms", "200", "--ws-max-queue-bytes", "65536",
                          "--ws-ping-ms", "5000"]
 A = B = None  # the two instances' (host, port)
@@ -232,7 +233,11 @@ async def upgrade_carrying_close(uid, tok):
 def slow_consumer(tok, uid, pid):
     """A raw client that upgrades and never reads: the server must drop it
     with 1008 once its queue passes --ws-max-queue-bytes, and stay small."""
-    s = socket.create_connection(A)
+    # A small receive buffer (set before connecting: no autotuning), so the
+    # events pile up in the server's queue rather than in our kernel.
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(A)
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall(("GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
                "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
@@ -242,7 +247,15 @@ def slow_consumer(tok, uid, pid):
     psql("SELECT khnet_emit(ARRAY[%d]::bigint[], 'message.new', "
          "jsonb_build_object('i', i, 'pad', repeat('x', 16000))) "
          "FROM generate_series(1, 300) AS i" % uid)
-    time.sleep(1.5)  # within the server's grace for a dropped peer (5 s)
+    # The server says when it drops us; reading must start within its grace
+    # for a dropped peer (5 s), or the close frame is cut off with the link.
+    deadline = time.monotonic() + 30
+    while True:
+        with open(LOG, "rb") as f:
+            if b"slow consumer dropped" in f.read():
+                break
+        assert time.monotonic() < deadline, "the server never dropped the slow consumer"
+        time.sleep(0.02)
     rss1 = rss_kib(pid)
     data = b""
     s.settimeout(5)
@@ -279,9 +292,8 @@ def slow_consumer(tok, uid, pid):
 
 async def main():
     global A, B
-    log = os.path.join(WORK, "khnetd.log")
-    pa, A = start_khnetd(ARGS, log)
-    pb, B = start_khnetd(ARGS, log)
+    pa, A = start_khnetd(ARGS, LOG)
+    pb, B = start_khnetd(ARGS, LOG)
     try:
         uid, tok, ms = await push_and_catch_up()
         T.ok("push, then catch-up with after= (first push %.1f ms)" % ms)
@@ -301,7 +313,7 @@ async def main():
     except AssertionError as e:
         T.fail("stream", str(e))
     finally:
-        stop_all(T, (pa, pb), log)
+        stop_all(T, (pa, pb), LOG)
     T.finish()
 
 
