@@ -2,12 +2,14 @@
  *
  * A thread of its own with a small loop: a timer (every second, for retries
  * coming due) and an async handle (mail_pump_poke: a mail was just queued,
- * or stop).  Each round is one job on the libuv threadpool, never more than
- * one at a time: claim up to BATCH due mails (khnet_mail_claim: marked
+ * or stop).  Each round runs right on this thread, one at a time (not on
+ * the libuv threadpool, where it used to queue behind every scrypt hash of
+ * the logins in flight, seconds under load): claim up to BATCH due mails (khnet_mail_claim: marked
  * `sending` and committed first, SKIP LOCKED against other pumps, here or in
  * other khnetd instances), hand each to the transport, record the verdict
- * (khnet_mail_done: sent, or pending again with backoff).  The job uses its
- * own blocking libpq connection, reconnected when it breaks.  A mail that was
+ * (khnet_mail_done: sent, or pending again with backoff).  The round uses
+ * its own blocking libpq connection, reconnected when it breaks; a poke
+ * that arrives meanwhile waits in the async handle and runs the next one.  A mail that was
  * claimed but whose verdict was never recorded (a crash mid-delivery) stays
  * `sending`: at most once per mail. */
 #include <stdatomic.h>
@@ -29,11 +31,8 @@ struct mail_pump {
     uv_loop_t loop;
     uv_timer_t timer;
     uv_async_t async;
-    uv_work_t work;
-    PGconn *pg;           /* the job's connection (only the job touches it) */
-    int claimed;          /* the last job's mails */
-    bool busy;            /* a job is queued or running */
-    bool again;           /* poked while busy: run once more */
+    PGconn *pg;           /* the rounds' connection (only this thread touches it) */
+    int claimed;          /* the last round's mails */
     bool db_down;         /* logged that the database is unreachable */
     atomic_bool stopping; /* mail_pump_stop was called */
 };
@@ -77,9 +76,8 @@ static void deliver_one(mail_pump *p, const PGresult *r, int row)
 }
 
 /* On the threadpool. */
-static void job(uv_work_t *w)
+static void round_once(mail_pump *p)
 {
-    mail_pump *p = w->data;
     p->claimed = 0;
     if (!connected(p)) return;
     static const char *const batch[1] = {"20"};
@@ -109,25 +107,11 @@ static void job(uv_work_t *w)
     PQclear(r);
 }
 
-static void run(mail_pump *p);
-
-static void job_done(uv_work_t *w, int status)
-{
-    mail_pump *p = w->data;
-    (void)status;
-    p->busy = false;
-    if (atomic_load(&p->stopping)) return;
-    if (p->again || p->claimed == BATCH) run(p); /* more may be waiting */
-}
-
 static void run(mail_pump *p)
 {
-    if (p->busy) {
-        p->again = true;
-        return;
-    }
-    p->again = false;
-    p->busy = uv_queue_work(&p->loop, &p->work, job, job_done) == 0;
+    do
+        round_once(p);
+    while (p->claimed == BATCH && !atomic_load(&p->stopping)); /* more may be waiting */
 }
 
 static void on_tick(uv_timer_t *t)
@@ -143,7 +127,7 @@ static void on_async(uv_async_t *a)
         return;
     }
     uv_close((uv_handle_t *)&p->timer, NULL);
-    uv_close((uv_handle_t *)&p->async, NULL); /* the loop ends once a running job is done */
+    uv_close((uv_handle_t *)&p->async, NULL); /* the loop ends (no round is running) */
 }
 
 static void pump_main(void *arg)
@@ -162,7 +146,7 @@ mail_pump *mail_pump_start(const config *cfg, mail_transport *t)
     }
     p->cfg = cfg;
     p->t = t;
-    p->work.data = p->timer.data = p->async.data = p;
+    p->timer.data = p->async.data = p;
     uv_timer_init(&p->loop, &p->timer);
     uv_async_init(&p->loop, &p->async, on_async);
     uv_timer_start(&p->timer, on_tick, 0, TICK_MS);
