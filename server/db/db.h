@@ -105,6 +105,9 @@ typedef struct db_listener db_listener;
 db_listener *db_listener_new(uv_loop_t *loop, const char *conninfo, const char *channel,
                              db_notify_cb cb, void *data);
 bool db_listener_ready(const db_listener *l);
+/* Call on a period: sends a keepalive, or takes the connection down (and
+ * reconnects) when the one sent at the previous call is still unanswered. */
+void db_listener_keepalive(db_listener *l);
 /* Closes the connection; done(data) runs later on the loop, then l is freed. */
 void db_listener_close(db_listener *l, void (*done)(void *data), void *data);
 

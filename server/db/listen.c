@@ -6,7 +6,14 @@
  * machine in link.c; this file sends the LISTEN once connected and hands
  * notifications to the owner.  When the connection is lost, notifications
  * may be lost with it, so after every (re)subscription the owner is told
- * to resynchronise (payload NULL) and fetches what it missed. */
+ * to resynchronise (payload NULL) and fetches what it missed.
+ *
+ * A LISTEN connection only reads, so a peer that vanished without a word (a
+ * host gone, a hung server, a network that drops packets) would leave it
+ * waiting for ever: the owner calls db_listener_keepalive on a period, and a
+ * keepalive still unanswered at the next call takes the link down (and the
+ * reconnect resynchronises).  The keepalive is the LISTEN itself, sent
+ * again: harmless, and answered by the same backend that delivers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +30,7 @@ struct db_listener {
     void *data;           /* owner's argument */
     void (*done)(void *); /* db_listener_close completion */
     void *done_data;
+    bool ping_out; /* a keepalive was sent and not answered yet */
 };
 
 static void subscribe(db_link *link)
@@ -46,6 +54,7 @@ static void input(db_link *link)
             return;
         }
         PQclear(res);
+        l->ping_out = false; /* the subscription, or a keepalive, answered */
         if (link->state == DB_LINK_SETUP) {
             db_link_ready(link);
             l->cb(l->data, NULL); /* we may have missed notifications: resync */
@@ -60,7 +69,8 @@ static void input(db_link *link)
 
 static void lost(db_link *link, bool was_ready)
 {
-    (void)link, (void)was_ready; /* nothing in flight but the LISTEN itself */
+    (void)was_ready; /* nothing in flight but the LISTEN itself */
+    ((db_listener *)link->owner)->ping_out = false;
 }
 
 static void closed(db_link *link)
@@ -110,6 +120,22 @@ db_listener *db_listener_new(uv_loop_t *loop, const char *conninfo, const char *
 bool db_listener_ready(const db_listener *l)
 {
     return l->link.state == DB_LINK_READY;
+}
+
+void db_listener_keepalive(db_listener *l)
+{
+    db_link *link = &l->link;
+    if (link->state != DB_LINK_READY) return; /* connecting: the connect deadline rules */
+    if (l->ping_out) {
+        db_link_down(link, "no answer to a keepalive");
+        return;
+    }
+    if (!PQsendQuery(link->pg, l->listen_sql)) {
+        db_link_down(link, PQerrorMessage(link->pg));
+        return;
+    }
+    l->ping_out = true;
+    db_link_flush(link);
 }
 
 void db_listener_close(db_listener *l, void (*done)(void *), void *data)

@@ -229,6 +229,7 @@ static void on_dead_sessions(void *data, const db_reply *rep)
 static void on_check(uv_timer_t *t)
 {
     stream_hub *h = t->data;
+    db_listener_keepalive(h->listener); /* a silent LISTEN peer is found within two checks */
     kp_buf ids;
     kp_buf_init(&ids);
     kp_buf_append(&ids, "{", 1);
