@@ -12,6 +12,7 @@
  * that arrives meanwhile waits in the async handle and runs the next one.  A mail that was
  * claimed but whose verdict was never recorded (a crash mid-delivery) stays
  * `sending`: at most once per mail. */
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,16 +44,72 @@ static bool connected(mail_pump *p)
 {
     if (p->pg && PQstatus(p->pg) == CONNECTION_OK) return true;
     PQfinish(p->pg);
-    /* application_name: not a profile writer (khnet_background_tx) */
-    const char *const kw[] = {"dbname", "application_name", NULL};
-    const char *const val[] = {p->cfg->database_url, "khnetd background", NULL};
-    p->pg = PQconnectdbParams(kw, val, 1);
+    /* application_name: not a profile writer (khnet_background_tx);
+     * connect_timeout (s): before the URL, so the URL's own one wins */
+    const char *const kw[] = {"connect_timeout", "dbname", "application_name", NULL};
+    const char *const val[] = {"10", p->cfg->database_url, "khnetd background", NULL};
+    p->pg = PQconnectdbParams(kw, val, 2);
     bool ok = p->pg && PQstatus(p->pg) == CONNECTION_OK;
     if (!ok && !p->db_down)
         log_event("warn", "msg=\"mail pump: database unreachable\" reason=\"%s\"",
                   p->pg ? PQerrorMessage(p->pg) : "out of memory");
     p->db_down = !ok;
     return ok;
+}
+
+static void drop_connection(mail_pump *p, const char *why)
+{
+    char q[300];
+    log_quote(q, sizeof q, why, strlen(why));
+    log_event("warn", "msg=\"mail pump: database connection dropped\" reason=%s", q);
+    PQfinish(p->pg); /* reconnect next round */
+    p->pg = NULL;
+}
+
+static uint64_t now_ms(void)
+{
+    return uv_hrtime() / 1000000;
+}
+
+/* Reads what came, waiting for it until `deadline`: NULL, or why not. */
+static const char *wait_input(PGconn *pg, uint64_t deadline)
+{
+    uint64_t now = now_ms();
+    if (now >= deadline) return "no answer within the statement timeout";
+    struct pollfd f = {.fd = PQsocket(pg), .events = POLLIN};
+    if (poll(&f, 1, (int)(deadline - now)) > 0 && !PQconsumeInput(pg)) return PQerrorMessage(pg);
+    return NULL;
+}
+
+/* One statement with a bound on the wait.  Blocking libpq would wait for
+ * ever on a database that went silent without closing the connection (a
+ * host gone, a hung server), and with it every mail and khnetd's shutdown.
+ * The bound is the pool's (statement_timeout plus a grace), which also
+ * bounds how long a stop can wait.  NULL, with the connection dropped,
+ * when it ran out or the connection failed. */
+static PGresult *exec_bounded(mail_pump *p, const char *sql, int n, const char *const *v)
+{
+    int bound = p->cfg->statement_timeout_ms > 0 ? p->cfg->statement_timeout_ms + 5000 : 60000;
+    uint64_t deadline = now_ms() + (uint64_t)bound;
+    /* a small statement: the blocking send leaves it in the kernel's buffer */
+    if (!PQsendQueryParams(p->pg, sql, n, NULL, v, NULL, NULL, 0)) {
+        drop_connection(p, PQerrorMessage(p->pg));
+        return NULL;
+    }
+    PGresult *last = NULL, *r;
+    for (;;) {
+        while (PQisBusy(p->pg)) {
+            const char *why = wait_input(p->pg, deadline);
+            if (why) {
+                PQclear(last);
+                drop_connection(p, why);
+                return NULL;
+            }
+        }
+        if (!(r = PQgetResult(p->pg))) return last;
+        PQclear(last);
+        last = r;
+    }
 }
 
 /* One mail: deliver, then record the verdict. */
@@ -72,19 +129,18 @@ static void deliver_one(mail_pump *p, const PGresult *r, int row)
                   id, m.kind, p->t->name, q);
     }
     const char *v[3] = {id, sent ? "t" : "f", sent ? NULL : err};
-    PQclear(PQexecParams(p->pg, "SELECT khnet_mail_done($1, $2, $3)", 3, NULL, v, NULL, NULL, 0));
+    if (p->pg) PQclear(exec_bounded(p, "SELECT khnet_mail_done($1, $2, $3)", 3, v));
 }
 
-/* On the threadpool. */
+/* One round, on the pump's thread. */
 static void round_once(mail_pump *p)
 {
     p->claimed = 0;
     if (!connected(p)) return;
     static const char *const batch[1] = {"20"};
-    PGresult *r = PQexecParams(p->pg,
-                               "SELECT id, kind, to_addr, language, token "
-                               "FROM khnet_mail_claim($1::int)",
-                               1, NULL, batch, NULL, NULL, 0);
+    PGresult *r = exec_bounded(
+        p, "SELECT id, kind, to_addr, language, token FROM khnet_mail_claim($1::int)", 1, batch);
+    if (!r) return;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         log_event("warn", "msg=\"mail pump: claim failed\" reason=\"%s\"", PQresultErrorMessage(r));
         PQclear(r);
@@ -101,8 +157,7 @@ static void round_once(mail_pump *p)
         /* Stopping: mails not yet tried go back to the queue (unsent, so
          * sending them later is still the first time). */
         const char *v[3] = {PQgetvalue(r, i, 0), "f", "khnetd stopped"};
-        PQclear(
-            PQexecParams(p->pg, "SELECT khnet_mail_done($1, $2, $3)", 3, NULL, v, NULL, NULL, 0));
+        if (p->pg) PQclear(exec_bounded(p, "SELECT khnet_mail_done($1, $2, $3)", 3, v));
     }
     PQclear(r);
 }
