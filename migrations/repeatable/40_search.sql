@@ -1083,10 +1083,10 @@ AS $$
       FROM khnet_search_plan(q) p
 $$;
 
--- One call, one row: {hits, total, total_exact, facets, next_key,
--- did_you_mean, corrected, sort, expanded}, or {error: {field, value}} for
--- an unknown sector (the only input the C side cannot check: the sector
--- list is editable).  sort: 'relevance' | 'experience' | 'recent' (NULL:
+-- One call, one row in the one shape (10_core.sql): ok with {hits, total,
+-- total_exact, facets, next_key, did_you_mean, corrected, sort, expanded},
+-- or invalid_value for an unknown sector (field `sectors.N`: the only
+-- input the C side cannot check, the sector list is editable).  sort: 'relevance' | 'experience' | 'recent' (NULL:
 -- relevance with a query, else recent).  after_key/after_id: the keyset of
 -- the last hit of the previous page (score, years or updated_at
 -- microseconds).  cities, affiliations: as typed (folded here).  The
@@ -1095,11 +1095,15 @@ $$;
 -- nothing, close names by trigrams); with fewer than 3 matches a spelling
 -- from the vocabulary (did_you_mean), searched straight away when nothing
 -- matched at all.
+SELECT khnet_drop_old_shape('khnet_search_experts(bigint, text, text, text[], text[], text[], '
+                            'text[], boolean, int, timestamptz, text, int, text, bigint, text[], '
+                            'text[])');
 CREATE OR REPLACE FUNCTION khnet_search_experts(
     viewer_id bigint, viewer_role text, q text, sectors text[], countries text[],
     degrees text[], langs text[], mentor boolean, min_years int, updated_since timestamptz,
-    sort text, page_size int, after_key text, after_id bigint, cities text[], affiliations text[])
-    RETURNS jsonb LANGUAGE plpgsql STABLE
+    sort text, page_size int, after_key text, after_id bigint, cities text[], affiliations text[],
+    OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     level int := khnet_search_level(viewer_id, viewer_role);
@@ -1122,8 +1126,9 @@ BEGIN
         SELECT min(i) INTO bad FROM generate_subscripts(sectors, 1) i
          WHERE NOT EXISTS (SELECT 1 FROM khnet_sectors s WHERE s.slug = sectors[i]);
         IF bad IS NOT NULL THEN
-            RETURN jsonb_build_object('error', jsonb_build_object(
-                'field', 'sectors.' || (bad - 1), 'value', sectors[bad]));
+            SELECT e.* INTO status, field, body
+              FROM khnet_fail('invalid_value', 'sectors.' || (bad - 1), 'unknown sector') e;
+            RETURN;
         END IF;
         SELECT array_agg(s.id) INTO sids FROM khnet_sectors s WHERE s.slug = ANY (sectors);
     END IF;
@@ -1158,23 +1163,27 @@ BEGIN
             corrected := true;
         END IF;
     END IF;
-    RETURN result || jsonb_build_object('did_you_mean', did_you_mean, 'corrected', corrected,
-                                        'sort', sort_kind, 'expanded', coalesce(pl.expanded, '[]'));
+    status := 'ok';
+    body := result || jsonb_build_object('did_you_mean', did_you_mean, 'corrected', corrected,
+                                         'sort', sort_kind, 'expanded', coalesce(pl.expanded, '[]'));
 END
 $$;
 
 -- The signature before issue 11 (no city or affiliation filter), kept so
 -- that callers of the old shape keep working and the function keeps its
--- identity across the upgrade.
+-- identity across the upgrade; it answers in the one shape as well.
+SELECT khnet_drop_old_shape('khnet_search_experts(bigint, text, text, text[], text[], text[], '
+                            'text[], boolean, int, timestamptz, text, int, text, bigint)');
 CREATE OR REPLACE FUNCTION khnet_search_experts(
     viewer_id bigint, viewer_role text, q text, sectors text[], countries text[],
     degrees text[], langs text[], mentor boolean, min_years int, updated_since timestamptz,
-    sort text, page_size int, after_key text, after_id bigint)
-    RETURNS jsonb LANGUAGE sql STABLE
+    sort text, page_size int, after_key text, after_id bigint,
+    OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE sql STABLE
 AS $$
-    SELECT khnet_search_experts(viewer_id, viewer_role, q, sectors, countries, degrees, langs,
-                                mentor, min_years, updated_since, sort, page_size, after_key,
-                                after_id, NULL::text[], NULL::text[])
+    SELECT * FROM khnet_search_experts(viewer_id, viewer_role, q, sectors, countries, degrees,
+                                       langs, mentor, min_years, updated_since, sort, page_size,
+                                       after_key, after_id, NULL::text[], NULL::text[])
 $$;
 
 -- khnet_search_run for a plan: 'terms' ranked by coverage; a 'name' (or
@@ -1635,7 +1644,10 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION khnet_search_suggest(q text, lim int) RETURNS jsonb
+-- Always ok: {items: [{kind, text, id?, key?, other?}]} (one shape).
+SELECT khnet_drop_old_shape('khnet_search_suggest(text, int)');
+CREATE OR REPLACE FUNCTION khnet_search_suggest(q text, lim int,
+                                                OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE sql STABLE
 AS $$
     WITH f AS (SELECT btrim(regexp_replace(khnet_fold(q), '\s+', ' ', 'g')) AS t,
@@ -1675,21 +1687,24 @@ AS $$
     ), top AS (
         SELECT * FROM best ORDER BY tier, sim DESC, length(text), text LIMIT lim
     )
-    SELECT jsonb_build_object('items', coalesce(jsonb_agg(
+    SELECT 'ok', NULL, jsonb_build_object('items', coalesce(jsonb_agg(
                jsonb_strip_nulls(jsonb_build_object('kind', kind, 'text', text, 'id', id,
                                                     'key', key, 'other', other))
                ORDER BY tier, sim DESC, length(text), text), '[]'))
       FROM top
 $$;
 
--- NULL when the profile does not exist (or was erased).  Scored as
+-- ok {items}, or not_found when the profile does not exist (or was
+-- erased), in the one shape.  Scored as
 -- PROTOCOL.md says over a bounded pool, like a search's candidates: those
 -- holding all of the profile's keywords, the first sharing any keyword,
 -- the first sharing a sector, at most khnet_search_cap() each.  Scoring
 -- every profile sharing a keyword or a sector read ~55,000 of 200,000
 -- (314 ms); the pool takes 14 ms and gave the same top scores.
-CREATE OR REPLACE FUNCTION khnet_search_similar(viewer_id bigint, viewer_role text, pid bigint, lim int)
-    RETURNS jsonb LANGUAGE sql STABLE
+SELECT khnet_drop_old_shape('khnet_search_similar(bigint, text, bigint, int)');
+CREATE OR REPLACE FUNCTION khnet_search_similar(viewer_id bigint, viewer_role text, pid bigint, lim int,
+                                                OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE sql STABLE
 AS $$
     WITH v AS (SELECT khnet_search_level(viewer_id, viewer_role) AS level),
     me AS MATERIALIZED (SELECT d.* FROM khnet_search_docs d WHERE d.profile_id = pid),
@@ -1729,11 +1744,15 @@ AS $$
           FROM cand ORDER BY 3 * cardinality(shared) + nsec + CASE WHEN same_aff THEN 1 ELSE 0 END DESC, id DESC
          LIMIT lim
     )
-    SELECT CASE WHEN EXISTS (SELECT 1 FROM me) THEN jsonb_build_object('items', coalesce((
+    SELECT 'ok', NULL, jsonb_build_object('items', coalesce((
         SELECT jsonb_agg(khnet_search_card(p, v.level)
                          || jsonb_build_object('score', r.score, 'shared', to_jsonb(r.shared))
                          ORDER BY r.score DESC, r.id DESC)
-          FROM ranked r JOIN khnet_profiles p ON p.account_id = r.id, v), '[]')) END
+          FROM ranked r JOIN khnet_profiles p ON p.account_id = r.id, v), '[]'))
+     WHERE EXISTS (SELECT 1 FROM me)
+    UNION ALL
+    SELECT f.* FROM khnet_fail('not_found', NULL, 'no such profile') f
+     WHERE NOT EXISTS (SELECT 1 FROM me)
 $$;
 
 -- Words too common to say what a text is about (English and Vietnamese,
@@ -1772,28 +1791,34 @@ $$;
 -- the directory for common words) took 290-700 ms for a paragraph at
 -- 200,000 profiles and 4.5 s for 20 KiB, against a 5 s statement
 -- timeout; the pool takes 22-67 ms and 0.15 s, and for five sample
--- paragraphs gave the same ten top scores.
+-- paragraphs gave the same ten top scores.  One shape: ok {terms, hits},
+-- or invalid_value for an unknown sector (field `sectors.N`).  The text is
+-- `txt` (`body` names the answer).
+SELECT khnet_drop_old_shape('khnet_search_fit(bigint, text, text, text[], text[], text[], text[], '
+                            'boolean, int, int)');
 CREATE OR REPLACE FUNCTION khnet_search_fit(
-    viewer_id bigint, viewer_role text, body text, sectors text[], countries text[],
-    degrees text[], langs text[], mentor boolean, min_years int, lim int)
-    RETURNS jsonb LANGUAGE plpgsql STABLE
+    viewer_id bigint, viewer_role text, txt text, sectors text[], countries text[],
+    degrees text[], langs text[], mentor boolean, min_years int, lim int,
+    OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     level int := khnet_search_level(viewer_id, viewer_role);
     doc text := 'doc' || level;
-    f text := ' ' || btrim(regexp_replace(khnet_fold(body), '[^[:alnum:]]+', ' ', 'g')) || ' ';
+    f text := ' ' || btrim(regexp_replace(khnet_fold(txt), '[^[:alnum:]]+', ' ', 'g')) || ' ';
     terms text[];
     words text[];
     bad int;
     sids smallint[];
     conds text[] := '{}';
-    result jsonb;
 BEGIN
     IF sectors IS NOT NULL THEN
         SELECT min(i) INTO bad FROM generate_subscripts(sectors, 1) i
          WHERE NOT EXISTS (SELECT 1 FROM khnet_sectors s WHERE s.slug = sectors[i]);
         IF bad IS NOT NULL THEN
-            RETURN jsonb_build_object('error', jsonb_build_object('field', 'sectors.' || (bad - 1)));
+            SELECT e.* INTO status, field, body
+              FROM khnet_fail('invalid_value', 'sectors.' || (bad - 1), 'unknown sector') e;
+            RETURN;
         END IF;
         SELECT array_agg(s.id) INTO sids FROM khnet_sectors s WHERE s.slug = ANY (sectors);
     END IF;
@@ -1812,8 +1837,10 @@ BEGIN
            AND EXISTS (SELECT 1 FROM khnet_search_terms t WHERE t.kind = 'word' AND t.term = w)) s;
     terms := coalesce(terms, '{}');
     words := coalesce(words, '{}');
+    status := 'ok';
     IF cardinality(terms) + cardinality(words) = 0 THEN
-        RETURN jsonb_build_object('terms', '[]'::jsonb, 'hits', '[]'::jsonb);
+        body := jsonb_build_object('terms', '[]'::jsonb, 'hits', '[]'::jsonb);
+        RETURN;
     END IF;
     terms := terms[1:15];
     words := words[1:30 - cardinality(terms)];
@@ -1855,8 +1882,7 @@ BEGIN
                    ORDER BY s.cover DESC, s.r DESC, s.id DESC)
               FROM scored s JOIN khnet_profiles p ON p.account_id = s.id), '[]'))
         $f$, doc, CASE WHEN cardinality(conds) > 0 THEN ' AND ' || array_to_string(conds, ' AND ') ELSE '' END)
-      INTO result USING terms, words, sids, countries, degrees, langs, mentor, min_years, level, lim,
-                        khnet_search_cap();
-    RETURN result;
+      INTO body USING terms, words, sids, countries, degrees, langs, mentor, min_years, level, lim,
+                      khnet_search_cap();
 END
 $$;

@@ -123,15 +123,18 @@ CREATE OR REPLACE FUNCTION khnet_saved_text_array(v jsonb) RETURNS text[] LANGUA
 $$;
 
 -- The experts matching saved search p_id whose profiles were created or
--- updated since the owner's mark, as khnet_search_experts answers (plus
--- `since`), or NULL when p_owner has no such saved search.  Without peek
+-- updated since the owner's mark, as khnet_search_experts answers (its
+-- row, the body plus `since`), or not_found when p_owner has no such saved
+-- search, invalid_value `after` for a cursor of another sort.  Without peek
 -- or a cursor the look moves the mark (the previous one is kept for the
 -- look's later pages: a cursor continues the latest look); peek reads from
 -- the mark and leaves it.  VOLATILE: the search takes its own snapshot
 -- after the mark is read (see khnet_saved_mark).
+SELECT khnet_drop_old_shape('khnet_saved_search_new(bigint, text, bigint, boolean, text, text, bigint)');
 CREATE OR REPLACE FUNCTION khnet_saved_search_new(p_owner bigint, p_role text, p_id bigint, p_peek boolean,
-                                       p_after_sort text, p_after_key text, p_after_id bigint)
-    RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $$
+                                       p_after_sort text, p_after_key text, p_after_id bigint,
+                                       OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     mark timestamptz := khnet_saved_mark();
     s khnet_saved_searches;
@@ -140,27 +143,36 @@ DECLARE
 BEGIN
     IF p_peek OR p_after_id IS NOT NULL THEN
         SELECT * INTO s FROM khnet_saved_searches WHERE id = p_id AND owner_id = p_owner;
-        IF NOT FOUND THEN RETURN NULL; END IF;
+        IF NOT FOUND THEN
+            SELECT e.* INTO status, field, body FROM khnet_fail('not_found', NULL, 'no such saved search') e;
+            RETURN;
+        END IF;
         since := CASE WHEN p_peek THEN s.last_seen_at ELSE s.prev_seen_at END;
     ELSE
         UPDATE khnet_saved_searches
            SET prev_seen_at = last_seen_at, last_seen_at = greatest(last_seen_at, mark)
          WHERE id = p_id AND owner_id = p_owner RETURNING * INTO s;
-        IF NOT FOUND THEN RETURN NULL; END IF;
+        IF NOT FOUND THEN
+            SELECT e.* INTO status, field, body FROM khnet_fail('not_found', NULL, 'no such saved search') e;
+            RETURN;
+        END IF;
         since := s.prev_seen_at;
     END IF;
     IF p_after_id IS NOT NULL AND p_after_sort IS DISTINCT FROM s.sort THEN
-        RETURN jsonb_build_object('error', jsonb_build_object(
-            'field', 'after', 'message', 'not a cursor from this saved search'));
+        SELECT e.* INTO status, field, body
+          FROM khnet_fail('invalid_value', 'after', 'not a cursor from this saved search') e;
+        RETURN;
     END IF;
     q := s.query;
-    RETURN khnet_search_experts(
+    SELECT x.* INTO status, field, body FROM khnet_search_experts(
         p_owner, p_role, q->>'q', khnet_saved_text_array(q->'sectors'),
         khnet_saved_text_array(q->'countries'), khnet_saved_text_array(q->'degree_levels'),
         khnet_saved_text_array(q->'languages'), (q->>'willing_to_mentor')::boolean,
         (q->>'min_years')::int, greatest(since, (q->>'updated_since')::timestamptz), s.sort,
         coalesce((q->>'limit')::int, 20), p_after_key, p_after_id,
-        khnet_saved_text_array(q->'cities'), khnet_saved_text_array(q->'affiliations'))
-        || jsonb_build_object('since', khnet_time_text(since));
+        khnet_saved_text_array(q->'cities'), khnet_saved_text_array(q->'affiliations')) x;
+    IF status = 'ok' THEN
+        body := body || jsonb_build_object('since', khnet_time_text(since));
+    END IF;
 END
 $$;

@@ -175,18 +175,25 @@ $$;
 -- All or nothing: when any row is refused (here or, p_write false, by the
 -- server) nothing is written and the report lists every refusal.  Imports
 -- are serialised by an advisory lock so two never race for one external_id.
--- Result: rejected [{line, field, code, message}] in line order, and the
--- counts of profiles created and updated (0 when nothing was written).
+-- Result, in the one shape (always ok: a refused row is part of the
+-- report, not an error of the call): {rejected: [{line, field, code,
+-- message}] in line order, created, updated} (the counts of profiles
+-- created and updated, 0 when nothing was written).  POST
+-- /v1/profiles/import and `khnetd import profiles` both read it
+-- (profile_import_report_row, server/profile/import.c).
+SELECT khnet_drop_old_shape('khnet_profiles_import(bigint, jsonb, boolean)');
 CREATE OR REPLACE FUNCTION khnet_profiles_import(p_actor bigint, p_rows jsonb, p_write boolean,
-                                      OUT rejected jsonb, OUT created int, OUT updated int)
+                                      OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql
 AS $$
 DECLARE
     v_ids bigint[];
     v_ps jsonb[];
+    rejected jsonb;
+    created int := 0;
+    updated int := 0;
 BEGIN
-    created := 0;
-    updated := 0;
+    status := 'ok';
     PERFORM pg_advisory_xact_lock(hashtext('khnet_profiles_import'));
     CREATE TEMP TABLE khnet_import (
         line        int PRIMARY KEY,
@@ -239,10 +246,11 @@ BEGIN
        AND (a.email IS NOT NULL
             OR EXISTS (SELECT 1 FROM khnet_accounts o WHERE o.email = i.email));
 
-    SELECT coalesce(jsonb_agg(jsonb_build_object('line', line, 'field', field, 'code', code,
-                                                 'message', message) ORDER BY line), '[]')
-      INTO rejected FROM khnet_import WHERE field IS NOT NULL;
+    SELECT coalesce(jsonb_agg(jsonb_build_object('line', i.line, 'field', i.field, 'code', i.code,
+                                                 'message', i.message) ORDER BY i.line), '[]')
+      INTO rejected FROM khnet_import i WHERE i.field IS NOT NULL;
     IF NOT p_write OR rejected <> '[]'::jsonb THEN
+        body := jsonb_build_object('rejected', rejected, 'created', 0, 'updated', 0);
         RETURN;
     END IF;
 
@@ -272,5 +280,6 @@ BEGIN
     INSERT INTO khnet_audit_log (actor_id, action, detail)
     VALUES (p_actor, 'profile_import',
             jsonb_build_object('created', created, 'updated', updated));
+    body := jsonb_build_object('rejected', rejected, 'created', created, 'updated', updated);
 END
 $$;

@@ -1,7 +1,8 @@
 /* import.c — `khnetd import profiles FILE`: reads the file whole, runs
  * it through profile_import_parse (the validator PATCH uses) and calls
  * khnet_profiles_import once, like POST /v1/profiles/import but with no
- * statement timeout and no body limit. */
+ * statement timeout and no body limit; its one-shape row becomes the same
+ * report (profile_import_report_row). */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,30 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The function's row (status, field, body) decoded into *body (in a): the
+ * ok body, or NULL after saying why on stderr. */
+static const kp_value *row_body(PGconn *db, const PGresult *res, kp_arena *a)
+{
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        fprintf(stderr, "khnetd: import failed: %s", PQerrorMessage(db));
+        return NULL;
+    }
+    const char *status = PQgetvalue(res, 0, 0), *text = PQgetvalue(res, 0, 2);
+    kp_value *body = NULL;
+    kp_err e = {0};
+    if (!a || kp_json_decode(a, text, strlen(text), NULL, &body, &e) != 0) {
+        fprintf(stderr, "khnetd: import failed: %s\n", a ? e.message : "out of memory");
+        return NULL;
+    }
+    if (strcmp(status, "ok") != 0) {
+        const kp_value *m = body->type == KP_MAP ? kp_map_get(body, "message") : NULL;
+        fprintf(stderr, "khnetd: import failed: %s: %.*s\n", status,
+                m && m->type == KP_STR ? (int)m->v.s.len : 0, m ? m->v.s.ptr : "");
+        return NULL;
+    }
+    return body;
+}
+
 /* Runs the SQL function; prints the report.  Exit status. */
 static int run(PGconn *db, profile_import *imp, double t0)
 {
@@ -66,35 +91,25 @@ static int run(PGconn *db, profile_import *imp, double t0)
     PQclear(res);
     const char *params[3] = {NULL, (const char *)imp->rows.data, imp->nrejected ? "f" : "t"};
     res = PQexecParams(db,
-                       "SELECT rejected::text, created, updated FROM "
+                       "SELECT status, field, body::text AS body FROM "
                        "khnet_profiles_import($1::bigint, $2::jsonb, $3::boolean)",
                        3, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        fprintf(stderr, "khnetd: import failed: %s", PQerrorMessage(db));
-        PQclear(res);
-        return 1;
-    }
     kp_arena *a = kp_arena_new(1 << 16);
-    kp_value *rej = NULL;
+    const kp_value *body = row_body(db, res, a);
     kp_err e = {0};
-    const char *text = PQgetvalue(res, 0, 0);
     kp_buf mp, js;
     kp_buf_init(&mp);
     kp_buf_init(&js);
-    int rc = 1;
-    if (a && kp_json_decode(a, text, strlen(text), NULL, &rej, &e) == 0) {
-        profile_import_report(&mp, imp, rej, atoi(PQgetvalue(res, 0, 1)),
-                              atoi(PQgetvalue(res, 0, 2)));
-        if (kp_msgpack_to_json(a, mp.data, mp.len, &js, &e) == 0) {
-            (void)fwrite(js.data, 1, js.len, stdout);
-            fputc('\n', stdout);
-            bool ok = imp->nrejected == 0 && rej->v.arr.n == 0;
-            fprintf(stderr, "khnetd: %s: %d rows accepted, %zu refused, %s (%.2f s)\n",
-                    ok ? "imported" : "nothing imported", imp->accepted - (int)rej->v.arr.n,
-                    imp->nrejected + rej->v.arr.n, ok ? "written" : "nothing written",
-                    now_s() - t0);
-            rc = ok ? 0 : 1;
-        }
+    int rc = 1, nsql = body ? profile_import_report_row(&mp, imp, body) : -1;
+    if (body && nsql < 0) fprintf(stderr, "khnetd: import failed: not the report's shape\n");
+    if (nsql >= 0 && kp_msgpack_to_json(a, mp.data, mp.len, &js, &e) == 0) {
+        (void)fwrite(js.data, 1, js.len, stdout);
+        fputc('\n', stdout);
+        bool ok = imp->nrejected == 0 && nsql == 0;
+        fprintf(stderr, "khnetd: %s: %d rows accepted, %zu refused, %s (%.2f s)\n",
+                ok ? "imported" : "nothing imported", imp->accepted - nsql,
+                imp->nrejected + (size_t)nsql, ok ? "written" : "nothing written", now_s() - t0);
+        rc = ok ? 0 : 1;
     }
     if (rc && e.code) fprintf(stderr, "khnetd: %s\n", e.message);
     kp_buf_free(&mp);

@@ -516,3 +516,18 @@ void profile_import_report(kp_buf *out, const profile_import *imp, const kp_valu
         }
     }
 }
+
+static int int_of(const kp_value *m, const char *key)
+{
+    const kp_value *v = kp_map_get(m, key);
+    return v && v->type == KP_INT && v->v.i >= 0 && v->v.i <= INT32_MAX ? (int)v->v.i : -1;
+}
+
+int profile_import_report_row(kp_buf *out, const profile_import *imp, const kp_value *body)
+{
+    const kp_value *rej = body && body->type == KP_MAP ? kp_map_get(body, "rejected") : NULL;
+    int created = rej ? int_of(body, "created") : -1, updated = rej ? int_of(body, "updated") : -1;
+    if (!rej || rej->type != KP_ARRAY || created < 0 || updated < 0) return -1;
+    profile_import_report(out, imp, rej, created, updated);
+    return (int)rej->v.arr.n;
+}

@@ -47,7 +47,8 @@ int profile_validate(const kp_value *body, profile_mode mode, int year_now, kp_b
 /* ---- bulk import (import.c) ---------------------------------------------
  * A file is read row by row; each row goes through profile_validate in
  * PROFILE_IMPORT mode.  Accepted rows become one JSON array for
- * khnet_profiles_import (migrations/0008): [{"line": N, "p": {fields}}]. */
+ * khnet_profiles_import (migrations/repeatable/80_data_rights.sql):
+ * [{"line": N, "p": {fields}}]. */
 typedef enum profile_format { PROFILE_JSONL, PROFILE_CSV } profile_format;
 
 typedef struct profile_reject {
@@ -79,5 +80,11 @@ void profile_import_free(profile_import *imp);
  * function's `rejected` array decoded, or NULL) in line order. */
 void profile_import_report(kp_buf *out, const profile_import *imp, const kp_value *sql_rejected,
                            int created, int updated);
+/* The report from khnet_profiles_import's answer: `body`, its one-shape
+ * row's ok body decoded ({rejected, created, updated}), through
+ * profile_import_report.  Both POST /v1/profiles/import and `khnetd import
+ * profiles` read the function through this.  The number of rows the
+ * database refused, or -1 (nothing written) when body is not that map. */
+int profile_import_report_row(kp_buf *out, const profile_import *imp, const kp_value *body);
 
 #endif

@@ -27,9 +27,7 @@ const db_stmt profiles_stmts[PROF_NSTMTS] = {
                     ROW "khnet_profile_patch($1::bigint, $2::bigint, $3::int, $4::jsonb)", 4},
     [PROF_CREATE] = {"profile_create", ROW "khnet_profile_create($1::bigint, $2::jsonb)", 2},
     [PROF_IMPORT] = {"profiles_import",
-                     "SELECT rejected::text AS rejected, created, updated FROM "
-                     "khnet_profiles_import($1::bigint, $2::jsonb, $3::boolean)",
-                     3},
+                     ROW "khnet_profiles_import($1::bigint, $2::jsonb, $3::boolean)", 3},
 };
 
 const api_domain api_domain_profiles = API_DOMAIN("profiles", routes, profiles_stmts);

@@ -1,11 +1,11 @@
 /* import.c — POST /v1/profiles/import (liaison officers and admins): a JSONL
  * or CSV file in the body, read and validated row by row on the threadpool
  * (server/profile/import.c, the PATCH validator), then one call of
- * khnet_profiles_import (migrations/0008), which checks what only the
- * database knows and writes everything or nothing.  `khnetd import
- * profiles` (server/import_cmd.c) does the same from the command line. */
+ * khnet_profiles_import (migrations/repeatable/80_data_rights.sql), which
+ * checks what only the database knows, writes everything or nothing and
+ * answers in the one shape.  `khnetd import profiles` (server/cmd/import.c)
+ * does the same from the command line. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,18 +29,18 @@ static void import_parse(void *data)
     x->rc = profile_import_parse(x->data, x->len, x->fmt, x->year_now, &x->imp, &x->err);
 }
 
+/* The function's row: an error row replies itself; the ok body merges
+ * with the server's own refusals into the report. */
 static void import_done(http_req *r, const PGresult *res, void *data)
 {
     importing *x = data;
-    const char *rej = api_col(res, "rejected"), *cr = api_col(res, "created"),
-               *up = api_col(res, "updated");
-    kp_value *v = NULL;
-    kp_err e = {0};
-    if (!rej || kp_json_decode(http_req_arena(r), rej, strlen(rej), NULL, &v, &e) != 0) {
+    bool created = false;
+    const kp_value *body = api_row_body(r, res, &created);
+    if (!body) return;
+    if (profile_import_report_row(http_req_out(r), &x->imp, body) < 0) {
         api_fail(r, "internal", "internal error", NULL);
         return;
     }
-    profile_import_report(http_req_out(r), &x->imp, v, cr ? atoi(cr) : 0, up ? atoi(up) : 0);
     http_reply(r, 200);
 }
 

@@ -3,6 +3,9 @@
  * 70_saved_searches.sql). */
 #include "search_api.h"
 
+/* every statement answers one row in the one shape (api/README.md) */
+#define ROW "SELECT status, field, body::text AS body FROM "
+
 static const http_route routes[] = {
     {"GET", "/v1/profiles/{id}/similar", api_search_similar},
     {"POST", "/v1/search/experts", api_search_experts},
@@ -23,58 +26,38 @@ static const http_route routes[] = {
 
 const db_stmt search_stmts[SEARCH_NSTMTS] = {
     [SEARCH_EXPERTS] = {"search_experts",
-                        "SELECT khnet_search_experts($1::bigint, $2, $3, $4::text[], "
-                        "$5::text[], $6::text[], $7::text[], $8::boolean, $9::int, "
-                        "$10::timestamptz, $11, $12::int, $13, $14::bigint, $15::text[], "
-                        "$16::text[])",
+                        ROW "khnet_search_experts($1::bigint, $2, $3, $4::text[], "
+                            "$5::text[], $6::text[], $7::text[], $8::boolean, $9::int, "
+                            "$10::timestamptz, $11, $12::int, $13, $14::bigint, $15::text[], "
+                            "$16::text[])",
                         SEARCH_NPARAMS},
     [SEARCH_FIT] = {"search_fit",
-                    "SELECT khnet_search_fit($1::bigint, $2, $3, $4::text[], $5::text[], "
-                    "$6::text[], $7::text[], $8::boolean, $9::int, $10::int)",
+                    ROW "khnet_search_fit($1::bigint, $2, $3, $4::text[], $5::text[], "
+                        "$6::text[], $7::text[], $8::boolean, $9::int, $10::int)",
                     10},
     [SEARCH_SIMILAR] = {"search_similar",
-                        "SELECT khnet_search_similar($1::bigint, $2, $3::bigint, $4::int)", 4},
-    [SEARCH_SUGGEST] = {"search_suggest", "SELECT khnet_search_suggest($1, $2::int)", 2},
+                        ROW "khnet_search_similar($1::bigint, $2, $3::bigint, $4::int)", 4},
+    [SEARCH_SUGGEST] = {"search_suggest", ROW "khnet_search_suggest($1, $2::int)", 2},
     [SEARCH_SAVED_CREATE] = {"saved_create",
-                             "SELECT status, field, body::text AS body FROM "
-                             "khnet_saved_search_create($1::bigint, $2, $3::jsonb, $4)",
-                             4},
+                             ROW "khnet_saved_search_create($1::bigint, $2, $3::jsonb, $4)", 4},
     [SEARCH_SAVED_LIST] = {"saved_list",
-                           "SELECT status, field, body::text AS body FROM "
-                           "khnet_saved_searches_list($1::bigint, $2::bigint, $3::int)",
-                           3},
+                           ROW "khnet_saved_searches_list($1::bigint, $2::bigint, $3::int)", 3},
     [SEARCH_SAVED_DELETE] = {"saved_delete",
-                             "SELECT status, field, body::text AS body FROM "
-                             "khnet_saved_search_delete($1::bigint, $2::bigint)",
-                             2},
+                             ROW "khnet_saved_search_delete($1::bigint, $2::bigint)", 2},
     [SEARCH_SAVED_NEW] = {"saved_new",
-                          "SELECT khnet_saved_search_new($1::bigint, $2, $3::bigint, $4::boolean, "
-                          "$5, $6, $7::bigint)",
+                          ROW "khnet_saved_search_new($1::bigint, $2, $3::bigint, $4::boolean, "
+                              "$5, $6, $7::bigint)",
                           7},
     /* the thesaurus (migrations/repeatable/45_thesaurus.sql) */
-    [SEARCH_THES_LIST] = {"thes_list",
-                          "SELECT status, field, body::text AS body FROM "
-                          "khnet_thesaurus_list($1, $2, $3::bigint, $4::int)",
-                          4},
-    [SEARCH_THES_GET] = {"thes_get",
-                         "SELECT status, field, body::text AS body FROM khnet_thesaurus_get($1)",
-                         1},
+    [SEARCH_THES_LIST] = {"thes_list", ROW "khnet_thesaurus_list($1, $2, $3::bigint, $4::int)", 4},
+    [SEARCH_THES_GET] = {"thes_get", ROW "khnet_thesaurus_get($1)", 1},
     [SEARCH_THES_WRITE] = {"thes_write",
-                           "SELECT status, field, body::text AS body FROM "
+                           ROW
                            "khnet_thesaurus_write($1::bigint, $2, $3::jsonb, $4, $5, $6::int, '')",
                            6},
-    [SEARCH_THES_DELETE] = {"thes_delete",
-                            "SELECT status, field, body::text AS body FROM "
-                            "khnet_thesaurus_delete($1, $2)",
-                            2},
-    [SEARCH_THES_EXPORT] = {"thes_export",
-                            "SELECT status, field, body::text AS body FROM "
-                            "khnet_thesaurus_export($1)",
-                            1},
-    [SEARCH_THES_IMPORT] = {"thes_import",
-                            "SELECT status, field, body::text AS body FROM "
-                            "khnet_thesaurus_import($1::bigint, $2, $3, $4)",
-                            4},
+    [SEARCH_THES_DELETE] = {"thes_delete", ROW "khnet_thesaurus_delete($1, $2)", 2},
+    [SEARCH_THES_EXPORT] = {"thes_export", ROW "khnet_thesaurus_export($1)", 1},
+    [SEARCH_THES_IMPORT] = {"thes_import", ROW "khnet_thesaurus_import($1::bigint, $2, $3, $4)", 4},
 };
 
 const api_domain api_domain_search = API_DOMAIN("search", routes, search_stmts);

@@ -1,9 +1,10 @@
 /* search.c — expert search: POST /v1/search/experts, POST /v1/search/fit,
  * GET /v1/profiles/{id}/similar and GET /v1/suggest.  Each handler
  * validates its input, sends one statement (a function in
- * migrations/0004_search.sql, where folding, matching, visibility, ranking,
- * facets and highlighting live), and re-encodes the JSON it returns.
- * Cursors and input formats: server/search/. */
+ * migrations/repeatable/40_search.sql, where folding, matching, visibility,
+ * ranking, facets and highlighting live) and replies with its row in the
+ * one shape (the kit's api_reply_row; the search's next_key becomes the
+ * opaque cursor of its sort).  Cursors and input formats: server/search/. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,84 +22,82 @@ enum {
     NAMES_LEN_MAX = 200
 };
 
-typedef enum list_kind { L_SECTOR, L_COUNTRY, L_DEGREE, L_LANG } list_kind;
+/* An item check for get_list: NULL when s[0..n) is accepted, else the
+ * error code. */
+typedef const char *item_check(const char *s, size_t n);
 
-static bool item_ok(list_kind k, const char *s, size_t n)
+static const char *sector_ok(const char *s, size_t n)
 {
-    switch (k) {
-    case L_SECTOR:
-        return api_chars(s, n, "abcdefghijklmnopqrstuvwxyz0123456789_", 2, 40);
-    case L_COUNTRY:
-        return api_chars(s, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 2, 2);
-    case L_DEGREE:
-        return api_one_of(s, n, api_degree_levels);
-    default:
-        return api_chars(s, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-", 2,
-                         35);
-    }
+    return api_chars(s, n, "abcdefghijklmnopqrstuvwxyz0123456789_", 2, 40) ? NULL : "invalid_value";
 }
 
-/* Reads a list of strings as a PostgreSQL array literal (items are
- * checked against a safe alphabet first, so quoting is enough).  1, 0
- * (absent), or -1 with e set. */
-static int get_list(http_req *r, const kp_value *body, const char *key, uint32_t max,
-                    list_kind kind, const char **out, kp_err *e)
+static const char *country_ok(const char *s, size_t n)
+{
+    return api_chars(s, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 2, 2) ? NULL : "invalid_value";
+}
+
+static const char *degree_ok(const char *s, size_t n)
+{
+    return api_one_of(s, n, api_degree_levels) ? NULL : "invalid_value";
+}
+
+static const char *lang_ok(const char *s, size_t n)
+{
+    return api_chars(s, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-", 2, 35)
+               ? NULL
+               : "invalid_value";
+}
+
+/* A free-text name (a city, an affiliation): 1-200 characters, no control
+ * characters. */
+static const char *name_ok(const char *s, size_t n)
+{
+    size_t chars = kp_utf8_len(s, n);
+    if (chars < 1) return "too_short";
+    if (chars > NAMES_LEN_MAX) return "too_long";
+    for (size_t k = 0; k < n; k++)
+        if ((unsigned char)s[k] < 0x20 || s[k] == 0x7f) return "invalid_value";
+    return NULL;
+}
+
+/* What a list accepts: at most `max` items each passing `check`; the
+ * messages for an item that is no string and for one `check` refuses. */
+typedef struct list_rule {
+    uint32_t max;
+    item_check *check;
+    const char *type_msg, *bad_msg;
+} list_rule;
+
+#define CODE_LIST(max, check)                                                                      \
+    {                                                                                              \
+        (max), (check), "a string", "not an accepted value"                                        \
+    }
+static const list_rule sectors_rule = CODE_LIST(14, sector_ok),
+                       countries_rule = CODE_LIST(50, country_ok),
+                       degrees_rule = CODE_LIST(6, degree_ok), langs_rule = CODE_LIST(20, lang_ok),
+                       names_rule = {NAMES_MAX, name_ok, "a name of 1-200 characters",
+                                     "a name of 1-200 characters"};
+
+/* Body field `key`, a list of strings, as a PostgreSQL array literal in the
+ * arena: each item checked by the rule, then quoted with its backslashes
+ * and double quotes escaped.  1, 0 (absent), or -1 with e naming `key.N`. */
+static int get_list(http_req *r, const kp_value *body, const char *key, const list_rule *rule,
+                    const char **out, kp_err *e)
 {
     const kp_value *arr = NULL;
-    int got = kp_get_array(body, key, false, max, &arr, e);
+    int got = kp_get_array(body, key, false, rule->max, &arr, e);
     if (got <= 0) return got;
     kp_buf b;
     kp_buf_init(&b);
     kp_buf_append(&b, "{", 1);
     for (uint32_t i = 0; i < arr->v.arr.n; i++) {
         const kp_value *it = &arr->v.arr.items[i];
-        char field[64];
-        snprintf(field, sizeof field, "%s.%u", key, i);
-        if (it->type != KP_STR) {
-            kp_err_set(e, "invalid_type", field, "a string");
-            kp_buf_free(&b);
-            return -1;
-        }
-        if (!item_ok(kind, it->v.s.ptr, it->v.s.len)) {
-            kp_err_set(e, "invalid_value", field, "not an accepted value");
-            kp_buf_free(&b);
-            return -1;
-        }
-        kp_buf_appendf(&b, "%s\"%.*s\"", i ? "," : "", (int)it->v.s.len, it->v.s.ptr);
-    }
-    kp_buf_append(&b, "}", 1);
-    *out = b.oom ? NULL : kp_arena_strndup(http_req_arena(r), (const char *)b.data, b.len);
-    kp_buf_free(&b);
-    return *out ? 1 : (kp_err_set(e, "internal", NULL, "out of memory"), -1);
-}
-
-/* Reads a list of free-text names (cities, affiliations: 1-200 characters,
- * no control characters) as a PostgreSQL array literal, each item quoted
- * with its backslashes and double quotes escaped.  1, 0 (absent), or -1
- * with e set. */
-static int get_names(http_req *r, const kp_value *body, const char *key, const char **out,
-                     kp_err *e)
-{
-    const kp_value *arr = NULL;
-    int got = kp_get_array(body, key, false, NAMES_MAX, &arr, e);
-    if (got <= 0) return got;
-    kp_buf b;
-    kp_buf_init(&b);
-    kp_buf_append(&b, "{", 1);
-    for (uint32_t i = 0; i < arr->v.arr.n; i++) {
-        const kp_value *it = &arr->v.arr.items[i];
-        char field[64];
-        snprintf(field, sizeof field, "%s.%u", key, i);
-        size_t chars = it->type == KP_STR ? kp_utf8_len(it->v.s.ptr, it->v.s.len) : 0;
-        const char *why = it->type != KP_STR      ? "invalid_type"
-                          : chars < 1             ? "too_short"
-                          : chars > NAMES_LEN_MAX ? "too_long"
-                                                  : NULL;
-        for (uint32_t k = 0; !why && k < it->v.s.len; k++)
-            if ((unsigned char)it->v.s.ptr[k] < 0x20 || it->v.s.ptr[k] == 0x7f)
-                why = "invalid_value";
+        const char *why =
+            it->type != KP_STR ? "invalid_type" : rule->check(it->v.s.ptr, it->v.s.len);
         if (why) {
-            kp_err_set(e, why, field, "a name of 1-200 characters");
+            char field[64];
+            snprintf(field, sizeof field, "%s.%u", key, i);
+            kp_err_set(e, why, field, it->type != KP_STR ? rule->type_msg : rule->bad_msg);
             kp_buf_free(&b);
             return -1;
         }
@@ -127,10 +126,10 @@ static int str_param(http_req *r, const char *s, uint32_t n, const char **out, k
  * mentor, min_years; *years holds the last one's text).  0 or -1 with e. */
 static int get_filters(http_req *r, const kp_value *body, const char **p, api_dec *years, kp_err *e)
 {
-    if (get_list(r, body, "sectors", 14, L_SECTOR, &p[0], e) < 0 ||
-        get_list(r, body, "countries", 50, L_COUNTRY, &p[1], e) < 0 ||
-        get_list(r, body, "degree_levels", 6, L_DEGREE, &p[2], e) < 0 ||
-        get_list(r, body, "languages", 20, L_LANG, &p[3], e) < 0)
+    if (get_list(r, body, "sectors", &sectors_rule, &p[0], e) < 0 ||
+        get_list(r, body, "countries", &countries_rule, &p[1], e) < 0 ||
+        get_list(r, body, "degree_levels", &degrees_rule, &p[2], e) < 0 ||
+        get_list(r, body, "languages", &langs_rule, &p[3], e) < 0)
         return -1;
     bool mentor = false;
     int got = kp_get_bool(body, "willing_to_mentor", false, &mentor, e);
@@ -160,35 +159,6 @@ static void sort_cursor(kp_buf *b, const kp_value *key, void *data)
         }
     }
     kp_w_nil(b);
-}
-
-/* The one-row, one-column JSON answer as a map.  NULL after replying:
- * when SQL answered NULL, 404 not_found `missing` (or 500 when `missing` is
- * NULL: that function always answers); 400 for the function's
- * {error: {field, message}} (an unknown sector); 500 when it is no map. */
-static const kp_value *answer(http_req *r, const PGresult *res, const char *missing)
-{
-    if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
-        if (missing)
-            api_fail(r, "not_found", missing, NULL);
-        else
-            api_fail(r, "internal", "internal error", NULL);
-        return NULL;
-    }
-    const kp_value *v = api_json(r, PQgetvalue(res, 0, 0), NULL);
-    if (!v) return NULL;
-    if (v->type != KP_MAP) {
-        api_fail(r, "internal", "internal error", NULL);
-        return NULL;
-    }
-    const kp_value *err = kp_map_get(v, "error");
-    if (!err) return v;
-    const kp_value *f = kp_map_get(err, "field"), *m = kp_map_get(err, "message");
-    char field[64] = "", msg[128] = "unknown sector";
-    if (f && f->type == KP_STR) snprintf(field, sizeof field, "%.*s", (int)f->v.s.len, f->v.s.ptr);
-    if (m && m->type == KP_STR) snprintf(msg, sizeof msg, "%.*s", (int)m->v.s.len, m->v.s.ptr);
-    api_fail(r, "invalid_value", msg, field[0] ? field : NULL);
-    return NULL;
 }
 
 /* ---- POST /v1/search/experts ---------------------------------------------- */
@@ -247,8 +217,8 @@ static int experts_parse(http_req *r, const kp_value *body, experts_req *q, kp_e
     if (got && !search_rfc3339_valid(s, n))
         return kp_err_set(e, "invalid_value", "updated_since", "an RFC 3339 timestamp"), -1;
     if (got && str_param(r, s, n, &q->p[9], e) < 0) return -1;
-    if (get_names(r, body, "cities", &q->p[14], e) < 0 ||
-        get_names(r, body, "affiliations", &q->p[15], e) < 0)
+    if (get_list(r, body, "cities", &names_rule, &q->p[14], e) < 0 ||
+        get_list(r, body, "affiliations", &names_rule, &q->p[15], e) < 0)
         return -1;
     bool has_q = q->p[2] && q->p[2][strspn(q->p[2], " \t\r\n")];
     q->sort = has_q ? SEARCH_RELEVANCE : SEARCH_RECENT;
@@ -278,7 +248,8 @@ int api_search_parse(http_req *r, const kp_value *query, const char **p, kp_err 
 
 void api_search_answer(http_req *r, const PGresult *res)
 {
-    const kp_value *v = answer(r, res, "no such saved search");
+    bool created = false;
+    const kp_value *v = api_row_body(r, res, &created);
     if (!v) return;
     const kp_value *s = kp_map_get(v, "sort");
     search_sort sort = SEARCH_RECENT;
@@ -291,10 +262,7 @@ void api_search_answer(http_req *r, const PGresult *res)
 static void experts_done(http_req *r, const PGresult *res, void *data)
 {
     experts_req *q = data;
-    const kp_value *v = answer(r, res, NULL);
-    if (!v) return;
-    api_write_doc(r, v, sort_cursor, &q->sort);
-    http_reply(r, 200);
+    api_reply_row_with(r, res, 200, sort_cursor, &q->sort);
 }
 
 static const kp_value *body_or_empty(http_req *r)
@@ -329,14 +297,6 @@ void api_search_experts(http_req *r)
 
 /* ---- POST /v1/search/fit, GET /v1/profiles/{id}/similar, GET /v1/suggest ---- */
 
-static void plain_done(http_req *r, const PGresult *res)
-{
-    const kp_value *v = answer(r, res, "no such profile");
-    if (!v) return;
-    api_write_doc(r, v, NULL, NULL);
-    http_reply(r, 200);
-}
-
 static const char *const fit_fields[] = {"text",          "sectors",   "countries",
                                          "degree_levels", "languages", "willing_to_mentor",
                                          "min_years",     "limit",     NULL};
@@ -364,7 +324,7 @@ static void fit_authed(http_req *r, const api_principal *who)
     api_viewer(who, &viewer, p);
     lim = api_dec_of(limit);
     p[9] = lim.s;
-    api_query(r, SEARCH_STMT(FIT), 10, p, plain_done);
+    api_query(r, SEARCH_STMT(FIT), 10, p, api_reply_row);
 }
 
 void api_search_fit(http_req *r)
@@ -380,7 +340,7 @@ static void similar_authed(http_req *r, const api_principal *who)
     api_dec viewer, lim = api_dec_of(limit);
     const char *p[4] = {NULL, NULL, id, lim.s};
     api_viewer(who, &viewer, p);
-    api_query(r, SEARCH_STMT(SIMILAR), 4, p, plain_done);
+    api_query(r, SEARCH_STMT(SIMILAR), 4, p, api_reply_row);
 }
 
 void api_search_similar(http_req *r)
@@ -405,5 +365,5 @@ void api_suggest(http_req *r)
     if (api_limit(r, SUGGEST_MAX, SUGGEST_MAX, &limit) < 0) return;
     api_dec lim = api_dec_of(limit);
     const char *p[2] = {q, lim.s};
-    api_query(r, SEARCH_STMT(SUGGEST), 2, p, plain_done);
+    api_query(r, SEARCH_STMT(SUGGEST), 2, p, api_reply_row);
 }

@@ -1,7 +1,7 @@
 /* search_api.h — the search domain, inside: expert search, fit, similar
  * and suggest (search.c) and saved searches (saved.c).  Its one export is
  * api_domain_search (domain.c).  Matching, ranking and facets live in SQL
- * (migrations/0004_search.sql); cursors and input formats in server/search/. */
+ * (migrations/repeatable/40_search.sql); cursors and input formats in server/search/. */
 #ifndef KHNET_API_SEARCH_H
 #define KHNET_API_SEARCH_H
 
@@ -56,9 +56,9 @@ enum { SEARCH_NPARAMS = 16 };
  * viewer's two (p[10] is the sort it will run with); strings live in the
  * request's arena.  0, or -1 with e naming the field as the search does. */
 int api_search_parse(http_req *r, const kp_value *query, const char **p, kp_err *e);
-/* Replies with khnet_search_experts' JSON answer as the search does (its
- * next_key as the opaque cursor for the answer's sort; an {error} as 400;
- * no answer as 404 not_found). */
+/* Query callback: replies with a row in the one shape whose ok body is a
+ * search's answer (khnet_saved_search_new), as the search does: its
+ * next_key as the opaque cursor of the sort the body names. */
 void api_search_answer(http_req *r, const PGresult *res);
 
 #endif
