@@ -33,6 +33,10 @@ HAND = {
     "aqua_direct": ("Mạc Thị Nuôi", ["aquaculture"], "education", "Huế", "Hue University"),
     "seaweed_only": ("Kha Văn Rong", ["seaweed farming"], "education", "Huế", "Hue University"),
     "given": ("Tạ Quỳnh Thơ", ["tourism"], "tourism", "Nha Trang", "Nha Trang University"),
+    # concepts of the second shipped vocabulary (0020_thesaurus_more.sql)
+    "ev_vi": ("Ngô Văn Điện", ["xe điện"], "renewable_energy", "Nha Trang", "Khanh Hoa University"),
+    "econ_en": ("Tô Thị Lượng", ["econometrics"], "finance", "Sydney", "Monash University"),
+    "quantum_vi": ("Lâm Quang Tử", ["điện toán lượng tử"], "it_ai", "Hà Nội", "VNU"),
 }
 
 
@@ -155,6 +159,16 @@ def t_synonyms_and_the_other_language():
     assert "chuyen doi so" in j["expanded"][0]["forms"], j["expanded"]
     j = hits({"q": "học máy", "limit": 50})
     assert IDS["ml"] in ids_of(j) and IDS["both"] in ids_of(j)
+
+
+def t_the_second_vocabulary_crosses_languages():
+    for q, key in [("electric vehicles", "ev_vi"), ("EV charging", "ev_vi"),
+                   ("kinh tế lượng", "econ_en"), ("kinh te luong", "econ_en"),
+                   ("quantum computing", "quantum_vi")]:
+        j = hits({"q": q, "limit": 50})
+        assert IDS[key] in ids_of(j), (q, key, j["expanded"])
+    j = hits({"q": "quantum computing", "limit": 50})
+    assert "dien toan luong tu" in j["expanded"][0]["forms"], j["expanded"]
 
 
 def t_broader_terms_reach_narrower_at_lower_weight():
