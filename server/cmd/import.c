@@ -87,6 +87,11 @@ static const kp_value *row_body(PGconn *db, const PGresult *res, kp_arena *a)
 /* Runs the SQL function; prints the report.  Exit status. */
 static int run(PGconn *db, profile_import *imp, double t0)
 {
+    kp_buf_append(&imp->rows, "", 1); /* libpq reads the rows as a C string */
+    if (imp->rows.oom) {
+        fprintf(stderr, "khnetd: out of memory\n");
+        return 1;
+    }
     PGresult *res = PQexec(db, "SET statement_timeout = 0");
     PQclear(res);
     const char *params[3] = {NULL, (const char *)imp->rows.data, imp->nrejected ? "f" : "t"};
