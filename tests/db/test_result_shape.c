@@ -54,7 +54,7 @@ static int setup(void **state)
 {
     (void)state;
     const char *url = getenv("KHNET_TEST_DATABASE_URL");
-    assert_non_null(url);
+    if (!url) return -1; /* main refuses to start without it */
     snprintf(dbname, sizeof dbname, "khnet_shape_%d", (int)getpid());
     char sql[128];
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
