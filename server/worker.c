@@ -1,4 +1,6 @@
-/* worker.c — the life of a worker thread: start, serve, drain, stop. */
+/* worker.c — the life of a worker thread: start, serve, drain, stop; and
+ * which worker serves a new connection (least open, handoff.h says why). */
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +10,74 @@
 
 enum { TICK_MS = 100, LISTEN_BACKLOG = 1024 };
 
+/* ---- balancing connections --------------------------------------------- */
+
+/* Open connections plus those handed over and not taken yet: read from any
+ * thread (relaxed; a hint, so a race costs at most one uneven connection). */
+static int64_t load_of(worker *w)
+{
+    return atomic_load_explicit(&w->metrics.conns_open, memory_order_relaxed) +
+           handoff_waiting(&w->inbox);
+}
+
+/* The worker with strictly fewer connections than w (the fewest), or NULL. */
+static worker *lighter_than(worker *w)
+{
+    worker_group *g = w->group;
+    worker *best = NULL;
+    int64_t least = load_of(w);
+    for (int i = 0; i < g->cfg->workers; i++) { /* g->n may change while we run */
+        worker *o = &g->w[i];
+        if (o == w || !handoff_open(&o->inbox)) continue;
+        int64_t l = load_of(o);
+        if (l < least) {
+            best = o;
+            least = l;
+        }
+    }
+    return best;
+}
+
+static void free_tcp(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* Accepts the pending connection and gives its socket to `to`.  libuv hands
+ * out an accepted socket only inside a handle of this loop, so it is
+ * duplicated and that handle closed (no shutdown: the socket lives on). */
+static void pass_on(worker *w, uv_stream_t *listener, worker *to)
+{
+    uv_tcp_t *t = malloc(sizeof *t);
+    if (!t) {
+        http_server_accept(&w->http, listener);
+        return;
+    }
+    uv_tcp_init(&w->loop, t);
+    uv_os_fd_t fd;
+    int copy = -1;
+    if (uv_accept(listener, (uv_stream_t *)t) == 0 && uv_fileno((uv_handle_t *)t, &fd) == 0)
+        copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    uv_close((uv_handle_t *)t, free_tcp);
+    if (copy < 0) return; /* not accepted, or no descriptor left: the client sees it closed */
+    if (handoff_give(&to->inbox, copy) != 0) http_server_adopt(&w->http, copy);
+}
+
+static void on_handed(handoff *h, uv_os_sock_t fd)
+{
+    worker *w = h->data;
+    http_server_adopt(&w->http, fd);
+}
+
 static void on_connection(uv_stream_t *listener, int status)
 {
     worker *w = listener->data;
     if (status < 0) return; /* e.g. EMFILE; the kernel keeps it queued */
-    http_server_accept(&w->http, listener);
+    worker *to = w->http.draining ? NULL : lighter_than(w);
+    if (to)
+        pass_on(w, listener, to);
+    else
+        http_server_accept(&w->http, listener);
 }
 
 static void publish_db(worker *w)
@@ -78,6 +143,7 @@ static void on_stop(uv_async_t *a)
         uv_close((uv_handle_t *)&w->listener, on_closed_noop);
     uv_timer_start(&w->grace, on_grace_over, (uint64_t)w->group->cfg->shutdown_timeout_ms, 0);
     http_server_drain(&w->http, on_drained);
+    handoff_close(&w->inbox); /* after drain: what was given now gets a 503 */
 }
 
 static void report(worker *w, int rc)
@@ -124,6 +190,10 @@ static int setup(worker *w)
     w->http.metrics = &w->metrics;
     w->http.log = c->access_log ? &w->log : NULL;
     w->listener.data = w;
+    if (handoff_init(&w->inbox, &w->loop, on_handed, w) != 0) {
+        snprintf(w->err, sizeof w->err, "cannot set up the connection hand-off");
+        return -1;
+    }
     return net_listen(&w->loop, &w->listener, c->listen_host, c->listen_port, LISTEN_BACKLOG,
                       on_connection, w->err, sizeof w->err);
 }
@@ -212,6 +282,8 @@ void workers_join(worker_group *g)
         pthread_join(g->w[i].thread, NULL);
     for (int i = 0; g->w && i < g->n; i++)
         metrics_free(&g->w[i].metrics);
+    for (int i = 0; g->w && i < g->cfg->workers; i++)
+        handoff_free(&g->w[i].inbox);
     pthread_mutex_destroy(&g->mu);
     pthread_cond_destroy(&g->cv);
     free(g->w);

@@ -1,9 +1,11 @@
 /* worker.h — a worker thread: one uv_loop, its own SO_REUSEPORT listener,
  * HTTP server, PostgreSQL pool, access log and metrics.  What workers
  * share is either read-only (the config) or made for sharing: the
- * process-wide login/sign-up limiters (mutex inside auth_rl) and each
- * other's metrics blocks, which /metrics reads with relaxed atomic loads
- * while only their owner writes them.  main() starts the workers, waits
+ * process-wide login/sign-up limiters (mutex inside auth_rl), each
+ * other's metrics blocks, which /metrics and the connection balancer read
+ * with relaxed atomic loads while only their owner writes them, and each
+ * other's hand-off inboxes (handoff.h: a worker passes a new connection to
+ * one with fewer open).  main() starts the workers, waits
  * until each is listening (or failed), and stops them on a signal. */
 #ifndef KHNET_WORKER_H
 #define KHNET_WORKER_H
@@ -14,6 +16,7 @@
 
 #include "api/api.h"
 #include "config.h"
+#include "handoff.h"
 #include "http/http.h"
 #include "log.h"
 #include "metrics.h"
@@ -34,6 +37,7 @@ typedef struct worker {
     log_buf log;         /* buffered access log */
     metrics metrics;     /* written by this thread only */
     api_ctx app;         /* what handlers see */
+    handoff inbox;       /* connections other workers passed on to this one */
     int rc;              /* startup result, 0 = listening */
     char err[256];       /* startup failure */
 } worker;

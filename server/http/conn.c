@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -917,14 +918,32 @@ static void free_handle(uv_handle_t *h)
     free(h);
 }
 
-static void refuse(http_server *s, uv_stream_t *listener, const char *code)
+/* Where a new connection's socket comes from: the listener's pending
+ * connection, or a socket another worker accepted and handed over. */
+typedef struct conn_src {
+    uv_stream_t *listener; /* NULL: use fd */
+    uv_os_sock_t fd;       /* already accepted; ours to close on failure */
+} conn_src;
+
+static int src_open(conn_src src, uv_tcp_t *t)
+{
+    if (src.listener) return uv_accept(src.listener, (uv_stream_t *)t);
+    int rc = uv_tcp_open(t, src.fd);
+    if (rc != 0) close(src.fd); /* not the handle's yet */
+    return rc;
+}
+
+static void refuse(http_server *s, conn_src src, const char *code)
 {
     /* Accept and answer so the client learns why, instead of hanging in the
      * backlog; the canned reply fits any socket buffer. */
     uv_tcp_t *t = malloc(sizeof *t);
-    if (!t) return;
+    if (!t) {
+        if (!src.listener) close(src.fd);
+        return;
+    }
     uv_tcp_init(s->loop, t);
-    if (uv_accept(listener, (uv_stream_t *)t) == 0) {
+    if (src_open(src, t) == 0) {
         char msg[400], rid[40];
         make_rid(s, rid);
         int body_len = snprintf(
@@ -942,15 +961,15 @@ static void refuse(http_server *s, uv_stream_t *listener, const char *code)
     uv_close((uv_handle_t *)t, free_handle);
 }
 
-void http_server_accept(http_server *s, uv_stream_t *listener)
+static void admit(http_server *s, conn_src src)
 {
     if (s->draining || s->nconns >= s->lim.max_connections) {
-        refuse(s, listener, s->draining ? "shutting_down" : "server_busy");
+        refuse(s, src, s->draining ? "shutting_down" : "server_busy");
         return;
     }
     http_conn *c = calloc(1, sizeof *c);
     if (!c) {
-        refuse(s, listener, "server_busy");
+        refuse(s, src, "server_busy");
         return;
     }
     c->srv = s;
@@ -967,7 +986,7 @@ void http_server_accept(http_server *s, uv_stream_t *listener)
     s->conns = c;
     s->nconns++;
     if (s->metrics) metrics_conn_opened(s->metrics);
-    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+    if (src_open(src, &c->tcp) != 0) {
         conn_close(c);
         return;
     }
@@ -980,6 +999,16 @@ void http_server_accept(http_server *s, uv_stream_t *listener)
     c->px = HTTP_PX_PENDING;
     arm(c, s->lim.header_timeout_ms);
     start_reading(c);
+}
+
+void http_server_accept(http_server *s, uv_stream_t *listener)
+{
+    admit(s, (conn_src){listener, -1});
+}
+
+void http_server_adopt(http_server *s, uv_os_sock_t fd)
+{
+    admit(s, (conn_src){NULL, fd});
 }
 
 void http_server_drain(http_server *s, void (*drained)(http_server *))

@@ -136,6 +136,9 @@ int http_server_init(http_server *s, uv_loop_t *loop, const http_limits *lim,
  * connection callback).  Over the connection limit or while draining the
  * client gets a 503 and is closed. */
 void http_server_accept(http_server *s, uv_stream_t *listener);
+/* The same for a socket another thread accepted (the worker hand-off,
+ * server/handoff.c); the server owns fd from here, failure or not. */
+void http_server_adopt(http_server *s, uv_os_sock_t fd);
 /* Stops taking new requests: idle connections close now, busy ones after
  * their queued replies are written.  Calls `drained` when none is left
  * (maybe before returning). */
