@@ -14,11 +14,7 @@ static void read_authed(http_req *r, const api_principal *who)
     const kp_value *b = id ? api_body(r, allowed) : NULL;
     if (!b) return;
     int64_t seq = 0;
-    kp_err e = {0};
-    if (kp_get_int(b, "up_to_seq", true, 1, SEQ_MAX, &seq, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    if (api_int(r, b, "up_to_seq", true, 1, SEQ_MAX, &seq) < 0) return;
     api_dec me = api_dec_of(who->account_id), up_to = api_dec_of(seq);
     const char *p[4] = {me.s, api_role_name(who->role), id, up_to.s};
     api_query(r, FORUM_STMT(THREAD_READ), 4, p, api_reply_row);

@@ -119,11 +119,7 @@ static void search_authed(http_req *r, const api_principal *who)
         time_field(r, b, "until", &p[7]) != 0 || after_field(r, b, p) != 0)
         return;
     int64_t limit = 20;
-    kp_err e = {0};
-    if (kp_get_int(b, "limit", false, 1, LIMIT_MAX, &limit, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    if (api_int(r, b, "limit", false, 1, LIMIT_MAX, &limit) < 0) return;
     lim = api_dec_of(limit);
     p[10] = lim.s;
     api_query(r, FORUM_STMT(SEARCH), 11, p, search_done);

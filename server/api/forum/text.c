@@ -32,10 +32,8 @@ int forum_text_read(http_req *r, const kp_value *b, forum_text *out)
 const char *forum_opt_id(http_req *r, const kp_value *b, const char *key, bool *bad)
 {
     int64_t v = 0;
-    kp_err e = {0};
-    int got = kp_get_int(b, key, false, 1, INT64_MAX, &v, &e);
+    int got = api_int(r, b, key, false, 1, INT64_MAX, &v);
     if (got < 0) {
-        api_fail_kperr(r, &e);
         *bad = true;
         return NULL;
     }

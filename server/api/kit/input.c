@@ -135,6 +135,15 @@ const char *api_str(http_req *r, const kp_value *b, const char *key, uint32_t ma
     return out;
 }
 
+int api_int(http_req *r, const kp_value *b, const char *key, bool required, int64_t min,
+            int64_t max, int64_t *out)
+{
+    kp_err e = {0};
+    int got = kp_get_int(b, key, required, min, max, out, &e);
+    if (got < 0) api_fail_kperr(r, &e);
+    return got;
+}
+
 /* Is item i of arr an id that appears before it? */
 static bool repeated(const kp_value *arr, uint32_t i)
 {

@@ -100,6 +100,11 @@ const kp_value *api_body(http_req *r, const char *const *allowed);
  * bytes, NUL-terminated in the arena; replies 400 and returns NULL. */
 const char *api_str(http_req *r, const kp_value *b, const char *key, uint32_t max_chars,
                     size_t max_bytes);
+/* An integer field `key` of the body map b in min..max: 1 with *out set, 0
+ * when absent (only when not required; *out untouched), or -1 after
+ * replying 400 (missing_field, invalid_type or out_of_range naming key). */
+int api_int(http_req *r, const kp_value *b, const char *key, bool required, int64_t min,
+            int64_t max, int64_t *out);
 /* An array of account ids `arr` (the value of body field `key`) as a
  * PostgreSQL array literal "{1,2}" in the arena.  Each item is a positive
  * integer: another type is 400 invalid_type, zero, negative or past int64 is

@@ -46,11 +46,7 @@ static void ask_authed(http_req *r, const api_principal *who)
     const kp_value *b = api_body(r, allowed);
     if (!b) return;
     int64_t mentor = 0;
-    kp_err e = {0};
-    if (kp_get_int(b, "mentor_id", true, 1, INT64_MAX, &mentor, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    if (api_int(r, b, "mentor_id", true, 1, INT64_MAX, &mentor) < 0) return;
     bool bad = false;
     const char *message = men_opt_str(r, b, "message", MEN_TEXT_MAX, &bad);
     if (bad) return;
@@ -102,12 +98,8 @@ static void close_with(http_req *r, const api_principal *who, const char *action
     const char *comment = bad ? NULL : men_opt_str(r, b, "comment", MEN_TEXT_MAX, &bad);
     if (bad) return;
     int64_t rating = 0;
-    kp_err e = {0};
-    int has_rating = b ? kp_get_int(b, "rating", false, 1, 5, &rating, &e) : 0;
-    if (has_rating < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    int has_rating = b ? api_int(r, b, "rating", false, 1, 5, &rating) : 0;
+    if (has_rating < 0) return;
     if (comment && !has_rating) {
         api_fail(r, "missing_field", "a comment comes with a rating", "rating");
         return;
@@ -137,11 +129,7 @@ static void feedback_add_authed(http_req *r, const api_principal *who)
     const kp_value *b = id ? api_body(r, allowed) : NULL;
     if (!b) return;
     int64_t rating = 0;
-    kp_err e = {0};
-    if (kp_get_int(b, "rating", true, 1, 5, &rating, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    if (api_int(r, b, "rating", true, 1, 5, &rating) < 0) return;
     bool bad = false;
     const char *comment = men_opt_str(r, b, "comment", MEN_TEXT_MAX, &bad);
     if (bad) return;

@@ -112,12 +112,7 @@ static const char *body_json(http_req *r, const kp_value *b)
 static int int_field(http_req *r, const kp_value *b, const char *key, int64_t min, int64_t max)
 {
     int64_t v = 0;
-    kp_err e = {0};
-    if (kp_get_int(b, key, false, min, max, &v, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return -1;
-    }
-    return 0;
+    return api_int(r, b, key, false, min, max, &v) < 0 ? -1 : 0;
 }
 
 static void offer_put_authed(http_req *r, const api_principal *who)

@@ -76,11 +76,7 @@ static void join_authed(http_req *r, const api_principal *who)
     }
     bool mentor = !strcmp(side, "mentor");
     int64_t cap = 0;
-    kp_err e = {0};
-    if (kp_get_int(b, "capacity", mentor, 1, 20, &cap, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    if (api_int(r, b, "capacity", mentor, 1, 20, &cap) < 0) return;
     api_dec me = api_dec_of(who->account_id), c = api_dec_of(cap);
     const char *p[4] = {me.s, id, side, mentor ? c.s : NULL};
     api_query(r, MEN_STMT(ROUND_JOIN), 4, p, api_reply_row);
@@ -102,12 +98,9 @@ static void rule_authed(http_req *r, const api_principal *who)
         return;
     }
     int64_t mentee = 0, mentor = 0;
-    kp_err e = {0};
-    if (kp_get_int(b, "mentee_id", true, 1, INT64_MAX, &mentee, &e) < 0 ||
-        kp_get_int(b, "mentor_id", true, 1, INT64_MAX, &mentor, &e) < 0) {
-        api_fail_kperr(r, &e);
+    if (api_int(r, b, "mentee_id", true, 1, INT64_MAX, &mentee) < 0 ||
+        api_int(r, b, "mentor_id", true, 1, INT64_MAX, &mentor) < 0)
         return;
-    }
     api_dec me = api_dec_of(who->account_id), a = api_dec_of(mentee), m = api_dec_of(mentor);
     const char *p[5] = {me.s, id, a.s, m.s, rule};
     api_query(r, MEN_STMT(ROUND_RULE), 5, p, api_reply_row);

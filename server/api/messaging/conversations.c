@@ -49,10 +49,7 @@ static void create_authed(http_req *r, const api_principal *who)
     api_dec other;
     if (is_direct) {
         int64_t id = 0;
-        if (kp_get_int(b, "member_id", true, 1, INT64_MAX, &id, &e) < 0) {
-            api_fail_kperr(r, &e);
-            return;
-        }
+        if (api_int(r, b, "member_id", true, 1, INT64_MAX, &id) < 0) return;
         other = api_dec_of(id);
         p[2] = other.s;
     } else if (!(p[3] = api_str(r, b, "title", TITLE_MAX, (size_t)4 * TITLE_MAX)) ||
@@ -124,11 +121,7 @@ static void read_authed(http_req *r, const api_principal *who)
     const kp_value *b = id ? api_body(r, allowed) : NULL;
     if (!b) return;
     int64_t up_to = 0;
-    kp_err e = {0};
-    if (kp_get_int(b, "up_to", true, 1, INT64_MAX, &up_to, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    if (api_int(r, b, "up_to", true, 1, INT64_MAX, &up_to) < 0) return;
     api_dec up = api_dec_of(up_to);
     const char *p[3] = {me.s, id, up.s};
     api_query(r, MSG_STMT(CONV_READ), 3, p, api_reply_row);

@@ -18,12 +18,8 @@ static void send_authed(http_req *r, const api_principal *who)
     const char *text = client_id ? api_str(r, b, "text", TEXT_MAX_BYTES, TEXT_MAX_BYTES) : NULL;
     if (!text) return;
     int64_t reply_to = 0;
-    kp_err e = {0};
-    int got = kp_get_int(b, "reply_to", false, 1, INT64_MAX, &reply_to, &e);
-    if (got < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    int got = api_int(r, b, "reply_to", false, 1, INT64_MAX, &reply_to);
+    if (got < 0) return;
     api_dec reply = api_dec_of(reply_to);
     const char *p[5] = {me.s, id, client_id, text, got ? reply.s : NULL};
     api_query(r, MSG_STMT(SEND), 5, p, api_reply_row);

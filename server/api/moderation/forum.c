@@ -137,11 +137,7 @@ static void assign_authed(http_req *r, const api_principal *who)
         assignee = NULL;
     } else if (v) {
         int64_t a = 0;
-        kp_err e = {0};
-        if (kp_get_int(b, "assignee_id", true, 1, INT64_MAX, &a, &e) < 0) {
-            api_fail_kperr(r, &e);
-            return;
-        }
+        if (api_int(r, b, "assignee_id", true, 1, INT64_MAX, &a) < 0) return;
         to = api_dec_of(a);
         assignee = to.s;
     }
@@ -201,11 +197,7 @@ static void resolve_authed(http_req *r, const api_principal *who)
     if (!reason) return;
     bool silence = strcmp(action, "silence") == 0;
     int64_t minutes = 0;
-    kp_err e = {0};
-    if (kp_get_int(b, "minutes", silence, 1, SILENCE_MAX_MINUTES, &minutes, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    if (api_int(r, b, "minutes", silence, 1, SILENCE_MAX_MINUTES, &minutes) < 0) return;
     if (!silence && kp_map_get(b, "minutes")) {
         api_fail(r, "invalid_value", "minutes go with silence only", "minutes");
         return;

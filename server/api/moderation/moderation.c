@@ -92,11 +92,7 @@ static void silence_authed(http_req *r, const api_principal *who)
     const kp_value *b = id ? api_body(r, allowed) : NULL;
     if (!b) return;
     int64_t minutes = 0;
-    kp_err e = {0};
-    if (kp_get_int(b, "minutes", true, 0, SILENCE_MAX_MINUTES, &minutes, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    if (api_int(r, b, "minutes", true, 0, SILENCE_MAX_MINUTES, &minutes) < 0) return;
     const char *reason = api_str(r, b, "reason", REASON_MAX, (size_t)4 * REASON_MAX);
     if (!reason) return;
     api_dec mins = api_dec_of(minutes);

@@ -114,12 +114,8 @@ static void replace_authed(http_req *r, const api_principal *who)
     const kp_value *body = NULL;
     const char *docs = concept_docs(r, &body);
     if (!docs) return;
-    kp_err e = {0};
     int64_t version = 0;
-    if (kp_get_int(body, "version", true, 1, 2147483647, &version, &e) < 0) {
-        api_fail_kperr(r, &e);
-        return;
-    }
+    if (api_int(r, body, "version", true, 1, 2147483647, &version) < 0) return;
     if (kp_map_get(body, "key")) {
         api_fail(r, "unknown_field", "the key is the path's", "key");
         return;
