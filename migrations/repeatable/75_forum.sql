@@ -631,6 +631,33 @@ BEGIN
     END IF;
 END $$;
 
+-- khnet_forum_post_for_write with the refusal when p_me may not act on the
+-- post: not_found when it is not there for p_me, else forbidden (message
+-- p_forbidden) unless p_may says p_me may: 'author', 'moderator' (of its
+-- category) or 'author or moderator'; any other p_may refuses.  status
+-- NULL: go ahead.
+CREATE OR REPLACE FUNCTION khnet_forum_post_for_act(p_post bigint, p_me bigint, p_role text,
+                                                    p_may text, p_forbidden text,
+                                                    OUT t khnet_forum_threads,
+                                                    OUT p khnet_forum_posts,
+                                                    OUT is_mod boolean,
+                                                    OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE plpgsql AS $$
+DECLARE
+    w record;
+BEGIN
+    w := khnet_forum_post_for_write(p_post, p_me, p_role);
+    t := w.t; p := w.p; is_mod := w.is_mod;
+    IF p.id IS NULL THEN
+        SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such post');
+    ELSIF NOT coalesce(CASE p_may WHEN 'author' THEN p.author_id = p_me
+                                  WHEN 'moderator' THEN is_mod
+                                  WHEN 'author or moderator' THEN p.author_id = p_me OR is_mod
+                       END, false) THEN
+        SELECT * INTO status, field, body FROM khnet_forum_err('forbidden', NULL, p_forbidden);
+    END IF;
+END $$;
+
 -- ---- retrying a post (PROTOCOL.md "Retrying a post") ---------------------------
 -- khnet_forum_thread_create_idem and khnet_forum_reply_idem are the two
 -- writers above behind an Idempotency-Key: the key is claimed
@@ -728,22 +755,15 @@ CREATE OR REPLACE FUNCTION khnet_forum_post_edit(p_me bigint, p_role text, p_pos
                                                  OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql AS $$
 DECLARE
-    w record;
+    a record;
     p khnet_forum_posts;
     t khnet_forum_threads;
     c khnet_forum_categories;
-    v_mod boolean;
 BEGIN
-    w := khnet_forum_post_for_write(p_post, p_me, p_role);
-    t := w.t; p := w.p; v_mod := w.is_mod;
-    IF p.id IS NULL THEN
-        SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such post');
-        RETURN;
-    END IF;
-    IF p.author_id <> p_me THEN
-        SELECT * INTO status, field, body FROM khnet_forum_err('forbidden', NULL, 'only the author edits a post');
-        RETURN;
-    END IF;
+    a := khnet_forum_post_for_act(p_post, p_me, p_role, 'author', 'only the author edits a post');
+    status := a.status; field := a.field; body := a.body;
+    IF status IS NOT NULL THEN RETURN; END IF;
+    t := a.t; p := a.p;
     SELECT * INTO c FROM khnet_forum_categories WHERE id = t.category_id;
     SELECT * INTO status, field, body FROM khnet_forum_write_check(p_me, p_role, c, false);
     IF status IS NOT NULL THEN RETURN; END IF;
@@ -751,7 +771,7 @@ BEGIN
         SELECT * INTO status, field, body FROM khnet_forum_err('conflict', NULL, 'the post was deleted');
         RETURN;
     END IF;
-    IF t.locked AND NOT v_mod THEN
+    IF t.locked AND NOT a.is_mod THEN
         SELECT * INTO status, field, body FROM khnet_forum_err('conflict', NULL, 'the thread is locked');
         RETURN;
     END IF;
@@ -771,34 +791,26 @@ CREATE OR REPLACE FUNCTION khnet_forum_post_delete(p_me bigint, p_role text, p_p
                                                    OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql AS $$
 DECLARE
-    w record;
+    a record;
     p khnet_forum_posts;
-    t khnet_forum_threads;
-    v_mod boolean;
     v_before jsonb;
 BEGIN
-    w := khnet_forum_post_for_write(p_post, p_me, p_role);
-    t := w.t; p := w.p; v_mod := w.is_mod;
-    IF p.id IS NULL THEN
-        SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such post');
-        RETURN;
-    END IF;
-    IF p.author_id <> p_me AND NOT v_mod THEN
-        SELECT * INTO status, field, body
-          FROM khnet_forum_err('forbidden', NULL, 'only the author or a moderator deletes a post');
-        RETURN;
-    END IF;
+    a := khnet_forum_post_for_act(p_post, p_me, p_role, 'author or moderator',
+                                  'only the author or a moderator deletes a post');
+    status := a.status; field := a.field; body := a.body;
+    IF status IS NOT NULL THEN RETURN; END IF;
+    p := a.p;
     IF p.deleted_at IS NULL THEN
         v_before := khnet_forum_post_json(p, p_me);
         UPDATE khnet_forum_posts SET body = NULL, html = NULL, deleted_at = now(), deleted_by = p_me
          WHERE id = p_post RETURNING * INTO p;
         DELETE FROM khnet_forum_mentions WHERE post_id = p_post;
         UPDATE khnet_forum_threads SET posts = posts - CASE WHEN p.hidden_at IS NULL THEN 1 ELSE 0 END
-         WHERE id = t.id;
+         WHERE id = (a.t).id;
         IF p.author_id <> p_me THEN
-            PERFORM khnet_forum_log(p_me, 'post.delete', 'post', p.id, t.category_id, v_before,
+            PERFORM khnet_forum_log(p_me, 'post.delete', 'post', p.id, (a.t).category_id, v_before,
                                     khnet_forum_post_json(p, p_me), p_reason);
-            PERFORM khnet_forum_tell(p.author_id, 'post.delete', t.id, p.id, p_reason);
+            PERFORM khnet_forum_tell(p.author_id, 'post.delete', (a.t).id, p.id, p_reason);
         END IF;
     END IF;
     status := 'ok'; body := khnet_forum_post_json(p, p_me);
@@ -1228,23 +1240,16 @@ CREATE OR REPLACE FUNCTION khnet_mod_post_set_hidden(p_me bigint, p_role text, p
                                                      OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql AS $$
 DECLARE
-    w record;
+    a record;
     p khnet_forum_posts;
     t khnet_forum_threads;
-    v_mod boolean;
     v_before jsonb;
 BEGIN
-    w := khnet_forum_post_for_write(p_post, p_me, p_role);
-    t := w.t; p := w.p; v_mod := w.is_mod;
-    IF p.id IS NULL THEN
-        SELECT * INTO status, field, body FROM khnet_forum_err('not_found', NULL, 'no such post');
-        RETURN;
-    END IF;
-    IF NOT v_mod THEN
-        SELECT * INTO status, field, body
-          FROM khnet_forum_err('forbidden', NULL, 'not a moderator of this category');
-        RETURN;
-    END IF;
+    a := khnet_forum_post_for_act(p_post, p_me, p_role, 'moderator',
+                                  'not a moderator of this category');
+    status := a.status; field := a.field; body := a.body;
+    IF status IS NOT NULL THEN RETURN; END IF;
+    t := a.t; p := a.p;
     IF p.deleted_at IS NOT NULL THEN
         SELECT * INTO status, field, body FROM khnet_forum_err('conflict', NULL, 'the post was deleted');
         RETURN;
