@@ -2,8 +2,8 @@
  *
  * Each worker binds its own socket to the same address with SO_REUSEPORT,
  * so the kernel spreads connections across workers and no accept lock is
- * shared.  libuv 1.44 has no UV_TCP_REUSEPORT, so the socket is made here
- * and handed to uv_tcp_open.
+ * shared (by a hash: worker.c evens out what it leaves uneven).  libuv 1.44 has no
+ * UV_TCP_REUSEPORT, so the socket is made here and handed to uv_tcp_open.
  *
  * Address sets (cidr.c) are pure: they say whether a peer is one of the
  * trusted proxies (--trusted-proxies), whose word on the client's address
