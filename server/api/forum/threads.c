@@ -9,7 +9,10 @@
 #include "forum.h"
 #include "forum/forum.h"
 
-static void list_authed(http_req *r, const api_principal *who)
+/* A page of what belongs to the path's {id} (a category's threads, a
+ * thread's posts): stmt's parameters are the viewer's two, the id, the
+ * `after` key and the limit. */
+static void id_page(http_req *r, const api_principal *who, const db_stmt *stmt)
 {
     const char *id = api_path_id(r, "id");
     const char *key = NULL, *limit = NULL;
@@ -20,7 +23,12 @@ static void list_authed(http_req *r, const api_principal *who)
     p[2] = id;
     p[3] = key;
     p[4] = limit;
-    api_query(r, FORUM_STMT(THREADS_LIST), 5, p, api_reply_row);
+    api_query(r, stmt, 5, p, api_reply_row);
+}
+
+static void list_authed(http_req *r, const api_principal *who)
+{
+    id_page(r, who, FORUM_STMT(THREADS_LIST));
 }
 
 /* tags: an optional list of at most FORUM_TAGS_MAX strings, each checked
@@ -112,16 +120,7 @@ static void get_authed(http_req *r, const api_principal *who)
 
 static void posts_authed(http_req *r, const api_principal *who)
 {
-    const char *id = api_path_id(r, "id");
-    const char *key = NULL, *limit = NULL;
-    if (!id || api_page(r, "after", 20, &key, &limit) != 0) return;
-    api_dec me;
-    const char *p[5];
-    api_viewer(who, &me, p);
-    p[2] = id;
-    p[3] = key;
-    p[4] = limit;
-    api_query(r, FORUM_STMT(POSTS_LIST), 5, p, api_reply_row);
+    id_page(r, who, FORUM_STMT(POSTS_LIST));
 }
 
 static void reply_authed(http_req *r, const api_principal *who)

@@ -150,9 +150,7 @@ static void feedback_list_authed(http_req *r, const api_principal *who)
 
 static void feedback_summary_authed(http_req *r, const api_principal *who)
 {
-    api_dec me = api_dec_of(who->account_id);
-    const char *p[1] = {me.s};
-    api_query(r, MEN_STMT(FEEDBACK_SUMMARY), 1, p, api_reply_row);
+    api_query_caller(r, who, MEN_STMT(FEEDBACK_SUMMARY), api_reply_row);
 }
 
 static void stats_authed(http_req *r, const api_principal *who)

@@ -115,6 +115,17 @@ static int int_field(http_req *r, const kp_value *b, const char *key, int64_t mi
     return api_int(r, b, key, false, min, max, &v) < 0 ? -1 : 0;
 }
 
+/* Stores the checked body b as the caller's offer or request (stmt's
+ * parameters: the caller, the body as JSON). */
+static void put_doc(http_req *r, const api_principal *who, const kp_value *b, const db_stmt *stmt)
+{
+    const char *json = body_json(r, b);
+    if (!json) return;
+    api_dec me = api_dec_of(who->account_id);
+    const char *p[2] = {me.s, json};
+    api_query(r, stmt, 2, p, api_reply_row);
+}
+
 static void offer_put_authed(http_req *r, const api_principal *who)
 {
     static const char *const allowed[] = {"topics",    "capacity", "languages",
@@ -137,11 +148,7 @@ static void offer_put_authed(http_req *r, const api_principal *who)
         api_fail_kperr(r, &e);
         return;
     }
-    const char *json = body_json(r, b);
-    if (!json) return;
-    api_dec me = api_dec_of(who->account_id);
-    const char *p[2] = {me.s, json};
-    api_query(r, MEN_STMT(OFFER_PUT), 2, p, api_reply_row);
+    put_doc(r, who, b, MEN_STMT(OFFER_PUT));
 }
 
 static void request_put_authed(http_req *r, const api_principal *who)
@@ -162,25 +169,17 @@ static void request_put_authed(http_req *r, const api_principal *who)
         api_fail_kperr(r, &e);
         return;
     }
-    const char *json = body_json(r, b);
-    if (!json) return;
-    api_dec me = api_dec_of(who->account_id);
-    const char *p[2] = {me.s, json};
-    api_query(r, MEN_STMT(REQUEST_PUT), 2, p, api_reply_row);
+    put_doc(r, who, b, MEN_STMT(REQUEST_PUT));
 }
 
 static void offer_get_authed(http_req *r, const api_principal *who)
 {
-    api_dec me = api_dec_of(who->account_id);
-    const char *p[1] = {me.s};
-    api_query(r, MEN_STMT(OFFER_GET), 1, p, api_reply_row);
+    api_query_caller(r, who, MEN_STMT(OFFER_GET), api_reply_row);
 }
 
 static void request_get_authed(http_req *r, const api_principal *who)
 {
-    api_dec me = api_dec_of(who->account_id);
-    const char *p[1] = {me.s};
-    api_query(r, MEN_STMT(REQUEST_GET), 1, p, api_reply_row);
+    api_query_caller(r, who, MEN_STMT(REQUEST_GET), api_reply_row);
 }
 
 void api_men_offer_get(http_req *r)
