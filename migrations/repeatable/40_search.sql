@@ -978,6 +978,9 @@ DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, text[], tsquery[]
 DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, text[], tsquery[], tsquery[], tsquery[],
                                            real[], text[], int[]);
 
+-- The ranking statement itself runs this function written out as SQL
+-- (khnet_search_cover_sql, below); it stays the definition, and scores
+-- what that does not (the matched terms of a page in another sort).
 -- PL/pgSQL, not SQL: a SQL function that cannot be inlined starts an
 -- executor per call, ~0.1 ms of each candidate's 0.13 ms at 200,000
 -- profiles; the loops below do the same arithmetic in the same types.
@@ -1033,6 +1036,48 @@ BEGIN
     END IF;
     score := (num / nullif(2 * den, 0))::real;
 END
+$$;
+
+-- khnet_search_cover written out as SQL for a query of n terms, to put in
+-- the statement that scores the candidates (khnet_search_run): a LATERAL
+-- subquery of d (the candidate: the document column `doc`, expertise_tsv
+-- and expertise_terms) giving score and matched, with the plan's arrays as
+-- the statement's parameters ($16 ex, $17 nar, $20 w, $26 eqf, $28 exw,
+-- $30 eqj).  The function's loops cost more than its tests: called per
+-- candidate, its statements ran ~10 µs of each candidate's ~15 µs
+-- ("aquaculture", 1,001 candidates at 200,000 profiles: 15 -> 8 ms).
+-- The same tests and the same arithmetic in the same types, in the same
+-- order (num a float8 sum from term 1 up, den a real one; c numeric, f
+-- float8), so score and matched are bit for bit the function's.  Per
+-- term, c<i> (1.0, 0.6 or 0) is computed once, in an inner subquery kept
+-- apart by OFFSET 0 (flattened, each use would test the document again);
+-- so is wh, the terms of the candidate's keywords (the function's
+-- `whole`; `each` is its positive part, and the count of a positive i is
+-- the same in both), looked up only when a keyword is one of the forms.
+CREATE OR REPLACE FUNCTION khnet_search_cover_sql(n int, doc text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT format('(SELECT ((%s) / nullif(2 * (%s), 0))::real AS score,'
+                  ' nullif(array_remove(ARRAY[%s], NULL), ''{}'') AS matched'
+                  ' FROM (SELECT %s, CASE WHEN d.expertise_terms && $26 THEN (SELECT coalesce(array_agg(j), ''{}'')'
+                  ' FROM unnest(d.expertise_terms) k, unnest(($30 ->> k)::int[]) j) ELSE ''{}'' END AS wh'
+                  ' OFFSET 0) z OFFSET 0)',
+                  string_agg(format(
+                      '$20[%1$s] * (z.c%1$s + z.c%1$s * (CASE WHEN z.c%1$s = 1'
+                      ' THEN (CASE WHEN %1$s = ANY (z.wh) THEN 0.55 WHEN d.expertise_tsv @@ $16[%1$s] THEN 0.35 ELSE 0 END'
+                      ' + CASE WHEN d.%2$I @@ $28[%1$s][1] THEN 0.2 ELSE 0 END'
+                      ' + CASE WHEN d.%2$I @@ $28[%1$s][2] THEN 0.15 ELSE 0 END'
+                      ' + CASE WHEN d.%2$I @@ $28[%1$s][3] THEN 0.1 ELSE 0 END)::real'
+                      ' + CASE WHEN cardinality(array_positions(z.wh, %1$s)) > 1 THEN 0.1 ELSE 0 END'
+                      ' WHEN z.c%1$s > 0 THEN 0.2 + CASE WHEN -%1$s = ANY (z.wh) THEN 0.55'
+                      ' WHEN d.expertise_tsv @@ $17[%1$s] THEN 0.35 ELSE 0 END ELSE 0 END)::float8)', i, doc),
+                      ' + ' ORDER BY i),
+                  string_agg(format('$20[%s]', i), ' + ' ORDER BY i),
+                  string_agg(format('CASE WHEN z.c%1$s > 0 THEN %1$s END', i), ', ' ORDER BY i),
+                  string_agg(format('CASE WHEN d.%2$I @@ $16[%1$s] THEN 1.0 WHEN $17[%1$s] IS NOT NULL'
+                                    ' AND d.%2$I @@ $17[%1$s] THEN 0.6 ELSE 0 END AS c%1$s', i, doc),
+                             ', ' ORDER BY i))
+      FROM generate_series(1, n) i
 $$;
 
 -- A hit's snippet: fragments of txt with the words of q marked «so».
@@ -1497,7 +1542,8 @@ BEGIN
                                                GROUP BY l) c), '[]')))
         $f$, score, pool, page_sql, replace(order_by, 'm.', 'pg.'), sort_kind, ckey,
         CASE WHEN mode = 'terms' AND sort_kind = 'relevance'
-             THEN format('CROSS JOIN LATERAL khnet_search_cover(d.%I, d.expertise_tsv, d.expertise_terms, $16, $28, $17, $20, $30) cv', doc)
+             THEN 'CROSS JOIN LATERAL ' || CASE WHEN n > 0 THEN khnet_search_cover_sql(n, doc)
+                  ELSE format('khnet_search_cover(d.%I, d.expertise_tsv, d.expertise_terms, $16, $28, $17, $20, $30)', doc) END || ' cv'
              ELSE '' END,
         CASE WHEN mode = 'terms' AND sort_kind = 'relevance'
              THEN 'to_jsonb(ARRAY(SELECT $24[i] FROM unnest(pg.mt) i ORDER BY i))'
