@@ -698,6 +698,38 @@ BEGIN
 END
 $$;
 
+-- What a concept run of a query is matched by (khnet_search_plan), for the
+-- concepts cids of its label: their labels (forms, pruned; allf before),
+-- their narrower concepts' labels one level down, preferred labels first
+-- (nforms, pruned of what forms already match, the first 40; alln before),
+-- and the concepts as `expanded` shows them (info).  Kept per label in
+-- khnet_search_expansions (0016).
+CREATE OR REPLACE FUNCTION khnet_search_expansion(
+    cids bigint[], OUT forms text[], OUT allf text[], OUT nforms text[], OUT alln text[], OUT info jsonb)
+    LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    SELECT array_agg(l.term ORDER BY l.pref DESC, l.label) INTO forms
+      FROM khnet_concept_labels l WHERE l.concept_id = ANY (cids);
+    allf := forms;
+    forms := khnet_search_prune(forms, NULL);
+    SELECT array_agg(x.f ORDER BY x.pref DESC, length(x.f), x.f) INTO nforms FROM (
+        SELECT DISTINCT ON (l.term) l.term AS f, l.pref
+          FROM khnet_concept_links k JOIN khnet_concept_labels l ON l.concept_id = k.concept_id
+         WHERE k.kind = 'broader' AND k.target_id = ANY (cids) AND NOT k.concept_id = ANY (cids)
+         ORDER BY l.term, l.pref DESC) x;
+    alln := coalesce(nforms, '{}');
+    nforms := khnet_search_prune(nforms, forms);
+    nforms := coalesce(nforms[1:40], '{}');
+    SELECT jsonb_agg(jsonb_build_object('key', c.key,
+               'label_en', (SELECT l.label FROM khnet_concept_labels l WHERE l.concept_id = c.id AND l.pref AND l.lang = 'en'),
+               'label_vi', (SELECT l.label FROM khnet_concept_labels l WHERE l.concept_id = c.id AND l.pref AND l.lang = 'vi'))
+               ORDER BY c.key)
+      INTO info FROM khnet_concepts c WHERE c.id = ANY (cids);
+    info := jsonb_build_object('concepts', info);
+END
+$$;
+
 -- The plan of a query (see above).  mode: 'none' (nothing to search
 -- for), 'name' (match every word, khnet_search_tsquery) or 'terms'.
 CREATE OR REPLACE FUNCTION khnet_search_plan(
@@ -816,27 +848,20 @@ BEGIN
         CONTINUE WHEN NOT keep[i] OR seg_term[i] = ANY (terms);
         pre := false; ntq := NULL; nforms := '{}'; info := '{}'; allf := NULL; alln := '{}';
         IF seg_kind[i] = 'concept' THEN
-            SELECT array_agg(DISTINCT l.concept_id) INTO cids FROM khnet_concept_labels l
-             WHERE l.term = seg_term[i];
-            SELECT array_agg(l.term ORDER BY l.pref DESC, l.label) INTO forms
-              FROM khnet_concept_labels l WHERE l.concept_id = ANY (cids);
-            allf := forms;
-            forms := khnet_search_prune(forms, NULL);
-            -- narrower concepts, one level down: preferred labels first
-            SELECT array_agg(x.f ORDER BY x.pref DESC, length(x.f), x.f) INTO nforms FROM (
-                SELECT DISTINCT ON (l.term) l.term AS f, l.pref
-                  FROM khnet_concept_links k JOIN khnet_concept_labels l ON l.concept_id = k.concept_id
-                 WHERE k.kind = 'broader' AND k.target_id = ANY (cids) AND NOT k.concept_id = ANY (cids)
-                 ORDER BY l.term, l.pref DESC) x;
-            alln := coalesce(nforms, '{}');
-            nforms := khnet_search_prune(nforms, forms);
-            nforms := coalesce(nforms[1:40], '{}');
-            SELECT jsonb_agg(jsonb_build_object('key', c.key,
-                       'label_en', (SELECT l.label FROM khnet_concept_labels l WHERE l.concept_id = c.id AND l.pref AND l.lang = 'en'),
-                       'label_vi', (SELECT l.label FROM khnet_concept_labels l WHERE l.concept_id = c.id AND l.pref AND l.lang = 'vi'))
-                       ORDER BY c.key)
-              INTO info FROM khnet_concepts c WHERE c.id = ANY (cids);
-            info := jsonb_build_object('concepts', info);
+            -- stored per label (khnet_search_expansions); worked out here
+            -- for a label the store does not hold, and in a transaction
+            -- that edited the thesaurus (the store catches up at commit)
+            forms := NULL;
+            IF nullif(current_setting('khnet.expansions_dirty', true), '') IS NULL THEN
+                SELECT e.forms, e.allf, e.nforms, e.alln, e.info INTO forms, allf, nforms, alln, info
+                  FROM khnet_search_expansions e WHERE e.term = seg_term[i];
+            END IF;
+            IF forms IS NULL THEN
+                SELECT array_agg(DISTINCT l.concept_id) INTO cids FROM khnet_concept_labels l
+                 WHERE l.term = seg_term[i];
+                SELECT x.forms, x.allf, x.nforms, x.alln, x.info INTO forms, allf, nforms, alln, info
+                  FROM khnet_search_expansion(cids) x;
+            END IF;
         ELSE
             g := seg_term[i];
             forms := ARRAY[g];

@@ -377,3 +377,133 @@ BEGIN
     RETURN QUERY SELECT * FROM khnet_thesaurus_write(actor, role, payload::jsonb, 'import', NULL, NULL, 'concepts.');
 END
 $$;
+
+-- ---- the stored expansions (khnet_search_expansions, 0016) ----------------
+-- Rebuilds the rows of the labels whose expansion the concepts ids may
+-- have changed (NULL: every row): the labels of those concepts and of the
+-- concepts they are narrower to (whose narrower forms hold their labels),
+-- and every stored label that belonged to one of them (a label taken off
+-- one concept may still be another's).  A label's expansion depends only
+-- on its set of concepts, so each set is worked out once.
+CREATE OR REPLACE FUNCTION khnet_search_expansions_refresh(ids bigint[]) RETURNS void
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    aff bigint[];
+    terms text[];
+BEGIN
+    IF ids IS NULL THEN
+        DELETE FROM khnet_search_expansions;
+        terms := NULL;
+    ELSE
+        aff := ARRAY(SELECT unnest(ids)
+                     UNION SELECT k.target_id FROM khnet_concept_links k
+                            WHERE k.kind = 'broader' AND k.concept_id = ANY (ids));
+        WITH gone AS (DELETE FROM khnet_search_expansions e WHERE e.cids && aff RETURNING e.term)
+        SELECT ARRAY(SELECT term FROM gone
+                     UNION SELECT l.term FROM khnet_concept_labels l WHERE l.concept_id = ANY (aff))
+          INTO terms;
+        DELETE FROM khnet_search_expansions e WHERE e.term = ANY (terms);
+    END IF;
+    WITH g AS (SELECT l.term, array_agg(DISTINCT l.concept_id) AS cids FROM khnet_concept_labels l
+                WHERE terms IS NULL OR l.term = ANY (terms) GROUP BY l.term),
+         x AS (SELECT s.cids, e.* FROM (SELECT DISTINCT g.cids FROM g) s
+                 CROSS JOIN LATERAL khnet_search_expansion(s.cids) e)
+    INSERT INTO khnet_search_expansions (term, cids, forms, allf, nforms, alln, info)
+    SELECT g.term, g.cids, x.forms, x.allf, x.nforms, x.alln, x.info FROM g JOIN x ON x.cids = g.cids;
+END
+$$;
+
+-- An edit marks the concepts it touched (statement triggers: an import
+-- writes many rows per statement, and several statements per concept);
+-- the store is rebuilt for them once, when the transaction commits (a
+-- deferred trigger; rebuilding after every statement made a round trip
+-- of the whole thesaurus through import take longer than the statement
+-- timeout).  Until then the transaction's own searches work expansions
+-- out from the thesaurus (khnet_search_plan reads
+-- khnet.expansions_dirty).  Marked: the concepts of the labels, both ends
+-- of the links, a changed key (which `expanded` shows).
+CREATE OR REPLACE FUNCTION khnet_search_on_thesaurus() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    ids bigint[] := '{}';
+BEGIN
+    -- one statement per table and event: each names only the columns
+    -- that table has (a statement is planned whole)
+    IF TG_TABLE_NAME = 'khnet_concept_labels' THEN
+        IF TG_OP <> 'DELETE' THEN ids := ids || ARRAY(SELECT concept_id FROM new_rows); END IF;
+        IF TG_OP <> 'INSERT' THEN ids := ids || ARRAY(SELECT concept_id FROM old_rows); END IF;
+    ELSIF TG_TABLE_NAME = 'khnet_concept_links' THEN
+        IF TG_OP <> 'DELETE' THEN
+            ids := ids || ARRAY(SELECT concept_id FROM new_rows UNION SELECT target_id FROM new_rows);
+        END IF;
+        IF TG_OP <> 'INSERT' THEN
+            ids := ids || ARRAY(SELECT concept_id FROM old_rows UNION SELECT target_id FROM old_rows);
+        END IF;
+    ELSE
+        ids := ARRAY(SELECT id FROM new_rows);
+    END IF;
+    IF cardinality(ids) > 0 THEN
+        PERFORM set_config('khnet.expansions_dirty',
+                           concat_ws(',', nullif(current_setting('khnet.expansions_dirty', true), ''),
+                                     array_to_string(ids, ',')), true);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- At commit: the marked concepts' rows rebuilt, once (the first of the
+-- transaction's queued row events does it; the others find nothing marked).
+CREATE OR REPLACE FUNCTION khnet_search_expansions_flush() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    dirty text := nullif(current_setting('khnet.expansions_dirty', true), '');
+BEGIN
+    IF dirty IS NOT NULL THEN
+        PERFORM set_config('khnet.expansions_dirty', '', true);
+        PERFORM khnet_search_expansions_refresh(ARRAY(SELECT DISTINCT x::bigint
+                                                        FROM unnest(string_to_array(dirty, ',')) x));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER khnet_search_labels_ins AFTER INSERT ON khnet_concept_labels
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION khnet_search_on_thesaurus();
+CREATE OR REPLACE TRIGGER khnet_search_labels_upd AFTER UPDATE ON khnet_concept_labels
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION khnet_search_on_thesaurus();
+CREATE OR REPLACE TRIGGER khnet_search_labels_del AFTER DELETE ON khnet_concept_labels
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION khnet_search_on_thesaurus();
+CREATE OR REPLACE TRIGGER khnet_search_links_ins AFTER INSERT ON khnet_concept_links
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION khnet_search_on_thesaurus();
+CREATE OR REPLACE TRIGGER khnet_search_links_upd AFTER UPDATE ON khnet_concept_links
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION khnet_search_on_thesaurus();
+CREATE OR REPLACE TRIGGER khnet_search_links_del AFTER DELETE ON khnet_concept_links
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION khnet_search_on_thesaurus();
+-- a concept's key (its labels and links have their own triggers; deleting
+-- one deletes them)
+CREATE OR REPLACE TRIGGER khnet_search_concepts_upd AFTER UPDATE ON khnet_concepts
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION khnet_search_on_thesaurus();
+-- the flush: a constraint trigger (the only kind that waits for commit) is
+-- a row trigger, on every table an edit writes (no CREATE OR REPLACE for
+-- those)
+DROP TRIGGER IF EXISTS khnet_search_labels_flush ON khnet_concept_labels;
+CREATE CONSTRAINT TRIGGER khnet_search_labels_flush AFTER INSERT OR UPDATE OR DELETE
+    ON khnet_concept_labels DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION khnet_search_expansions_flush();
+DROP TRIGGER IF EXISTS khnet_search_links_flush ON khnet_concept_links;
+CREATE CONSTRAINT TRIGGER khnet_search_links_flush AFTER INSERT OR UPDATE OR DELETE
+    ON khnet_concept_links DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION khnet_search_expansions_flush();
+DROP TRIGGER IF EXISTS khnet_search_concepts_flush ON khnet_concepts;
+CREATE CONSTRAINT TRIGGER khnet_search_concepts_flush AFTER UPDATE
+    ON khnet_concepts DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION khnet_search_expansions_flush();
+
+-- The store as this file's functions build it.
+SELECT khnet_search_expansions_refresh(NULL);

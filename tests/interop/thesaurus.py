@@ -129,6 +129,18 @@ def t_bad_inputs():
     assert psql("SELECT count(*) FROM khnet_concepts WHERE key IN ('mussel_farming', 'zz_c')") == "0"
 
 
+def expansions_fresh():
+    """The stored expansions (khnet_search_expansions, kept by the
+    thesaurus's triggers) are what the thesaurus gives now, label for label."""
+    stale = psql("SELECT count(*) FROM (SELECT l.term, array_agg(DISTINCT l.concept_id) AS cids"
+                 " FROM khnet_concept_labels l GROUP BY l.term) g"
+                 " FULL JOIN khnet_search_expansions e USING (term)"
+                 " LEFT JOIN LATERAL khnet_search_expansion(g.cids) x ON true"
+                 " WHERE (e.cids, e.forms, e.allf, e.nforms, e.alln, e.info)"
+                 " IS DISTINCT FROM (g.cids, x.forms, x.allf, x.nforms, x.alln, x.info)")
+    assert stale == "0", stale + " stale stored expansions"
+
+
 def t_edits_take_effect():
     tok = TOK["liaison"]
     vem = add_expert("vem", "nuôi vẹm")
@@ -145,6 +157,7 @@ def t_edits_take_effect():
     assert exp["kind"] == "concept" and exp["concepts"][0]["key"] == "mussel_farming", exp
     assert "nuoi vem" in exp["forms"] and r.json["hits"][0]["matched"] == ["mussel culture"], r.json
     assert "mussel_farming" in call("GET", BASE + "/bivalve_farming").json["narrower"]
+    expansions_fresh()
     # replace: a new synonym, then a stale version
     r = call("PUT", BASE + "/mussel_farming", dict({k: v for k, v in MUSSEL.items() if k != "key"},
                                                    version=1, alt=["blue mussel"]), TOK["admin"])
@@ -163,6 +176,7 @@ def t_edits_take_effect():
     expect(call("DELETE", BASE + "/mussel_farming", None, tok), 204)
     assert vem not in ids({"q": "blue mussel"})
     expect(call("GET", BASE + "/mussel_farming"), 404, "not_found")
+    expansions_fresh()
 
 
 def t_export_import_round_trip():
@@ -189,8 +203,10 @@ def t_export_import_round_trip():
     assert r.json == {"created": 2, "updated": 0}, r.json
     c = call("GET", BASE + "/zz_pearl_trade").json
     assert c["related"] == ["zz_pearl_grading"], c
+    expansions_fresh()
     r = call("POST", "/v1/thesaurus/import", {"format": "json", "concepts": before.json["concepts"]}, tok)
     assert r.status == 200 and r.json == {"created": 0, "updated": n}, r.json
+    expansions_fresh()
 
 
 T.run_all(globals())
