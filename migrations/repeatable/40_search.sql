@@ -1239,9 +1239,10 @@ BEGIN
 END
 $$;
 
--- The signature before issue 11 (no city or affiliation filter), kept so
--- that callers of the old shape keep working and the function keeps its
--- identity across the upgrade; it answers in the one shape as well.
+-- The signature before issue 11 (no city or affiliation filter), kept for
+-- callers that pass its fourteen arguments.  Its result became the one
+-- shape with issue 8 (dropped and made again once, by the call below);
+-- from then on re-applying this file keeps its identity.
 SELECT khnet_drop_old_shape('khnet_search_experts(bigint, text, text, text[], text[], text[], '
                             'text[], boolean, int, timestamptz, text, int, text, bigint)');
 CREATE OR REPLACE FUNCTION khnet_search_experts(
