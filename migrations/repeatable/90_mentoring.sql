@@ -139,17 +139,26 @@ CREATE VIEW khnet_mentor_side AS
            (SELECT count(*)::int FROM khnet_mentorships m
              WHERE m.mentor_id = p.account_id AND m.status = 'active') AS active,
            -- what scoring compares, folded once per mentor, not once per pair
-           k.keys, khnet_mentoring_words(array_to_string(k.all_topics, ' ')) AS words,
+           k.keys, k.words,
            ARRAY(SELECT ps.sector_id FROM khnet_profile_sectors ps
-                  WHERE ps.profile_id = p.account_id) AS sector_ids
+                  WHERE ps.profile_id = p.account_id ORDER BY 1) AS sector_ids
       FROM khnet_profiles p
       JOIN khnet_accounts a ON a.id = p.account_id AND a.erased_at IS NULL
       LEFT JOIN khnet_mentor_offers o ON o.mentor_id = p.account_id
      CROSS JOIN LATERAL (
-           SELECT t.all_topics, ARRAY(SELECT x.key FROM khnet_topic_keys(t.all_topics) x) AS keys
+           SELECT t.all_topics,
+                  coalesce(c.keys, ARRAY(SELECT x.key FROM khnet_topic_keys(t.all_topics) x)) AS keys,
+                  coalesce(c.words, khnet_mentoring_words(array_to_string(t.all_topics, ' '))) AS words
              FROM (SELECT coalesce(o.topics, CASE WHEN cardinality(p.mentor_topics) > 0
                                                   THEN p.mentor_topics ELSE p.expertise END)
-                          || p.expertise AS all_topics) t) k;
+                          || p.expertise AS all_topics) t
+             -- an offering mentor's keys and words as khnet_mentor_terms
+             -- keeps them (0017, below): no thesaurus look-up per topic
+             LEFT JOIN LATERAL (
+                   SELECT array_agg(substr(mt.term, 3)) FILTER (WHERE mt.term LIKE 'k:%') AS keys,
+                          array_agg(substr(mt.term, 3)) FILTER (WHERE mt.term LIKE 'w:%') AS words
+                     FROM khnet_mentor_terms mt WHERE mt.mentor_id = p.account_id
+                   HAVING count(*) > 0) c ON true) k;
 
 CREATE VIEW khnet_mentee_side AS
     SELECT p.account_id AS id, r.mentee_id IS NOT NULL AS saved,
@@ -447,10 +456,300 @@ $$;
 
 -- ---- suggestions -------------------------------------------------------------
 
--- The best mentors for me: eligible pairs only, by score, then mentor id.
--- The cheap hard rules (a shared language, the experience gap) filter in
--- the WHERE clause before each pair is scored.  Mentors I already have an
--- open or active link with are left out.
+-- The terms and cards of khnet_mentor_terms / khnet_mentor_cards (0017)
+-- for the offering mentors among ids, replacing what they had (an id no
+-- longer offering, or gone, loses its rows): the keys and words
+-- khnet_mentor_side computes (topic keys of its topics and expertise;
+-- khnet_mentoring_words of them, which is the union of each topic's
+-- words), worked out once per distinct topic, so that the seed's 60,000
+-- mentors cost a few hundred khnet_topic_key calls, not 300,000.
+-- Without JIT: compiling the bulk fill's plan took 8 of its 10 s.
+CREATE OR REPLACE FUNCTION khnet_mentor_terms_refresh(ids bigint[]) RETURNS void
+    LANGUAGE sql VOLATILE SET jit = off
+AS $$
+    -- IN (unnest), not = ANY: a hash join, where = ANY would compare each
+    -- row with the whole array (the seed passes 200,000 ids).
+    DELETE FROM khnet_mentor_terms WHERE mentor_id IN (SELECT unnest(ids));
+    DELETE FROM khnet_mentor_cards WHERE mentor_id IN (SELECT unnest(ids));
+    INSERT INTO khnet_mentor_cards (mentor_id, languages, years, time_zone, sector_ids,
+                                    capacity, paused)
+    SELECT p.account_id, coalesce(o.languages, p.languages), p.years_experience,
+           coalesce(o.time_zone, p.time_zone),
+           ARRAY(SELECT ps.sector_id FROM khnet_profile_sectors ps
+                  WHERE ps.profile_id = p.account_id ORDER BY 1),
+           coalesce(o.capacity, p.mentor_capacity), coalesce(o.paused, false)
+      FROM khnet_profiles p
+      JOIN khnet_accounts a ON a.id = p.account_id AND a.erased_at IS NULL
+      LEFT JOIN khnet_mentor_offers o ON o.mentor_id = p.account_id
+     WHERE p.account_id IN (SELECT unnest(ids)) AND (o.mentor_id IS NOT NULL OR p.willing_to_mentor);
+    WITH m AS (
+             SELECT p.account_id AS id,
+                    coalesce(o.topics, CASE WHEN cardinality(p.mentor_topics) > 0
+                                            THEN p.mentor_topics ELSE p.expertise END)
+                        || p.expertise AS all_topics
+               FROM khnet_mentor_cards c
+               JOIN khnet_profiles p ON p.account_id = c.mentor_id
+               LEFT JOIN khnet_mentor_offers o ON o.mentor_id = p.account_id
+              WHERE c.mentor_id IN (SELECT unnest(ids))),
+         mt AS (SELECT DISTINCT m.id, t FROM m, unnest(m.all_topics) t WHERE t IS NOT NULL),
+         tk AS (SELECT d.t, khnet_topic_key(d.t) AS key, khnet_mentoring_words(d.t) AS words
+                  FROM (SELECT DISTINCT t FROM mt) d)
+    INSERT INTO khnet_mentor_terms (term, mentor_id)
+    SELECT DISTINCT x.term, mt.id
+      FROM mt JOIN tk ON tk.t = mt.t,
+           LATERAL (SELECT 'k:' || tk.key WHERE tk.key <> ''
+                    UNION ALL SELECT 'w:' || w FROM unnest(tk.words) w) x(term);
+$$;
+
+CREATE OR REPLACE FUNCTION khnet_mentor_terms_all() RETURNS void
+    LANGUAGE sql VOLATILE
+AS $$
+    SELECT khnet_mentor_terms_refresh(ARRAY(
+        SELECT account_id FROM khnet_profiles WHERE willing_to_mentor
+         UNION SELECT mentor_id FROM khnet_mentor_offers
+         UNION SELECT mentor_id FROM khnet_mentor_cards));
+$$;
+
+-- Statement-level with transition tables, like search's documents: a COPY
+-- of 200,000 profiles (the seed, an import) refreshes once.
+CREATE OR REPLACE FUNCTION khnet_mentor_terms_on_profiles() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM khnet_mentor_terms_refresh(array_agg(account_id)) FROM changed;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION khnet_mentor_terms_on_offers() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM khnet_mentor_terms_refresh(array_agg(mentor_id)) FROM changed;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION khnet_mentor_terms_on_sectors() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM khnet_mentor_terms_refresh(array_agg(DISTINCT profile_id)) FROM changed;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION khnet_mentor_terms_on_erase() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM khnet_mentor_terms_refresh(ARRAY[NEW.id]);
+    RETURN NULL;
+END
+$$;
+
+-- A renamed sector or a thesaurus edit can change any topic's key.
+CREATE OR REPLACE FUNCTION khnet_mentor_terms_on_vocabulary() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM khnet_mentor_terms_all();
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS khnet_mentor_terms_profiles_ins ON khnet_profiles;
+CREATE TRIGGER khnet_mentor_terms_profiles_ins AFTER INSERT ON khnet_profiles
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_profiles();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_profiles_upd ON khnet_profiles;
+CREATE TRIGGER khnet_mentor_terms_profiles_upd AFTER UPDATE ON khnet_profiles
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_profiles();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_profiles_del ON khnet_profiles;
+CREATE TRIGGER khnet_mentor_terms_profiles_del AFTER DELETE ON khnet_profiles
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_profiles();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_offers_ins ON khnet_mentor_offers;
+CREATE TRIGGER khnet_mentor_terms_offers_ins AFTER INSERT ON khnet_mentor_offers
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_offers();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_offers_upd ON khnet_mentor_offers;
+CREATE TRIGGER khnet_mentor_terms_offers_upd AFTER UPDATE ON khnet_mentor_offers
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_offers();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_offers_del ON khnet_mentor_offers;
+CREATE TRIGGER khnet_mentor_terms_offers_del AFTER DELETE ON khnet_mentor_offers
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_offers();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_psectors_ins ON khnet_profile_sectors;
+CREATE TRIGGER khnet_mentor_terms_psectors_ins AFTER INSERT ON khnet_profile_sectors
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_sectors();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_psectors_del ON khnet_profile_sectors;
+CREATE TRIGGER khnet_mentor_terms_psectors_del AFTER DELETE ON khnet_profile_sectors
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_sectors();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_accounts ON khnet_accounts;
+CREATE TRIGGER khnet_mentor_terms_accounts AFTER UPDATE OF erased_at ON khnet_accounts
+    FOR EACH ROW WHEN (NEW.erased_at IS DISTINCT FROM OLD.erased_at)
+    EXECUTE FUNCTION khnet_mentor_terms_on_erase();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_sectors ON khnet_sectors;
+CREATE TRIGGER khnet_mentor_terms_sectors AFTER INSERT OR UPDATE OR DELETE ON khnet_sectors
+    FOR EACH STATEMENT EXECUTE FUNCTION khnet_mentor_terms_on_vocabulary();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_concepts ON khnet_concept_labels;
+CREATE TRIGGER khnet_mentor_terms_concepts AFTER INSERT OR UPDATE OR DELETE ON khnet_concept_labels
+    FOR EACH STATEMENT EXECUTE FUNCTION khnet_mentor_terms_on_vocabulary();
+
+-- This file's keys or words may have changed: every mentor's terms again,
+-- with statistics for the suggestions' plans.
+SELECT khnet_mentor_terms_all();
+ANALYZE khnet_mentor_terms, khnet_mentor_cards;
+
+-- Scores of the mentors c.id for mentee e at instant t, with nt topic keys
+-- and nw goal words in common (counted by the caller from
+-- khnet_mentor_terms; absent: none): the rules and points of khnet_mentor_pair in
+-- suggestion mode, set-based (that function costs ~0.7 ms a pair; it
+-- still explains the mentors finally chosen, and tests/interop's
+-- mentoring_sql checks that the two rank alike).  Ineligible mentors and
+-- those with an open or active link to e are left out.
+CREATE OR REPLACE FUNCTION khnet_mentor_scores(e khnet_mentee_side, t timestamptz,
+                                               ids bigint[], nts int[], nws int[])
+    RETURNS TABLE (id bigint, score int) LANGUAGE sql STABLE
+AS $$
+    SELECT m.id,
+           (10 + 25 * least(coalesce(c.nt, 0), 4) + 8 * least(coalesce(c.nw, 0), 5) + 5 * least(l.n, 3)
+               + round(3 * least(z.overlap, 9))::int
+               + CASE WHEN m.sector_ids && e.sector_ids THEN 15 ELSE 0 END
+               + least(greatest(m.years - coalesce(e.years, 0) - g.gap, 0), 10)
+               + 2 * least(f.free, 5))::int
+      FROM unnest(ids, nts, nws) c(id, nt, nw)
+      JOIN khnet_mentor_side m ON m.id = c.id
+     CROSS JOIN (SELECT min_experience_gap AS gap FROM khnet_mentoring_settings) g
+     CROSS JOIN LATERAL (SELECT count(DISTINCT x)::int AS n FROM unnest(e.languages) x
+                          WHERE x = ANY (m.languages)) l
+     CROSS JOIN LATERAL (SELECT greatest(m.capacity - m.active, 0) AS free) f
+     CROSS JOIN LATERAL (
+           SELECT coalesce(round(least(abs(o.a - o.b) % 24, 24 - abs(o.a - o.b) % 24), 2), 0) AS gap,
+                  coalesce(khnet_workday_overlap(o.a, o.b), 0) AS overlap
+             FROM (SELECT CASE WHEN m.time_zone IS NOT NULL THEN khnet_tz_offset_hours(e.time_zone, t) END AS a,
+                          CASE WHEN e.time_zone IS NOT NULL THEN khnet_tz_offset_hours(m.time_zone, t) END AS b) o) z
+     WHERE m.offering AND NOT m.paused AND m.id <> e.id AND l.n > 0 AND f.free > 0
+       AND m.years - coalesce(e.years, 0) >= g.gap AND z.gap <= e.max_tz_gap
+       AND NOT khnet_blocked_between(e.id, m.id)
+       AND NOT EXISTS (SELECT 1 FROM khnet_mentorships x
+                        WHERE x.mentor_id = m.id AND x.mentee_id = e.id
+                          AND x.status IN ('requested', 'proposed', 'active'))
+$$;
+
+-- Upper bounds of the scores for e at t of the mentors ids (nts topic keys
+-- and nws goal words in common), from their cards (0017):
+-- khnet_mentor_scores's points with the whole capacity free (a card does
+-- not count active mentorships) and the hard rules a card knows applied;
+-- blocks and open links are left to the exact score.
+CREATE OR REPLACE FUNCTION khnet_mentor_bounds(e khnet_mentee_side, t timestamptz,
+                                               ids bigint[], nts int[], nws int[])
+    RETURNS TABLE (id bigint, nt int, nw int, bound int) LANGUAGE sql STABLE
+AS $$
+    SELECT m.mentor_id, s.nt, s.nw,
+           (10 + 25 * least(coalesce(s.nt, 0), 4) + 8 * least(coalesce(s.nw, 0), 5) + 5 * least(l.n, 3)
+               + round(3 * least(z.overlap, 9))::int
+               + CASE WHEN m.sector_ids && e.sector_ids THEN 15 ELSE 0 END
+               + least(greatest(m.years - coalesce(e.years, 0) - g.gap, 0), 10)
+               + 2 * least(m.capacity, 5))::int
+      FROM unnest(ids, nts, nws) s(id, nt, nw)
+      JOIN khnet_mentor_cards m ON m.mentor_id = s.id
+     CROSS JOIN (SELECT min_experience_gap AS gap FROM khnet_mentoring_settings) g
+     CROSS JOIN (SELECT khnet_tz_offset_hours(e.time_zone, t) AS a) ea
+     CROSS JOIN (SELECT ARRAY(SELECT DISTINCT x FROM unnest(e.languages) x) AS langs) el
+     CROSS JOIN LATERAL (SELECT (SELECT count(*) FROM unnest(el.langs) x
+                                  WHERE x = ANY (m.languages))::int AS n) l
+     CROSS JOIN LATERAL (
+           SELECT coalesce(round(least(abs(o.a - o.b) % 24, 24 - abs(o.a - o.b) % 24), 2), 0) AS gap,
+                  coalesce(khnet_workday_overlap(o.a, o.b), 0) AS overlap
+             FROM (SELECT ea.a, khnet_tz_offset_hours(m.time_zone, t) AS b) o) z
+     WHERE NOT m.paused AND m.capacity > 0 AND m.languages && el.langs AND m.mentor_id <> e.id
+       AND m.years - coalesce(e.years, 0) >= g.gap AND z.gap <= e.max_tz_gap
+$$;
+
+-- The best p_limit mentors for e (by score, then id), exactly, scoring
+-- only mentors whose bound can still reach them.  Shared topic keys and
+-- goal words are worth 25 * nt + 8 * nw points (capped), all else at most
+-- `rest` (eligible 10, languages 15, overlap 27, sector 15, experience 10,
+-- capacity 10).  The mentors sharing terms with e (khnet_mentor_terms) go
+-- in groups of equal term points, best first, and the mentors sharing
+-- none last; a group is skipped, and the search ends, once the p_limit-th
+-- score found beats points + rest (strictly: a tie could go to a smaller
+-- mentor id).  Within a group, mentors go by descending bound
+-- (khnet_mentor_bounds), a batch at a time, to the exact score
+-- (khnet_mentor_scores), until the p_limit-th score beats the next bound.
+-- The bound misses only the active count, blocks and open links, so a
+-- group's first batch is nearly always its last.
+CREATE OR REPLACE FUNCTION khnet_mentoring_top(e khnet_mentee_side, t timestamptz, p_limit int)
+    RETURNS TABLE (id bigint, score int) LANGUAGE plpgsql STABLE
+AS $$
+#variable_conflict use_column
+DECLARE
+    terms text[] := ARRAY(SELECT 'k:' || k FROM unnest(e.keys) k
+                          UNION SELECT 'w:' || w FROM unnest(e.goal_words) w);
+    rest int := 10 + 5 * least((SELECT count(DISTINCT x) FROM unnest(e.languages) x), 3) + 27
+                + CASE WHEN cardinality(e.sector_ids) > 0 THEN 15 ELSE 0 END + 10 + 10;
+    size int := greatest(p_limit, 16);
+    best bigint[] := '{}';
+    scores int[] := '{}';
+    ids bigint[] := '{}';
+    nts int[] := '{}';
+    nws int[] := '{}';
+    grp record;
+    r record;
+    stop boolean;
+BEGIN
+    FOR grp IN
+        SELECT * FROM (
+            SELECT 25 * least(c.nt, 4) + 8 * least(c.nw, 5) AS points, array_agg(c.mentor_id) AS ids,
+                   array_agg(c.nt) AS nts, array_agg(c.nw) AS nws
+              FROM (SELECT mt.mentor_id, count(*) FILTER (WHERE mt.term LIKE 'k:%')::int AS nt,
+                           count(*) FILTER (WHERE mt.term LIKE 'w:%')::int AS nw
+                      FROM khnet_mentor_terms mt WHERE mt.term = ANY (terms)
+                     GROUP BY mt.mentor_id) c
+             GROUP BY 1
+             UNION ALL SELECT 0, NULL, NULL, NULL) g
+         ORDER BY g.points DESC
+    LOOP
+        EXIT WHEN cardinality(best) >= p_limit AND scores[p_limit] > grp.points + rest;
+        IF grp.ids IS NULL THEN  -- the mentors sharing no term
+            grp.ids := ARRAY(SELECT m.mentor_id FROM khnet_mentor_cards m
+                              WHERE NOT EXISTS (SELECT 1 FROM khnet_mentor_terms mt
+                                                 WHERE mt.mentor_id = m.mentor_id
+                                                   AND mt.term = ANY (terms)));
+        END IF;
+        -- a last row with bound -1 flushes the group's final batch
+        FOR r IN SELECT * FROM (SELECT * FROM khnet_mentor_bounds(e, t, grp.ids, grp.nts, grp.nws)
+                                UNION ALL SELECT NULL, 0, 0, -1) b
+                  ORDER BY b.bound DESC, b.id LOOP
+            stop := r.bound < 0 OR (cardinality(best) >= p_limit AND scores[p_limit] > r.bound);
+            IF NOT stop THEN
+                ids := ids || r.id; nts := nts || r.nt; nws := nws || r.nw;
+            END IF;
+            IF stop OR cardinality(ids) >= size THEN
+                SELECT coalesce(array_agg(x.id ORDER BY x.score DESC, x.id), '{}'),
+                       coalesce(array_agg(x.score ORDER BY x.score DESC, x.id), '{}')
+                  INTO best, scores
+                  FROM (SELECT * FROM unnest(best, scores) b(id, score)
+                        UNION ALL SELECT * FROM khnet_mentor_scores(e, t, ids, nts, nws)
+                        ORDER BY 2 DESC, 1 LIMIT p_limit) x;
+                ids := '{}'; nts := '{}'; nws := '{}';
+            END IF;
+            EXIT WHEN stop;
+        END LOOP;
+    END LOOP;
+    RETURN QUERY SELECT * FROM unnest(best, scores);
+END
+$$;
+
+-- The best mentors for me: eligible pairs only, by score, then mentor id
+-- (khnet_mentoring_top), each explained by khnet_mentor_pair.  Mentors I
+-- already have an open or active link with are left out.
 CREATE OR REPLACE FUNCTION khnet_mentoring_suggest(p_me bigint, p_limit int,
                                                    OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql STABLE
@@ -458,7 +757,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     e khnet_mentee_side;
-    gap int := (SELECT min_experience_gap FROM khnet_mentoring_settings);
+    t timestamptz := now();
 BEGIN
     SELECT * INTO e FROM khnet_mentee_side WHERE id = p_me;
     IF NOT FOUND THEN
@@ -468,20 +767,12 @@ BEGIN
     body := jsonb_build_object('request', khnet_mentee_request_json(e), 'items', coalesce((
         SELECT jsonb_agg(jsonb_build_object(
                    'mentor', khnet_profile_json(p, 1, false) || jsonb_build_object(
-                       'offer', khnet_mentor_offer_json(s.m)),
-                   'score', s.score, 'explanation', s.explanation) ORDER BY s.score DESC, s.id)
-          FROM (SELECT m.id, m, pr.score, pr.explanation
-                  FROM khnet_mentor_side m
-                 CROSS JOIN LATERAL khnet_mentor_pair(e, m, now(), NULL, NULL) pr
-                 WHERE m.offering AND NOT m.paused AND m.id <> p_me
-                   AND m.languages && e.languages
-                   AND m.years >= coalesce(e.years, 0) + gap
-                   AND NOT EXISTS (SELECT 1 FROM khnet_mentorships x
-                                    WHERE x.mentor_id = m.id AND x.mentee_id = p_me
-                                      AND x.status IN ('requested', 'proposed', 'active'))
-                   AND pr.eligible
-                 ORDER BY pr.score DESC, m.id LIMIT p_limit) s
-          JOIN khnet_profiles p ON p.account_id = s.id), '[]'));
+                       'offer', khnet_mentor_offer_json(m)),
+                   'score', pr.score, 'explanation', pr.explanation) ORDER BY pr.score DESC, m.id)
+          FROM khnet_mentoring_top(e, t, p_limit) top
+          JOIN khnet_mentor_side m ON m.id = top.id
+          JOIN khnet_profiles p ON p.account_id = m.id
+         CROSS JOIN LATERAL khnet_mentor_pair(e, m, t, NULL, NULL) pr), '[]'));
 END
 $$;
 
