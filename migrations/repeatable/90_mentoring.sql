@@ -492,7 +492,9 @@ AS $$
                LEFT JOIN khnet_mentor_offers o ON o.mentor_id = p.account_id
               WHERE c.mentor_id IN (SELECT unnest(ids))),
          mt AS (SELECT DISTINCT m.id, t FROM m, unnest(m.all_topics) t WHERE t IS NOT NULL),
-         tk AS (SELECT d.t, khnet_topic_key(d.t) AS key, khnet_mentoring_words(d.t) AS words
+         -- MATERIALIZED: once per distinct topic (inlined, the planner may call
+         -- khnet_topic_key once per mentor and topic: 90 s for the seed)
+         tk AS MATERIALIZED (SELECT d.t, khnet_topic_key(d.t) AS key, khnet_mentoring_words(d.t) AS words
                   FROM (SELECT DISTINCT t FROM mt) d)
     INSERT INTO khnet_mentor_terms (term, mentor_id)
     SELECT DISTINCT x.term, mt.id
