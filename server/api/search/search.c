@@ -97,7 +97,7 @@ static int get_list(http_req *r, const kp_value *body, const char *key, const li
         if (why) {
             char field[64];
             snprintf(field, sizeof field, "%s.%u", key, i);
-            kp_err_set(e, why, field, it->type != KP_STR ? rule->type_msg : rule->bad_msg);
+            kp_err_set(e, why, field, "%s", it->type != KP_STR ? rule->type_msg : rule->bad_msg);
             kp_buf_free(&b);
             return -1;
         }
