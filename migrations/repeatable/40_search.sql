@@ -243,7 +243,9 @@ $$;
 -- (khnet_profiles_import, 0008) with khnet_search_refresh over the
 -- profiles it touched.  An import runs five statements over the same rows
 -- (insert, update, degrees and sectors out and in), each refresh costing
--- ~0.2 ms a row.  The server never sets the flag.
+-- ~0.2 ms a row.  The server never sets the flag.  Mentoring's stored
+-- terms (khnet_mentor_terms, 90_mentoring.sql) are deferred alike: the
+-- seed calls khnet_mentor_terms_all(), an import khnet_mentor_terms_refresh.
 CREATE OR REPLACE FUNCTION khnet_search_deferred() RETURNS boolean
     LANGUAGE sql STABLE
 AS $$ SELECT coalesce(current_setting('khnet.search_defer', true), '') = 'on' $$;

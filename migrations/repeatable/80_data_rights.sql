@@ -275,6 +275,7 @@ BEGIN
     PERFORM khnet_profiles_apply(v_ids, v_ps);
     PERFORM set_config('khnet.search_defer', 'off', true);
     PERFORM khnet_search_refresh(v_ids);
+    PERFORM khnet_mentor_terms_refresh(v_ids);
     SELECT count(*) FILTER (WHERE NOT has_profile), count(*) FILTER (WHERE has_profile)
       INTO created, updated FROM khnet_import;
     INSERT INTO khnet_audit_log (actor_id, action, detail)

@@ -513,11 +513,16 @@ AS $$
 $$;
 
 -- Statement-level with transition tables, like search's documents: a COPY
--- of 200,000 profiles (the seed, an import) refreshes once.
+-- of 200,000 profiles refreshes once.  Writers that defer the search
+-- documents (khnet.search_defer: the seed, an import; 40_search.sql) defer
+-- these too and refresh once themselves before they commit: otherwise the
+-- seed refreshed every mentor twice (after the profiles' COPY and again
+-- after the sectors'), doubling a 200,000-profile seed (158 -> 310 s).
 CREATE OR REPLACE FUNCTION khnet_mentor_terms_on_profiles() RETURNS trigger
     LANGUAGE plpgsql
 AS $$
 BEGIN
+    IF khnet_search_deferred() THEN RETURN NULL; END IF;
     PERFORM khnet_mentor_terms_refresh(array_agg(account_id)) FROM changed;
     RETURN NULL;
 END
@@ -536,6 +541,7 @@ CREATE OR REPLACE FUNCTION khnet_mentor_terms_on_sectors() RETURNS trigger
     LANGUAGE plpgsql
 AS $$
 BEGIN
+    IF khnet_search_deferred() THEN RETURN NULL; END IF;
     PERFORM khnet_mentor_terms_refresh(array_agg(DISTINCT profile_id)) FROM changed;
     RETURN NULL;
 END

@@ -350,8 +350,9 @@ static int load_sectors(seeder *sd)
  * index each time (~200 s for 200,000).  The seed defers them for its own
  * transaction (khnet.search_defer, read by the trigger functions) and
  * builds the documents once, set-based, after the last COPY
- * (khnet_search_fill, migrations/0004); readers see the profiles and their
- * documents appear together at COMMIT. */
+ * (khnet_search_fill, migrations/0004), and mentoring's stored terms once
+ * (khnet_mentor_terms_all, which the same flag defers); readers see the
+ * profiles and their documents appear together at COMMIT. */
 static int run_passes(seeder *sd)
 {
     if (exec_ok(sd, "BEGIN") || exec_ok(sd, "SET LOCAL khnet.search_defer = on") ||
@@ -374,10 +375,13 @@ static int run_passes(seeder *sd)
         return -1;
     if (copy_pass(sd, "COPY khnet_profile_sectors (profile_id, sector_id) FROM STDIN", sector_rows))
         return -1;
-    if (exec_ok(sd, "SELECT khnet_search_fill()") || exec_ok(sd, "COMMIT")) return -1;
+    if (exec_ok(sd, "SELECT khnet_search_fill()") ||
+        exec_ok(sd, "SELECT khnet_mentor_terms_all()") || exec_ok(sd, "COMMIT"))
+        return -1;
     /* Fresh statistics, so the first searches after a seed get good plans. */
     return exec_ok(sd, "ANALYZE khnet_profiles, khnet_profile_sectors, khnet_degrees, "
-                       "khnet_search_docs, khnet_search_terms");
+                       "khnet_search_docs, khnet_search_terms, khnet_mentor_terms, "
+                       "khnet_mentor_cards");
 }
 
 static double now_s(void)

@@ -17,13 +17,16 @@ with psql as an independent client:
     1 to 50 (several batches).
 """
 
+import json
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from mentoring_lib import call_sql, lit, member, sql  # noqa: E402
+from mentoring_lib import DB, call_sql, lit, member, sql  # noqa: E402
 from rawhttp import Checker  # noqa: E402
 
 T = Checker("mentoring_suggest")
@@ -187,6 +190,34 @@ def t_writes_keep_rows_right():
     assert sql("SELECT count(*) FROM khnet_mentor_terms WHERE mentor_id = %d" % MENTORS[11]) == "0"
     # ... and the suggestions still follow the definition.
     same_as_definition([5, 50])
+
+
+def t_deferred_writers_refresh_once():
+    """The seed and an import defer the triggers (khnet.search_defer) and
+    refresh the stored rows themselves before they commit."""
+    before = int(sql("SELECT count(*) FROM khnet_mentor_cards"))
+    r = subprocess.run([os.environ["KHNETD"], "seed", "--profiles", "300", "--seed", "7",
+                        "--database-url", DB], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    stored_rows_match()
+    seeded = int(sql("SELECT count(*) FROM khnet_mentor_cards"))
+    assert seeded > before, (before, seeded)
+    rows = [{"external_id": "ms-imp-%d" % i, "full_name": "Nguyễn Văn Nhập %d" % i,
+             "expertise": ["nuôi tôm", "machine learning"], "languages": ["vi", "en"],
+             "willing_to_mentor": True, "mentor_capacity": 2, "years_experience": 20}
+            for i in range(3)]
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        f.write("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in rows))
+    try:
+        r = subprocess.run([os.environ["KHNETD"], "import", "profiles", f.name, "--database-url",
+                            DB], capture_output=True, text=True)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+    finally:
+        os.unlink(f.name)
+    stored_rows_match()
+    got = sql("SELECT count(*) FROM khnet_mentor_cards c JOIN khnet_profiles p"
+              " ON p.account_id = c.mentor_id WHERE p.external_id LIKE 'ms-imp-%'")
+    assert got == "3", got
 
 
 started = time.time()
