@@ -556,12 +556,71 @@ BEGIN
 END
 $$;
 
--- A renamed sector or a thesaurus edit can change any topic's key.
+-- A renamed sector can change any topic's key (rare, an admin's act).
 CREATE OR REPLACE FUNCTION khnet_mentor_terms_on_vocabulary() RETURNS trigger
     LANGUAGE plpgsql
 AS $$
 BEGIN
     PERFORM khnet_mentor_terms_all();
+    RETURN NULL;
+END
+$$;
+
+-- A thesaurus edit changes the key (khnet_topic_key) only of topics whose
+-- folded text is one of the labels written or removed: such a topic was
+-- keyed by that text itself, by a sector of that name, or by a concept
+-- holding that label, and may be keyed otherwise now.  Only the mentors
+-- holding one of those keys are refreshed (every mentor took ~15 s at
+-- 200,000 profiles: past the statement timeout of an edit through the API).
+-- `terms`: the labels' folded texts; `concepts`: the edited concepts' ids.
+CREATE OR REPLACE FUNCTION khnet_mentor_terms_relabel(terms text[], concepts bigint[]) RETURNS void
+    LANGUAGE sql VOLATILE
+AS $$
+    SELECT khnet_mentor_terms_refresh(ARRAY(
+        SELECT DISTINCT mt.mentor_id FROM khnet_mentor_terms mt
+         WHERE mt.term IN (
+               SELECT 'k:' || t FROM unnest(terms) t
+               UNION SELECT 'k:c:' || c.key FROM khnet_concepts c
+                      WHERE c.id IN (SELECT unnest(concepts))
+                         OR c.id IN (SELECT l.concept_id FROM khnet_concept_labels l
+                                      WHERE l.term IN (SELECT unnest(terms)))
+               UNION SELECT 'k:s:' || s.slug FROM khnet_sectors s, unnest(ARRAY[
+                             replace(s.slug, '_', ' '), khnet_fold(s.name_en), khnet_fold(s.name_vi)]) n
+                      WHERE btrim(regexp_replace(n, '[^[:alnum:]]+', ' ', 'g'))
+                            IN (SELECT unnest(terms)))));
+$$;
+
+-- Statement triggers with transition tables (one per event: PostgreSQL
+-- allows transition tables only on single-event triggers).
+CREATE OR REPLACE FUNCTION khnet_mentor_terms_on_labels() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    terms text[] := '{}';
+    concepts bigint[] := '{}';
+BEGIN
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        SELECT terms || array_agg(term), concepts || array_agg(concept_id)
+          INTO terms, concepts FROM new_rows;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        SELECT terms || array_agg(term), concepts || array_agg(concept_id)
+          INTO terms, concepts FROM old_rows;
+    END IF;
+    PERFORM khnet_mentor_terms_relabel(terms, concepts);
+    RETURN NULL;
+END
+$$;
+
+-- A concept deleted (its labels go by cascade, when its key can no longer
+-- be read) or re-keyed: the mentors keyed by its old key.
+CREATE OR REPLACE FUNCTION khnet_mentor_terms_on_concepts() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM khnet_mentor_terms_refresh(ARRAY(
+        SELECT DISTINCT mt.mentor_id FROM khnet_mentor_terms mt
+         WHERE mt.term IN (SELECT 'k:c:' || o.key FROM old_rows o)));
     RETURN NULL;
 END
 $$;
@@ -606,8 +665,26 @@ DROP TRIGGER IF EXISTS khnet_mentor_terms_sectors ON khnet_sectors;
 CREATE TRIGGER khnet_mentor_terms_sectors AFTER INSERT OR UPDATE OR DELETE ON khnet_sectors
     FOR EACH STATEMENT EXECUTE FUNCTION khnet_mentor_terms_on_vocabulary();
 DROP TRIGGER IF EXISTS khnet_mentor_terms_concepts ON khnet_concept_labels;
-CREATE TRIGGER khnet_mentor_terms_concepts AFTER INSERT OR UPDATE OR DELETE ON khnet_concept_labels
-    FOR EACH STATEMENT EXECUTE FUNCTION khnet_mentor_terms_on_vocabulary();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_labels_ins ON khnet_concept_labels;
+CREATE TRIGGER khnet_mentor_terms_labels_ins AFTER INSERT ON khnet_concept_labels
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_labels();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_labels_upd ON khnet_concept_labels;
+CREATE TRIGGER khnet_mentor_terms_labels_upd AFTER UPDATE ON khnet_concept_labels
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_labels();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_labels_del ON khnet_concept_labels;
+CREATE TRIGGER khnet_mentor_terms_labels_del AFTER DELETE ON khnet_concept_labels
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_labels();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_concepts_del ON khnet_concepts;
+CREATE TRIGGER khnet_mentor_terms_concepts_del AFTER DELETE ON khnet_concepts
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_concepts();
+DROP TRIGGER IF EXISTS khnet_mentor_terms_concepts_upd ON khnet_concepts;
+CREATE TRIGGER khnet_mentor_terms_concepts_upd AFTER UPDATE ON khnet_concepts
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION khnet_mentor_terms_on_concepts();
 
 -- This file's keys or words may have changed: every mentor's terms again,
 -- with statistics for the suggestions' plans.

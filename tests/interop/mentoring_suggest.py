@@ -192,6 +192,45 @@ def t_writes_keep_rows_right():
     same_as_definition([5, 50])
 
 
+def t_thesaurus_edits_keep_rows_right():
+    """A label written or removed re-keys only the topics of its text; the
+    mentors holding them are refreshed (not all of them)."""
+    m, n = MENTORS[2], MENTORS[3]
+    sql("UPDATE khnet_profiles SET expertise = ARRAY['zorbonautics', 'nuôi tôm'],"
+        " mentor_topics = '{}' WHERE account_id = %d" % m)
+    sql("DELETE FROM khnet_mentor_offers WHERE mentor_id = %d" % m)
+    sql("UPDATE khnet_profiles SET expertise = ARRAY['logistics seaports'], mentor_topics = '{}',"
+        " willing_to_mentor = true WHERE account_id = %d" % n)
+    sql("DELETE FROM khnet_mentor_offers WHERE mentor_id = %d" % n)
+    stored_rows_match()
+    assert sql("SELECT count(*) FROM khnet_mentor_terms WHERE mentor_id = %d"
+               " AND term = 'k:zorbonautics'" % m) == "1"
+    # a free topic becomes a concept's label
+    cid = sql("INSERT INTO khnet_concepts (key) VALUES ('zorbo') RETURNING id").split()[0]
+    sql("INSERT INTO khnet_concept_labels (concept_id, lang, pref, label, term)"
+        " VALUES (%s, 'en', true, 'Zorbonautics', 'zorbonautics')" % cid)
+    stored_rows_match()
+    assert sql("SELECT count(*) FROM khnet_mentor_terms WHERE mentor_id = %d"
+               " AND term = 'k:c:zorbo'" % m) == "1"
+    # the label changes its text, comes back, then the concept goes
+    sql("UPDATE khnet_concept_labels SET term = 'zorbonautic science' WHERE concept_id = %s" % cid)
+    stored_rows_match()
+    sql("UPDATE khnet_concept_labels SET term = 'zorbonautics' WHERE concept_id = %s" % cid)
+    stored_rows_match()
+    sql("DELETE FROM khnet_concepts WHERE id = %s" % cid)
+    stored_rows_match()
+    # a topic keyed by a sector's name becomes a concept's label
+    sql("INSERT INTO khnet_concept_labels (concept_id, lang, pref, label, term)"
+        " SELECT id, 'en', false, 'logistics seaports', 'logistics seaports'"
+        " FROM khnet_concepts WHERE key = 'port_logistics'")
+    stored_rows_match()
+    assert sql("SELECT count(*) FROM khnet_mentor_terms WHERE mentor_id = %d"
+               " AND term = 'k:c:port_logistics'" % n) == "1"
+    sql("DELETE FROM khnet_concept_labels WHERE term = 'logistics seaports'")
+    stored_rows_match()
+    same_as_definition([5])
+
+
 def t_deferred_writers_refresh_once():
     """The seed and an import defer the triggers (khnet.search_defer) and
     refresh the stored rows themselves before they commit."""
