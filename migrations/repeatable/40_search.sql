@@ -49,6 +49,29 @@ CREATE OR REPLACE TRIGGER khnet_search_docs_names_upd AFTER UPDATE ON khnet_sear
     REFERENCING NEW TABLE AS new_docs FOR EACH STATEMENT
     EXECUTE FUNCTION khnet_search_on_docs_names();
 
+-- The word the documents are built with between two separate pieces of
+-- text (two keywords, a keyword and a sector name, the headline and the
+-- name), then deleted from them: it takes a position, so the last word of
+-- one keyword and the first of the next are two apart and a quoted phrase
+-- or a concept's label ("machine learning", matched with <->) cannot match
+-- across them ("machine", "learning" as two keywords).  Word-shaped for
+-- the 'simple' parser (letters and digits); no text is written with it.
+CREATE OR REPLACE FUNCTION khnet_search_gap() RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 'x0khnetgap0x' $$;
+
+-- A tsvector of text folded with its pieces separated by U+001F: a gap
+-- between pieces and one after the last, so a document concatenated from
+-- several (`||` starts the next after the last position) keeps them apart
+-- too.  The gap word is still in it: khnet_search_doc_source deletes it
+-- once from the whole document.
+CREATE OR REPLACE FUNCTION khnet_search_pieces_tsv(folded text) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT to_tsvector('simple', replace(folded, E'\x1f', ' ' || khnet_search_gap() || ' ')
+                                 || ' ' || khnet_search_gap())
+$$;
+
 -- One row per live profile as khnet_search_docs holds it (the columns in
 -- table order).  The single definition behind the per-statement refresh
 -- and the bulk fill; a filter on profile_id is pushed into it.  Each piece
@@ -56,13 +79,16 @@ CREATE OR REPLACE TRIGGER khnet_search_docs_names_upd AFTER UPDATE ON khnet_sear
 -- folding keeps, then split again); OFFSET 0 keeps the planner from
 -- pulling the LATERAL subqueries up, which would copy each folding call
 -- into every expression that uses its result (3-4 times the work).
+-- Separate pieces stay apart in the documents (khnet_search_pieces_tsv).
 CREATE OR REPLACE VIEW khnet_search_doc_source AS
     SELECT p.account_id AS profile_id,
-           t.ab || CASE WHEN khnet_vis_rank(p.vis_bio) <= 0 THEN t.c_bio ELSE '' END
-                || CASE WHEN khnet_vis_rank(p.vis_affiliation) <= 0 THEN t.c_aff ELSE '' END AS doc0,
-           t.ab || CASE WHEN khnet_vis_rank(p.vis_bio) <= 1 THEN t.c_bio ELSE '' END
-                || CASE WHEN khnet_vis_rank(p.vis_affiliation) <= 1 THEN t.c_aff ELSE '' END AS doc1,
-           t.ab || t.c_bio || t.c_aff AS doc2,
+           ts_delete(t.ab || CASE WHEN khnet_vis_rank(p.vis_bio) <= 0 THEN t.c_bio ELSE '' END
+                || CASE WHEN khnet_vis_rank(p.vis_affiliation) <= 0 THEN t.c_aff ELSE '' END,
+                     khnet_search_gap()) AS doc0,
+           ts_delete(t.ab || CASE WHEN khnet_vis_rank(p.vis_bio) <= 1 THEN t.c_bio ELSE '' END
+                || CASE WHEN khnet_vis_rank(p.vis_affiliation) <= 1 THEN t.c_aff ELSE '' END,
+                     khnet_search_gap()) AS doc1,
+           ts_delete(t.ab || t.c_bio || t.c_aff, khnet_search_gap()) AS doc2,
            f.name AS name_fold,
            lower(CASE WHEN p.full_name IS NFC NORMALIZED THEN p.full_name
                       ELSE normalize(p.full_name, NFC) END) AS name_lc,
@@ -78,7 +104,7 @@ CREATE OR REPLACE VIEW khnet_search_doc_source AS
            p.updated_at,
            khnet_fold(p.city) AS city_fold,
            khnet_vis_rank(p.vis_contact)::smallint AS vis_contact,
-           to_tsvector('simple', replace(f.exp, E'\x1f', ' . ')) AS expertise_tsv,
+           ts_delete(khnet_search_pieces_tsv(f.exp), khnet_search_gap()) AS expertise_tsv,
            CASE WHEN f.exp = '' THEN '{}'
                 ELSE ARRAY(SELECT btrim(x) FROM unnest(string_to_array(
                          regexp_replace(f.exp, '[^[:alnum:]\x1f]+', ' ', 'g'), E'\x1f')) x) END
@@ -87,8 +113,8 @@ CREATE OR REPLACE VIEW khnet_search_doc_source AS
       JOIN khnet_accounts a ON a.id = p.account_id AND a.erased_at IS NULL
      CROSS JOIN LATERAL (
            SELECT coalesce(array_agg(ps.sector_id ORDER BY ps.sector_id), '{}') AS sids,
-                  coalesce(string_agg(replace(x.slug, '_', ' ') || ' ' || x.name_en || ' '
-                                      || x.name_vi, ' . '), '') AS text
+                  coalesce(string_agg(replace(x.slug, '_', ' ') || E'\x1f' || x.name_en
+                                      || E'\x1f' || x.name_vi, E'\x1f'), '') AS text
              FROM khnet_profile_sectors ps JOIN khnet_sectors x ON x.id = ps.sector_id
             WHERE ps.profile_id = p.account_id) s
      CROSS JOIN LATERAL (
@@ -98,16 +124,15 @@ CREATE OR REPLACE VIEW khnet_search_doc_source AS
            SELECT khnet_fold(array_to_string(p.expertise, E'\x1f')) AS exp,
                   khnet_fold(s.text) AS sec,
                   khnet_fold(p.full_name) AS name,
-                  khnet_fold(concat_ws(' . ', p.headline, p.display_name)) AS hd,
+                  khnet_fold(concat_ws(E'\x1f', p.headline, p.display_name)) AS hd,
                   khnet_fold(coalesce(p.bio, '')) AS bio,
                   khnet_fold(p.affiliation) AS aff,
                   khnet_fold(p.position) AS pos OFFSET 0) f
      CROSS JOIN LATERAL (
-           SELECT setweight(to_tsvector('simple',
-                      replace(f.exp, E'\x1f', ' . ') || ' . ' || f.sec), 'A')
-               || setweight(to_tsvector('simple', concat_ws(' . ', f.hd, f.name)), 'B') AS ab,
-                  setweight(to_tsvector('simple', f.bio), 'C') AS c_bio,
-                  setweight(to_tsvector('simple', concat_ws(' . ', f.aff, f.pos)), 'C') AS c_aff
+           SELECT setweight(khnet_search_pieces_tsv(f.exp || E'\x1f' || f.sec), 'A')
+               || setweight(khnet_search_pieces_tsv(concat_ws(E'\x1f', f.hd, f.name)), 'B') AS ab,
+                  setweight(khnet_search_pieces_tsv(f.bio), 'C') AS c_bio,
+                  setweight(khnet_search_pieces_tsv(concat_ws(E'\x1f', f.aff, f.pos)), 'C') AS c_aff
            OFFSET 0) t;
 
 -- Vocabulary rows (see khnet_search_terms) for a set of profiles: each
@@ -167,6 +192,39 @@ $$;
 -- khnet_search_docs", which would create the parent index alone (invalid,
 -- no partition indexes); run without ONLY it builds them on every
 -- partition.
+CREATE OR REPLACE FUNCTION khnet_search_gin_drop() RETURNS text[]
+    LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    defs text[];
+    def text;
+BEGIN
+    SELECT array_agg(pg_get_indexdef(i.indexrelid)) INTO defs
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      JOIN pg_am am ON am.oid = c.relam
+     WHERE i.indrelid = 'khnet_search_docs'::regclass AND am.amname = 'gin';
+    FOR def IN SELECT c.oid::regclass::text FROM pg_index i
+                 JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+                WHERE i.indrelid = 'khnet_search_docs'::regclass AND am.amname = 'gin' LOOP
+        EXECUTE 'DROP INDEX ' || def;
+    END LOOP;
+    RETURN defs;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION khnet_search_gin_restore(defs text[]) RETURNS void
+    LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    def text;
+BEGIN
+    PERFORM set_config('maintenance_work_mem', '256MB', true);
+    FOREACH def IN ARRAY coalesce(defs, '{}') LOOP
+        EXECUTE replace(def, ' ON ONLY ', ' ON ');
+    END LOOP;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION khnet_search_fill() RETURNS bigint
     LANGUAGE plpgsql VOLATILE
 AS $$
@@ -175,7 +233,6 @@ DECLARE
     n bigint;
     present bigint;
     defs text[];
-    def text;
 BEGIN
     SELECT array_agg(p.account_id) INTO ids
       FROM khnet_profiles p
@@ -189,29 +246,47 @@ BEGIN
     ON CONFLICT DO NOTHING;
     SELECT count(*) INTO present FROM khnet_search_docs;
     IF cardinality(ids) >= 10000 AND cardinality(ids) >= present THEN
-        SELECT array_agg(pg_get_indexdef(i.indexrelid)) INTO defs
-          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-          JOIN pg_am am ON am.oid = c.relam
-         WHERE i.indrelid = 'khnet_search_docs'::regclass AND am.amname = 'gin';
-        FOR def IN SELECT c.oid::regclass::text FROM pg_index i
-                     JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
-                    WHERE i.indrelid = 'khnet_search_docs'::regclass AND am.amname = 'gin' LOOP
-            EXECUTE 'DROP INDEX ' || def;
-        END LOOP;
+        defs := khnet_search_gin_drop();
     END IF;
     INSERT INTO khnet_search_docs
     SELECT v.* FROM khnet_search_doc_source v
      WHERE NOT EXISTS (SELECT 1 FROM khnet_search_docs d WHERE d.profile_id = v.profile_id);
     GET DIAGNOSTICS n = ROW_COUNT;
-    IF defs IS NOT NULL THEN
-        PERFORM set_config('maintenance_work_mem', '256MB', true);
-        FOREACH def IN ARRAY defs LOOP
-            EXECUTE replace(def, ' ON ONLY ', ' ON ');
-        END LOOP;
-    END IF;
+    PERFORM khnet_search_gin_restore(defs);
     RETURN n;
 END
 $$;
+
+-- The documents' format (khnet_search_doc_format, 0024): 2 = separate
+-- pieces of text kept apart by a gap (khnet_search_gap).  Documents
+-- written before are built again, once, when this file is applied: their
+-- tsvectors rewritten in one statement between dropping and rebuilding the
+-- GIN indexes (as khnet_search_fill).  The other columns do not change.
+CREATE OR REPLACE FUNCTION khnet_search_reformat(want int) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    defs text[];
+    n bigint := 0;
+BEGIN
+    IF (SELECT f.version FROM khnet_search_doc_format f) >= want THEN
+        RETURN 0;
+    END IF;
+    IF EXISTS (SELECT 1 FROM khnet_search_docs) THEN
+        defs := khnet_search_gin_drop();
+        UPDATE khnet_search_docs d
+           SET doc0 = v.doc0, doc1 = v.doc1, doc2 = v.doc2, expertise_tsv = v.expertise_tsv
+          FROM khnet_search_doc_source v
+         WHERE v.profile_id = d.profile_id;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        PERFORM khnet_search_gin_restore(defs);
+    END IF;
+    UPDATE khnet_search_doc_format SET version = want;
+    RETURN n;
+END
+$$;
+
+SELECT khnet_search_reformat(2);
 
 -- Sector names and their words: the vocabulary's fixed part.
 CREATE OR REPLACE FUNCTION khnet_search_sector_terms() RETURNS void

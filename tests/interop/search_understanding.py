@@ -148,6 +148,15 @@ def t_quoted_phrases_are_strict():
     assert ids_of(hits({"q": '"symbiosis zooxanthellae"'})) == []
     assert ids_of(hits({"q": '"zooxanthellae symbiosis"'})) == [IDS["rare"]]
     assert [e["kind"] for e in j["expanded"]] == ["phrase", "concept"], j["expanded"]
+    # a phrase never runs from one keyword into the next ("machine
+    # learning", "shrimp farming"), nor from the keywords into the sector
+    # names, the headline or the name (0024: documents keep pieces apart)
+    for ph in ['"learning shrimp"', '"farming aquaculture"', '"san researcher"',
+               '"researcher le thi"']:
+        j = hits({"q": ph, "limit": 50})
+        assert rank(j, "both") is None, (ph, ids_of(j)[:5])
+    assert rank(hits({"q": '"machine learning"', "limit": 50}), "both") is not None
+    assert rank(hits({"q": '"le thi thanh van"', "limit": 50}), "both") == 0
 
 
 def t_synonyms_and_the_other_language():
