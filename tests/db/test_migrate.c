@@ -649,6 +649,63 @@ static void test_out_of_order_applied(void **state)
     assert_int_equal(db_check_schema(f->conninfo, err, sizeof err), 0);
 }
 
+/* Search documents written in an older format (0024: format 1 joined a
+ * profile's pieces of text with no gap) are built again, once, when
+ * 40_search.sql is applied: a database holding a format-1 document (made
+ * here by writing one back and forgetting the file's record) gets every
+ * document equal to its definition and format 2; applying again leaves
+ * them. */
+static void test_search_docs_reformatted(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    free(log);
+    exec_in(f, "INSERT INTO khnet_accounts (email, password_hash, role) "
+               "VALUES ('fmt@example.org', 'x', 'member')");
+    exec_in(f,
+            "INSERT INTO khnet_profiles (account_id, external_id, full_name, country, expertise, "
+            "languages) SELECT id, 'fmt-1', 'Lê Văn Máy', 'VN', "
+            "ARRAY['machine learning', 'shrimp farming'], ARRAY['vi'] FROM khnet_accounts");
+    const char *across = "SELECT count(*) FROM khnet_search_docs "
+                         "WHERE doc0 @@ phraseto_tsquery('simple', 'learning shrimp')";
+    char *v = query_one(f, across);
+    assert_string_equal(v, "0");
+    free(v);
+    exec_in(f, "UPDATE khnet_search_docs SET doc0 = to_tsvector('simple', "
+               "'machine learning . shrimp farming'), expertise_tsv = to_tsvector('simple', "
+               "'machine learning . shrimp farming')");
+    exec_in(f, "UPDATE khnet_search_doc_format SET version = 1");
+    exec_in(f, "DELETE FROM khnet_schema_repeatables WHERE name = '40_search.sql'");
+    v = query_one(f, across);
+    assert_string_equal(v, "1");
+    free(v);
+
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    assert_non_null(strstr(log, "applied repeatable/40_search.sql"));
+    free(log);
+    v = query_one(f, across);
+    assert_string_equal(v, "0");
+    free(v);
+    const char *stale = "SELECT count(*) FROM khnet_search_docs d JOIN khnet_search_doc_source s "
+                        "USING (profile_id) WHERE (d.doc0, d.doc1, d.doc2, d.expertise_tsv) "
+                        "IS DISTINCT FROM (s.doc0, s.doc1, s.doc2, s.expertise_tsv)";
+    v = query_one(f, stale);
+    assert_string_equal(v, "0");
+    free(v);
+    v = query_one(f, "SELECT version FROM khnet_search_doc_format");
+    assert_string_equal(v, "2");
+    free(v);
+    /* once: a format-2 database keeps what it holds */
+    exec_in(f, "UPDATE khnet_search_docs SET doc2 = to_tsvector('simple', 'kept')");
+    exec_in(f, "DELETE FROM khnet_schema_repeatables WHERE name = '40_search.sql'");
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    free(log);
+    v = query_one(f, "SELECT doc2::text FROM khnet_search_docs");
+    assert_string_equal(v, "'kept':1");
+    free(v);
+}
+
 int main(void)
 {
     const char *url = getenv("KHNET_TEST_DATABASE_URL");
@@ -673,6 +730,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_repeatables_unchanged_noop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_repeatable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order_applied, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_docs_reformatted, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
