@@ -65,9 +65,9 @@ extern "C" {
 #endif
 
 #define KHNET_VERSION_MAJOR 0
-#define KHNET_VERSION_MINOR 6
+#define KHNET_VERSION_MINOR 7
 #define KHNET_VERSION_PATCH 0
-#define KHNET_VERSION_STRING "0.6.0"
+#define KHNET_VERSION_STRING "0.7.0"
 
 /* Initialiser body for a sized struct T (see the ABI promise above). */
 #ifdef __cplusplus
@@ -265,6 +265,10 @@ khnet_err khnet_conversation_read(khnet_ctx *ctx, int64_t conversation_id, int64
 khnet_err khnet_unread(khnet_ctx *ctx, khnet_reply **out);
 /* POST (on != 0) or DELETE /v1/blocks/{account_id}. */
 khnet_err khnet_block(khnet_ctx *ctx, int64_t account_id, int on, khnet_reply **out);
+/* From 0.7: GET /v1/events: my events after seq `after` (>= 0; 0 from the
+ * first), {items: [{seq, kind, payload, at}], next}, limit <= 0 the
+ * server's default — the catch-up by cursor that khnet_stream does live. */
+khnet_err khnet_events(khnet_ctx *ctx, int64_t after, int limit, khnet_reply **out);
 
 /* ---- accounts, profiles, data rights (PROTOCOL.md "Accounts and
  * sessions", "Profiles", "Bulk import") -------------------------------------
@@ -528,6 +532,17 @@ khnet_err khnet_mentorship_withdraw(khnet_ctx *ctx, int64_t id, const char *reas
                                     khnet_reply **out);
 khnet_err khnet_mentorship_end(khnet_ctx *ctx, int64_t id, const char *reason, int rating,
                                const char *comment, khnet_reply **out);
+/* From 0.7: POST .../{id}/feedback (201 {mentorship_id, rating}): my rating
+ * (1-5, checked by the server) of the other side after an end, with an
+ * optional comment; GET /v1/mentoring/feedback (liaison, admin): every
+ * feedback, {items, next}, newest first, after a previous page's `next` or
+ * NULL, limit <= 0 the default; GET /v1/mentoring/feedback/summary: what
+ * mentees said of me as a mentor, anonymous and aggregated. */
+khnet_err khnet_mentorship_feedback(khnet_ctx *ctx, int64_t id, int rating, const char *comment,
+                                    khnet_reply **out);
+khnet_err khnet_mentoring_feedback_list(khnet_ctx *ctx, const char *after, int limit,
+                                        khnet_reply **out);
+khnet_err khnet_mentoring_feedback_summary(khnet_ctx *ctx, khnet_reply **out);
 /* GET /v1/mentoring/stats (liaison, admin): the province's figures. */
 khnet_err khnet_mentoring_stats(khnet_ctx *ctx, khnet_reply **out);
 /* Programme rounds: open (liaison, admin; deadline RFC 3339, sector NULL

@@ -150,3 +150,14 @@ khnet_err khnet_block(khnet_ctx *ctx, int64_t account_id, int on, khnet_reply **
     snprintf(path, sizeof path, "/v1/blocks/%lld", (long long)account_id);
     return khnet_call(ctx, on ? "POST" : "DELETE", path, NULL, 0, out);
 }
+
+khnet_err khnet_events(khnet_ctx *ctx, int64_t after, int limit, khnet_reply **out)
+{
+    char path[64] = "/v1/events", num[24];
+    if (after < 0) return KHNET_ERR_ARG;
+    snprintf(num, sizeof num, "%lld", (long long)after);
+    khnet__add_param(path, sizeof path, "after", num);
+    snprintf(num, sizeof num, "%d", limit);
+    khnet__add_param(path, sizeof path, "limit", limit > 0 ? num : NULL);
+    return khnet_call(ctx, "GET", path, NULL, 0, out);
+}

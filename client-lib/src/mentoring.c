@@ -27,6 +27,22 @@ static bool write_list(kp_buf *b, const char *key, const char *const *items, siz
     return true;
 }
 
+/* POST path {ik: iv, sk: sv}, without sk when sv is NULL. */
+static khnet_err post_int_str(khnet_ctx *ctx, const char *path, const char *ik, int64_t iv,
+                              const char *sk, const char *sv, khnet_reply **out)
+{
+    kp_buf b;
+    kp_buf_init(&b);
+    kp_w_map(&b, sv ? 2 : 1);
+    kp_w_cstr(&b, ik);
+    kp_w_int(&b, iv);
+    if (sv) {
+        kp_w_cstr(&b, sk);
+        kp_w_cstr(&b, sv);
+    }
+    return khnet__send_body(ctx, "POST", path, &b, out);
+}
+
 khnet_err khnet_mentor_offer_get(khnet_ctx *ctx, khnet_reply **out)
 {
     return khnet_call(ctx, "GET", "/v1/mentoring/offer", NULL, 0, out);
@@ -83,16 +99,8 @@ khnet_err khnet_mentor_request(khnet_ctx *ctx, int64_t mentor_id, const char *me
                                khnet_reply **out)
 {
     if (mentor_id < 1) return KHNET_ERR_ARG;
-    kp_buf b;
-    kp_buf_init(&b);
-    kp_w_map(&b, message ? 2 : 1);
-    kp_w_cstr(&b, "mentor_id");
-    kp_w_int(&b, mentor_id);
-    if (message) {
-        kp_w_cstr(&b, "message");
-        kp_w_cstr(&b, message);
-    }
-    return khnet__send_body(ctx, "POST", "/v1/mentoring/mentorships", &b, out);
+    return post_int_str(ctx, "/v1/mentoring/mentorships", "mentor_id", mentor_id, "message",
+                        message, out);
 }
 
 khnet_err khnet_mentorships_list(khnet_ctx *ctx, const char *status, const char *after, int limit,
@@ -157,6 +165,31 @@ khnet_err khnet_mentorship_end(khnet_ctx *ctx, int64_t id, const char *reason, i
 {
     if (rating < 0 || (comment && rating == 0)) return KHNET_ERR_ARG;
     return close_call(ctx, id, "/end", reason, rating, comment, out);
+}
+
+khnet_err khnet_mentorship_feedback(khnet_ctx *ctx, int64_t id, int rating, const char *comment,
+                                    khnet_reply **out)
+{
+    char path[80];
+    if (id < 1) return KHNET_ERR_ARG;
+    mpath(path, sizeof path, "/v1/mentoring/mentorships", id, "/feedback");
+    return post_int_str(ctx, path, "rating", rating, "comment", comment, out);
+}
+
+khnet_err khnet_mentoring_feedback_list(khnet_ctx *ctx, const char *after, int limit,
+                                        khnet_reply **out)
+{
+    char path[512] = "/v1/mentoring/feedback", lim[16];
+    if (after && strlen(after) > 128) return KHNET_ERR_ARG;
+    khnet__add_param(path, sizeof path, "after", after);
+    snprintf(lim, sizeof lim, "%d", limit);
+    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
+    return khnet_call(ctx, "GET", path, NULL, 0, out);
+}
+
+khnet_err khnet_mentoring_feedback_summary(khnet_ctx *ctx, khnet_reply **out)
+{
+    return khnet_call(ctx, "GET", "/v1/mentoring/feedback/summary", NULL, 0, out);
 }
 
 khnet_err khnet_mentoring_stats(khnet_ctx *ctx, khnet_reply **out)

@@ -45,6 +45,33 @@ void it_assert_str(const kp_value *v, const char *want)
     assert_memory_equal(v->v.s.ptr, want, strlen(want));
 }
 
+void it_expect_err(khnet_err rc, khnet_reply **rep, int status, const char *code, const char *field)
+{
+    if (rc != KHNET_ERR_HTTP)
+        fail_msg("expected HTTP %d %s, got %s", status, code, khnet_strerror(rc));
+    assert_non_null(*rep);
+    assert_int_equal((*rep)->status, status);
+    assert_non_null((*rep)->code);
+    assert_string_equal((*rep)->code, code);
+    if (field) {
+        assert_non_null((*rep)->field);
+        assert_string_equal((*rep)->field, field);
+    }
+    khnet_reply_free(*rep);
+    *rep = NULL;
+}
+
+void it_expect_ok(khnet_err rc, khnet_reply **rep, int status)
+{
+    if (rc != KHNET_OK && *rep)
+        fail_msg("HTTP %d %s (field %s)", (*rep)->status, (*rep)->code ? (*rep)->code : "?",
+                 (*rep)->field ? (*rep)->field : "-");
+    assert_int_equal(rc, KHNET_OK);
+    assert_int_equal((*rep)->status, status);
+    khnet_reply_free(*rep);
+    *rep = NULL;
+}
+
 uint32_t it_nhits(const khnet_reply *rep)
 {
     const kp_value *h = it_map_get(rep->root, "hits");

@@ -33,6 +33,16 @@ int64_t it_get_int(const khnet_reply *rep, const char *key);
 /* Asserts that v is the string want. */
 void it_assert_str(const kp_value *v, const char *want);
 
+/* Checks the error reply in *rep (rc KHNET_ERR_HTTP, status, code, and field
+ * unless NULL), frees it and sets *rep to NULL.  rep is passed by address:
+ * the call filling it is the argument beside. */
+void it_expect_err(khnet_err rc, khnet_reply **rep, int status, const char *code,
+                   const char *field);
+
+/* Checks the success reply in *rep (rc KHNET_OK with that HTTP status; an
+ * error reply's code and field are shown), frees it and sets *rep to NULL. */
+void it_expect_ok(khnet_err rc, khnet_reply **rep, int status);
+
 /* The number of hits in a search reply (experts or a saved search's new ones). */
 uint32_t it_nhits(const khnet_reply *rep);
 

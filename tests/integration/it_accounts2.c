@@ -23,36 +23,6 @@
 #define PW2 "battery staple horse"
 #define ADMIN_PW "admin password 1"
 
-/* Checks the error reply in *rep (status, code, field unless NULL) and frees
- * it.  rep is passed by address: the call filling it is the argument beside. */
-static void expect_err(khnet_err rc, khnet_reply **rep, int status, const char *code,
-                       const char *field)
-{
-    assert_int_equal(rc, KHNET_ERR_HTTP);
-    assert_non_null(*rep);
-    assert_int_equal((*rep)->status, status);
-    assert_non_null((*rep)->code);
-    assert_string_equal((*rep)->code, code);
-    if (field) {
-        assert_non_null((*rep)->field);
-        assert_string_equal((*rep)->field, field);
-    }
-    khnet_reply_free(*rep);
-    *rep = NULL;
-}
-
-/* Checks the success reply in *rep has `status` and frees it. */
-static void expect_ok(khnet_err rc, khnet_reply **rep, int status)
-{
-    if (rc != KHNET_OK && *rep)
-        fail_msg("HTTP %d %s (field %s)", (*rep)->status, (*rep)->code ? (*rep)->code : "?",
-                 (*rep)->field ? (*rep)->field : "-");
-    assert_int_equal(rc, KHNET_OK);
-    assert_int_equal((*rep)->status, status);
-    khnet_reply_free(*rep);
-    *rep = NULL;
-}
-
 /* A new context logged in as email; its account id in *id when id != NULL. */
 static khnet_ctx *login(const char *email, const char *password, int64_t *id)
 {
@@ -69,7 +39,7 @@ static khnet_ctx *member(const char *email, int64_t *id)
 {
     khnet_ctx *c = it_connect();
     khnet_reply *rep = NULL;
-    expect_ok(khnet_register(c, email, PW, &rep), &rep, 201);
+    it_expect_ok(khnet_register(c, email, PW, &rep), &rep, 201);
     khnet_free(c);
     return login(email, PW, id);
 }
@@ -127,18 +97,18 @@ static void test_sessions(void **state)
     khnet_reply_free(rep);
 
     /* revoke b's session from a: b is out; a second revoke is 404 */
-    expect_ok(khnet_session_revoke(a, b_sid, &rep), &rep, 204);
-    expect_err(khnet_me(b, &rep), &rep, 401, "unauthenticated", NULL);
-    expect_err(khnet_session_revoke(a, b_sid, &rep), &rep, 404, "not_found", NULL);
+    it_expect_ok(khnet_session_revoke(a, b_sid, &rep), &rep, 204);
+    it_expect_err(khnet_me(b, &rep), &rep, 401, "unauthenticated", NULL);
+    it_expect_err(khnet_session_revoke(a, b_sid, &rep), &rep, 404, "not_found", NULL);
     assert_int_equal(khnet_session_revoke(a, 0, &rep), KHNET_ERR_ARG);
-    expect_err(khnet_sessions_list(b, &rep), &rep, 401, "unauthenticated", NULL);
+    it_expect_err(khnet_sessions_list(b, &rep), &rep, 401, "unauthenticated", NULL);
 
     /* log out everywhere: a forgets its token, a third login's token is dead too */
     khnet_ctx *c = login("s.one@example.org", PW, NULL);
-    expect_ok(khnet_logout_all(a, &rep), &rep, 204);
-    expect_err(khnet_me(a, &rep), &rep, 401, "unauthenticated", NULL); /* no token sent */
-    expect_err(khnet_me(c, &rep), &rep, 401, "unauthenticated", NULL);
-    expect_err(khnet_logout_all(c, &rep), &rep, 401, "unauthenticated", NULL);
+    it_expect_ok(khnet_logout_all(a, &rep), &rep, 204);
+    it_expect_err(khnet_me(a, &rep), &rep, 401, "unauthenticated", NULL); /* no token sent */
+    it_expect_err(khnet_me(c, &rep), &rep, 401, "unauthenticated", NULL);
+    it_expect_err(khnet_logout_all(c, &rep), &rep, 401, "unauthenticated", NULL);
     khnet_free(a);
     khnet_free(b);
     khnet_free(c);
@@ -152,34 +122,35 @@ static void test_passwords(void **state)
     khnet_ctx *b = login("p.one@example.org", PW, NULL);
 
     /* change: wrong current is 403 on current_password; a short new one 400 */
-    expect_err(khnet_password_change(a, "not my password", PW2, &rep), &rep, 403, "forbidden",
-               "current_password");
-    expect_err(khnet_password_change(a, PW, "short", &rep), &rep, 400, "too_short", "new_password");
+    it_expect_err(khnet_password_change(a, "not my password", PW2, &rep), &rep, 403, "forbidden",
+                  "current_password");
+    it_expect_err(khnet_password_change(a, PW, "short", &rep), &rep, 400, "too_short",
+                  "new_password");
     assert_int_equal(khnet_password_change(a, PW, NULL, &rep), KHNET_ERR_ARG);
-    expect_ok(khnet_password_change(a, PW, PW2, &rep), &rep, 204);
-    expect_ok(khnet_me(a, &rep), &rep, 200);                           /* this session stays */
-    expect_err(khnet_me(b, &rep), &rep, 401, "unauthenticated", NULL); /* the other ended */
+    it_expect_ok(khnet_password_change(a, PW, PW2, &rep), &rep, 204);
+    it_expect_ok(khnet_me(a, &rep), &rep, 200);                           /* this session stays */
+    it_expect_err(khnet_me(b, &rep), &rep, 401, "unauthenticated", NULL); /* the other ended */
     khnet_free(b);
     b = login("p.one@example.org", PW2, NULL);
 
     /* reset: request (202 also for an unknown address), confirm, old sessions end */
     khnet_ctx *anon = it_connect();
-    expect_ok(khnet_password_reset_request(anon, "nobody@example.org", &rep), &rep, 202);
-    expect_err(khnet_password_reset_request(anon, "not an address", &rep), &rep, 400,
-               "invalid_value", "email");
-    expect_ok(khnet_password_reset_request(anon, "p.one@example.org", &rep), &rep, 202);
+    it_expect_ok(khnet_password_reset_request(anon, "nobody@example.org", &rep), &rep, 202);
+    it_expect_err(khnet_password_reset_request(anon, "not an address", &rep), &rep, 400,
+                  "invalid_value", "email");
+    it_expect_ok(khnet_password_reset_request(anon, "p.one@example.org", &rep), &rep, 202);
     char tok[44];
     reset_token("p.one@example.org", tok);
-    expect_err(
+    it_expect_err(
         khnet_password_reset_confirm(anon, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", PW, &rep),
         &rep, 400, "invalid_value", "token");
-    expect_ok(khnet_password_reset_confirm(anon, tok, PW, &rep), &rep, 204);
-    expect_err(khnet_password_reset_confirm(anon, tok, PW, &rep), &rep, 400, "invalid_value",
-               "token"); /* spent */
-    expect_err(khnet_me(a, &rep), &rep, 401, "unauthenticated", NULL);
-    expect_err(khnet_me(b, &rep), &rep, 401, "unauthenticated", NULL);
-    expect_err(khnet_login(anon, "p.one@example.org", PW2, &rep), &rep, 401, "unauthenticated",
-               NULL);
+    it_expect_ok(khnet_password_reset_confirm(anon, tok, PW, &rep), &rep, 204);
+    it_expect_err(khnet_password_reset_confirm(anon, tok, PW, &rep), &rep, 400, "invalid_value",
+                  "token"); /* spent */
+    it_expect_err(khnet_me(a, &rep), &rep, 401, "unauthenticated", NULL);
+    it_expect_err(khnet_me(b, &rep), &rep, 401, "unauthenticated", NULL);
+    it_expect_err(khnet_login(anon, "p.one@example.org", PW2, &rep), &rep, 401, "unauthenticated",
+                  NULL);
     khnet_free(login("p.one@example.org", PW, NULL));
     khnet_free(a);
     khnet_free(b);
@@ -194,9 +165,9 @@ static void test_roles_and_profile(void **state)
     khnet_ctx *m = member("r.one@example.org", &id);
     khnet_ctx *adm = admin();
 
-    expect_err(khnet_role_set(m, id, "admin", &rep), &rep, 403, "forbidden", NULL);
-    expect_err(khnet_role_set(adm, id, "emperor", &rep), &rep, 400, "invalid_value", "role");
-    expect_err(khnet_role_set(adm, 999999, "liaison", &rep), &rep, 404, "not_found", NULL);
+    it_expect_err(khnet_role_set(m, id, "admin", &rep), &rep, 403, "forbidden", NULL);
+    it_expect_err(khnet_role_set(adm, id, "emperor", &rep), &rep, 400, "invalid_value", "role");
+    it_expect_err(khnet_role_set(adm, 999999, "liaison", &rep), &rep, 404, "not_found", NULL);
     assert_int_equal(khnet_role_set(adm, id, NULL, &rep), KHNET_ERR_ARG);
     assert_int_equal(khnet_role_set(adm, id, "liaison", &rep), KHNET_OK);
     assert_int_equal(it_get_int(rep, "id"), id);
@@ -208,18 +179,19 @@ static void test_roles_and_profile(void **state)
     khnet_reply_free(rep);
 
     /* profile create: 400 without full_name, 201, then 409; 401 without a token */
-    expect_err(khnet_profile_create(m, "{\"country\":\"VN\"}", &rep), &rep, 400, "missing_field",
-               "full_name");
+    it_expect_err(khnet_profile_create(m, "{\"country\":\"VN\"}", &rep), &rep, 400, "missing_field",
+                  "full_name");
     assert_int_equal(khnet_profile_create(m, "{\"full_name\":\"Trần Đại Nghĩa\"}", &rep), KHNET_OK);
     assert_int_equal(rep->status, 201);
     assert_int_equal(it_get_int(rep, "version"), 1);
     it_assert_str(it_get(rep, "full_name"), "Trần Đại Nghĩa");
     khnet_reply_free(rep);
-    expect_err(khnet_profile_create(m, "{\"full_name\":\"X\"}", &rep), &rep, 409, "conflict", NULL);
+    it_expect_err(khnet_profile_create(m, "{\"full_name\":\"X\"}", &rep), &rep, 409, "conflict",
+                  NULL);
     assert_int_equal(khnet_profile_create(m, NULL, &rep), KHNET_ERR_ARG);
     khnet_ctx *anon = it_connect();
-    expect_err(khnet_profile_create(anon, "{\"full_name\":\"X\"}", &rep), &rep, 401,
-               "unauthenticated", NULL);
+    it_expect_err(khnet_profile_create(anon, "{\"full_name\":\"X\"}", &rep), &rep, 401,
+                  "unauthenticated", NULL);
     khnet_free(anon);
     khnet_free(m);
     khnet_free(adm);
@@ -234,10 +206,10 @@ static void test_partners(void **state)
     const char *origins[] = {"https://ntu.edu.vn", "HTTPS://Www.NTU.edu.vn:443"};
     const char *bad[] = {"https://ntu.edu.vn/path"};
 
-    expect_err(khnet_partners_list(m, &rep), &rep, 403, "forbidden", NULL);
-    expect_err(khnet_partner_create(m, "Uni", origins, 1, &rep), &rep, 403, "forbidden", NULL);
-    expect_err(khnet_partner_create(adm, "Uni", bad, 1, &rep), &rep, 400, "invalid_value",
-               "origins.0");
+    it_expect_err(khnet_partners_list(m, &rep), &rep, 403, "forbidden", NULL);
+    it_expect_err(khnet_partner_create(m, "Uni", origins, 1, &rep), &rep, 403, "forbidden", NULL);
+    it_expect_err(khnet_partner_create(adm, "Uni", bad, 1, &rep), &rep, 400, "invalid_value",
+                  "origins.0");
     assert_int_equal(khnet_partner_create(adm, NULL, origins, 1, &rep), KHNET_ERR_ARG);
 
     assert_int_equal(khnet_partner_create(adm, "Trường Đại học Nha Trang", origins, 2, &rep),
@@ -252,8 +224,8 @@ static void test_partners(void **state)
     assert_int_equal(o->v.arr.n, 2);
     it_assert_str(&o->v.arr.items[1], "https://www.ntu.edu.vn"); /* lower-cased, port dropped */
     khnet_reply_free(rep);
-    expect_err(khnet_partner_create(adm, "Trường Đại học Nha Trang", origins, 1, &rep), &rep, 409,
-               "conflict", "name");
+    it_expect_err(khnet_partner_create(adm, "Trường Đại học Nha Trang", origins, 1, &rep), &rep,
+                  409, "conflict", "name");
 
     assert_int_equal(khnet_partners_list(adm, &rep), KHNET_OK);
     const kp_value *items = it_get(rep, "items");
@@ -264,9 +236,9 @@ static void test_partners(void **state)
 
     /* a sign-up through the partner records it */
     khnet_ctx *anon = it_connect();
-    expect_ok(khnet_register_partner(anon, "pt.two@example.org", PW, key, &rep), &rep, 201);
-    expect_err(khnet_register_partner(anon, "pt.three@example.org", PW, "no-such-key", &rep), &rep,
-               400, "invalid_value", "X-Partner-Key");
+    it_expect_ok(khnet_register_partner(anon, "pt.two@example.org", PW, key, &rep), &rep, 201);
+    it_expect_err(khnet_register_partner(anon, "pt.three@example.org", PW, "no-such-key", &rep),
+                  &rep, 400, "invalid_value", "X-Partner-Key");
     khnet_ctx *two = login("pt.two@example.org", PW, NULL);
     assert_int_equal(khnet_export(two, &rep), KHNET_OK);
     assert_int_equal(kp_map_get(kp_map_get(it_get(rep, "account"), "partner"), "id")->v.i, pid);
@@ -282,20 +254,21 @@ static void test_partners(void **state)
     assert_int_equal(it_get(rep, "origins")->v.arr.n, 1);
     assert_false(it_get(rep, "disabled")->v.b);
     khnet_reply_free(rep);
-    expect_err(khnet_partner_update(adm, pid, bad, 1, -1, &rep), &rep, 400, "invalid_value",
-               "origins.0");
-    expect_err(khnet_partner_update(adm, 999999, NULL, 0, 1, &rep), &rep, 404, "not_found", NULL);
-    expect_err(khnet_partner_update(m, pid, NULL, 0, 1, &rep), &rep, 403, "forbidden", NULL);
+    it_expect_err(khnet_partner_update(adm, pid, bad, 1, -1, &rep), &rep, 400, "invalid_value",
+                  "origins.0");
+    it_expect_err(khnet_partner_update(adm, 999999, NULL, 0, 1, &rep), &rep, 404, "not_found",
+                  NULL);
+    it_expect_err(khnet_partner_update(m, pid, NULL, 0, 1, &rep), &rep, 403, "forbidden", NULL);
 
     /* rekey: a new key, the old one refused */
     assert_int_equal(khnet_partner_rekey(adm, pid, &rep), KHNET_OK);
     assert_int_equal(it_get(rep, "key")->v.s.len, 43);
     assert_memory_not_equal(it_get(rep, "key")->v.s.ptr, key, 43);
     khnet_reply_free(rep);
-    expect_err(khnet_register_partner(anon, "pt.four@example.org", PW, key, &rep), &rep, 400,
-               "invalid_value", "X-Partner-Key");
-    expect_err(khnet_partner_rekey(adm, 999999, &rep), &rep, 404, "not_found", NULL);
-    expect_err(khnet_partner_rekey(m, pid, &rep), &rep, 403, "forbidden", NULL);
+    it_expect_err(khnet_register_partner(anon, "pt.four@example.org", PW, key, &rep), &rep, 400,
+                  "invalid_value", "X-Partner-Key");
+    it_expect_err(khnet_partner_rekey(adm, 999999, &rep), &rep, 404, "not_found", NULL);
+    it_expect_err(khnet_partner_rekey(m, pid, &rep), &rep, 403, "forbidden", NULL);
     assert_int_equal(khnet_partner_rekey(adm, 0, &rep), KHNET_ERR_ARG);
     khnet_free(anon);
     khnet_free(m);
