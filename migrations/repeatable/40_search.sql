@@ -807,6 +807,26 @@ BEGIN
 END
 $$;
 
+-- The tsquery matching any of a term's folded forms (each a phrase, or a
+-- prefix when the term is a word still being typed); NULL for none.
+CREATE OR REPLACE FUNCTION khnet_search_forms_tsquery(forms text[], prefix boolean) RETURNS tsquery
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    f text;
+    one tsquery;
+    result tsquery;
+BEGIN
+    FOREACH f IN ARRAY coalesce(forms, '{}') LOOP
+        CONTINUE WHEN numnode(phraseto_tsquery('simple', f)) = 0;
+        one := CASE WHEN prefix THEN to_tsquery('simple', quote_literal(f) || ':*')
+                    ELSE phraseto_tsquery('simple', f) END;
+        result := CASE WHEN result IS NULL THEN one ELSE result || one END;
+    END LOOP;
+    RETURN result;
+END
+$$;
+
 -- The plan of a query (see above).  mode: 'none' (nothing to search
 -- for), 'name' (match every word, khnet_search_tsquery) or 'terms'.
 CREATE OR REPLACE FUNCTION khnet_search_plan(
@@ -845,6 +865,10 @@ DECLARE
     mce text[];
     mcf real[];
     allstop boolean;
+    up int;                    -- levels of broader concepts added to a term
+    bx record;
+    binfo jsonb;
+    wt float8;
 BEGIN
     mode := 'terms';
     terms := '{}'; ex := '{}'; nar := '{}'; w := '{}'; expanded := '[]'; eqf := '{}'; eqt := '{}';
@@ -930,7 +954,8 @@ BEGIN
             -- that edited the thesaurus (the store catches up at commit)
             forms := NULL;
             IF nullif(current_setting('khnet.expansions_dirty', true), '') IS NULL THEN
-                SELECT e.forms, e.allf, e.nforms, e.alln, e.info INTO forms, allf, nforms, alln, info
+                SELECT e.cids, e.forms, e.allf, e.nforms, e.alln, e.info
+                  INTO cids, forms, allf, nforms, alln, info
                   FROM khnet_search_expansions e WHERE e.term = seg_term[i];
             END IF;
             IF forms IS NULL THEN
@@ -967,36 +992,52 @@ BEGIN
             END IF;
         END IF;
         -- the tsqueries
-        tq := NULL;
-        FOREACH alt IN ARRAY forms LOOP
-            CONTINUE WHEN numnode(phraseto_tsquery('simple', alt)) = 0;
-            ntq := CASE WHEN pre THEN to_tsquery('simple', quote_literal(alt) || ':*')
-                        ELSE phraseto_tsquery('simple', alt) END;
-            tq := CASE WHEN tq IS NULL THEN ntq ELSE tq || ntq END;
-        END LOOP;
+        tq := khnet_search_forms_tsquery(forms, pre);
         CONTINUE WHEN tq IS NULL;
-        ntq := NULL;
-        FOREACH alt IN ARRAY nforms LOOP
-            CONTINUE WHEN numnode(phraseto_tsquery('simple', alt)) = 0;
-            ntq := CASE WHEN ntq IS NULL THEN phraseto_tsquery('simple', alt)
-                        ELSE ntq || phraseto_tsquery('simple', alt) END;
-        END LOOP;
+        ntq := khnet_search_forms_tsquery(nforms, false);
+        -- its weight: how rare the term is (a word no concept claimed says
+        -- less about a field than a recognised concept, "detection" in
+        -- "computer vision for fish disease detection": half its idf)
+        IF ndocs IS NULL THEN SELECT * INTO ndocs, mce, mcf FROM khnet_search_stats(); END IF;
+        wt := khnet_search_idf(CASE WHEN ntq IS NULL THEN tq ELSE tq || ntq END,
+                               forms || nforms, pre, mce, mcf, ndocs)
+              * CASE WHEN seg_kind[i] = 'word' AND 'concept' = ANY (seg_kind) THEN 0.5 ELSE 1 END;
+        -- a concept no member wrote as a keyword, nor any narrower one
+        -- (the vocabulary holds every keyword): its broader concepts, up
+        -- to three levels up, count like narrower ones, so that a request
+        -- for a specialty nobody lists finds the field's experts ranked
+        -- after any who mention it ("recirculating aquaculture system
+        -- design": aquaculture experts, not designers of curricula)
+        binfo := '[]';
+        IF seg_kind[i] = 'concept' THEN
+            up := 0;
+            WHILE up < 3 AND NOT EXISTS (SELECT 1 FROM khnet_search_terms t
+                                          WHERE t.kind = 'expertise' AND t.term = ANY (allf || alln)) LOOP
+                SELECT array_agg(DISTINCT k.target_id) INTO cids FROM khnet_concept_links k
+                 WHERE k.kind = 'broader' AND k.concept_id = ANY (cids);
+                EXIT WHEN cids IS NULL;
+                SELECT x.forms, x.allf, x.nforms, x.alln, x.info INTO bx
+                  FROM khnet_search_expansion(cids) x;
+                nforms := coalesce((khnet_search_prune(bx.forms || nforms || bx.nforms, forms))[1:40], '{}');
+                alln := alln || bx.allf || bx.alln;
+                binfo := binfo || (bx.info -> 'concepts');
+                up := up + 1;
+            END LOOP;
+            IF up > 0 THEN
+                ntq := khnet_search_forms_tsquery(nforms, false);
+            END IF;
+        END IF;
         terms := terms || seg_term[i]; ex := ex || tq; nar := nar || ntq;
         allf := coalesce(allf, forms);
         eqf := eqf || allf || alln;
         eqt := eqt || array_fill(cardinality(terms), ARRAY[cardinality(allf)])
                    || array_fill(-cardinality(terms), ARRAY[cardinality(alln)]);
-        -- a word no concept claimed says less about a field than a
-        -- recognised concept ("detection" in "computer vision for fish
-        -- disease detection"): it weighs half its idf
-        IF ndocs IS NULL THEN SELECT * INTO ndocs, mce, mcf FROM khnet_search_stats(); END IF;
-        w := w || (khnet_search_idf(CASE WHEN ntq IS NULL THEN tq ELSE tq || ntq END,
-                                    forms || nforms, pre, mce, mcf, ndocs)
-                   * CASE WHEN seg_kind[i] = 'word' AND 'concept' = ANY (seg_kind) THEN 0.5 ELSE 1 END)::real;
+        w := w || wt::real;
         expanded := expanded || jsonb_build_array(jsonb_build_object(
             'term', seg_term[i], 'kind', seg_kind[i], 'forms', to_jsonb(forms[1:30]),
             'narrower', to_jsonb(nforms[1:30]), 'prefix', pre,
-            'weight', round(w[cardinality(w)]::numeric, 3)) || info);
+            'weight', round(w[cardinality(w)]::numeric, 3)) || info
+            || CASE WHEN binfo <> '[]' THEN jsonb_build_object('broader', binfo) ELSE '{}' END);
     END LOOP;
 END
 $$;

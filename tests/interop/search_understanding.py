@@ -191,6 +191,33 @@ def t_broader_terms_reach_narrower_at_lower_weight():
     assert by[IDS["aqua_direct"]]["score"] > by[IDS["seaweed_only"]]["score"]
 
 
+def t_a_concept_nobody_lists_reaches_its_broader_concept():
+    # recirculating aquaculture systems: no keyword of the directory is one
+    # of its labels or a narrower one's (checked first), so its broader
+    # concept, aquaculture, counts like a narrower one
+    ras = psql("SELECT count(*) FROM khnet_search_docs d, khnet_concept_labels l, khnet_concepts c "
+               "WHERE c.key = 'ras' AND l.concept_id = c.id AND l.term = ANY (d.expertise_fold)")
+    assert ras == "0", ras
+    j = hits({"q": "recirculating aquaculture system", "sectors": ["marine_economy", "education"],
+              "limit": 50})
+    e = j["expanded"][0]
+    assert [c["key"] for c in e["concepts"]] == ["ras"], e
+    assert [c["key"] for c in e["broader"]] == ["aquaculture"], e
+    assert "aquaculture" in e["narrower"] and "lobster farming" in e["narrower"], e
+    by = {h["id"]: h for h in j["hits"]}
+    for k in ("aqua_direct", "seaweed_only", "lobster_only"):
+        assert by[IDS[k]]["matched"] == ["recirculating aquaculture system"], (k, by.get(IDS[k]))
+    # with another word: the field's experts outrank those holding only the word
+    j = hits({"q": "recirculating aquaculture system design", "limit": 20})
+    assert j["hits"] and all("recirculating aquaculture system" in h["matched"] for h in j["hits"]), \
+        [h["matched"] for h in j["hits"]]
+    # a concept someone lists is not widened
+    j = hits({"q": "machine learning", "limit": 5})
+    assert "broader" not in j["expanded"][0], j["expanded"]
+    # the weight stays the concept's own (as rare as before widening)
+    assert e["weight"] > hits({"q": "aquaculture"})["expanded"][0]["weight"], e["weight"]
+
+
 def t_city_and_affiliation_filters():
     tok = member_token("und-liaison@example.org", "liaison")
     want = psql("SELECT string_agg(profile_id::text, ',' ORDER BY profile_id) FROM khnet_search_docs "
