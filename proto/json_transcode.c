@@ -93,24 +93,55 @@ static int unicode_escape(tc *t)
     return 0;
 }
 
+/* Any byte of x that needs a look: '"', '\\', a control byte (< 0x20) or
+ * one of UTF-8's non-ASCII bytes (>= 0x80).  Exact for "none" (the
+ * classic has-zero/has-less word tricks; a hit may also flag its
+ * neighbours, which only sends that word to the byte loop). */
+static uint64_t word_special(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & high;
+}
+
+/* Past the plain bytes at p (8 at a time while none needs a look): to the
+ * first '"', '\\' or control byte, or end; *high when a byte >= 0x80 was
+ * passed (then the string's UTF-8 must be checked). */
+static const char *plain_run(const char *p, const char *end, bool *high)
+{
+    for (;;) {
+        uint64_t x;
+        while (end - p >= 8 && (memcpy(&x, p, 8), !word_special(x)))
+            p += 8;
+        if (p >= end) return p;
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\' || c < 0x20) return p;
+        if (c >= 0x80) *high = true;
+        p++;
+    }
+}
+
 /* The string at t->p (its opening quote) written to out as a msgpack str;
  * *off gets the offset of its bytes there. */
 static int string(tc *t, uint32_t *off, uint32_t *len)
 {
     const char *s = ++t->p;
-    while (t->p < t->end && *t->p != '"' && *t->p != '\\' && (unsigned char)*t->p >= 0x20)
-        t->p++;
+    bool high = false;
+    t->p = plain_run(t->p, t->end, &high);
     if (t->p >= t->end || (unsigned char)*t->p < 0x20) return -1;
     const char *body = s;
     size_t n = (size_t)(t->p - s);
     if (*t->p == '\\') { /* the slow half: unescape into tmp */
         kp_buf_reset(&t->tmp);
         kp_buf_append(&t->tmp, s, n);
+        high = true; /* an escape may make any code point: check what it made */
         while (t->p < t->end && *t->p != '"') {
             unsigned char c = (unsigned char)*t->p;
             if (c < 0x20) return -1;
-            if (c != '\\') {
-                kp_buf_append(&t->tmp, t->p++, 1);
+            if (c != '\\') { /* a run of plain bytes at once: an HTML body's text */
+                const char *run = t->p;
+                t->p = plain_run(t->p, t->end, &high);
+                kp_buf_append(&t->tmp, run, (size_t)(t->p - run));
                 continue;
             }
             if (t->p + 1 >= t->end) return -1;
@@ -128,7 +159,8 @@ static int string(tc *t, uint32_t *off, uint32_t *len)
         n = t->tmp.len;
     }
     t->p++; /* the closing quote */
-    if (n > t->lim->max_str || !kp_utf8_valid(body, n)) return -1;
+    /* ASCII without control bytes (the scan stops at those) is valid UTF-8 */
+    if (n > t->lim->max_str || (high && !kp_utf8_valid(body, n))) return -1;
     kp_w_str(t->out, body, n);
     if (t->out->oom) return -1;
     *off = (uint32_t)(t->out->len - n);
@@ -160,6 +192,15 @@ static int number(tc *t)
         if (q >= t->end || *q < '0' || *q > '9') return -1;
         while (q < t->end && *q >= '0' && *q <= '9')
             q++;
+    }
+    if (!real && q - s <= 18) { /* fits an int64 whatever its digits: no strtoll */
+        bool neg = *s == '-';
+        long long v = 0;
+        for (const char *d = s + neg; d < q; d++)
+            v = v * 10 + (*d - '0');
+        t->p = q;
+        kp_w_int(t->out, neg ? -v : v);
+        return 0;
     }
     char num[64];
     if ((size_t)(q - s) >= sizeof num) return -1;

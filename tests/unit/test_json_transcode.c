@@ -155,6 +155,36 @@ static void test_fallbacks(void **state)
     assert_int_equal(same_lim("{\"a\":\"\0\"}", 8, NULL), KP_JSON_FALLBACK);
 }
 
+/* Strings are scanned 8 bytes at a time: every kind of byte that needs a
+ * look ('"' and '\\' escaped, a control byte, UTF-8 valid or not, DEL) at
+ * every position of strings across word boundaries, short to long. */
+static void test_word_scan(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes; /* what goes at position i */
+        bool ok;           /* the document is valid JSON with valid UTF-8 */
+    } kinds[] = {
+        {"\\\"", true},     {"\\\\", true},          {"\\n", true},       {"\\u00e9", true},
+        {"\xC3\xA9", true}, {"\xE2\x82\xAC", true},  {"\x7F", true},      {"~", true},
+        {"\x1F", false},    {"\x01", false},         {"\xC3\x28", false}, {"\xC3", false},
+        {"\xFF", false},    {"\xED\xA0\x80", false},
+    };
+    char doc[128];
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        for (int len = 0; len <= 24; len++)
+            for (int i = 0; i <= len; i++) {
+                int n = snprintf(doc, sizeof doc, "{\"s\":\"%.*s%s%.*s\",\"t\":1}", i,
+                                 "abcdefghijklmnopqrstuvwxyz", kinds[k].bytes, len - i,
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+                assert_true(n > 0 && (size_t)n < sizeof doc);
+                if (kinds[k].ok)
+                    taken(doc);
+                else
+                    refused(doc);
+            }
+}
+
 /* top: next_key → next (its value as "c<id>"), anything else untouched. */
 static bool wants(const char *key, size_t n, void *data)
 {
@@ -201,6 +231,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_documents, arena_reset),
         cmocka_unit_test_setup(test_fallbacks, arena_reset),
+        cmocka_unit_test_setup(test_word_scan, arena_reset),
         cmocka_unit_test_setup(test_top_pairs, arena_reset),
     };
     return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
