@@ -53,6 +53,8 @@ static const opt opts[] = {
      600000, "grace period for in-flight requests on SIGTERM, ms"},
     {"access-log", "KHNET_ACCESS_LOG", OPT_BOOL, OFF(access_log), "on", 0, 0,
      "log one line per request (on/off)"},
+    {"slow-request-ms", "KHNET_SLOW_REQUEST_MS", OPT_INT, OFF(slow_request_ms), "0", 0, 3600000,
+     "log where the time of a request slower than this went, ms (0 = off)"},
     {"profiles", "KHNET_SEED_PROFILES", OPT_INT, OFF(seed_profiles), "1000", 1, 10000000,
      "seed: demo profiles to create"},
     {"seed", "KHNET_SEED", OPT_INT, OFF(seed), "1", 0, INT_MAX,

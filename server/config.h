@@ -28,6 +28,7 @@ typedef struct config {
     int max_pipeline;          /* requests queued per connection */
     int shutdown_timeout_ms;   /* grace period on SIGTERM */
     bool access_log;           /* one log line per request */
+    int slow_request_ms;       /* requests slower than this log their stages; 0: off */
     int seed_profiles;         /* seed: demo profiles to create */
     int seed;                  /* seed: PRNG seed (same seed, same people) */
     int scrypt_n;              /* scrypt cost for new password hashes, power of two */

@@ -189,6 +189,7 @@ static int setup(worker *w)
     w->http.worker_id = w->id;
     w->http.metrics = &w->metrics;
     w->http.log = c->access_log ? &w->log : NULL;
+    w->http.slow_ns = (uint64_t)c->slow_request_ms * 1000000u;
     w->listener.data = w;
     if (handoff_init(&w->inbox, &w->loop, on_handed, w) != 0) {
         snprintf(w->err, sizeof w->err, "cannot set up the connection hand-off");

@@ -42,6 +42,8 @@ typedef struct db_reply {
     const PGresult *res;  /* DB_OK only; valid during the callback only */
     const char *sqlstate; /* DB_QUERY_ERROR/DB_TIMEOUT: 5 chars, else "" */
     const char *message;  /* server's message, for logs only, never clients */
+    uint64_t wait_ns;     /* queued in the pool before it was sent (uv_hrtime) */
+    uint64_t run_ns;      /* from sent to its Sync back: PostgreSQL, the network, the loop */
 } db_reply;
 
 /* Called exactly once per accepted query, on the loop thread. */

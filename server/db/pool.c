@@ -46,6 +46,8 @@ struct db_item {
     db_cb cb;           /* the caller's callback; NULL for setup */
     void *data;         /* the caller's argument to cb */
     uint64_t since_ms;  /* when queued (queue) or sent (in flight) */
+    uint64_t queued_ns; /* uv_hrtime when db_query took it (db_reply.wait_ns) */
+    uint64_t sent_ns;   /* uv_hrtime when it was sent (db_reply.run_ns) */
     int nres;           /* results seen since the last NULL separator */
     PGresult *res;      /* the result kept for the reply, or NULL */
     db_status status;   /* deferred failure: the status to report */
@@ -279,6 +281,7 @@ static void send_item(db_conn *c, db_item *it)
     db_pool *p = c->pool;
     const db_stmt *s = &p->stmts[it->stmt_id];
     it->since_ms = uv_now(p->loop);
+    it->sent_ns = uv_hrtime();
     if (c->inflight.n == 0) c->head_ms = it->since_ms;
     fifo_push(&c->inflight, it);
     p->in_flight++;
@@ -319,10 +322,10 @@ static void keep_result(db_item *it, PGresult *r)
 
 static void reply_from(const PGresult *res, db_reply *rep)
 {
-    *rep = (db_reply){DB_UNAVAILABLE, NULL, "", "no result"};
+    *rep = (db_reply){DB_UNAVAILABLE, NULL, "", "no result", 0, 0};
     if (!res) return;
     if (result_ok(res)) {
-        *rep = (db_reply){DB_OK, res, "", ""};
+        *rep = (db_reply){DB_OK, res, "", "", 0, 0};
         return;
     }
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -368,6 +371,8 @@ static void item_done(db_conn *c)
     p->in_flight--;
     db_reply rep;
     reply_from(it->res, &rep);
+    rep.wait_ns = it->sent_ns - it->queued_ns;
+    rep.run_ns = uv_hrtime() - it->sent_ns;
     if (rep.status == DB_OK)
         p->queries++;
     else
@@ -423,7 +428,7 @@ static void idle_cb(uv_idle_t *h)
     p->deferred = (db_fifo){0};
     db_item *it;
     while ((it = fifo_pop(&list))) {
-        db_reply rep = {it->status, NULL, "", it->errmsg};
+        db_reply rep = {it->status, NULL, "", it->errmsg, 0, 0};
         it->cb(it->data, &rep);
         item_free(it);
     }
@@ -517,6 +522,7 @@ int db_query(db_pool *p, int stmt_id, int nparams, const char *const *values, co
     it->cb = cb;
     it->data = data;
     it->since_ms = uv_now(p->loop);
+    it->queued_ns = uv_hrtime();
     db_conn *c = best_conn(p);
     if (p->queue.n + p->in_flight >= p->cfg.max_queue) {
         defer_fail(p, it, DB_UNAVAILABLE, "database queue full");

@@ -539,6 +539,7 @@ static int on_message_begin(llhttp_t *p)
     http_conn *c = conn_of(p);
     c->parsing = http__req_new(c->srv, c);
     if (!c->parsing) return reject(c, 503, "server_busy");
+    c->parsing->recv_ns = uv_hrtime();
     arm(c, c->srv->lim.header_timeout_ms);
     return 0;
 }

@@ -108,6 +108,7 @@ struct http_server {
     uint32_t rid_prefix;             /* random per server, for ids */
     bool draining;                   /* shutting down: finish, accept nothing */
     void (*drained)(http_server *s); /* called once when draining and nconns hits 0 */
+    uint64_t slow_ns;                /* requests slower than this log their stages; 0: off */
     char date[40];                   /* cached "Date: ...\r\n" value */
     uint64_t date_sec;               /* second the cache was made for */
     /* CORS (optional; NULL = no CORS at all).  Called for each request that
@@ -166,6 +167,9 @@ const char *http_req_method(const http_req *r);
 const char *http_req_path(const http_req *r);  /* without the query */
 const char *http_req_query(const http_req *r); /* after '?', or "" */
 const char *http_req_id(const http_req *r);
+/* Counts one database step of the request (db_reply's wait_ns, run_ns) for
+ * the slow-request log (http_server.slow_ns). */
+void http_req_note_db(http_req *r, uint64_t wait_ns, uint64_t run_ns);
 /* The client's address (IP text, no port) into buf: the TCP peer's, or
  * the one a trusted proxy named (PROXY v2 header, X-Forwarded-For).  0, or
  * -1 when it is unknown or does not fit. */

@@ -50,7 +50,11 @@ struct http_req {
     const kp_value *body;               /* decoded body, or NULL */
     http_ctype body_type;               /* type the body came in */
     http_ctype resp_type;               /* negotiated reply type */
+    uint64_t recv_ns;                   /* uv_hrtime at its first byte */
     uint64_t start_ns;                  /* uv_hrtime at dispatch */
+    uint32_t db_steps;                  /* database steps (http_req_note_db) */
+    uint64_t db_wait_ns;                /* their time queued in the pool */
+    uint64_t db_run_ns;                 /* their time sent, until the answer was read */
     char client[NET_ADDR_TEXT];         /* the client's address (proxy-resolved), or "" */
     bool tls;                           /* the client spoke TLS to a trusted proxy */
     const char *origin;                 /* arena: Origin header when the CORS hook allowed it */

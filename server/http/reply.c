@@ -138,6 +138,12 @@ const char *http_req_id(const http_req *r)
 {
     return r->rid;
 }
+void http_req_note_db(http_req *r, uint64_t wait_ns, uint64_t run_ns)
+{
+    r->db_steps++;
+    r->db_wait_ns += wait_ns;
+    r->db_run_ns += run_ns;
+}
 const kp_value *http_req_body(const http_req *r)
 {
     return r->body;
@@ -334,11 +340,33 @@ void http__build_head(http_req *r)
     put(h, "\r\n");
 }
 
+/* A request slower than s->slow_ns: where its time went, from its first
+ * byte to its reply.  `read` is receiving it and waiting behind the
+ * requests pipelined before it; `db_queue` its statements waiting for a
+ * pool connection; `db` from sending them to reading their answers
+ * (PostgreSQL, the network, and this loop's delay in noticing); `app` the
+ * rest: our own work between the steps and loop delays before it. */
+static void log_slow(const http_req *r, uint64_t now)
+{
+    uint64_t total = now - r->recv_ns, read = r->start_ns - r->recv_ns;
+    uint64_t db = r->db_wait_ns + r->db_run_ns;
+    uint64_t app = total > read + db ? total - read - db : 0;
+    log_event("warn",
+              "msg=\"slow request\" rid=%s worker=%d route=\"%s\" status=%d total_us=%llu "
+              "read_us=%llu db_steps=%u db_queue_us=%llu db_us=%llu app_us=%llu",
+              r->rid, r->srv->worker_id, r->route >= 0 ? r->srv->routes[r->route].pattern : "",
+              r->status, (unsigned long long)(total / 1000), (unsigned long long)(read / 1000),
+              r->db_steps, (unsigned long long)(r->db_wait_ns / 1000),
+              (unsigned long long)(r->db_run_ns / 1000), (unsigned long long)(app / 1000));
+}
+
 void http__account(http_req *r)
 {
     http_server *s = r->srv;
     s->replies++;
-    uint64_t dur_us = r->start_ns ? (uv_hrtime() - r->start_ns) / 1000 : 0;
+    uint64_t now = uv_hrtime();
+    uint64_t dur_us = r->start_ns ? (now - r->start_ns) / 1000 : 0;
+    if (s->slow_ns && r->recv_ns && r->start_ns && now - r->recv_ns >= s->slow_ns) log_slow(r, now);
     if (s->metrics) metrics_request(s->metrics, r->route, r->status, dur_us);
     if (s->log) {
         char path[160];

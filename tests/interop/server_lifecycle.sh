@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # server_lifecycle.sh — khnetd as an operator meets it: --help lists every
-# setting with its environment variable, bad flags are refused, the server
+# setting with its environment variable, bad flags are refused, a request
+# slower than --slow-request-ms logs where its time went (and only such a
+# request), the server
 # refuses a schema that is behind or edited, refuses a taken port, and stops
 # cleanly (exit 0) on SIGTERM and SIGINT with connections open.
 # Runs under tests/harness.sh (KHNETD, KHNET_DATABASE_URL, KHNET_URL set).
@@ -16,7 +18,8 @@ trap 'rm -rf "$WORK"' EXIT
 # --help: every flag with its KHNET_* variable and default
 "$KHNETD" --help >"$WORK/help"
 for f in listen workers database-url db-connections statement-timeout max-header-bytes \
-         max-body-bytes header-timeout body-timeout idle-timeout max-connections shutdown-timeout; do
+         max-body-bytes header-timeout body-timeout idle-timeout max-connections shutdown-timeout \
+         slow-request-ms; do
   env=KHNET_$(printf '%s' "$f" | tr 'a-z-' 'A-Z_')
   if grep -q -- "--$f" "$WORK/help" && grep -q "$env" "$WORK/help"; then ok "--help lists --$f"
   else bad "--help lacks --$f / $env"; fi
@@ -39,6 +42,36 @@ pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null; then ok "flag beats KHNET_LISTEN"
 else bad "server did not listen on the flag's port"; fi
+
+# --slow-request-ms: a request whose head arrives in two parts 1 s apart
+# takes that long from its first byte, so it is logged with its stages (the
+# wait in read_us; the categories listing is one database step); requests
+# faster than the threshold are not
+slow_port=$(free_port)
+"$KHNETD" --listen "127.0.0.1:$slow_port" --workers 1 --slow-request-ms 600 --access-log off \
+  --database-url "$KHNET_DATABASE_URL" >"$WORK/slowlog" 2>&1 &
+slow_pid=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$slow_port/healthz" >/dev/null && break; sleep 0.1; done
+for _ in 1 2 3; do curl -fs "http://127.0.0.1:$slow_port/v1/forum/categories" >/dev/null; done
+"$PY" - "$slow_port" <<'PYEOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /v1/forum/categories HTTP/1.1\r\nHost: x\r\n")
+time.sleep(1.0)
+s.sendall(b"Accept: application/json\r\nConnection: close\r\n\r\n")
+reply = b""
+while chunk := s.recv(65536):
+    reply += chunk
+sys.exit(0 if reply.startswith(b"HTTP/1.1 200") else 1)
+PYEOF
+sleep 0.2
+line=$(grep 'msg="slow request"' "$WORK/slowlog" || true)
+read_us=$(sed -n 's/.* read_us=\([0-9]*\).*/\1/p' <<<"$line")
+if [[ $(grep -c . <<<"$line") == 1 && $line == *'route="/v1/forum/categories" status=200'* &&
+      $line == *' db_steps=1 '* && ${read_us:-0} -ge 1000000 ]]; then
+  ok "--slow-request-ms logs the slow request's stages only: ${line#*msg=}"
+else bad "--slow-request-ms: expected one line for the slow request, got: ${line:-none}"; fi
+kill "$slow_pid"; wait "$slow_pid" || true
 
 # a taken port: the second server fails to start (SO_REUSEPORT is per user, so
 # this binds a plain socket without it to hold the port)

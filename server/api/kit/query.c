@@ -44,6 +44,7 @@ static void on_result(void *data, const db_reply *rep)
     pending *p = data;
     http_req *r = p->req;
     api_guard g;
+    http_req_note_db(r, rep->wait_ns, rep->run_ns);
     api__guard_begin(&g, r);
     switch (rep->status) {
     case DB_OK:
