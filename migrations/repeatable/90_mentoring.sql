@@ -1322,64 +1322,130 @@ END
 $$;
 
 -- The round as an optimisation problem: one row per eligible pair (hard
--- rules met, not forbidden) with its score, the mentor's round capacity
--- and whether an officer pinned it.  The same rules and points as
--- khnet_mentor_pair in round mode, computed for every pair at once from
--- the sides' prepared columns (a plpgsql call per pair costs ~0.7 ms: 20 s
--- for 300 x 100); tests/interop/mentoring_sql.py checks that the two agree
--- on every pair.  Explanations are made by khnet_mentor_pair for the chosen
--- pairs only (khnet_round_store).  Pins of pairs no longer eligible drop
--- out here.
+-- rules met, not forbidden, not blocked), by mentee then mentor, with its
+-- score, the mentor's round capacity and whether an officer pinned it.
+-- The same rules and points as khnet_mentor_pair in round mode (a plpgsql
+-- call per pair costs ~0.7 ms: 20 s for 300 x 100), computed for every
+-- pair at once; tests/interop/mentoring_sql.py checks that the two agree
+-- on every pair, the ordinary cases and the edges (no zone, no years,
+-- blocks, forbids, pins, the focus sector).  Explanations are made by
+-- khnet_mentor_pair for the chosen pairs only (khnet_round_store).  Pins
+-- of pairs no longer eligible drop out here.
+-- At 10,000 mentees x 2,000 mentors (11.8 million eligible pairs) the
+-- first set-based form took over 6 minutes: it joined the sides' topic
+-- keys and goal words term by term (tens of millions of rows, grouped per
+-- pair), keyed every mentee's topics with a plpgsql call each, and ran
+-- khnet_blocked_between and two rule look-ups per pair.  Now each side's
+-- languages, topic keys, words and sectors are bit strings over the
+-- round's terms (a pair's shared count is one AND), topics and goals are
+-- keyed once per distinct text, zones are compared once per pair of
+-- offsets (z), and blocks, forbids and pins are one array per mentee.
 DROP FUNCTION IF EXISTS khnet_round_pairs(bigint);
 CREATE FUNCTION khnet_round_pairs(p_round bigint)
     RETURNS TABLE (mentee_id bigint, mentor_id bigint, capacity int, score int, pinned boolean)
-    LANGUAGE sql STABLE
+    -- without JIT (compiling the plan costs more than it saves); sorting
+    -- the terms and the pairs in memory where they fit
+    LANGUAGE sql STABLE SET jit = off SET work_mem = '128MB'
 AS $$
     WITH r AS (SELECT * FROM khnet_mentoring_rounds WHERE id = p_round),
          g AS (SELECT min_experience_gap AS gap FROM khnet_mentoring_settings),
-         e AS MATERIALIZED (
-             SELECT s.id, s.languages, s.years, s.keys, s.goal_words, s.sector_ids, s.max_tz_gap,
-                    khnet_tz_offset_hours(s.time_zone, r.deadline) AS off
-               FROM r, khnet_round_participants rp JOIN khnet_mentee_side s ON s.id = rp.account_id
-              WHERE rp.round_id = p_round AND rp.side = 'mentee'),
-         m AS MATERIALIZED (
+         -- the two sides' plain values; a mentee's topics and goals as
+         -- khnet_mentee_side has them, keyed below once per distinct text
+         e0 AS MATERIALIZED (
+             SELECT p.account_id AS id, coalesce(q.topics, p.expertise) AS topics,
+                    coalesce(q.goals, '') AS goals, coalesce(q.languages, p.languages) AS languages,
+                    coalesce(p.years_experience, 0) AS years, coalesce(q.max_tz_gap, 12) AS max_tz_gap,
+                    ARRAY(SELECT ps.sector_id FROM khnet_profile_sectors ps
+                           WHERE ps.profile_id = p.account_id) || r.sector_id AS sector_ids,
+                    khnet_tz_offset_hours(coalesce(q.time_zone, p.time_zone), r.deadline) AS off
+               FROM r JOIN khnet_round_participants rp ON rp.round_id = r.id AND rp.side = 'mentee'
+               JOIN khnet_profiles p ON p.account_id = rp.account_id
+               JOIN khnet_accounts a ON a.id = p.account_id AND a.erased_at IS NULL
+               LEFT JOIN khnet_mentee_requests q ON q.mentee_id = p.account_id),
+         tk AS MATERIALIZED (SELECT t, khnet_topic_key(t) AS key
+                               FROM (SELECT DISTINCT unnest(topics) FROM e0) d(t)),
+         gw AS MATERIALIZED (SELECT goals, khnet_mentoring_words(goals) AS words
+                               FROM (SELECT DISTINCT goals FROM e0) d),
+         m0 AS MATERIALIZED (
              SELECT s.id, s.languages, s.years, s.keys, s.words, s.sector_ids, rp.capacity,
                     khnet_tz_offset_hours(s.time_zone, r.deadline) AS off
-               FROM r, khnet_round_participants rp JOIN khnet_mentor_side s ON s.id = rp.account_id
-              WHERE rp.round_id = p_round AND rp.side = 'mentor'),
-         -- what two sides share, counted by joins (hash aggregates), not per pair
-         el AS (SELECT DISTINCT e.id, l FROM e, unnest(e.languages) l),
-         ml AS (SELECT DISTINCT m.id, l FROM m, unnest(m.languages) l),
-         lt AS (SELECT el.id AS eid, ml.id AS mid, count(*) AS n
-                  FROM el JOIN ml ON ml.l = el.l GROUP BY 1, 2),
-         kt AS (SELECT e.id AS eid, m.id AS mid, count(*) AS n
-                  FROM e, unnest(e.keys) ek, m, unnest(m.keys) mk WHERE mk = ek GROUP BY 1, 2),
-         wt AS (SELECT e.id AS eid, m.id AS mid, count(*) AS n
-                  FROM e, unnest(e.goal_words) ew, m, unnest(m.words) mw WHERE mw = ew
-                 GROUP BY 1, 2),
-         x AS (
-             SELECT e.id AS eid, m.id AS mid, m.capacity, coalesce(kt.n, 0) AS nt,
-                    coalesce(wt.n, 0) AS nw, lt.n AS nl,
-                    coalesce(khnet_workday_overlap(e.off, m.off), 0) AS ov,
-                    m.sector_ids && (e.sector_ids || r.sector_id) AS sec,
-                    m.years - coalesce(e.years, 0) - g.gap AS beyond
-               FROM r, g, lt JOIN e ON e.id = lt.eid JOIN m ON m.id = lt.mid
-               LEFT JOIN kt ON kt.eid = lt.eid AND kt.mid = lt.mid
-               LEFT JOIN wt ON wt.eid = lt.eid AND wt.mid = lt.mid
-              WHERE m.id <> e.id AND m.years >= coalesce(e.years, 0) + g.gap
-                AND (e.off IS NULL OR m.off IS NULL
-                     OR least(abs(e.off - m.off) % 24, 24 - abs(e.off - m.off) % 24) <= e.max_tz_gap)
-                AND NOT khnet_blocked_between(e.id, m.id)
-                AND NOT EXISTS (SELECT 1 FROM khnet_round_rules f WHERE f.round_id = p_round
-                                   AND f.mentee_id = e.id AND f.mentor_id = m.id
-                                   AND f.rule = 'forbid'))
-    SELECT x.eid, x.mid, x.capacity,
-           (10 + 25 * least(x.nt, 4) + 8 * least(x.nw, 5) + 5 * least(x.nl, 3)
-               + round(3 * least(x.ov, 9)) + CASE WHEN x.sec THEN 15 ELSE 0 END
-               + least(greatest(x.beyond, 0), 10))::int,
-           EXISTS (SELECT 1 FROM khnet_round_rules p WHERE p.round_id = p_round
-                      AND p.mentee_id = x.eid AND p.mentor_id = x.mid AND p.rule = 'pin')
-      FROM x
+               FROM r JOIN khnet_round_participants rp ON rp.round_id = r.id AND rp.side = 'mentor'
+               JOIN khnet_mentor_side s ON s.id = rp.account_id
+              WHERE s.years IS NOT NULL),
+         -- each side's languages, topic keys, goal or topic words and
+         -- sectors as (id, kind, term), then every term of the round numbered
+         -- per kind, so that what two sides share is a bit AND
+         et AS (SELECT e0.id, 'l' AS kind, l AS t FROM e0, unnest(e0.languages) l
+                UNION SELECT e0.id, 'k', tk.key FROM e0, unnest(e0.topics) u(t)
+                        JOIN tk ON tk.t = u.t WHERE tk.key <> ''
+                UNION SELECT e0.id, 'w', w FROM e0 JOIN gw ON gw.goals = e0.goals, unnest(gw.words) w
+                UNION SELECT e0.id, 's', s::text FROM e0, unnest(e0.sector_ids) s WHERE s IS NOT NULL),
+         mt AS (SELECT m0.id, 'l' AS kind, l AS t FROM m0, unnest(m0.languages) l
+                UNION SELECT m0.id, 'k', k FROM m0, unnest(m0.keys) k
+                UNION SELECT m0.id, 'w', w FROM m0, unnest(m0.words) w
+                UNION SELECT m0.id, 's', s::text FROM m0, unnest(m0.sector_ids) s),
+         terms AS MATERIALIZED (
+             SELECT kind, t, (row_number() OVER (PARTITION BY kind ORDER BY t) - 1)::int AS i
+               FROM (SELECT kind, t FROM et UNION SELECT kind, t FROM mt) x),
+         n AS (SELECT k.kind, count(x.t)::int AS n
+                 FROM (VALUES ('l'), ('k'), ('w'), ('s')) k(kind) LEFT JOIN terms x ON x.kind = k.kind
+                GROUP BY 1),
+         -- a side's bits of each kind (NULL: none of that kind)
+         bits AS MATERIALIZED (
+             SELECT b.id,
+                    bit_or(rpad('1', n.n, '0')::varbit >> x.i) FILTER (WHERE b.kind = 'l') AS lb,
+                    bit_or(rpad('1', n.n, '0')::varbit >> x.i) FILTER (WHERE b.kind = 'k') AS kb,
+                    bit_or(rpad('1', n.n, '0')::varbit >> x.i) FILTER (WHERE b.kind = 'w') AS wb,
+                    bit_or(rpad('1', n.n, '0')::varbit >> x.i) FILTER (WHERE b.kind = 's') AS sb
+               FROM (SELECT id, kind, t FROM et UNION ALL SELECT id, kind, t FROM mt) b
+               JOIN terms x ON x.kind = b.kind AND x.t = b.t JOIN n ON n.kind = b.kind
+              GROUP BY 1),
+         zero AS MATERIALIZED (
+             SELECT repeat('0', max(n) FILTER (WHERE kind = 'l'))::varbit AS lb,
+                    repeat('0', max(n) FILTER (WHERE kind = 'k'))::varbit AS kb,
+                    repeat('0', max(n) FILTER (WHERE kind = 'w'))::varbit AS wb,
+                    repeat('0', max(n) FILTER (WHERE kind = 's'))::varbit AS sb FROM n),
+         e AS MATERIALIZED (
+             SELECT e0.id, e0.years, e0.max_tz_gap, coalesce(e0.off, -99) AS zk,
+                    coalesce(b.lb, zero.lb) AS lb, coalesce(b.kb, zero.kb) AS kb,
+                    coalesce(b.wb, zero.wb) AS wb, coalesce(b.sb, zero.sb) AS sb
+               FROM zero, e0 LEFT JOIN bits b ON b.id = e0.id),
+         m AS MATERIALIZED (
+             SELECT m0.id, m0.years, m0.capacity, coalesce(m0.off, -99) AS zk,
+                    coalesce(b.lb, zero.lb) AS lb, coalesce(b.kb, zero.kb) AS kb,
+                    coalesce(b.wb, zero.wb) AS wb, coalesce(b.sb, zero.sb) AS sb
+               FROM zero, m0 LEFT JOIN bits b ON b.id = m0.id),
+         -- the zones' gap and overlap points once per pair of offsets (-99: no zone)
+         z AS MATERIALIZED (
+             SELECT a.zk AS ez, b.zk AS mz,
+                    CASE WHEN a.zk = -99 OR b.zk = -99 THEN 0
+                         ELSE least(abs(a.zk - b.zk) % 24, 24 - abs(a.zk - b.zk) % 24) END AS gap,
+                    CASE WHEN a.zk = -99 OR b.zk = -99 THEN 0
+                         ELSE round(3 * least(khnet_workday_overlap(a.zk, b.zk), 9)) END AS pov
+               FROM (SELECT DISTINCT zk FROM e) a, (SELECT DISTINCT zk FROM m) b),
+         -- per mentee, the mentors a block or a forbid rules out, and its pins:
+         -- one hash join per mentee instead of two anti-joins per pair
+         ex AS MATERIALIZED (
+             SELECT x.mentee_id, array_agg(x.mentor_id) FILTER (WHERE x.rule <> 'pin') AS out,
+                    array_agg(x.mentor_id) FILTER (WHERE x.rule = 'pin') AS pins
+               FROM (SELECT b.blocker_id AS mentee_id, b.blocked_id AS mentor_id, 'block' AS rule
+                       FROM khnet_blocks b JOIN e0 ON e0.id = b.blocker_id
+                     UNION ALL SELECT b.blocked_id, b.blocker_id, 'block'
+                       FROM khnet_blocks b JOIN e0 ON e0.id = b.blocked_id
+                     UNION ALL SELECT u.mentee_id, u.mentor_id, u.rule FROM khnet_round_rules u
+                      WHERE u.round_id = p_round AND u.rule IN ('pin', 'forbid')) x
+              GROUP BY 1)
+    SELECT e.id, m.id, m.capacity,
+           (10 + 25 * least(bit_count(e.kb & m.kb), 4) + 8 * least(bit_count(e.wb & m.wb), 5)
+               + 5 * least(bit_count(e.lb & m.lb), 3) + z.pov
+               + CASE WHEN bit_count(e.sb & m.sb) > 0 THEN 15 ELSE 0 END
+               + least(m.years - e.years - g.gap, 10))::int,
+           coalesce(m.id = ANY (ex.pins), false)
+      FROM g, e JOIN z ON z.ez = e.zk AND z.gap <= e.max_tz_gap
+      JOIN m ON m.zk = z.mz
+      LEFT JOIN ex ON ex.mentee_id = e.id
+     WHERE m.years >= e.years + g.gap AND m.id <> e.id AND bit_count(e.lb & m.lb) > 0
+       AND (ex.out IS NULL OR m.id <> ALL (ex.out))
      ORDER BY 1, 2
 $$;
 
