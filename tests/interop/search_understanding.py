@@ -203,10 +203,12 @@ def t_a_concept_nobody_lists_reaches_its_broader_concept():
     e = j["expanded"][0]
     assert [c["key"] for c in e["concepts"]] == ["ras"], e
     assert [c["key"] for c in e["broader"]] == ["aquaculture"], e
-    assert "aquaculture" in e["narrower"] and "lobster farming" in e["narrower"], e
+    # the broader concept's own labels, not its other narrower concepts
+    # (all of a sector's vocabulary made such a search ~5 times dearer)
+    assert "aquaculture" in e["narrower"] and "lobster farming" not in e["narrower"], e
     by = {h["id"]: h for h in j["hits"]}
-    for k in ("aqua_direct", "seaweed_only", "lobster_only"):
-        assert by[IDS[k]]["matched"] == ["recirculating aquaculture system"], (k, by.get(IDS[k]))
+    assert by[IDS["aqua_direct"]]["matched"] == ["recirculating aquaculture system"], by.get(IDS["aqua_direct"])
+    assert IDS["lobster_only"] not in by, by[IDS["lobster_only"]]
     # with another word: the field's experts outrank those holding only the word
     j = hits({"q": "recirculating aquaculture system design", "limit": 20})
     assert j["hits"] and all("recirculating aquaculture system" in h["matched"] for h in j["hits"]), \
