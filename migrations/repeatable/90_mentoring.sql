@@ -1473,6 +1473,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     r khnet_mentoring_rounds;
+    n_pairs bigint;
 BEGIN
     SELECT * INTO r FROM khnet_mentoring_rounds WHERE id = p_round FOR UPDATE;
     IF NOT FOUND THEN
@@ -1481,6 +1482,23 @@ BEGIN
     IF r.status = 'published' THEN
         status := 'conflict'; body := '{"message": "the round is published"}'; RETURN;
     END IF;
+    -- the pairs once, counted before they go into one document (a jsonb
+    -- array stops at 256 MB: round_max_pairs, 0022, keeps well below)
+    CREATE TEMPORARY TABLE IF NOT EXISTS khnet_round_problem_tmp (mentee_id bigint,
+        mentor_id bigint, score int, pinned boolean, n bigint) ON COMMIT DROP;
+    TRUNCATE khnet_round_problem_tmp;
+    INSERT INTO khnet_round_problem_tmp
+    SELECT x.mentee_id, x.mentor_id, x.score, x.pinned, row_number() OVER ()
+      FROM khnet_round_pairs(p_round) x;
+    SELECT count(*) INTO n_pairs FROM khnet_round_problem_tmp;
+    IF n_pairs > (SELECT round_max_pairs FROM khnet_mentoring_settings) THEN
+        status := 'conflict';
+        body := jsonb_build_object('message', format(
+            'the round has %s eligible pairs, more than the %s a run takes; split it into '
+            'smaller rounds (a sector focus each, fewer participants)', n_pairs,
+            (SELECT round_max_pairs FROM khnet_mentoring_settings)));
+        RETURN;
+    END IF;
     status := 'ok';
     body := jsonb_build_object('runs', r.runs,
         'mentees', (SELECT coalesce(jsonb_agg(account_id ORDER BY account_id), '[]')
@@ -1488,8 +1506,8 @@ BEGIN
         'mentors', (SELECT coalesce(jsonb_agg(jsonb_build_array(account_id, capacity) ORDER BY account_id), '[]')
                       FROM khnet_round_participants WHERE round_id = p_round AND side = 'mentor'),
         'pairs', (SELECT coalesce(jsonb_agg(jsonb_build_array(x.mentee_id, x.mentor_id, x.score,
-                                                              x.pinned)), '[]')
-                    FROM khnet_round_pairs(p_round) x));
+                                                              x.pinned) ORDER BY x.n), '[]')
+                    FROM khnet_round_problem_tmp x));
 END
 $$;
 

@@ -6,7 +6,8 @@
  * reason), forbids, pins and clears pairs, runs again and publishes; both
  * sides accept the proposals; events by cursor.  And each call's
  * refusals: the library's argument checks, the server's 4xx code and
- * field, members doing an officer's part, not-found, closed rounds.
+ * field, members doing an officer's part, not-found, closed rounds, a
+ * round with more pairs than a run takes (the limit set with psql).
  * Offers, requests and the request flow are it_mentoring.c. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,6 +232,35 @@ static void test_rule_refusals(void **state)
     assert_int_equal(khnet_round_rule(C.officer, 0, e0, m0, "pin", &rep), KHNET_ERR_ARG);
 }
 
+/* Sets round_max_pairs (0022) with psql on the harness's database. */
+static void set_max_pairs(const char *value)
+{
+    char cmd[512], out[256];
+    snprintf(cmd, sizeof cmd,
+             "psql '%s' -XAtq -v ON_ERROR_STOP=1 -c "
+             "'UPDATE khnet_mentoring_settings SET round_max_pairs = %s' 2>&1",
+             getenv("KHNET_DATABASE_URL"), value);
+    if (it_run(cmd, out, sizeof out) != 0) fail_msg("psql: %s", out);
+}
+
+/* A round with more eligible pairs than a run takes: 409 conflict, the
+ * round as it was. */
+static void test_too_many_pairs(void **state)
+{
+    (void)state;
+    khnet_reply *rep = NULL;
+    set_max_pairs("1");
+    assert_int_equal(khnet_round_run(C.officer, C.round, &rep), KHNET_ERR_HTTP);
+    assert_int_equal(rep->status, 409);
+    assert_string_equal(rep->code, "conflict");
+    assert_non_null(strstr(rep->message, "more than the 1 a run takes"));
+    khnet_reply_free(rep);
+    set_max_pairs("DEFAULT");
+    assert_int_equal(khnet_round_get(C.officer, C.round, &rep), KHNET_OK);
+    assert_int_equal(mk_int(rep->root, "runs"), 3);
+    khnet_reply_free(rep);
+}
+
 /* The proposal of mentee i in its list; its id. */
 static int64_t proposal_of(int i)
 {
@@ -297,11 +327,9 @@ static void test_publish_and_accept(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open),
-        cmocka_unit_test(test_join),
-        cmocka_unit_test(test_run_and_rules),
-        cmocka_unit_test(test_rule_refusals),
-        cmocka_unit_test(test_publish_and_accept),
+        cmocka_unit_test(test_open),           cmocka_unit_test(test_join),
+        cmocka_unit_test(test_run_and_rules),  cmocka_unit_test(test_rule_refusals),
+        cmocka_unit_test(test_too_many_pairs), cmocka_unit_test(test_publish_and_accept),
     };
     return cmocka_run_group_tests_name("it_rounds", tests, setup_cast, teardown_cast);
 }

@@ -20,7 +20,9 @@ client:
 
 Every eligible, not forbidden pair must come out once, with the
 definition's score and its pin, and nothing else; rows by mentee then
-mentor (the greedy baseline breaks ties by this order).
+mentor (the greedy baseline breaks ties by this order).  And the run's
+problem (khnet_round_problem) refuses a round with more eligible pairs than
+round_max_pairs (0022) with a conflict, and keeps the pairs' order.
 """
 
 import os
@@ -134,6 +136,29 @@ def t_empty_round():
     call_sql("khnet_round_join", only, rnd["id"], "mentee", None)
     assert sql("SELECT count(*) FROM khnet_round_pairs(%d)" % rnd["id"]) == "0"
     assert sql("SELECT count(*) FROM khnet_round_pairs(99999999)") == "0"
+
+
+def t_problem_refuses_too_many_pairs():
+    """A run takes at most round_max_pairs eligible pairs (0022): past it the
+    problem is a conflict naming the count, before any document is built."""
+    officer = member("Limit Officer", role="liaison")
+    _, _, rnd = call_sql("khnet_round_open", officer, "Limit", "2099-01-01T00:00:00Z", None)
+    rid = rnd["id"]
+    for k in range(2):
+        m = member("Limit mentor %d" % k, years=20, expertise=["aquaculture"])
+        assert call_sql("khnet_round_join", m, rid, "mentor", 1)[0] == "ok"
+    e = member("Limit mentee", years=1, expertise=["aquaculture"])
+    assert call_sql("khnet_round_join", e, rid, "mentee", None)[0] == "ok"
+    sql("UPDATE khnet_mentoring_settings SET round_max_pairs = 1")
+    try:
+        st, field, body = call_sql("khnet_round_problem", rid)
+        assert (st, field) == ("conflict", None), (st, field, body)
+        assert "has 2 eligible pairs, more than the 1" in body["message"], body
+    finally:
+        sql("UPDATE khnet_mentoring_settings SET round_max_pairs = DEFAULT")
+    st, _, body = call_sql("khnet_round_problem", rid)
+    assert st == "ok" and [p[0] for p in body["pairs"]] == [e, e], body
+    assert [p[1] for p in body["pairs"]] == sorted(p[1] for p in body["pairs"]), body
 
 
 T.run_all(globals())
