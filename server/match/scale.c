@@ -31,7 +31,10 @@
 
 #include "match/match.h"
 
-enum { SCALE_STEP = 8 };
+/* Eps is divided by this between refines.  Measured on the bench round
+ * (10,000 x 2,000): 4 costs less in all than 8 (a refine's pushes grow
+ * faster with the step than the refines drop) or 2. */
+enum { SCALE_STEP = 4 };
 
 struct scale_state {
     int n, m, nodes;     /* mentees, mentors, nodes (mentees, mentors, T) */
@@ -39,6 +42,7 @@ struct scale_state {
     const int *capacity; /* [m] caller's */
     const int *pinned;   /* [n] caller's */
     int64_t alpha;       /* cost factor, > nodes */
+    int64_t eps;         /* the last refine's eps */
     int64_t *price;      /* [nodes] kept across solves */
     int *excess;         /* [nodes] */
     int *cur;            /* [nodes] current arc */
@@ -85,6 +89,11 @@ scale_state *scale_new(int n_mentees, int n_mentors, const int *capacity, const 
 int64_t scale_alpha(const scale_state *s)
 {
     return s->alpha;
+}
+
+int64_t scale_next_eps(const scale_state *s)
+{
+    return s->eps / SCALE_STEP > 1 ? s->eps / SCALE_STEP : 1;
 }
 
 void scale_free(scale_state *s)
@@ -358,15 +367,17 @@ static void refine(scale_state *s, int64_t eps)
     }
 }
 
-int scale_solve(scale_state *s, const flow_arc *arcs, int n_arcs, int64_t eps0, int *chosen)
+int scale_solve(scale_state *s, const flow_arc *arcs, int n_arcs, int64_t eps0, int64_t eps_end,
+                int *chosen)
 {
     if (build(s, arcs, n_arcs) != 0) return MATCH_ENOMEM;
     int64_t eps = eps0 > 1 ? eps0 : 1;
     for (;;) {
         refine(s, eps);
-        if (eps == 1) break;
+        if (eps <= eps_end || eps == 1) break;
         eps = eps / SCALE_STEP > 1 ? eps / SCALE_STEP : 1;
     }
+    s->eps = eps;
     for (int i = 0; i < s->n; i++) {
         chosen[i] = -1;
         for (int a = s->head[i]; a < s->head[i + 1]; a++)
@@ -375,15 +386,16 @@ int scale_solve(scale_state *s, const flow_arc *arcs, int n_arcs, int64_t eps0, 
     return 0;
 }
 
-int64_t scale_reduced(const scale_state *s, int mentee, int mentor, int64_t weight)
+const int64_t *scale_prices(const scale_state *s)
 {
-    return -weight * s->alpha + s->price[mentee] - s->price[s->n + mentor];
+    return s->price;
 }
 
 /* Independent of the excess array: every arc pair keeps its capacity, and
  * each node sends out what it supplies (a live mentee 1, a mentor 0). */
 int scale_check(const scale_state *s)
 {
+    if (s->eps != 1) return MATCH_ECERT;
     for (int u = 0; u < s->sink; u++) {
         int net = 0;
         for (int a = s->head[u]; a < s->head[u + 1]; a++) {

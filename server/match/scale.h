@@ -2,7 +2,7 @@
  * transportation problem of flow.h, by cost scaling (push-relabel with
  * epsilon-scaling, scale.c).  Its prices persist from one solve to the next,
  * so pricing.c can add candidate pairs and solve again from where it was,
- * and they are the proof of optimality: see scale_reduced.  No I/O, no
+ * and they are the proof of optimality: see scale_prices.  No I/O, no
  * global state. */
 #ifndef KHNET_MATCH_SCALE_H
 #define KHNET_MATCH_SCALE_H
@@ -26,17 +26,28 @@ int64_t scale_alpha(const scale_state *s);
 
 /* Solves over arcs[n_arcs] (no pair twice, weights > 0), starting from the
  * prices the previous solve left, with eps from eps0 (scaled units, >= 1)
- * down to 1.  chosen[i] (n_mentees) receives the index of mentee i's arc or
- * -1.  0 or MATCH_ENOMEM.  The arcs must stay valid until the next solve. */
-int scale_solve(scale_state *s, const flow_arc *arcs, int n_arcs, int64_t eps0, int *chosen);
+ * down by SCALE_STEP, and stops after the first eps <= eps_end (1: to the
+ * end, an optimum; larger: prices only that close, for pricing.c to choose
+ * candidates from, see scale_next_eps).  chosen[i] (n_mentees) receives the
+ * index of mentee i's arc or -1.  0 or MATCH_ENOMEM.  The arcs must stay
+ * valid until the next solve. */
+int scale_solve(scale_state *s, const flow_arc *arcs, int n_arcs, int64_t eps0, int64_t eps_end,
+                int *chosen);
 
-/* The scaled reduced cost, under the current prices, of using the pair
- * (mentee, mentor) with the given weight; below -1 the last flow is not
- * proven optimal once that pair is allowed. */
-int64_t scale_reduced(const scale_state *s, int mentee, int mentor, int64_t weight);
+/* The eps a solve continuing the last one's refines starts from: its last
+ * eps divided by the scaling step (1 at the end). */
+int64_t scale_next_eps(const scale_state *s);
 
-/* 0 when the last solve's flow conserves every unit within the capacities
- * and every residual arc has scaled reduced cost >= -1; else MATCH_ECERT. */
+/* The current prices (scaled units), [n_mentees + n_mentors]: mentee i's
+ * at i, mentor j's at n_mentees + j.  Using the pair (mentee i, mentor j)
+ * of weight w has reduced cost price[i] - w * alpha - price[n_mentees + j];
+ * below -1 the last flow is not proven optimal once that pair is allowed.
+ * Valid until the next solve or scale_free. */
+const int64_t *scale_prices(const scale_state *s);
+
+/* 0 when the last solve went down to eps 1, its flow conserves every unit
+ * within the capacities and every residual arc has scaled reduced cost
+ * >= -1; else MATCH_ECERT. */
 int scale_check(const scale_state *s);
 
 void scale_free(scale_state *s);

@@ -379,6 +379,57 @@ static void pricing_vs_reference(void **st)
     free(a);
 }
 
+/* More mentees than places, scores with many ties, capacities 1-5: the
+ * bench's shape (10,000 mentees for 6,000 places) in small.  Every solve
+ * takes a coarse pass of pricing.c (candidates from approximate prices)
+ * before the exact one, some several; the optimum must still be the
+ * reference's, from 1 and the default candidates per mentee, in both
+ * objectives, with ties (half the rounds score in a narrow range) and
+ * pins. */
+static void surplus_mentees(void **st)
+{
+    (void)st;
+    enum { MAX_N = 400, MAX_M = 60 };
+    match_edge *e = malloc(MAX_N * MAX_M * sizeof *e);
+    int *a = malloc(MAX_N * sizeof *a), cap[MAX_M], multi = 0;
+    assert_non_null(e);
+    assert_non_null(a);
+    for (int round = 0; round < 60; round++) {
+        match_problem p = {200 + rnd(MAX_N - 200), 20 + rnd(MAX_M - 20), cap, 0, e, 0};
+        p.flags = round % 3 == 0 ? MATCH_OPT_MAX_PAIRS : 0;
+        int density = 20 + rnd(70), places = 0, pin_left[MAX_M];
+        for (int j = 0; j < p.n_mentors; j++)
+            places += pin_left[j] = cap[j] = 1 + rnd(5);
+        for (int i = 0; i < p.n_mentees; i++) {
+            int pinned = 0;
+            for (int j = 0; j < p.n_mentors; j++) {
+                if (rnd(100) >= density) continue;
+                int pin = !pinned && pin_left[j] > 0 && rnd(400) == 0;
+                pin_left[j] -= pin;
+                pinned |= pin;
+                e[p.n_edges++] = (match_edge){i, j, round % 2 ? 10 + rnd(25) : rnd(300), pin};
+            }
+        }
+        assert_true(places < p.n_mentees);
+        match_result ref, r;
+        assert_int_equal(match_solve_k(&p, 0, a, &ref), 0);
+        assert_feasible(&p, a, &ref);
+        const int ks[] = {1, MATCH_CANDIDATES};
+        for (int t = 0; t < 2; t++) {
+            assert_int_equal(match_solve_k(&p, ks[t], a, &r), 0);
+            assert_int_equal(r.total, ref.total);
+            assert_int_equal(r.pairs, ref.pairs);
+            assert_feasible(&p, a, &r);
+            assert_true(r.passes >= 2); /* a coarse pass, then the exact one */
+            multi += r.passes >= 3;
+        }
+    }
+    /* Now and then the coarse prices' pairs were not enough at once. */
+    assert_true(multi >= 5);
+    free(e);
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +442,7 @@ int main(void)
         cmocka_unit_test(refused),
         cmocka_unit_test(brute_force),
         cmocka_unit_test(pricing_vs_reference),
+        cmocka_unit_test(surplus_mentees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
