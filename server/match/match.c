@@ -31,29 +31,41 @@ static int check_problem(const match_problem *p)
     return 0;
 }
 
+/* 1 when the pairs come grouped by mentee in ascending order (the mentoring
+ * SQL orders them so): the duplicate check then needs no sort. */
+static int by_mentee(const match_problem *p)
+{
+    for (int k = 1; k < p->n_edges; k++)
+        if (p->edges[k].mentee < p->edges[k - 1].mentee) return 0;
+    return 1;
+}
+
 /* A pair given twice is an error in the caller's SQL, not a tie to break. */
 static int check_duplicates(const match_problem *p)
 {
-    /* Edges grouped by mentee through a counting sort, then a stamp per
-     * mentor: O(V + E). */
-    int *start = calloc((size_t)p->n_mentees + 1, sizeof *start);
-    int *order = malloc(((size_t)p->n_edges + 1) * sizeof *order);
+    /* Edges grouped by mentee (as given, or through a counting sort), then
+     * a stamp per mentor: O(V + E). */
+    int sorted = by_mentee(p);
+    int *start = sorted ? NULL : calloc((size_t)p->n_mentees + 1, sizeof *start);
+    int *order = sorted ? NULL : calloc((size_t)p->n_edges + 1, sizeof *order);
     int *stamp = malloc(((size_t)p->n_mentors + 1) * sizeof *stamp);
     int rc = 0;
-    if (!start || !order || !stamp) {
+    if (!stamp || (!sorted && (!start || !order))) {
         rc = MATCH_ENOMEM;
         goto out;
     }
-    for (int k = 0; k < p->n_edges; k++)
-        start[p->edges[k].mentee + 1]++;
-    for (int i = 0; i < p->n_mentees; i++)
-        start[i + 1] += start[i];
-    for (int k = 0; k < p->n_edges; k++)
-        order[start[p->edges[k].mentee]++] = k;
+    if (!sorted) {
+        for (int k = 0; k < p->n_edges; k++)
+            start[p->edges[k].mentee + 1]++;
+        for (int i = 0; i < p->n_mentees; i++)
+            start[i + 1] += start[i];
+        for (int k = 0; k < p->n_edges; k++)
+            order[start[p->edges[k].mentee]++] = k;
+    }
     for (int j = 0; j < p->n_mentors; j++)
         stamp[j] = -1;
     for (int k = 0; k < p->n_edges && rc == 0; k++) {
-        const match_edge *e = &p->edges[order[k]];
+        const match_edge *e = &p->edges[sorted ? k : order[k]];
         if (stamp[e->mentor] == e->mentee) rc = MATCH_EDUP;
         stamp[e->mentor] = e->mentee;
     }
@@ -135,17 +147,27 @@ int match_solve(const match_problem *p, int *assign, match_result *out)
 
 /* ---- the greedy baseline -------------------------------------------------- */
 
-/* Sort key of the greedy order: higher score first, then input order. */
-typedef struct greedy_key {
-    int32_t score;
-    int k;
-} greedy_key;
-
-static int by_score_desc(const void *a, const void *b)
+/* The pairs in greedy order, higher score first, then input order: a
+ * stable counting sort on the score (scores are bounded), O(E); a qsort of
+ * 10 million pairs took over a second.  Caller frees; NULL when out of
+ * memory. */
+static int *greedy_order(const match_problem *p)
 {
-    const greedy_key *x = a, *y = b;
-    if (x->score != y->score) return x->score > y->score ? -1 : 1;
-    return (x->k > y->k) - (x->k < y->k);
+    int *count = calloc((size_t)MATCH_SCORE_MAX + 2, sizeof *count);
+    int *order = malloc(((size_t)p->n_edges + 1) * sizeof *order);
+    if (!count || !order) {
+        free(count);
+        free(order);
+        return NULL;
+    }
+    for (int k = 0; k < p->n_edges; k++) /* key: MATCH_SCORE_MAX - score */
+        count[MATCH_SCORE_MAX - p->edges[k].score + 1]++;
+    for (int key = 0; key <= MATCH_SCORE_MAX; key++)
+        count[key + 1] += count[key];
+    for (int k = 0; k < p->n_edges; k++)
+        order[count[MATCH_SCORE_MAX - p->edges[k].score]++] = k;
+    free(count);
+    return order;
 }
 
 int match_greedy(const match_problem *p, int *assign, match_result *out)
@@ -154,18 +176,15 @@ int match_greedy(const match_problem *p, int *assign, match_result *out)
     if (rc == 0) rc = check_duplicates(p);
     if (rc != 0) return rc;
     int *cap_left = malloc(((size_t)p->n_mentors + 1) * sizeof *cap_left);
-    greedy_key *order = malloc(((size_t)p->n_edges + 1) * sizeof *order);
+    int *order = greedy_order(p);
     if (!cap_left || !order) {
         free(cap_left);
         free(order);
         return MATCH_ENOMEM;
     }
     rc = apply_pins(p, assign, cap_left, out);
-    for (int k = 0; k < p->n_edges; k++)
-        order[k] = (greedy_key){p->edges[k].score, k};
-    qsort(order, (size_t)p->n_edges, sizeof *order, by_score_desc);
     for (int k = 0; k < p->n_edges && rc == 0; k++) {
-        const match_edge *e = &p->edges[order[k].k];
+        const match_edge *e = &p->edges[order[k]];
         if (e->pinned || assign[e->mentee] >= 0 || cap_left[e->mentor] == 0) continue;
         assign[e->mentee] = e->mentor;
         cap_left[e->mentor]--;

@@ -159,6 +159,11 @@ static void refused(void **st)
     match_problem p = problem(2, 2, cap, 3, dup);
     assert_int_equal(match_solve(&p, a, &r), MATCH_EDUP);
     assert_int_equal(match_greedy(&p, a, &r), MATCH_EDUP);
+    /* Pairs in mentee order take the check without a sort: still caught. */
+    match_edge dup_sorted[] = {E(0, 1, 1), E(1, 0, 1), E(1, 1, 1), E(1, 0, 2)};
+    p = problem(2, 2, cap, 4, dup_sorted);
+    assert_int_equal(match_solve(&p, a, &r), MATCH_EDUP);
+    assert_int_equal(match_greedy(&p, a, &r), MATCH_EDUP);
     match_edge twice[] = {PIN(0, 0, 1), PIN(0, 1, 1)};
     p = problem(2, 2, cap, 2, twice);
     assert_int_equal(match_solve(&p, a, &r), MATCH_EPIN);
