@@ -1,7 +1,7 @@
 /* match.c — the round optimiser's entry points (match.h): input checks,
  * pins, the weights that encode the objective, and the greedy baseline.
  * The optimum itself is pricing.c (candidate pairs proven by LP duality)
- * over flow.c (min-cost flow by successive shortest paths).
+ * over scale.c (min-cost flow by cost scaling).
  *
  * Pins are applied first (their mentors' capacities reduced, their mentees
  * removed); the flow optimises the rest. */

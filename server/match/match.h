@@ -1,8 +1,9 @@
 /* match.h — the programme round's optimiser (issue 10): one assignment of
  * mentees to mentors that maximises the total score of the chosen pairs,
- * subject to each mentor's capacity, exactly (min-cost flow by successive
- * shortest paths on candidate pairs, proven optimal for all pairs by LP
- * duality: flow.c, pricing.c).  Scores, eligibility and
+ * subject to each mentor's capacity, exactly (min-cost flow by cost
+ * scaling on candidate pairs, proven optimal for all pairs by LP duality:
+ * scale.c, pricing.c; flow.c's successive shortest paths are the
+ * reference the tests compare with).  Scores, eligibility and
  * capacities come from SQL (the mentoring SQL functions); this
  * module only optimises.  No I/O, no global state: safe from any thread.
  *
