@@ -8,21 +8,27 @@
 #include "khnet_int.h"
 
 /* Appends "&name=value" (value percent-encoded unless base64url) to path;
- * shared with account.c through khnet_int.h. */
+ * shared with the other typed calls through khnet_int.h.  A parameter that
+ * does not fit empties path, and later ones leave it empty: the call then
+ * refuses it (KHNET_ERR_ARG, "a query parameter did not fit") instead of
+ * sending a cut cursor or filter. */
 void khnet__add_param(char *path, size_t cap, const char *name, const char *value)
 {
     static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t o = strlen(path);
-    if (!value) return;
-    o += (size_t)snprintf(path + o, o < cap ? cap - o : 0, "%c%s=", strchr(path, '?') ? '&' : '?',
-                          name);
-    for (const unsigned char *p = (const unsigned char *)value; *p && o + 4 < cap; p++) {
+    if (!value || o == 0) return;
+    int n = snprintf(path + o, o < cap ? cap - o : 0, "%c%s=", strchr(path, '?') ? '&' : '?', name);
+    o += n < 0 ? cap : (size_t)n;
+    for (const unsigned char *p = (const unsigned char *)value; *p && o < cap; p++) {
         if (strchr(safe, *p))
             path[o++] = (char)*p;
         else
-            o += (size_t)snprintf(path + o, cap - o, "%%%02X", *p);
+            o += o + 3 < cap ? (size_t)snprintf(path + o, cap - o, "%%%02X", *p) : cap;
     }
-    if (o < cap) path[o] = '\0';
+    if (o < cap)
+        path[o] = '\0';
+    else if (cap > 0)
+        path[0] = '\0';
 }
 
 /* Sends b (freed here) to method path; NOMEM when the body could not be built. */

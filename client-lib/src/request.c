@@ -46,6 +46,8 @@ static bool header_line_ok(const char *h)
 static int check(const khnet_request *req, char *err, size_t errlen)
 {
     if (!method_ok(req->method)) return fail(err, errlen, "method must be an uppercase token");
+    if (req->path && !req->path[0])
+        return fail(err, errlen, "empty path (a typed call's query parameter did not fit)");
     if (!req->path || req->path[0] != '/' || !clean(req->path, false))
         return fail(err, errlen, "path must start with '/' and hold no spaces or controls");
     if (req->body_len && !req->body) return fail(err, errlen, "body_len without body");

@@ -849,6 +849,38 @@ static void test_misc_api(void **state)
     peer_stop(&p);
 }
 
+/* A typed call whose query parameters do not fit its path buffer refuses
+ * the call (it used to send the parameter cut short: a different cursor);
+ * one that fits is sent whole, percent-encoded. */
+static void test_typed_call_parameter_too_long(void **state)
+{
+    (void)state;
+    const step s[] = {{STEP_REPLY, OK_JSON}};
+    peer p;
+    peer_start(&p, s, 1);
+    khnet_ctx *ctx = connect_to(&p);
+    char after[301];
+    memset(after, 'a', 300);
+    after[300] = '\0';
+    khnet_reply *rep = (khnet_reply *)1;
+    assert_int_equal(khnet_conversations_list(ctx, after, 10, &rep), KHNET_ERR_ARG);
+    assert_null(rep);
+    assert_non_null(strstr(khnet_errstr(ctx), "did not fit"));
+    memset(after, '/', 80); /* 80 x "%2F": 240 bytes, 258 with the path: cut at 256 */
+    after[80] = '\0';
+    assert_int_equal(khnet_conversations_list(ctx, after, 10, &rep), KHNET_ERR_ARG);
+    after[60] = '\0'; /* 180 bytes: fits */
+    assert_int_equal(khnet_conversations_list(ctx, after, 10, &rep), KHNET_OK);
+    char want[256] = "GET /v1/conversations?after=";
+    for (int i = 0; i < 60; i++)
+        strcat(want, "%2F");
+    strcat(want, "&limit=10 HTTP/1.1\r\n");
+    assert_non_null(strstr(p.last, want));
+    khnet_reply_free(rep);
+    khnet_free(ctx);
+    peer_stop(&p);
+}
+
 /* ---- abi.c: sized structs (khnet.h's ABI promise) ------------------------------- */
 
 /* An older program's struct khnet_stats stopped before `requests`: the
@@ -1033,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_conn_race_post),
         cmocka_unit_test(test_conn_fresh_drop_not_retried),
         cmocka_unit_test(test_conn_timeout),
+        cmocka_unit_test(test_typed_call_parameter_too_long),
         cmocka_unit_test(test_connect_errors),
         cmocka_unit_test(test_misc_api),
         cmocka_unit_test(test_abi_stats_older_program),
