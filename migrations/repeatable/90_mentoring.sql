@@ -1243,6 +1243,14 @@ CREATE OR REPLACE FUNCTION khnet_round_json(r khnet_mentoring_rounds, full_view 
                       FROM khnet_round_results x WHERE x.round_id = r.id))
        ELSE '{}'::jsonb END;
 
+-- The round as the caller sees it: khnet_round_json and the side the
+-- caller joined it on (PROTOCOL.md: every reply that is a round says it).
+CREATE OR REPLACE FUNCTION khnet_round_view(r khnet_mentoring_rounds, full_view boolean,
+                                            viewer bigint) RETURNS jsonb
+    LANGUAGE sql STABLE
+    RETURN khnet_round_json(r, full_view) || jsonb_build_object('joined_as',
+        (SELECT p.side FROM khnet_round_participants p WHERE p.round_id = r.id AND p.account_id = viewer));
+
 CREATE OR REPLACE FUNCTION khnet_round_open(p_me bigint, p_name text, p_deadline timestamptz,
                                             p_sector text,
                                             OUT status text, OUT field text, OUT body jsonb)
@@ -1268,7 +1276,7 @@ BEGIN
     VALUES (p_name, p_deadline, sid, p_me) RETURNING * INTO r;
     INSERT INTO khnet_audit_log (actor_id, action, detail)
     VALUES (p_me, 'round_open', jsonb_build_object('round_id', r.id, 'name', p_name));
-    status := 'created'; body := khnet_round_json(r, true);
+    status := 'created'; body := khnet_round_view(r, true, p_me);
 END
 $$;
 
@@ -1288,8 +1296,7 @@ BEGIN
         status := 'not_found'; body := '{"message": "no such round"}'; RETURN;
     END IF;
     status := 'ok';
-    body := khnet_round_json(r, p_officer) || jsonb_build_object('joined_as',
-        (SELECT side FROM khnet_round_participants WHERE round_id = p_round AND account_id = p_me));
+    body := khnet_round_view(r, p_officer, p_me);
 END
 $$;
 
@@ -1575,7 +1582,7 @@ BEGIN
     INSERT INTO khnet_audit_log (actor_id, action, detail)
     VALUES (p_me, 'round_run', jsonb_build_object('round_id', p_round, 'run', r.runs,
             'pairs', cardinality(p_mentees), 'total_score', p_total, 'greedy_score', p_greedy));
-    status := 'ok'; body := khnet_round_json(r, true);
+    status := 'ok'; body := khnet_round_view(r, true, p_me);
 END
 $$;
 
@@ -1632,7 +1639,7 @@ BEGIN
     INSERT INTO khnet_audit_log (actor_id, action, target_id, detail)
     VALUES (p_me, 'round_' || p_rule, p_mentee,
             jsonb_build_object('round_id', p_round, 'mentor_id', p_mentor));
-    status := 'ok'; body := khnet_round_json(r, true);
+    status := 'ok'; body := khnet_round_view(r, true, p_me);
 END
 $$;
 
@@ -1681,7 +1688,7 @@ BEGIN
                        'round.published', khnet_round_json(r, false));
     INSERT INTO khnet_audit_log (actor_id, action, detail)
     VALUES (p_me, 'round_publish', jsonb_build_object('round_id', p_round, 'proposals', n));
-    status := 'ok'; body := khnet_round_json(r, true) || jsonb_build_object('proposals', n);
+    status := 'ok'; body := khnet_round_view(r, true, p_me) || jsonb_build_object('proposals', n);
 END
 $$;
 

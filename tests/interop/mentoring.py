@@ -176,6 +176,8 @@ def t_round_over_http():
                             {"name": "Vòng 1", "deadline": "2099-06-01T00:00:00Z",
                              "sector": "aquaculture"}), 201)
     path = "/v1/mentoring/rounds/%d" % rnd["id"]
+    # every reply that is a round says how the caller joined it (here: not)
+    assert "joined_as" in rnd and rnd["joined_as"] is None, rnd
     zones = ["Asia/Ho_Chi_Minh", "Europe/Paris", "Australia/Sydney", "America/Chicago"]
     topics = ["aquaculture", "tourism", "renewable energy"]
     mentors = [User(years_experience=8 + k, time_zone=zones[k % 4],
@@ -189,6 +191,7 @@ def t_round_over_http():
         expect(e.do("POST", path + "/join", {"side": "mentee"}), 200)
     r = expect(officer.do("POST", path + "/run"), 200)
     assert r["status"] == "review" and r["runs"] == 1, r
+    assert "joined_as" in r and r["joined_as"] is None, sorted(r)
     # The oracle: networkx on the eligible pairs as the database lists them.
     rows = psql("SELECT string_agg(mentee_id || ',' || mentor_id || ',' || score, ';') "
                 "FROM khnet_round_pairs(%d)" % rnd["id"])
@@ -203,14 +206,16 @@ def t_round_over_http():
     assert "results" not in v and v["joined_as"] == "mentee", v
     expect(mentees[0].do("POST", path + "/run"), 403, "forbidden")
     f = matched[0]
-    expect(officer.do("PUT", path + "/rules", {"mentee_id": f["mentee_id"],
-                                               "mentor_id": f["mentor_id"], "rule": "forbid"}), 200)
+    ru = expect(officer.do("PUT", path + "/rules", {"mentee_id": f["mentee_id"],
+                                                    "mentor_id": f["mentor_id"], "rule": "forbid"}), 200)
+    assert "joined_as" in ru and ru["joined_as"] is None, sorted(ru)
     r2 = expect(officer.do("POST", path + "/run"), 200)
     assert r2["runs"] == 2
     assert all((x["mentee_id"], x["mentor_id"]) != (f["mentee_id"], f["mentor_id"])
                for x in r2["results"]), r2["results"]
     pub = expect(officer.do("POST", path + "/publish"), 200)
     assert pub["status"] == "published" and pub["proposals"] >= 1, pub
+    assert "joined_as" in pub and pub["joined_as"] is None, sorted(pub)
     expect(officer.do("POST", path + "/run"), 409, "conflict")
     byid = {u.id: u for u in mentors + mentees}
     x = next(x for x in r2["results"] if x["mentor_id"])
