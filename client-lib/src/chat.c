@@ -31,6 +31,16 @@ void khnet__add_param(char *path, size_t cap, const char *name, const char *valu
         path[0] = '\0';
 }
 
+khnet_err khnet__get_paged(khnet_ctx *ctx, char *path, size_t cap, const char *after, int limit,
+                           khnet_reply **out)
+{
+    char lim[16];
+    khnet__add_param(path, cap, "after", after);
+    snprintf(lim, sizeof lim, "%d", limit);
+    khnet__add_param(path, cap, "limit", limit > 0 ? lim : NULL);
+    return khnet_call(ctx, "GET", path, NULL, 0, out);
+}
+
 /* Sends b (freed here) to method path; NOMEM when the body could not be built. */
 static khnet_err send_body(khnet_ctx *ctx, const char *method, const char *path, kp_buf *b,
                            khnet_reply **out)
@@ -72,11 +82,8 @@ khnet_err khnet_conversation_group(khnet_ctx *ctx, const char *title, const int6
 
 khnet_err khnet_conversations_list(khnet_ctx *ctx, const char *after, int limit, khnet_reply **out)
 {
-    char path[256] = "/v1/conversations", lim[16];
-    khnet__add_param(path, sizeof path, "after", after);
-    snprintf(lim, sizeof lim, "%d", limit);
-    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
-    return khnet_call(ctx, "GET", path, NULL, 0, out);
+    char path[256] = "/v1/conversations";
+    return khnet__get_paged(ctx, path, sizeof path, after, limit, out);
 }
 
 khnet_err khnet_message_send(khnet_ctx *ctx, int64_t conversation_id, const char *client_id,
@@ -102,13 +109,10 @@ khnet_err khnet_message_send(khnet_ctx *ctx, int64_t conversation_id, const char
 khnet_err khnet_messages_history(khnet_ctx *ctx, int64_t conversation_id, const char *before,
                                  const char *after, int limit, khnet_reply **out)
 {
-    char path[256], lim[16];
+    char path[256];
     snprintf(path, sizeof path, "/v1/conversations/%lld/messages", (long long)conversation_id);
     khnet__add_param(path, sizeof path, "before", before);
-    khnet__add_param(path, sizeof path, "after", after);
-    snprintf(lim, sizeof lim, "%d", limit);
-    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
-    return khnet_call(ctx, "GET", path, NULL, 0, out);
+    return khnet__get_paged(ctx, path, sizeof path, after, limit, out);
 }
 
 khnet_err khnet_message_edit(khnet_ctx *ctx, int64_t message_id, const char *text,
@@ -162,8 +166,5 @@ khnet_err khnet_events(khnet_ctx *ctx, int64_t after, int limit, khnet_reply **o
     char path[64] = "/v1/events", num[24];
     if (after < 0) return KHNET_ERR_ARG;
     snprintf(num, sizeof num, "%lld", (long long)after);
-    khnet__add_param(path, sizeof path, "after", num);
-    snprintf(num, sizeof num, "%d", limit);
-    khnet__add_param(path, sizeof path, "limit", limit > 0 ? num : NULL);
-    return khnet_call(ctx, "GET", path, NULL, 0, out);
+    return khnet__get_paged(ctx, path, sizeof path, num, limit, out);
 }

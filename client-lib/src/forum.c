@@ -10,17 +10,6 @@
 #include "khnet.h"
 #include "khnet_int.h"
 
-/* GET path (of size bytes) with &after= and &limit= added when given. */
-static khnet_err get_paged(khnet_ctx *ctx, char *path, size_t size, const char *after, int limit,
-                           khnet_reply **out)
-{
-    char lim[16];
-    khnet__add_param(path, size, "after", after);
-    snprintf(lim, sizeof lim, "%d", limit);
-    khnet__add_param(path, size, "limit", limit > 0 ? lim : NULL);
-    return khnet_call(ctx, "GET", path, NULL, 0, out);
-}
-
 /* path = base + "/" + id + tail, with ?after= and ?limit= when given. */
 static khnet_err get_page(khnet_ctx *ctx, const char *base, int64_t id, const char *tail,
                           const char *after, int limit, khnet_reply **out)
@@ -28,7 +17,7 @@ static khnet_err get_page(khnet_ctx *ctx, const char *base, int64_t id, const ch
     char path[512];
     if (id < 1 || (after && strlen(after) > 128)) return KHNET_ERR_ARG;
     snprintf(path, sizeof path, "%s/%lld%s", base, (long long)id, tail);
-    return get_paged(ctx, path, sizeof path, after, limit, out);
+    return khnet__get_paged(ctx, path, sizeof path, after, limit, out);
 }
 
 /* The moderation lists: base?NAME=value&category_id=&after=&limit=, each
@@ -44,7 +33,7 @@ static khnet_err mod_list(khnet_ctx *ctx, const char *base, const char *name, co
     khnet__add_param(path, sizeof path, name, value);
     snprintf(num, sizeof num, "%lld", (long long)category_id);
     khnet__add_param(path, sizeof path, "category_id", category_id > 0 ? num : NULL);
-    return get_paged(ctx, path, sizeof path, after, limit, out);
+    return khnet__get_paged(ctx, path, sizeof path, after, limit, out);
 }
 
 /* POST path with body b (freed here) and Idempotency-Key key (NULL: none). */

@@ -42,10 +42,16 @@ typedef struct khnet__url {
     bool tls;                   /* https:// or wss:// */
 } khnet__url;
 
-/* 0 on success, -1 with a reason in err (errlen bytes) otherwise. */
 /* Appends ?name=value (or &name=value) to the NUL-terminated path in
- * path[cap], percent-encoding the value; value NULL appends nothing. */
+ * path[cap], percent-encoding the value; value NULL appends nothing.  One
+ * that does not fit empties path (and later ones leave it empty), which
+ * khnet_call refuses with KHNET_ERR_ARG. */
 void khnet__add_param(char *path, size_t cap, const char *name, const char *value);
+/* GET path (of cap bytes) with &after= and &limit= added when given
+ * (limit > 0): every typed list call's last step. */
+khnet_err khnet__get_paged(khnet_ctx *ctx, char *path, size_t cap, const char *after, int limit,
+                           khnet_reply **out);
+/* 0 on success, -1 with a reason in err (errlen bytes) otherwise. */
 int khnet__url_parse(const char *url, khnet__url *out, char *err, size_t errlen);
 /* Host header value: host, [v6] and ":port" unless it is the scheme's default. */
 void khnet__url_hostport(const khnet__url *u, char *out, size_t outlen);

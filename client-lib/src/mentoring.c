@@ -106,13 +106,10 @@ khnet_err khnet_mentor_request(khnet_ctx *ctx, int64_t mentor_id, const char *me
 khnet_err khnet_mentorships_list(khnet_ctx *ctx, const char *status, const char *after, int limit,
                                  khnet_reply **out)
 {
-    char path[512] = "/v1/mentoring/mentorships", lim[16];
+    char path[512] = "/v1/mentoring/mentorships";
     if ((after && strlen(after) > 128) || (status && strlen(status) > 32)) return KHNET_ERR_ARG;
     khnet__add_param(path, sizeof path, "status", status);
-    khnet__add_param(path, sizeof path, "after", after);
-    snprintf(lim, sizeof lim, "%d", limit);
-    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
-    return khnet_call(ctx, "GET", path, NULL, 0, out);
+    return khnet__get_paged(ctx, path, sizeof path, after, limit, out);
 }
 
 khnet_err khnet_mentorship_accept(khnet_ctx *ctx, int64_t id, khnet_reply **out)
@@ -179,12 +176,9 @@ khnet_err khnet_mentorship_feedback(khnet_ctx *ctx, int64_t id, int rating, cons
 khnet_err khnet_mentoring_feedback_list(khnet_ctx *ctx, const char *after, int limit,
                                         khnet_reply **out)
 {
-    char path[512] = "/v1/mentoring/feedback", lim[16];
+    char path[512] = "/v1/mentoring/feedback";
     if (after && strlen(after) > 128) return KHNET_ERR_ARG;
-    khnet__add_param(path, sizeof path, "after", after);
-    snprintf(lim, sizeof lim, "%d", limit);
-    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
-    return khnet_call(ctx, "GET", path, NULL, 0, out);
+    return khnet__get_paged(ctx, path, sizeof path, after, limit, out);
 }
 
 khnet_err khnet_mentoring_feedback_summary(khnet_ctx *ctx, khnet_reply **out)

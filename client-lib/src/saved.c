@@ -57,12 +57,9 @@ khnet_err khnet_saved_search_create_json(khnet_ctx *ctx, const char *name, const
 
 khnet_err khnet_saved_searches_list(khnet_ctx *ctx, const char *after, int limit, khnet_reply **out)
 {
-    char path[512] = "/v1/saved-searches", lim[16];
+    char path[512] = "/v1/saved-searches";
     if (after && strlen(after) > 128) return KHNET_ERR_ARG;
-    khnet__add_param(path, sizeof path, "after", after);
-    snprintf(lim, sizeof lim, "%d", limit);
-    khnet__add_param(path, sizeof path, "limit", limit > 0 ? lim : NULL);
-    return khnet_call(ctx, "GET", path, NULL, 0, out);
+    return khnet__get_paged(ctx, path, sizeof path, after, limit, out);
 }
 
 khnet_err khnet_saved_search_delete(khnet_ctx *ctx, int64_t id, khnet_reply **out)
