@@ -1324,7 +1324,7 @@ BEGIN
     VALUES (p_round, p_me, p_side, CASE WHEN p_side = 'mentor' THEN p_capacity END)
     ON CONFLICT (round_id, account_id) DO UPDATE SET side = EXCLUDED.side,
         capacity = EXCLUDED.capacity, joined_at = now();
-    status := 'ok'; body := khnet_round_json(r, false) || jsonb_build_object('joined_as', p_side);
+    status := 'ok'; body := khnet_round_view(r, false, p_me);
 END
 $$;
 
