@@ -668,7 +668,11 @@ AS $$ SELECT ARRAY['expert in','experts in','expert on','experts on','expertise 
 
 -- The folded words of a text and whether each is a stop word; a
 -- Vietnamese stop word counts as typed, or typed with no diacritic.
-CREATE OR REPLACE FUNCTION khnet_search_words(q text, OUT words text[], OUT stop boolean[])
+-- marked: the word was typed with a diacritic (or đ); cap: it was typed
+-- capitalised and is not an acronym ("Trang", not "AI").
+DROP FUNCTION IF EXISTS khnet_search_words(text);
+CREATE OR REPLACE FUNCTION khnet_search_words(q text, OUT words text[], OUT stop boolean[],
+                                              OUT marked boolean[], OUT cap boolean[])
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
@@ -680,6 +684,8 @@ DECLARE
 BEGIN
     words := '{}';
     stop := '{}';
+    marked := '{}';
+    cap := '{}';
     FOREACH r IN ARRAY raw LOOP
         w := lower(r);
         FOREACH f IN ARRAY array_remove(regexp_split_to_array(khnet_fold(w), '[^[:alnum:]]+'), '') LOOP
@@ -690,6 +696,8 @@ BEGIN
                              AND (w = ANY (khnet_search_stop_words_vi())
                                   OR (w = f AND (f = ANY (khnet_search_stop_words())
                                                  OR f = ANY (khnet_search_stop_words_vi_bare())))));
+            marked := marked || (w <> f);
+            cap := cap || (left(r, 1) <> left(w, 1) AND r <> upper(r));
         END LOOP;
     END LOOP;
 END
@@ -698,12 +706,20 @@ $$;
 -- The share of documents holding a term matched by any of `labels`
 -- (folded phrases), from the column statistics of doc0 (most common
 -- lexemes and their frequencies, as the planner reads them): a phrase is
--- as rare as its rarest word, alternatives add up.  NULL without
--- statistics.  A lexeme below the list counts half the least frequent one.
+-- as rare as its rarest word, alternatives as the most common of them.
+-- Not their sum: a concept's labels are synonyms found in the same
+-- documents, and Vietnamese ones are made of common syllables, so adding
+-- them up made every broad concept as common as the whole directory (idf
+-- 0: "oceanography", "pharmacy", "logistics" counted for nothing beside
+-- another term).  Against the counted share of each of the 301 shipped
+-- concepts with its narrower labels on the demo directory (92 present,
+-- 20,000 profiles), the mean |ln(estimate / count)| is 0.28 taking the
+-- most common, 0.97 adding up.  NULL without statistics.  A lexeme below
+-- the list counts half the least frequent one.
 CREATE OR REPLACE FUNCTION khnet_search_freq(labels text[], prefix boolean, mce text[], mcf real[])
     RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT CASE WHEN mce IS NOT NULL THEN least(1, sum(lf))::real END
+    SELECT CASE WHEN mce IS NOT NULL THEN least(1, max(lf))::real END
       FROM (SELECT min(coalesce(
                        CASE WHEN prefix THEN (SELECT nullif(sum(mcf[i]), 0) FROM generate_subscripts(mce, 1) i
                                                WHERE left(mce[i], length(x)) = x)
@@ -841,16 +857,31 @@ DECLARE
     rest text;
     words text[];
     stop boolean[];
+    marked boolean[];
+    cap boolean[];
     n int;
+    cand_i int[] := '{}';      -- misspelt words (their index in words) and
+    cand_w text[] := '{}';     -- close words that may make them a concept label
+    found boolean;
+    typo_w text[] := '{}';     -- words looked up as misspellings, and the closest
+    typo_to text[] := '{}';    -- vocabulary word of each (NULL: none)
     known text[];
+    knownc text[];             -- labels' terms without their spaces
+    c text;
+    vi boolean;
     i int;
     len int;
     g text;
     seg_term text[] := '{}';   -- per segment: its folded text
     seg_kind text[] := '{}';   -- 'concept' | 'word' | 'phrase'
+    seg_typed text[] := '{}';  -- the words as typed when a concept was found
+                               -- run together or corrected (else NULL)
+    seg_cap boolean[] := '{}'; -- a word typed capitalised (a proper name)
+    seg_fixed boolean[] := '{}'; -- a concept found with misspelt words corrected
     keep boolean[] := '{}';
     sp text;
     spw text[];
+    ci int;
     forms text[];
     nforms text[];
     allf text[];               -- a term's forms before pruning (whole keywords)
@@ -891,31 +922,100 @@ BEGIN
         rest := substr(rest, 1, position('"' IN rest) - 1);
         typing := false;
     END IF;
-    SELECT x.words, x.stop INTO words, stop FROM khnet_search_words(rest) x;
+    SELECT x.words, x.stop, x.marked, x.cap INTO words, stop, marked, cap
+      FROM khnet_search_words(rest) x;
     n := cardinality(words);
     IF n = 0 AND must IS NULL THEN
         mode := 'none';
         RETURN;
     END IF;
-    -- 2. concept labels, longest first, left to right
-    SELECT array_agg(DISTINCT l.term) INTO known FROM khnet_concept_labels l
-     WHERE l.term = ANY (ARRAY(SELECT array_to_string(words[a:a + b - 1], ' ')
-                                 FROM generate_series(1, n) a, generate_series(1, 6) b
-                                WHERE a + b - 1 <= n));
+    -- 2. concept labels, longest first, left to right.  A run of words is a
+    -- label as typed; else run together, both sides without spaces
+    -- ("eco-tourism", "sea weed" = "ecotourism", "seaweed"; "ecommerce" =
+    -- "e-commerce"); else with its misspelt words corrected ("maching
+    -- learning", "digital transformaton": the concept, with its synonyms
+    -- and other-language labels, not only the corrected word).  A word is
+    -- misspelt when nobody uses it (no vocabulary word, no word of a name;
+    -- typed last, not the start of one either: then it is a prefix, step
+    -- 4) and a word of the vocabulary or of a concept's label is close
+    -- (trigram similarity 0.45 or more; the three closest are tried:
+    -- "maching" is closest to "machining", and "machine" makes the label)
+    FOR i IN 1 .. n LOOP
+        CONTINUE WHEN stop[i] OR words[i] !~ '^[a-z]{4,}$' OR words[i] = ANY (typo_w)
+                   OR EXISTS (SELECT 1 FROM khnet_search_terms t
+                               WHERE t.kind = 'word' AND t.term = words[i])
+                   OR EXISTS (SELECT 1 FROM khnet_search_name_words nw WHERE nw.term = words[i])
+                   OR (typing AND i = n AND (
+                       EXISTS (SELECT 1 FROM khnet_search_terms t WHERE t.kind = 'word'
+                                  AND t.term ~>=~ words[i] AND t.term ~<~ khnet_prefix_end(words[i]))
+                       OR EXISTS (SELECT 1 FROM khnet_search_name_words nw
+                                   WHERE nw.term ~>=~ words[i] AND nw.term ~<~ khnet_prefix_end(words[i]))));
+        -- the vocabulary by its trigram index; the labels' ~5,000 words
+        -- scanned (a misspelt word is rare in a query)
+        alt := NULL;
+        FOR g IN SELECT DISTINCT ON (x.t <-> words[i], x.t) x.t FROM (
+                     (SELECT t.term AS t FROM khnet_search_terms t
+                       WHERE t.kind = 'word' AND t.term % words[i]
+                       ORDER BY t.term <-> words[i], t.term LIMIT 3)
+                     UNION ALL
+                     (SELECT DISTINCT lw AS t FROM khnet_concept_labels l,
+                             regexp_split_to_table(l.term, ' ') lw
+                       WHERE length(lw) >= 4 AND lw % words[i])) x
+                  ORDER BY x.t <-> words[i], x.t LIMIT 3 LOOP
+            alt := coalesce(alt, g);
+            IF similarity(g, words[i]) >= 0.45 THEN
+                cand_i := cand_i || i; cand_w := cand_w || g;
+            END IF;
+        END LOOP;
+        typo_w := typo_w || words[i]; typo_to := typo_to || alt;
+    END LOOP;
+    SELECT array_agg(DISTINCT l.term) FILTER (WHERE l.term = ANY (x.spans)),
+           array_agg(DISTINCT replace(l.term, ' ', '')) FILTER (WHERE replace(l.term, ' ', '') = ANY (x.runs))
+      INTO known, knownc
+      FROM (SELECT array_agg(s.span) AS spans, array_agg(replace(s.span, ' ', '')) AS runs
+              FROM (SELECT array_to_string(words[a:a + b - 1], ' ') AS span
+                      FROM generate_series(1, n) a, generate_series(1, 6) b WHERE a + b - 1 <= n
+                    UNION SELECT array_to_string(words[a:u.ci - 1] || u.cw || words[u.ci + 1:a + b - 1], ' ')
+                      FROM generate_series(1, n) a, generate_series(1, 6) b,
+                           unnest(cand_i, cand_w) u(ci, cw)
+                     WHERE a + b - 1 <= n AND u.ci BETWEEN a AND a + b - 1) s) x,
+           khnet_concept_labels l
+     WHERE l.term = ANY (x.spans) OR replace(l.term, ' ', '') = ANY (x.runs);
     i := 1;
     WHILE i <= n LOOP
         len := least(6, n - i + 1);
         WHILE len >= 1 LOOP
             g := array_to_string(words[i:i + len - 1], ' ');
-            EXIT WHEN g = ANY (known) AND (len > 1 OR NOT stop[i]);
+            EXIT WHEN (len > 1 OR NOT stop[i]) AND g = ANY (known);
+            c := replace(g, ' ', '');
+            IF (len > 1 OR NOT stop[i]) AND c = ANY (knownc) THEN
+                SELECT min(l.term) INTO g FROM khnet_concept_labels l WHERE replace(l.term, ' ', '') = c;
+                EXIT;
+            END IF;
+            found := false;
+            FOR ci IN 1 .. cardinality(cand_i) LOOP
+                CONTINUE WHEN cand_i[ci] NOT BETWEEN i AND i + len - 1;
+                g := array_to_string(words[i:cand_i[ci] - 1] || cand_w[ci]
+                                     || words[cand_i[ci] + 1:i + len - 1], ' ');
+                found := g = ANY (known);
+                EXIT WHEN found;
+            END LOOP;
+            EXIT WHEN found;
             len := len - 1;
         END LOOP;
         IF len >= 1 THEN
             seg_term := seg_term || g; seg_kind := seg_kind || 'concept'::text; keep := keep || true;
+            c := array_to_string(words[i:i + len - 1], ' ');
+            seg_typed := seg_typed || CASE WHEN c <> g THEN c END;
+            seg_fixed := seg_fixed || (c <> g AND replace(c, ' ', '') <> replace(g, ' ', ''));
+            seg_cap := seg_cap || false;
             i := i + len;
         ELSE
             seg_term := seg_term || words[i]; seg_kind := seg_kind || 'word'::text;
             keep := keep || NOT stop[i];
+            seg_typed := seg_typed || NULL::text;
+            seg_fixed := seg_fixed || false;
+            seg_cap := seg_cap || cap[i];
             i := i + 1;
         END IF;
     END LOOP;
@@ -944,6 +1044,33 @@ BEGIN
     IF allstop AND must IS NULL THEN
         keep := array_fill(true, ARRAY[cardinality(seg_term)]);
     END IF;
+    -- 3b. two kept words no concept claimed, side by side, are one term
+    -- matched as a phrase when the query is Vietnamese (a word typed with
+    -- a diacritic, or a concept found by a Vietnamese label only), read two
+    -- syllables at a time: most Vietnamese words are two syllables, and a
+    -- syllable alone is another word ("đại dương", ocean: "đại" alone
+    -- matches "đại học", university; "lồng bè", fish cages: "Long" is a
+    -- given name); and when both were typed capitalised, a place or a
+    -- name ("Nha Trang", "Cam Ranh" in an English request)
+    vi := true = ANY (marked) OR EXISTS (
+        SELECT 1 FROM unnest(seg_term, seg_kind) u(t, k)
+         WHERE u.k = 'concept'
+           AND EXISTS (SELECT 1 FROM khnet_concept_labels l WHERE l.term = u.t AND l.lang = 'vi')
+           AND NOT EXISTS (SELECT 1 FROM khnet_concept_labels l WHERE l.term = u.t AND l.lang = 'en'));
+    i := 1;
+    WHILE i < cardinality(seg_term) LOOP
+        IF seg_kind[i] = 'word' AND seg_kind[i + 1] = 'word' AND keep[i] AND keep[i + 1]
+           AND (vi OR (seg_cap[i] AND seg_cap[i + 1])) THEN
+            seg_term := seg_term[1:i - 1] || (seg_term[i] || ' ' || seg_term[i + 1])
+                        || seg_term[i + 2:];
+            seg_kind := seg_kind[1:i] || seg_kind[i + 2:];
+            keep := keep[1:i] || keep[i + 2:];
+            seg_typed := seg_typed[1:i] || seg_typed[i + 2:];
+            seg_cap := seg_cap[1:i] || seg_cap[i + 2:];
+            seg_fixed := seg_fixed[1:i] || seg_fixed[i + 2:];
+        END IF;
+        i := i + 1;
+    END LOOP;
     -- 4. each kept segment a term with its expansions
     FOR i IN 1 .. cardinality(seg_term) LOOP
         CONTINUE WHEN NOT keep[i] OR seg_term[i] = ANY (terms);
@@ -967,8 +1094,8 @@ BEGIN
         ELSE
             g := seg_term[i];
             forms := ARRAY[g];
-            IF typing AND i = cardinality(seg_term)
-               AND NOT EXISTS (SELECT 1 FROM khnet_search_terms t WHERE t.kind = 'word' AND t.term = g)
+            IF typing AND i = cardinality(seg_term) AND position(' ' IN g) = 0
+               AND NOT g = ANY (typo_w) AND NOT EXISTS (SELECT 1 FROM khnet_search_terms t WHERE t.kind = 'word' AND t.term = g)
                AND NOT EXISTS (SELECT 1 FROM khnet_search_name_words nw WHERE nw.term = g) THEN
                 pre := true;
             ELSIF g ~ '^[a-z]{4,}$' THEN
@@ -981,8 +1108,12 @@ BEGIN
                         forms := forms || alt;
                     END IF;
                 END LOOP;
-                -- a word nobody uses: its closest vocabulary word (a typo)
-                IF cardinality(forms) = 1
+                -- a word nobody uses: its closest vocabulary word (a typo;
+                -- looked up already in step 2 unless typed last)
+                IF cardinality(forms) = 1 AND g = ANY (typo_w) THEN
+                    alt := typo_to[array_position(typo_w, g)];
+                    IF alt IS NOT NULL THEN forms := forms || alt; END IF;
+                ELSIF cardinality(forms) = 1
                    AND NOT EXISTS (SELECT 1 FROM khnet_search_terms t WHERE t.kind = 'word' AND t.term = g)
                    AND NOT EXISTS (SELECT 1 FROM khnet_search_name_words nw WHERE nw.term = g) THEN
                     SELECT t.term INTO alt FROM khnet_search_terms t
@@ -1041,7 +1172,9 @@ BEGIN
             'term', seg_term[i], 'kind', seg_kind[i], 'forms', to_jsonb(forms[1:30]),
             'narrower', to_jsonb(nforms[1:30]), 'prefix', pre,
             'weight', round(w[cardinality(w)]::numeric, 3)) || info
-            || CASE WHEN binfo <> '[]' THEN jsonb_build_object('broader', binfo) ELSE '{}' END);
+            || CASE WHEN binfo <> '[]' THEN jsonb_build_object('broader', binfo) ELSE '{}' END
+            || CASE WHEN seg_typed[i] IS NOT NULL THEN jsonb_build_object('typed', seg_typed[i],
+                        'corrected', seg_fixed[i]) ELSE '{}' END);
     END LOOP;
 END
 $$;
@@ -1310,6 +1443,7 @@ DECLARE
     bad int;
     did_you_mean text;
     corrected boolean := false;
+    e jsonb;
     result jsonb;
     sort_kind text := coalesce(sort, CASE WHEN q IS NULL OR btrim(q) = '' THEN 'recent'
                                           ELSE 'relevance' END);
@@ -1341,9 +1475,19 @@ BEGIN
                                    sort_kind, page_size, after_key, after_id,
                                    NULL, NULL, NULL, NULL, NULL, NULL, NULL, cf, af);
     END IF;
+    -- Misspelt words the plan read as a concept (expanded[].corrected):
+    -- searched corrected already; said as for a corrected query.
+    IF jsonb_path_exists(pl.expanded, '$[*] ? (@.corrected == true)') THEN
+        did_you_mean := ' ' || qf || ' ';
+        FOR e IN SELECT x FROM jsonb_array_elements(pl.expanded) x WHERE x ? 'typed' LOOP
+            did_you_mean := replace(did_you_mean, ' ' || (e->>'typed') || ' ', ' ' || (e->>'term') || ' ');
+        END LOOP;
+        did_you_mean := btrim(did_you_mean);
+        corrected := true;
+    END IF;
     -- Poor or no match: suggest a spelling from the vocabulary; with no
     -- match at all, search with it straight away.
-    IF qf IS NOT NULL AND (result->>'total')::bigint < 3 THEN
+    IF qf IS NOT NULL AND (result->>'total')::bigint < 3 AND did_you_mean IS NULL THEN
         did_you_mean := khnet_search_correct(q);
         IF did_you_mean IS NOT NULL AND (result->>'total')::bigint = 0 THEN
             pl := khnet_search_plan(did_you_mean);

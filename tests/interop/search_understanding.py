@@ -37,6 +37,11 @@ HAND = {
     "ev_vi": ("Ngô Văn Điện", ["xe điện"], "renewable_energy", "Nha Trang", "Khanh Hoa University"),
     "econ_en": ("Tô Thị Lượng", ["econometrics"], "finance", "Sydney", "Monash University"),
     "quantum_vi": ("Lâm Quang Tử", ["điện toán lượng tử"], "it_ai", "Hà Nội", "VNU"),
+    # Vietnamese syllables read in pairs: "lồng bè" (fish cages) against a
+    # Long who lists "bè mảng" (rafts)
+    "cage": ("Kiều Thị Lan", ["nuôi cá lồng bè"], "aquaculture", "Vạn Ninh", "Khanh Hoa University"),
+    "split": ("Trần Văn Long", ["bè mảng"], "logistics_seaports", "Vũng Tàu", "Vung Tau University"),
+    "eco": ("Mai Xuân Sinh", ["ecotourism"], "environment_climate", "Đà Lạt", "Dalat University"),
 }
 
 
@@ -135,8 +140,48 @@ def t_stop_words_and_phrases():
     # a query made only of stop words is searched as typed
     j = hits({"q": "the"})
     assert [e["term"] for e in j["expanded"]] == ["the"], j["expanded"]
-    j = hits({"q": "chuyên gia"})
-    assert [e["term"] for e in j["expanded"]] == ["chuyen", "gia"], j["expanded"]
+    j = hits({"q": "chuyên gia"})  # Vietnamese: its two syllables one word (below)
+    assert [e["term"] for e in j["expanded"]] == ["chuyen gia"], j["expanded"]
+
+
+def t_vietnamese_syllables_are_read_in_pairs():
+    # words no concept claims, in a Vietnamese query, are matched two
+    # syllables at a time as a phrase: "lồng bè" is not "Long" and "bè"
+    j = hits({"q": "lồng bè", "limit": 50, "updated_since": SINCE})
+    assert [(e["term"], e["kind"]) for e in j["expanded"]] == [("long be", "word")], j["expanded"]
+    assert ids_of(j) == [IDS["cage"]], ids_of(j)
+    # accentless, with a concept found by a Vietnamese label only
+    j = hits({"q": "nuoi trong thuy san ca long", "limit": 50, "updated_since": SINCE})
+    assert [e["term"] for e in j["expanded"]] == ["nuoi trong thuy san", "ca long"], j["expanded"]
+    assert rank(j, "cage") == 0 and rank(j, "split") is None, ids_of(j)
+    # an English query: only capitalised words pair up (a place, a name)
+    j = hits({"q": "tourism in Nha Trang"})
+    assert [e["term"] for e in j["expanded"]] == ["tourism", "nha trang"], j["expanded"]
+    j = hits({"q": "tourism in nha trang"})
+    assert [e["term"] for e in j["expanded"]] == ["tourism", "nha", "trang"], j["expanded"]
+
+
+def t_misspelt_and_run_together_words_find_concepts():
+    # a misspelt word that makes a concept label once corrected: the
+    # concept with its other-language labels, said like a corrected query
+    j = hits({"q": "digital transformaton", "limit": 50, "updated_since": SINCE})
+    e = j["expanded"][0]
+    assert (e["term"], e["kind"], e.get("typed"), e.get("corrected")) == (
+        "digital transformation", "concept", "digital transformaton", True), j["expanded"]
+    assert j["corrected"] is True and j["did_you_mean"] == "digital transformation", j
+    assert IDS["digital_vi"] in ids_of(j), ids_of(j)
+    # the closest word is not always the one making a label ("machining")
+    a = hits({"q": "maching learning for shrimp farming", "limit": 50})
+    b = hits({"q": "machine learning for shrimp farming", "limit": 50})
+    assert [e["term"] for e in a["expanded"]] == ["machine learning", "shrimp farming"], a["expanded"]
+    assert ids_of(a) == ids_of(b) and rank(a, "both") == 0, (ids_of(a)[:5], ids_of(b)[:5])
+    # run together: "eco-tourism" = "ecotourism", "sea weed" = "seaweed"
+    for q, key, term in [("eco-tourism", "eco", "ecotourism"), ("eco tourism ", "eco", "ecotourism"),
+                         ("sea weed farming", "seaweed_only", "seaweed farming")]:
+        j = hits({"q": q, "limit": 50, "updated_since": SINCE})
+        e = j["expanded"][0]
+        assert [x["term"] for x in j["expanded"]] == [term] and e["corrected"] is False, (q, j["expanded"])
+        assert j["corrected"] is False and rank(j, key) == 0, (q, ids_of(j))
 
 
 def t_quoted_phrases_are_strict():
