@@ -42,6 +42,11 @@ HAND = {
     "cage": ("Kiều Thị Lan", ["nuôi cá lồng bè"], "aquaculture", "Vạn Ninh", "Khanh Hoa University"),
     "split": ("Trần Văn Long", ["bè mảng"], "logistics_seaports", "Vũng Tàu", "Vung Tau University"),
     "eco": ("Mai Xuân Sinh", ["ecotourism"], "environment_climate", "Đà Lạt", "Dalat University"),
+    # the same two keywords in either order: the main field is listed first
+    "main_first": ("Đoàn Văn Rừng", ["phục hồi rừng ngập mặn", "coastal erosion"], "environment_climate",
+                   "Cần Thơ", "Can Tho University"),
+    "main_later": ("Đoàn Văn Sạt", ["coastal erosion", "phục hồi rừng ngập mặn"], "environment_climate",
+                   "Cần Thơ", "Can Tho University"),
 }
 
 
@@ -121,6 +126,17 @@ def t_pages_follow_the_ranking():
         assert got == want, (q, got[:10], want[:10])
 
 
+def t_the_first_keyword_is_the_main_field():
+    j = hits({"q": "mangrove restoration", "limit": 50, "updated_since": SINCE})
+    by = {h["id"]: h for h in j["hits"]}
+    first, later = by[IDS["main_first"]], by[IDS["main_later"]]
+    assert first["score"] > later["score"] and rank(j, "main_first") < rank(j, "main_later"), \
+        (first["score"], later["score"])
+    # not by where: a request for the other keyword ranks them the other way
+    j = hits({"q": "coastal erosion", "limit": 50, "updated_since": SINCE})
+    assert rank(j, "main_later") < rank(j, "main_first"), ids_of(j)
+
+
 def t_rare_terms_weigh_more():
     j = hits({"q": "aquaculture zooxanthellae", "limit": 50})
     w = {e["term"]: e["weight"] for e in j["expanded"]}
@@ -154,6 +170,13 @@ def t_vietnamese_syllables_are_read_in_pairs():
     j = hits({"q": "nuoi trong thuy san ca long", "limit": 50, "updated_since": SINCE})
     assert [e["term"] for e in j["expanded"]] == ["nuoi trong thuy san", "ca long"], j["expanded"]
     assert rank(j, "cage") == 0 and rank(j, "split") is None, ids_of(j)
+    # cut to leave no syllable alone: "hệ thống" (a system) and "quan
+    # trắc" (monitoring), not "thống quan" (customs clearance) out of both
+    for q in ["hệ thống quan trắc chất lượng nước", "he thong quan trac chat luong nuoc"]:
+        j = hits({"q": q})
+        assert [e["term"] for e in j["expanded"]] == ["he thong", "quan trac chat luong nuoc"], \
+            (q, j["expanded"])
+        assert [c["key"] for c in j["expanded"][1]["concepts"]] == ["water_quality"], j["expanded"]
     # an English query: only capitalised words pair up (a place, a name)
     j = hits({"q": "tourism in Nha Trang"})
     assert [e["term"] for e in j["expanded"]] == ["tourism", "nha trang"], j["expanded"]
