@@ -1328,36 +1328,26 @@ BEGIN
 END
 $$;
 
--- The round as an optimisation problem: one row per eligible pair (hard
--- rules met, not forbidden, not blocked), by mentee then mentor, with its
--- score, the mentor's round capacity and whether an officer pinned it.
--- The same rules and points as khnet_mentor_pair in round mode (a plpgsql
--- call per pair costs ~0.7 ms: 20 s for 300 x 100), computed for every
--- pair at once; tests/interop/mentoring_sql.py checks that the two agree
--- on every pair, the ordinary cases and the edges (no zone, no years,
--- blocks, forbids, pins, the focus sector).  Explanations are made by
--- khnet_mentor_pair for the chosen pairs only (khnet_round_store).  Pins
--- of pairs no longer eligible drop out here.
--- At 10,000 mentees x 2,000 mentors (11.8 million eligible pairs) the
--- first set-based form took over 6 minutes: it joined the sides' topic
--- keys and goal words term by term (tens of millions of rows, grouped per
--- pair), keyed every mentee's topics with a plpgsql call each, and ran
--- khnet_blocked_between and two rule look-ups per pair.  Now each side's
--- languages, topic keys, words and sectors are bit strings over the
--- round's terms (a pair's shared count is one AND), topics and goals are
--- keyed once per distinct text, zones are compared once per pair of
--- offsets (z), and blocks, forbids and pins are one array per mentee.
-DROP FUNCTION IF EXISTS khnet_round_pairs(bigint);
-CREATE FUNCTION khnet_round_pairs(p_round bigint)
-    RETURNS TABLE (mentee_id bigint, mentor_id bigint, capacity int, score int, pinned boolean)
-    -- without JIT (compiling the plan costs more than it saves); sorting
-    -- the terms and the pairs in memory where they fit
-    LANGUAGE sql STABLE SET jit = off SET work_mem = '128MB'
+-- The two sides of a round as a run needs them, once each (O(mentees +
+-- mentors) rows, by side then id): per participant its years (a mentee's
+-- unknown = 0; mentors without years are left out, never eligible), its
+-- limit (a mentee's max_tz_gap, a mentor's round capacity), its zone's UTC
+-- offset at the deadline (NULL: no zone) and its languages (l), topic keys
+-- (k), goal or topic/expertise words (w) and sectors (s; a mentee's with
+-- the round's focus) as term indices numbered per round and per kind, so
+-- that what two sides share is an intersection of indices.  Erased
+-- mentees are left out.  The same values as khnet_mentor_pair reads
+-- (khnet_mentee_side / khnet_mentor_side), with topics and goals keyed once
+-- per distinct text.  Pairs are made from these by server/match/pairs.c
+-- for a run and by khnet_round_pairs below for the tests.
+DROP FUNCTION IF EXISTS khnet_round_sides(bigint);
+CREATE FUNCTION khnet_round_sides(p_round bigint)
+    RETURNS TABLE (id bigint, mentor boolean, years int, lim int, off numeric,
+                   l int[], k int[], w int[], s int[])
+    -- without JIT (compiling the plan costs more than it saves)
+    LANGUAGE sql STABLE SET jit = off SET work_mem = '64MB'
 AS $$
     WITH r AS (SELECT * FROM khnet_mentoring_rounds WHERE id = p_round),
-         g AS (SELECT min_experience_gap AS gap FROM khnet_mentoring_settings),
-         -- the two sides' plain values; a mentee's topics and goals as
-         -- khnet_mentee_side has them, keyed below once per distinct text
          e0 AS MATERIALIZED (
              SELECT p.account_id AS id, coalesce(q.topics, p.expertise) AS topics,
                     coalesce(q.goals, '') AS goals, coalesce(q.languages, p.languages) AS languages,
@@ -1379,9 +1369,8 @@ AS $$
                FROM r JOIN khnet_round_participants rp ON rp.round_id = r.id AND rp.side = 'mentor'
                JOIN khnet_mentor_side s ON s.id = rp.account_id
               WHERE s.years IS NOT NULL),
-         -- each side's languages, topic keys, goal or topic words and
-         -- sectors as (id, kind, term), then every term of the round numbered
-         -- per kind, so that what two sides share is a bit AND
+         -- each side's terms as (id, kind, term), then every term of the
+         -- round numbered per kind
          et AS (SELECT e0.id, 'l' AS kind, l AS t FROM e0, unnest(e0.languages) l
                 UNION SELECT e0.id, 'k', tk.key FROM e0, unnest(e0.topics) u(t)
                         JOIN tk ON tk.t = u.t WHERE tk.key <> ''
@@ -1394,65 +1383,110 @@ AS $$
          terms AS MATERIALIZED (
              SELECT kind, t, (row_number() OVER (PARTITION BY kind ORDER BY t) - 1)::int AS i
                FROM (SELECT kind, t FROM et UNION SELECT kind, t FROM mt) x),
-         n AS (SELECT k.kind, count(x.t)::int AS n
-                 FROM (VALUES ('l'), ('k'), ('w'), ('s')) k(kind) LEFT JOIN terms x ON x.kind = k.kind
-                GROUP BY 1),
-         -- a side's bits of each kind (NULL: none of that kind)
-         bits AS MATERIALIZED (
-             SELECT b.id,
-                    bit_or(rpad('1', n.n, '0')::varbit >> x.i) FILTER (WHERE b.kind = 'l') AS lb,
-                    bit_or(rpad('1', n.n, '0')::varbit >> x.i) FILTER (WHERE b.kind = 'k') AS kb,
-                    bit_or(rpad('1', n.n, '0')::varbit >> x.i) FILTER (WHERE b.kind = 'w') AS wb,
-                    bit_or(rpad('1', n.n, '0')::varbit >> x.i) FILTER (WHERE b.kind = 's') AS sb
-               FROM (SELECT id, kind, t FROM et UNION ALL SELECT id, kind, t FROM mt) b
-               JOIN terms x ON x.kind = b.kind AND x.t = b.t JOIN n ON n.kind = b.kind
-              GROUP BY 1),
-         zero AS MATERIALIZED (
-             SELECT repeat('0', max(n) FILTER (WHERE kind = 'l'))::varbit AS lb,
-                    repeat('0', max(n) FILTER (WHERE kind = 'k'))::varbit AS kb,
-                    repeat('0', max(n) FILTER (WHERE kind = 'w'))::varbit AS wb,
-                    repeat('0', max(n) FILTER (WHERE kind = 's'))::varbit AS sb FROM n),
-         e AS MATERIALIZED (
-             SELECT e0.id, e0.years, e0.max_tz_gap, coalesce(e0.off, -99) AS zk,
-                    coalesce(b.lb, zero.lb) AS lb, coalesce(b.kb, zero.kb) AS kb,
-                    coalesce(b.wb, zero.wb) AS wb, coalesce(b.sb, zero.sb) AS sb
-               FROM zero, e0 LEFT JOIN bits b ON b.id = e0.id),
-         m AS MATERIALIZED (
-             SELECT m0.id, m0.years, m0.capacity, coalesce(m0.off, -99) AS zk,
-                    coalesce(b.lb, zero.lb) AS lb, coalesce(b.kb, zero.kb) AS kb,
-                    coalesce(b.wb, zero.wb) AS wb, coalesce(b.sb, zero.sb) AS sb
-               FROM zero, m0 LEFT JOIN bits b ON b.id = m0.id),
-         -- the zones' gap and overlap points once per pair of offsets (-99: no zone)
+         idx AS MATERIALIZED (
+             SELECT b.id, b.mentor,
+                    array_agg(x.i ORDER BY x.i) FILTER (WHERE b.kind = 'l') AS l,
+                    array_agg(x.i ORDER BY x.i) FILTER (WHERE b.kind = 'k') AS k,
+                    array_agg(x.i ORDER BY x.i) FILTER (WHERE b.kind = 'w') AS w,
+                    array_agg(x.i ORDER BY x.i) FILTER (WHERE b.kind = 's') AS s
+               FROM (SELECT id, false AS mentor, kind, t FROM et
+                     UNION ALL SELECT id, true, kind, t FROM mt) b
+               JOIN terms x ON x.kind = b.kind AND x.t = b.t
+              GROUP BY 1, 2)
+    SELECT v.id, v.mentor, v.years::int, v.lim::int, v.off, coalesce(x.l, '{}'),
+           coalesce(x.k, '{}'), coalesce(x.w, '{}'), coalesce(x.s, '{}')
+      FROM (SELECT e0.id, false AS mentor, e0.years, e0.max_tz_gap AS lim, e0.off FROM e0
+            UNION ALL SELECT m0.id, true, m0.years, m0.capacity, m0.off FROM m0) v
+      LEFT JOIN idx x ON x.id = v.id AND x.mentor = v.mentor
+     ORDER BY 2, 1
+$$;
+
+-- A side's term indices as a bit string of n bits (index 0 leftmost).
+CREATE OR REPLACE FUNCTION khnet_round_bits(idx int[], n int) RETURNS varbit
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (SELECT coalesce(bit_or(rpad('1', n, '0')::varbit >> i), repeat('0', n)::varbit)
+              FROM unnest(idx) i);
+
+-- The gap (hours, the short way round the day) and the working-day overlap
+-- points of two UTC offsets (NULL: a side without a zone, 0 and 0).
+CREATE OR REPLACE FUNCTION khnet_round_zone_gap(a numeric, b numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN coalesce(least(abs(a - b) % 24, 24 - abs(a - b) % 24), 0);
+CREATE OR REPLACE FUNCTION khnet_round_zone_points(a numeric, b numeric) RETURNS int
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN a IS NULL OR b IS NULL THEN 0  -- (least() would skip a NULL overlap)
+                ELSE round(3 * least(khnet_workday_overlap(a, b), 9)) END::int;
+
+-- Per mentee of a round, the mentors never paired with them: blocks either
+-- way and the officers' forbids (mentor NULL when there are none).
+DROP FUNCTION IF EXISTS khnet_round_excluded(bigint);
+CREATE FUNCTION khnet_round_excluded(p_round bigint)
+    RETURNS TABLE (mentee_id bigint, mentor_id bigint) LANGUAGE sql STABLE
+AS $$
+    WITH p AS (SELECT account_id AS id, side FROM khnet_round_participants WHERE round_id = p_round)
+    SELECT b.blocker_id, b.blocked_id FROM khnet_blocks b
+      JOIN p e ON e.id = b.blocker_id AND e.side = 'mentee'
+      JOIN p m ON m.id = b.blocked_id AND m.side = 'mentor'
+    UNION SELECT b.blocked_id, b.blocker_id FROM khnet_blocks b
+      JOIN p e ON e.id = b.blocked_id AND e.side = 'mentee'
+      JOIN p m ON m.id = b.blocker_id AND m.side = 'mentor'
+    UNION SELECT u.mentee_id, u.mentor_id FROM khnet_round_rules u
+     WHERE u.round_id = p_round AND u.rule = 'forbid'
+$$;
+
+-- The reference enumeration of a round's eligible pairs, in SQL: one row
+-- per eligible pair (hard rules met, not forbidden, not blocked), by mentee
+-- then mentor, with its score, the mentor's round capacity and whether an
+-- officer pinned it.  A run does not use it (server/match/pairs.c makes the
+-- pairs from khnet_round_sides, 11.8 million of them at 10,000 x 2,000 in
+-- well under the 33 s this takes); the tests compare it with the
+-- definition, khnet_mentor_pair (tests/interop/round_pairs_sql.py,
+-- mentoring_sql.py: every pair, the ordinary cases and the edges) and with
+-- pairs.c (round_pairs_sql.py), so the C scoring is the definition's.
+-- Each side's terms are bit strings (a pair's shared count is one AND) and
+-- zones are compared once per pair of offsets.  Pins of pairs no longer
+-- eligible drop out.
+DROP FUNCTION IF EXISTS khnet_round_pairs(bigint);
+CREATE FUNCTION khnet_round_pairs(p_round bigint)
+    RETURNS TABLE (mentee_id bigint, mentor_id bigint, capacity int, score int, pinned boolean)
+    LANGUAGE sql STABLE SET jit = off SET work_mem = '128MB'
+AS $$
+    WITH sd AS MATERIALIZED (SELECT * FROM khnet_round_sides(p_round)),
+         g AS (SELECT min_experience_gap AS gap FROM khnet_mentoring_settings),
+         n AS MATERIALIZED (
+             SELECT (SELECT 1 + coalesce(max(i), -1) FROM sd, unnest(sd.l) i) AS l,
+                    (SELECT 1 + coalesce(max(i), -1) FROM sd, unnest(sd.k) i) AS k,
+                    (SELECT 1 + coalesce(max(i), -1) FROM sd, unnest(sd.w) i) AS w,
+                    (SELECT 1 + coalesce(max(i), -1) FROM sd, unnest(sd.s) i) AS s),
+         b AS MATERIALIZED (
+             SELECT sd.id, sd.mentor, sd.years, sd.lim, coalesce(sd.off, -99) AS zk,
+                    khnet_round_bits(sd.l, n.l) AS lb, khnet_round_bits(sd.k, n.k) AS kb,
+                    khnet_round_bits(sd.w, n.w) AS wb, khnet_round_bits(sd.s, n.s) AS sb
+               FROM sd, n),
+         -- the zones once per pair of offsets (-99: no zone)
          z AS MATERIALIZED (
-             SELECT a.zk AS ez, b.zk AS mz,
-                    CASE WHEN a.zk = -99 OR b.zk = -99 THEN 0
-                         ELSE least(abs(a.zk - b.zk) % 24, 24 - abs(a.zk - b.zk) % 24) END AS gap,
-                    CASE WHEN a.zk = -99 OR b.zk = -99 THEN 0
-                         ELSE round(3 * least(khnet_workday_overlap(a.zk, b.zk), 9)) END AS pov
-               FROM (SELECT DISTINCT zk FROM e) a, (SELECT DISTINCT zk FROM m) b),
-         -- per mentee, the mentors a block or a forbid rules out, and its pins:
-         -- one hash join per mentee instead of two anti-joins per pair
-         ex AS MATERIALIZED (
-             SELECT x.mentee_id, array_agg(x.mentor_id) FILTER (WHERE x.rule <> 'pin') AS out,
-                    array_agg(x.mentor_id) FILTER (WHERE x.rule = 'pin') AS pins
-               FROM (SELECT b.blocker_id AS mentee_id, b.blocked_id AS mentor_id, 'block' AS rule
-                       FROM khnet_blocks b JOIN e0 ON e0.id = b.blocker_id
-                     UNION ALL SELECT b.blocked_id, b.blocker_id, 'block'
-                       FROM khnet_blocks b JOIN e0 ON e0.id = b.blocked_id
-                     UNION ALL SELECT u.mentee_id, u.mentor_id, u.rule FROM khnet_round_rules u
-                      WHERE u.round_id = p_round AND u.rule IN ('pin', 'forbid')) x
-              GROUP BY 1)
-    SELECT e.id, m.id, m.capacity,
+             SELECT a.zk AS ez, c.zk AS mz,
+                    khnet_round_zone_gap(nullif(a.zk, -99), nullif(c.zk, -99)) AS gap,
+                    khnet_round_zone_points(nullif(a.zk, -99), nullif(c.zk, -99)) AS pov
+               FROM (SELECT DISTINCT zk FROM b WHERE NOT mentor) a,
+                    (SELECT DISTINCT zk FROM b WHERE mentor) c),
+         ex AS MATERIALIZED (SELECT x.mentee_id, array_agg(x.mentor_id) AS out
+                               FROM khnet_round_excluded(p_round) x GROUP BY 1),
+         pin AS MATERIALIZED (SELECT u.mentee_id, array_agg(u.mentor_id) AS pins
+                                FROM khnet_round_rules u
+                               WHERE u.round_id = p_round AND u.rule = 'pin' GROUP BY 1)
+    SELECT e.id, m.id, m.lim,
            (10 + 25 * least(bit_count(e.kb & m.kb), 4) + 8 * least(bit_count(e.wb & m.wb), 5)
                + 5 * least(bit_count(e.lb & m.lb), 3) + z.pov
                + CASE WHEN bit_count(e.sb & m.sb) > 0 THEN 15 ELSE 0 END
                + least(m.years - e.years - g.gap, 10))::int,
-           coalesce(m.id = ANY (ex.pins), false)
-      FROM g, e JOIN z ON z.ez = e.zk AND z.gap <= e.max_tz_gap
-      JOIN m ON m.zk = z.mz
+           coalesce(m.id = ANY (pin.pins), false)
+      FROM g, b e JOIN z ON z.ez = e.zk AND z.gap <= e.lim
+      JOIN b m ON m.mentor AND m.zk = z.mz
       LEFT JOIN ex ON ex.mentee_id = e.id
-     WHERE m.years >= e.years + g.gap AND m.id <> e.id AND bit_count(e.lb & m.lb) > 0
-       AND (ex.out IS NULL OR m.id <> ALL (ex.out))
+      LEFT JOIN pin ON pin.mentee_id = e.id
+     WHERE NOT e.mentor AND m.years >= e.years + g.gap AND m.id <> e.id
+       AND bit_count(e.lb & m.lb) > 0 AND (ex.out IS NULL OR m.id <> ALL (ex.out))
      ORDER BY 1, 2
 $$;
 
@@ -1471,8 +1505,15 @@ AS $$
      WHERE r.id = p_round
 $$;
 
--- POST .../run, first step: the pairs (officers only: the caller checks
--- the role).  The run closes the round to joins.
+-- POST .../run, first step (officers only: the caller checks the role):
+-- the round's two sides for server/match/pairs.c, one document of
+-- O(mentees + mentors) integers:
+--   runs, min_gap, max_pairs (settings, 0025), terms [l, k, w, s] (how many
+--   of each kind), zone_gap and zone_points (zones x zones, row = the
+--   mentee's zone: whole hours rounded up, overlap points), mentees and
+--   mentors [[id, years, limit, zone (-1: none), [l], [k], [w], [s]], ...]
+--   by id, excluded and pins [[mentee, mentor], ...].
+-- The run closes the round to joins.
 CREATE OR REPLACE FUNCTION khnet_round_problem(p_round bigint,
                                                OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql
@@ -1480,7 +1521,6 @@ AS $$
 #variable_conflict use_column
 DECLARE
     r khnet_mentoring_rounds;
-    n_pairs bigint;
 BEGIN
     SELECT * INTO r FROM khnet_mentoring_rounds WHERE id = p_round FOR UPDATE;
     IF NOT FOUND THEN
@@ -1489,41 +1529,86 @@ BEGIN
     IF r.status = 'published' THEN
         status := 'conflict'; body := '{"message": "the round is published"}'; RETURN;
     END IF;
-    -- the pairs once, counted before they go into one document (a jsonb
-    -- array stops at 256 MB: round_max_pairs, 0022, keeps well below)
-    CREATE TEMPORARY TABLE IF NOT EXISTS khnet_round_problem_tmp (mentee_id bigint,
-        mentor_id bigint, score int, pinned boolean, n bigint) ON COMMIT DROP;
-    TRUNCATE khnet_round_problem_tmp;
-    INSERT INTO khnet_round_problem_tmp
-    SELECT x.mentee_id, x.mentor_id, x.score, x.pinned, row_number() OVER ()
-      FROM khnet_round_pairs(p_round) x;
-    SELECT count(*) INTO n_pairs FROM khnet_round_problem_tmp;
-    IF n_pairs > (SELECT round_max_pairs FROM khnet_mentoring_settings) THEN
-        status := 'conflict';
-        body := jsonb_build_object('message', format(
-            'the round has %s eligible pairs, more than the %s a run takes; split it into '
-            'smaller rounds (a sector focus each, fewer participants)', n_pairs,
-            (SELECT round_max_pairs FROM khnet_mentoring_settings)));
-        RETURN;
-    END IF;
     status := 'ok';
-    body := jsonb_build_object('runs', r.runs,
-        'mentees', (SELECT coalesce(jsonb_agg(account_id ORDER BY account_id), '[]')
-                      FROM khnet_round_participants WHERE round_id = p_round AND side = 'mentee'),
-        'mentors', (SELECT coalesce(jsonb_agg(jsonb_build_array(account_id, capacity) ORDER BY account_id), '[]')
-                      FROM khnet_round_participants WHERE round_id = p_round AND side = 'mentor'),
-        'pairs', (SELECT coalesce(jsonb_agg(jsonb_build_array(x.mentee_id, x.mentor_id, x.score,
-                                                              x.pinned) ORDER BY x.n), '[]')
-                    FROM khnet_round_problem_tmp x));
+    WITH sd AS MATERIALIZED (SELECT * FROM khnet_round_sides(p_round)),
+         zs AS MATERIALIZED (SELECT off, (row_number() OVER (ORDER BY off) - 1)::int AS zi
+                               FROM (SELECT DISTINCT off FROM sd WHERE off IS NOT NULL) d),
+         p AS (SELECT sd.*, coalesce(zs.zi, -1) AS zi FROM sd LEFT JOIN zs ON zs.off = sd.off)
+    SELECT jsonb_build_object('runs', r.runs, 'min_gap', st.min_experience_gap,
+        'max_pairs', st.round_max_pairs,
+        'terms', (SELECT jsonb_build_array(1 + coalesce(max(i) FILTER (WHERE t = 'l'), -1),
+                                           1 + coalesce(max(i) FILTER (WHERE t = 'k'), -1),
+                                           1 + coalesce(max(i) FILTER (WHERE t = 'w'), -1),
+                                           1 + coalesce(max(i) FILTER (WHERE t = 's'), -1))
+                    FROM (SELECT 'l' AS t, unnest(l) AS i FROM sd UNION ALL SELECT 'k', unnest(k) FROM sd
+                          UNION ALL SELECT 'w', unnest(w) FROM sd
+                          UNION ALL SELECT 's', unnest(s) FROM sd) x),
+        'zone_gap', (SELECT coalesce(jsonb_agg(ceil(khnet_round_zone_gap(a.off, b.off))::int
+                                               ORDER BY a.zi, b.zi), '[]') FROM zs a, zs b),
+        'zone_points', (SELECT coalesce(jsonb_agg(khnet_round_zone_points(a.off, b.off)
+                                                  ORDER BY a.zi, b.zi), '[]') FROM zs a, zs b),
+        'mentees', (SELECT coalesce(jsonb_agg(jsonb_build_array(id, years, lim, zi, l, k, w, s)
+                                              ORDER BY id), '[]') FROM p WHERE NOT mentor),
+        'mentors', (SELECT coalesce(jsonb_agg(jsonb_build_array(id, years, lim, zi, l, k, w, s)
+                                              ORDER BY id), '[]') FROM p WHERE mentor),
+        'excluded', (SELECT coalesce(jsonb_agg(jsonb_build_array(x.mentee_id, x.mentor_id)), '[]')
+                       FROM khnet_round_excluded(p_round) x),
+        'pins', (SELECT coalesce(jsonb_agg(jsonb_build_array(u.mentee_id, u.mentor_id)), '[]')
+                   FROM khnet_round_rules u WHERE u.round_id = p_round AND u.rule = 'pin'))
+      INTO body FROM khnet_mentoring_settings st;
 END
 $$;
 
--- POST .../run, second step: the optimiser's assignment (p_mentees[i]
--- gets p_mentors[i]) with its total and greedy's.  Checked against the
--- rules again (a pin or forbid set between the two steps, or a run by
--- another officer, makes this 'conflict': run again).
+-- Whether the chosen pairs of a run (in khnet_round_tmp, with the
+-- definition's judgement of each) are an assignment of the round as it is
+-- now: each pair eligible (khnet_mentor_pair in round mode) with the score
+-- the run gave it, a mentee of the round once and a mentor of the round
+-- within capacity, none forbidden, the scores summing to p_total, and every
+-- pin of a still eligible pair chosen.  Only the chosen pairs and the pins
+-- are judged: no enumeration of the round's pairs.
+-- (plpgsql: the temporary table exists only when a run calls it.)
+CREATE OR REPLACE FUNCTION khnet_round_chosen_fit(p_round bigint, p_total bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN (SELECT NOT EXISTS (SELECT 1 FROM khnet_round_tmp t
+                        WHERE NOT coalesce(t.eligible AND t.def_score = t.score, false))
+       AND (SELECT coalesce(sum(t.score), 0) FROM khnet_round_tmp t) = p_total
+       AND (SELECT count(DISTINCT t.mentee_id) = count(*) FROM khnet_round_tmp t)
+       AND NOT EXISTS (SELECT 1 FROM khnet_round_tmp t
+                        LEFT JOIN khnet_round_participants e ON e.round_id = p_round
+                         AND e.account_id = t.mentee_id AND e.side = 'mentee'
+                       WHERE e.account_id IS NULL)
+       AND NOT EXISTS (SELECT 1 FROM (SELECT mentor_id, count(*) AS n FROM khnet_round_tmp GROUP BY 1) t
+                        LEFT JOIN khnet_round_participants m ON m.round_id = p_round
+                         AND m.account_id = t.mentor_id AND m.side = 'mentor'
+                       WHERE m.capacity IS NULL OR t.n > m.capacity)
+       AND NOT EXISTS (SELECT 1 FROM khnet_round_tmp t JOIN khnet_round_rules u
+                          ON u.round_id = p_round AND u.mentee_id = t.mentee_id
+                         AND u.mentor_id = t.mentor_id AND u.rule = 'forbid')
+       AND NOT EXISTS (SELECT 1 FROM khnet_round_rules u
+                        WHERE u.round_id = p_round AND u.rule = 'pin'
+                          AND NOT EXISTS (SELECT 1 FROM khnet_round_tmp t WHERE t.mentee_id = u.mentee_id
+                                             AND t.mentor_id = u.mentor_id)
+                          AND coalesce((SELECT x.eligible FROM khnet_round_pair_explained(
+                                            p_round, u.mentee_id, u.mentor_id) x), false)));
+END
+$$;
+
+-- POST .../run, second step: the assignment (p_mentees[i] gets
+-- p_mentors[i], the pair scoring p_scores[i]) with its total, greedy's,
+-- and the mentees that had any eligible pair (p_reachable: an unmatched one
+-- was 'outscored', another had 'no_eligible_mentor').  The chosen pairs are
+-- judged again by the definition (khnet_round_chosen_fit), which also
+-- explains them; a stale run (another run since the first step), a pin or
+-- forbid set meanwhile, or pairs that do not fit make this 'conflict': run
+-- again.  p_reachable is taken as given: pairs.c computes it with the
+-- formula the tests prove equal to SQL's, an officer's run sends it, and
+-- it only labels why a mentee stayed unmatched.
+DROP FUNCTION IF EXISTS khnet_round_store(bigint, bigint, int, bigint[], bigint[], bigint, bigint);
 CREATE OR REPLACE FUNCTION khnet_round_store(p_me bigint, p_round bigint, p_runs int,
                                              p_mentees bigint[], p_mentors bigint[],
+                                             p_scores int[], p_reachable bigint[],
                                              p_total bigint, p_greedy bigint,
                                              OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql
@@ -1531,8 +1616,6 @@ AS $$
 #variable_conflict use_column
 DECLARE
     r khnet_mentoring_rounds;
-    n_found bigint;
-    found_total bigint;
 BEGIN
     SELECT * INTO r FROM khnet_mentoring_rounds WHERE id = p_round FOR UPDATE;
     IF NOT FOUND THEN
@@ -1543,38 +1626,29 @@ BEGIN
         RETURN;
     END IF;
     CREATE TEMPORARY TABLE IF NOT EXISTS khnet_round_tmp (mentee_id bigint, mentor_id bigint,
-        score int, pinned boolean) ON COMMIT DROP;
+        score int, eligible boolean, def_score int, explanation jsonb) ON COMMIT DROP;
     TRUNCATE khnet_round_tmp;
-    INSERT INTO khnet_round_tmp SELECT x.mentee_id, x.mentor_id, x.score, x.pinned
-      FROM khnet_round_pairs(p_round) x;
-    -- statistics, so that the checks below hash-join the pairs instead of
-    -- scanning them once per chosen pair
-    ANALYZE khnet_round_tmp;
-    -- every chosen pair eligible (found once: pairs are unique), their
-    -- scores summing to the total, every pin chosen.  Counted by one hash
-    -- join: an EXISTS over the anti-join was planned as a nested loop
-    -- (37 s for 1,230 pairs among 478,000 at 2,000 x 400).
-    SELECT count(*), coalesce(sum(t.score), 0) INTO n_found, found_total
-      FROM unnest(p_mentees, p_mentors) a(e, m)
-      JOIN khnet_round_tmp t ON t.mentee_id = a.e AND t.mentor_id = a.m;
-    IF n_found <> coalesce(cardinality(p_mentees), 0) OR found_total <> p_total
-       OR EXISTS (SELECT 1 FROM khnet_round_tmp t WHERE t.pinned AND NOT EXISTS (
-                   SELECT 1 FROM unnest(p_mentees, p_mentors) a(e, m) WHERE a.e = t.mentee_id AND a.m = t.mentor_id)) THEN
+    -- each pair judged on its own (OFFSET 0 keeps the subquery apart: a
+    -- plain lateral join let the planner key every profile's topics to
+    -- hash-join them, 5 s for 20 pairs)
+    INSERT INTO khnet_round_tmp
+    SELECT a.e, a.m, a.s, x.eligible, x.score, x.explanation
+      FROM unnest(p_mentees, p_mentors, p_scores) a(e, m, s)
+      LEFT JOIN LATERAL (SELECT * FROM khnet_round_pair_explained(p_round, a.e, a.m) OFFSET 0) x
+        ON true;
+    IF coalesce(cardinality(p_mentees), 0) <> coalesce(cardinality(p_scores), 0)
+       OR NOT khnet_round_chosen_fit(p_round, p_total) THEN
         status := 'conflict'; body := '{"message": "the assignment does not fit the round; run it again"}';
         RETURN;
     END IF;
     DELETE FROM khnet_round_results WHERE round_id = p_round;
     INSERT INTO khnet_round_results (round_id, mentee_id, mentor_id, score, explanation, unmatched)
-    SELECT p_round, rp.account_id, t.mentor_id, t.score,
-           (SELECT x.explanation FROM khnet_round_pair_explained(p_round, t.mentee_id, t.mentor_id) x),
+    SELECT p_round, rp.account_id, t.mentor_id, t.score, t.explanation,
            CASE WHEN t.mentor_id IS NOT NULL THEN NULL
-                WHEN h.mentee_id IS NOT NULL THEN 'outscored' ELSE 'no_eligible_mentor' END
+                WHEN h.id IS NOT NULL THEN 'outscored' ELSE 'no_eligible_mentor' END
       FROM khnet_round_participants rp
-      LEFT JOIN unnest(p_mentees, p_mentors) a(e, m) ON a.e = rp.account_id
-      LEFT JOIN khnet_round_tmp t ON t.mentee_id = a.e AND t.mentor_id = a.m
-      -- the mentees with some eligible pair, once (an EXISTS per unmatched
-      -- mentee scanned every pair: 75 s of a 2,000 x 400 round's 85 s run)
-      LEFT JOIN (SELECT DISTINCT u.mentee_id FROM khnet_round_tmp u) h ON h.mentee_id = rp.account_id
+      LEFT JOIN khnet_round_tmp t ON t.mentee_id = rp.account_id
+      LEFT JOIN (SELECT DISTINCT u.id FROM unnest(p_reachable) u(id)) h ON h.id = rp.account_id
      WHERE rp.round_id = p_round AND rp.side = 'mentee';
     UPDATE khnet_mentoring_rounds SET status = 'review', runs = runs + 1, run_at = now(),
                                       total_score = p_total, greedy_score = p_greedy

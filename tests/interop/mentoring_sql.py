@@ -306,25 +306,67 @@ def networkx_optimum(n, mentors, pairs):
     return -nx.cost_of_flow(g, nx.min_cost_flow(g))
 
 
+def round_pairs(rid):
+    """The round's eligible pairs as the SQL reference lists them
+    (khnet_round_pairs): [(mentee, mentor, capacity, score, pinned)]."""
+    rows = sql("SELECT string_agg(concat_ws(',', mentee_id, mentor_id, capacity, score,"
+               " pinned::int), ';') FROM khnet_round_pairs(%d)" % rid)
+    return [tuple(int(x) for x in r.split(",")) for r in rows.split(";")] if rows else []
+
+
 def run_round(officer, rid):
-    """The handler's run: problem, optimiser, store.  (total, greedy, body)"""
+    """The handler's run, its pairs from the SQL reference: problem (for the
+    run counter), optimiser, store.  (total, greedy, body)"""
     st, _, prob = call_sql("khnet_round_problem", rid)
     assert st == "ok", prob
-    mentees = prob["mentees"]
-    mentors = [tuple(m) for m in prob["mentors"]]
+    rows = round_pairs(rid)
+    mentees = [m[0] for m in prob["mentees"]]
+    caps = {b: c for _, b, c, _, _ in rows}
+    mentors = [(m[0], m[2]) for m in prob["mentors"]]
+    assert all(caps.get(a, c) == c for a, c in mentors), (caps, mentors)
     ei = {a: k for k, a in enumerate(mentees)}
     mi = {a: k for k, (a, _) in enumerate(mentors)}
-    pairs = [(ei[a], mi[b], s, 1 if p else 0) for a, b, s, p in prob["pairs"]]
+    pairs = [(ei[a], mi[b], s, p) for a, b, _, s, p in rows]
     total, assign = solve(DRIVER, len(mentees), mentors, pairs)
     greedy, _ = solve(DRIVER, len(mentees), mentors, pairs, "greedy")
     if not any(p[3] for p in pairs):
         assert total == networkx_optimum(len(mentees), mentors, pairs), "not the optimum"
+    score = {(a, b): s for a, b, _, s, _ in rows}
     chosen = [(mentees[i], mentors[j][0]) for i, j in enumerate(assign) if j >= 0]
     st, _, body = call_sql("khnet_round_store", officer, rid, prob["runs"],
                            "{%s}" % ",".join(str(a) for a, _ in chosen),
-                           "{%s}" % ",".join(str(b) for _, b in chosen), total, greedy)
+                           "{%s}" % ",".join(str(b) for _, b in chosen),
+                           "{%s}" % ",".join(str(score[c]) for c in chosen),
+                           "{%s}" % ",".join(str(a) for a in sorted({r[0] for r in rows})),
+                           total, greedy)
     assert st == "ok", body
     return total, greedy, body
+
+
+def refused_stores(officer, rid, forbidden, pin):
+    """khnet_round_store judges the chosen pairs only, and refuses each bad
+    assignment (run counter current): a wrong score, a forbidden pair, a
+    pin left out, a mentee twice, the sides swapped, the total off."""
+    _, _, prob = call_sql("khnet_round_problem", rid)
+    rows = {(a, b): s for a, b, _, s, _ in round_pairs(rid)}
+    fa, fb = forbidden["mentee_id"], forbidden["mentor_id"]
+    fs = int(sql("SELECT score FROM khnet_round_pair_explained(%d, %d, %d)" % (rid, fa, fb)))
+    ps = rows[(pin[0], pin[1])]
+    other = next(k for k in rows if k[0] not in (pin[0], fa))
+
+    def store(pairs, total=None):
+        lit = lambda v: "{%s}" % ",".join(str(x) for x in v)  # noqa: E731
+        total = sum(s for _, _, s in pairs) if total is None else total
+        return call_sql("khnet_round_store", officer, rid, prob["runs"],
+                        lit(a for a, _, _ in pairs), lit(b for _, b, _ in pairs),
+                        lit(s for _, _, s in pairs), "{}", total, 0)[0]
+    assert store([(pin[0], pin[1], ps + 1)]) == "conflict"
+    assert store([(pin[0], pin[1], ps), (fa, fb, fs)]) == "conflict"
+    assert store([other + (rows[other],)]) == "conflict"
+    assert store([(pin[0], pin[1], ps), (pin[0], pin[1], ps)]) == "conflict"
+    assert store([(pin[1], pin[0], ps)]) == "conflict"
+    assert store([(pin[0], pin[1], ps)], ps + 1) == "conflict"
+    assert call_sql("khnet_round_get", officer, True, rid)[2]["runs"] == prob["runs"]
 
 
 def t_round_full_cycle():
@@ -380,8 +422,7 @@ def t_round_full_cycle():
     # Forbid the first pair, pin another eligible pair, run again.
     first = matched[0]
     call_sql("khnet_round_rule", officer, rid, first["mentee_id"], first["mentor_id"], "forbid")
-    _, _, prob = call_sql("khnet_round_problem", rid)
-    other = next(p for p in prob["pairs"] if p[0] == matched[1]["mentee_id"]
+    other = next(p for p in round_pairs(rid) if p[0] == matched[1]["mentee_id"]
                  and p[1] != matched[1]["mentor_id"])
     st, _, _ = call_sql("khnet_round_rule", officer, rid, other[0], other[1], "pin")
     assert st == "ok"
@@ -408,12 +449,14 @@ def t_round_full_cycle():
     st, field, _ = call_sql("khnet_round_rule", officer, rid, bad_e, bad_m, "pin")
     assert (st, field) == ("not_eligible", "mentor_id")
     assert sql(pins_of) == before, (sql(pins_of), before)
+    refused_stores(officer, rid, first, other)
     _, _, body2 = run_round(officer, rid)
     res = {x["mentee_id"]: x["mentor_id"] for x in body2["results"]}
     assert res[first["mentee_id"]] != first["mentor_id"], "forbidden pair kept"
     assert res[other[0]] == other[1], "pinned pair dropped"
     # A stale run (another run happened since the problem was read) is refused.
-    assert call_sql("khnet_round_store", officer, rid, 0, "{}", "{}", 0, 0)[0] == "conflict"
+    assert call_sql("khnet_round_store", officer, rid, 0, "{}", "{}", "{}", "{}", 0, 0)[0] \
+        == "conflict"
     st, _, pub = call_sql("khnet_round_publish", officer, rid)
     assert st == "ok" and pub["proposals"] == len([1 for v in res.values() if v]), pub
     assert call_sql("khnet_round_publish", officer, rid)[0] == "conflict"

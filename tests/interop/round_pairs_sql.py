@@ -20,12 +20,21 @@ client:
 
 Every eligible, not forbidden pair must come out once, with the
 definition's score and its pin, and nothing else; rows by mentee then
-mentor (the greedy baseline breaks ties by this order).  And the run's
-problem (khnet_round_problem) refuses a round with more eligible pairs than
-round_max_pairs (0022) with a conflict, and keeps the pairs' order.
+mentor (the greedy baseline breaks ties by this order).
+
+What a run uses is the C enumeration (server/match/pairs.c) on the round's
+two sides (khnet_round_problem's document), run here by
+tests/match/pairs_driver (KHNET_PAIRS_DRIVER): on the same edge round it
+must give exactly khnet_round_pairs' rows (so, with the check above, the
+definition's), and the mentees with any eligible pair; the same document
+with its exclusions or its zone table dropped must not (the comparison
+sees blocks, forbids and zones).  Past round_max_pairs (0022, 0025) the C
+enumeration stops keeping pairs and says how many there are.
 """
 
+import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -33,9 +42,33 @@ from mentoring_lib import call_sql, member, sql  # noqa: E402
 from rawhttp import Checker  # noqa: E402
 
 T = Checker("round_pairs_sql")
+DRIVER = os.environ.get("KHNET_PAIRS_DRIVER")
+
+
+def c_pairs(doc):
+    """pairs_driver on a problem document: (pair rows, mentees with a pair)
+    or ("too_many", count)."""
+    if not DRIVER:
+        raise AssertionError("KHNET_PAIRS_DRIVER is not set")
+    r = subprocess.run([DRIVER], input=json.dumps(doc), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split("\n")
+    if lines[0].startswith("too_many "):
+        return "too_many", int(lines[0].split()[1])
+    return lines[0].split(), [int(x) for x in lines[1].split()]
+
+
+ROUND = []
 
 
 def build_round():
+    """The edge round, built once (its members' e-mails are their names)."""
+    if not ROUND:
+        ROUND.append(make_round())
+    return ROUND[0]
+
+
+def make_round():
     officer = member("Edge Officer", role="liaison")
     st, _, rnd = call_sql("khnet_round_open", officer, "Edges", "2099-07-01T12:00:00Z",
                           "tourism")
@@ -128,6 +161,30 @@ def t_pairs_equal_the_definition():
     assert reasons == "blocked,experience_gap,no_shared_language,time_zone_gap", reasons
 
 
+def sql_rows(rid):
+    return sql("SELECT string_agg(format('%%s:%%s:%%s:%%s:%%s', mentee_id, mentor_id, capacity,"
+               " score, pinned), ' ') FROM khnet_round_pairs(%d)" % rid).split()
+
+
+def t_c_pairs_equal_sql():
+    rid = build_round()
+    want = sql_rows(rid)
+    st, _, doc = call_sql("khnet_round_problem", rid)
+    assert st == "ok", doc
+    got, reachable = c_pairs(doc)
+    assert got == want, {"missing": sorted(set(want) - set(got)),
+                         "extra": sorted(set(got) - set(want))}
+    assert reachable == sorted({int(r.split(":")[0]) for r in want}), reachable
+    # the document is O(sides): one entry per live participant, not per pair
+    assert len(doc["mentees"]) == 7 and len(doc["mentors"]) == 6, doc
+    # the comparison sees the exclusions (2 blocks, 1 forbid) and the zones
+    assert len(doc["excluded"]) == 3 and len(doc["pins"]) == 2, doc
+    loose = dict(doc, excluded=[])
+    assert len(c_pairs(loose)[0]) > len(got), "blocks and forbids change nothing"
+    flat = dict(doc, zone_gap=[0] * len(doc["zone_gap"]), zone_points=[0] * len(doc["zone_gap"]))
+    assert c_pairs(flat)[0] != got, "zones change nothing"
+
+
 def t_empty_round():
     officer = member("Empty Officer", role="liaison")
     _, _, rnd = call_sql("khnet_round_open", officer, "Empty", "2099-01-01T00:00:00Z", None)
@@ -138,9 +195,10 @@ def t_empty_round():
     assert sql("SELECT count(*) FROM khnet_round_pairs(99999999)") == "0"
 
 
-def t_problem_refuses_too_many_pairs():
-    """A run takes at most round_max_pairs eligible pairs (0022): past it the
-    problem is a conflict naming the count, before any document is built."""
+def t_too_many_pairs():
+    """A run takes at most round_max_pairs eligible pairs (0022, 0025): the
+    problem carries the limit and past it the C enumeration keeps nothing
+    and counts them all (the run answers 409, interop/mentoring.py)."""
     officer = member("Limit Officer", role="liaison")
     _, _, rnd = call_sql("khnet_round_open", officer, "Limit", "2099-01-01T00:00:00Z", None)
     rid = rnd["id"]
@@ -149,16 +207,19 @@ def t_problem_refuses_too_many_pairs():
         assert call_sql("khnet_round_join", m, rid, "mentor", 1)[0] == "ok"
     e = member("Limit mentee", years=1, expertise=["aquaculture"])
     assert call_sql("khnet_round_join", e, rid, "mentee", None)[0] == "ok"
+    assert sql("SELECT round_max_pairs FROM khnet_mentoring_settings") == "20000000"
     sql("UPDATE khnet_mentoring_settings SET round_max_pairs = 1")
     try:
-        st, field, body = call_sql("khnet_round_problem", rid)
-        assert (st, field) == ("conflict", None), (st, field, body)
-        assert "has 2 eligible pairs, more than the 1" in body["message"], body
+        st, field, doc = call_sql("khnet_round_problem", rid)
+        assert (st, field, doc["max_pairs"]) == ("ok", None, 1), (st, field, doc)
+        assert c_pairs(doc) == ("too_many", 2), c_pairs(doc)
     finally:
         sql("UPDATE khnet_mentoring_settings SET round_max_pairs = DEFAULT")
-    st, _, body = call_sql("khnet_round_problem", rid)
-    assert st == "ok" and [p[0] for p in body["pairs"]] == [e, e], body
-    assert [p[1] for p in body["pairs"]] == sorted(p[1] for p in body["pairs"]), body
+    st, _, doc = call_sql("khnet_round_problem", rid)
+    rows, reachable = c_pairs(doc)
+    assert st == "ok" and [int(p.split(":")[0]) for p in rows] == [e, e], rows
+    assert [p.split(":")[1] for p in rows] == sorted(p.split(":")[1] for p in rows), rows
+    assert reachable == [e], reachable
 
 
 T.run_all(globals())

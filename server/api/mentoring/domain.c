@@ -62,8 +62,8 @@ const db_stmt mentoring_stmts[MEN_NSTMTS] = {
     [MEN_ROUND_PROBLEM] = {"men_round_problem", ROW "khnet_round_problem($1::bigint)", 1},
     [MEN_ROUND_STORE] = {"men_round_store",
                          ROW "khnet_round_store($1::bigint, $2::bigint, $3::int, $4::bigint[], "
-                             "$5::bigint[], $6::bigint, $7::bigint)",
-                         7},
+                             "$5::bigint[], $6::int[], $7::bigint[], $8::bigint, $9::bigint)",
+                         9},
     [MEN_ROUND_RULE] = {"men_round_rule",
                         ROW "khnet_round_rule($1::bigint, $2::bigint, $3::bigint, $4::bigint, "
                             "$5::text)",

@@ -1,31 +1,36 @@
 /* rounds.c — programme rounds (PROTOCOL.md "Programme rounds"): open,
  * read, join, run, pin/forbid, publish.  Running is the one handler with
- * two statements: khnet_round_problem gives the eligible pairs with their
- * scores, the exact optimiser (server/match/) picks the assignment on the
- * threadpool (a round of thousands takes longer than a loop may block),
- * and khnet_round_store keeps it with each pair's explanation, checking
- * the pins and forbids again. */
+ * two statements: khnet_round_problem gives the round's two sides once
+ * each (round_problem.c reads them), then on the threadpool (a round of
+ * thousands takes longer than a loop may block) server/match/pairs.c
+ * makes and scores the eligible pairs and the exact optimiser picks the
+ * assignment, and khnet_round_store keeps it with each pair's
+ * explanation, judging the chosen pairs and the pins again. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "match/match.h"
+#include "match/pairs.h"
 #include "mentoring.h"
+#include "round_problem.h"
 
 enum { NAME_MAX_CHARS = 200 };
 
-/* One run in flight: the problem as the optimiser takes it, and its answer. */
+/* One run in flight: the round's sides, the optimiser's problem and its
+ * answer.  Arrays are the request's arena, filled on the loop before the
+ * threadpool step; the pairs are malloc'd and freed within it. */
 typedef struct run_job {
     const api_principal *who;
-    const char *round;  /* the path id */
-    int64_t runs;       /* the round's run counter when the problem was read */
-    int64_t *mentee_id; /* [n_mentees] */
-    int64_t *mentor_id; /* [n_mentors] */
-    int *capacity;      /* [n_mentors] */
-    match_edge *edges;  /* [n_edges] */
+    const char *round;      /* the path id */
+    men_round_problem prob; /* the sides (khnet_round_problem) */
+    int *capacity;          /* [n_mentors] */
     match_problem p;
-    int *assign; /* [n_mentees] the optimiser's answer */
+    int *assign;             /* [n_mentees] the optimiser's answer */
+    int *score;              /* [n_mentees] the chosen pair's score */
+    unsigned char *has_pair; /* [n_mentees] any eligible pair */
+    int64_t n_eligible;      /* pairs counted by pairs_build */
     match_result best, greedy;
-    int rc; /* match_solve's */
+    int rc; /* pairs_build's or match_solve's */
 } run_job;
 
 /* ---- open, read, join ------------------------------------------------------- */
@@ -118,118 +123,125 @@ static void publish_authed(http_req *r, const api_principal *who)
 
 /* ---- run -------------------------------------------------------------------- */
 
-/* The index of id in the ascending ids[0..n), or -1. */
-static int index_of(const int64_t *ids, int n, int64_t id)
+/* A PostgreSQL array literal "{1,2}" of n values (arena); value(job, k, &v)
+ * gives the k-th or 0 to skip it. */
+static const char *array_literal(kp_arena *a, const run_job *job, int n,
+                                 int (*value)(const run_job *, int, int64_t *))
 {
-    int lo = 0, hi = n - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (ids[mid] == id) return mid;
-        if (ids[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
+    size_t cap = (size_t)n * 21 + 3, o = 0;
+    char *s = kp_arena_alloc(a, cap);
+    if (!s) return NULL;
+    s[o++] = '{';
+    for (int k = 0; k < n; k++) {
+        int64_t v = 0;
+        if (!value(job, k, &v)) continue;
+        o += (size_t)snprintf(s + o, cap - o, "%s%lld", o > 1 ? "," : "", (long long)v);
     }
-    return -1;
+    memcpy(s + o, "}", 2);
+    return s;
 }
 
-static int64_t int_at(const kp_value *arr, uint32_t i)
+static int chosen_mentee(const run_job *job, int i, int64_t *v)
 {
-    const kp_value *v = &arr->v.arr.items[i];
-    if (v->type == KP_INT) return v->v.i;
-    return v->type == KP_BOOL ? v->v.b : -1;
+    *v = job->prob.in.mentees[i].id;
+    return job->assign[i] >= 0;
 }
-
-static const kp_value *array_of(const kp_value *doc, const char *key)
+static int chosen_mentor(const run_job *job, int i, int64_t *v)
 {
-    const kp_value *v = kp_map_get(doc, key);
-    return v && v->type == KP_ARRAY ? v : NULL;
+    *v = job->assign[i] >= 0 ? job->prob.in.mentors[job->assign[i]].id : 0;
+    return job->assign[i] >= 0;
 }
-
-/* The problem document of khnet_round_problem into job; -1 when it is not
- * the expected shape (a bug: 500). */
-static int read_problem(kp_arena *a, const kp_value *doc, run_job *job)
+static int chosen_score(const run_job *job, int i, int64_t *v)
 {
-    const kp_value *es = array_of(doc, "mentees"), *ms = array_of(doc, "mentors"),
-                   *ps = array_of(doc, "pairs"), *runs = kp_map_get(doc, "runs");
-    if (!es || !ms || !ps || !runs || runs->type != KP_INT) return -1;
-    job->runs = runs->v.i;
-    int ne = (int)es->v.arr.n, nm = (int)ms->v.arr.n, np = (int)ps->v.arr.n;
-    job->mentee_id = kp_arena_alloc(a, sizeof(int64_t) * ((size_t)ne + 1));
-    job->mentor_id = kp_arena_alloc(a, sizeof(int64_t) * ((size_t)nm + 1));
-    job->capacity = kp_arena_alloc(a, sizeof(int) * ((size_t)nm + 1));
-    job->edges = kp_arena_alloc(a, sizeof(match_edge) * ((size_t)np + 1));
-    job->assign = kp_arena_alloc(a, sizeof(int) * ((size_t)ne + 1));
-    if (!job->mentee_id || !job->mentor_id || !job->capacity || !job->edges || !job->assign)
-        return -1;
-    for (int i = 0; i < ne; i++)
-        job->mentee_id[i] = int_at(es, (uint32_t)i);
-    for (int j = 0; j < nm; j++) {
-        const kp_value *m = &ms->v.arr.items[j];
-        if (m->type != KP_ARRAY || m->v.arr.n != 2) return -1;
-        job->mentor_id[j] = int_at(m, 0);
-        job->capacity[j] = (int)int_at(m, 1);
-    }
-    for (int k = 0; k < np; k++) {
-        const kp_value *e = &ps->v.arr.items[k];
-        if (e->type != KP_ARRAY || e->v.arr.n != 4) return -1;
-        int i = index_of(job->mentee_id, ne, int_at(e, 0));
-        int j = index_of(job->mentor_id, nm, int_at(e, 1));
-        if (i < 0 || j < 0) return -1;
-        job->edges[k] = (match_edge){i, j, (int32_t)int_at(e, 2), (int)int_at(e, 3)};
-    }
-    job->p = (match_problem){ne, nm, job->capacity, np, job->edges, 0};
-    return 0;
+    *v = job->score[i];
+    return job->assign[i] >= 0;
+}
+static int reachable(const run_job *job, int i, int64_t *v)
+{
+    *v = job->prob.in.mentees[i].id;
+    return job->has_pair[i];
 }
 
-/* On the threadpool: the optimum, and greedy's total for the report. */
+/* On the threadpool: the pairs (pairs.c), greedy's total for the report,
+ * the optimum, and the chosen pairs' scores; the pairs are freed here. */
 static void solve(void *data)
 {
     run_job *job = data;
+    const pairs_input *in = &job->prob.in;
+    pairs_output out;
+    job->rc = pairs_build(in, &out, job->has_pair);
+    job->n_eligible = out.n_eligible;
+    if (job->rc != 0) return;
+    job->p = (match_problem){in->n_mentees, in->n_mentors, job->capacity, out.n_edges, out.edges, 0};
     job->rc = match_greedy(&job->p, job->assign, &job->greedy);
     if (job->rc == 0) job->rc = match_solve(&job->p, job->assign, &job->best);
+    for (int k = 0; job->rc == 0 && k < out.n_edges; k++)
+        if (job->assign[out.edges[k].mentee] == out.edges[k].mentor)
+            job->score[out.edges[k].mentee] = out.edges[k].score;
+    free(out.edges);
+    job->p.edges = NULL;
 }
 
-/* The chosen pairs as two PostgreSQL array literals "{1,2}" (arena). */
-static int pair_arrays(kp_arena *a, const run_job *job, const char **mentees, const char **mentors)
+/* 409 for a round past round_max_pairs, saying how many pairs it has. */
+static void too_many(http_req *r, const run_job *job)
 {
-    size_t cap = (size_t)job->best.pairs * 21 + 3;
-    char *es = kp_arena_alloc(a, cap), *ms = kp_arena_alloc(a, cap);
-    if (!es || !ms) return -1;
-    size_t eo = 0, mo = 0;
-    es[eo++] = '{';
-    ms[mo++] = '{';
-    for (int i = 0; i < job->p.n_mentees; i++) {
-        if (job->assign[i] < 0) continue;
-        const char *sep = eo > 1 ? "," : "";
-        eo += (size_t)snprintf(es + eo, cap - eo, "%s%lld", sep, (long long)job->mentee_id[i]);
-        mo += (size_t)snprintf(ms + mo, cap - mo, "%s%lld", sep,
-                               (long long)job->mentor_id[job->assign[i]]);
+    char *msg = kp_arena_alloc(http_req_arena(r), 200);
+    if (!msg) {
+        api_oom(r);
+        return;
     }
-    memcpy(es + eo, "}", 2);
-    memcpy(ms + mo, "}", 2);
-    *mentees = es;
-    *mentors = ms;
-    return 0;
+    snprintf(msg, 200,
+             "the round has %lld eligible pairs, more than the %lld a run takes; split it into "
+             "smaller rounds (a sector focus each, fewer participants)",
+             (long long)job->n_eligible, (long long)job->prob.in.max_pairs);
+    api_fail(r, "conflict", msg, NULL);
 }
 
 static void solved(http_req *r, void *data)
 {
     run_job *job = data;
+    if (job->rc == PAIRS_ETOOMANY) {
+        too_many(r, job);
+        return;
+    }
     if (job->rc == MATCH_EPIN) {
         api_fail(r, "conflict", "the pins do not fit the capacities; clear one and run again",
                  NULL);
         return;
     }
-    const char *mentees = NULL, *mentors = NULL;
-    if (job->rc != 0 || pair_arrays(http_req_arena(r), job, &mentees, &mentors) != 0) {
-        api_fail(r, "internal", match_strerror(job->rc), NULL);
+    kp_arena *a = http_req_arena(r);
+    int n = job->prob.in.n_mentees;
+    const char *p[9] = {NULL, job->round, NULL, array_literal(a, job, n, chosen_mentee),
+                        array_literal(a, job, n, chosen_mentor), array_literal(a, job, n, chosen_score),
+                        array_literal(a, job, n, reachable)};
+    if (job->rc != 0 || !p[3] || !p[4] || !p[5] || !p[6]) {
+        api_fail(r, "internal", job->rc ? match_strerror(job->rc) : "out of memory", NULL);
         return;
     }
-    api_dec me = api_dec_of(job->who->account_id), runs = api_dec_of(job->runs),
+    api_dec me = api_dec_of(job->who->account_id), runs = api_dec_of(job->prob.runs),
             total = api_dec_of(job->best.total), greedy = api_dec_of(job->greedy.total);
-    const char *p[7] = {me.s, job->round, runs.s, mentees, mentors, total.s, greedy.s};
-    api_query(r, MEN_STMT(ROUND_STORE), 7, p, api_reply_row);
+    p[0] = me.s;
+    p[2] = runs.s;
+    p[7] = total.s;
+    p[8] = greedy.s;
+    api_query(r, MEN_STMT(ROUND_STORE), 9, p, api_reply_row);
+}
+
+/* The job's arrays for the threadpool, from the arena (the loop's). */
+static int job_arrays(kp_arena *a, run_job *job)
+{
+    const pairs_input *in = &job->prob.in;
+    size_t ne = (size_t)in->n_mentees + 1, nm = (size_t)in->n_mentors + 1;
+    job->capacity = kp_arena_alloc(a, sizeof(int) * nm);
+    job->assign = kp_arena_alloc(a, sizeof(int) * ne);
+    job->score = kp_arena_alloc(a, sizeof(int) * ne);
+    job->has_pair = kp_arena_alloc(a, ne);
+    if (!job->capacity || !job->assign || !job->score || !job->has_pair) return -1;
+    for (int j = 0; j < in->n_mentors; j++)
+        job->capacity[j] = in->mentors[j].limit;
+    memset(job->score, 0, sizeof(int) * ne);
+    memset(job->has_pair, 0, ne);
+    return 0;
 }
 
 static void problem_done(http_req *r, const PGresult *res, void *data)
@@ -240,10 +252,10 @@ static void problem_done(http_req *r, const PGresult *res, void *data)
         api_reply_row(r, res);
         return;
     }
-    static const kp_limits big = {4, 40000000, 1 << 20, (size_t)1 << 30};
-    const kp_value *doc = api_json(r, api_col(res, "body"), &big);
+    const kp_value *doc = api_json(r, api_col(res, "body"), &men_round_limits);
     if (!doc) return;
-    if (read_problem(http_req_arena(r), doc, job) != 0) {
+    kp_arena *a = http_req_arena(r);
+    if (men_round_read(a, doc, &job->prob) != 0 || job_arrays(a, job) != 0) {
         api_fail(r, "internal", "the round's problem has an unexpected shape", NULL);
         return;
     }
