@@ -33,12 +33,12 @@ enum {
 
 /* One participant. */
 typedef struct pairs_person {
-    int64_t id;                       /* account id; ascending within a side */
-    int years;                        /* years of experience (a mentee's unknown = 0) */
-    int limit;                        /* mentee: max time-zone gap (hours); mentor: capacity */
-    int zone;                         /* index into the zone table, or -1: no zone */
-    const int *terms[PAIRS_KINDS];    /* term indices of each kind, 0 .. n_terms[kind]-1 */
-    int n_terms[PAIRS_KINDS];         /* how many of each */
+    int64_t id;                    /* account id; ascending within a side */
+    int years;                     /* years of experience (a mentee's unknown = 0) */
+    int limit;                     /* mentee: max time-zone gap (hours); mentor: capacity */
+    int zone;                      /* index into the zone table, or -1: no zone */
+    const int *terms[PAIRS_KINDS]; /* term indices of each kind, 0 .. n_terms[kind]-1 */
+    int n_terms[PAIRS_KINDS];      /* how many of each */
 } pairs_person;
 
 /* A pair of ids (mentee, mentor) that a rule concerns. */
@@ -53,7 +53,8 @@ typedef struct pairs_input {
     const pairs_person *mentors; /* [n_mentors] (limit = round capacity) */
     int n_terms[PAIRS_KINDS];    /* terms of each kind in the round */
     int n_zones;
-    const int *zone_gap;    /* [n_zones * n_zones] mentee zone x mentor zone: whole hours, rounded up */
+    const int
+        *zone_gap; /* [n_zones * n_zones] mentee zone x mentor zone: whole hours, rounded up */
     const int *zone_points; /* [n_zones * n_zones] the overlap points of such a pair */
     int min_gap;            /* khnet_mentoring_settings.min_experience_gap */
     int n_excluded;
@@ -64,7 +65,7 @@ typedef struct pairs_input {
 } pairs_input;
 
 typedef struct pairs_output {
-    match_edge *edges;  /* [n_edges] by mentee then mentor; malloc'd: free() it */
+    match_edge *edges; /* [n_edges] by mentee then mentor; malloc'd: free() it */
     int n_edges;
     int64_t n_eligible; /* eligible pairs counted (> max_pairs on PAIRS_ETOOMANY) */
 } pairs_output;

@@ -53,8 +53,8 @@ static int read_person(kp_arena *a, const kp_value *v, pairs_person *p)
     p->limit = (int)int_at(v, 2, 0, 1000000, &bad);
     p->zone = (int)int_at(v, 3, -1, PAIRS_MAX_ZONES, &bad);
     for (int k = 0; k < PAIRS_KINDS; k++)
-        p->terms[k] = ints(a, array_of(&v->v.arr.items[4 + k], 0), 0, PAIRS_MAX_TERMS,
-                           &p->n_terms[k], &bad);
+        p->terms[k] =
+            ints(a, array_of(&v->v.arr.items[4 + k], 0), 0, PAIRS_MAX_TERMS, &p->n_terms[k], &bad);
     return bad ? -1 : 0;
 }
 
@@ -87,8 +87,7 @@ static int read_scalars(const kp_value *doc, men_round_problem *out)
 {
     const kp_value *runs = kp_map_get(doc, "runs"), *gap = kp_map_get(doc, "min_gap"),
                    *max = kp_map_get(doc, "max_pairs");
-    if (!runs || runs->type != KP_INT || !gap || gap->type != KP_INT || !max ||
-        max->type != KP_INT)
+    if (!runs || runs->type != KP_INT || !gap || gap->type != KP_INT || !max || max->type != KP_INT)
         return -1;
     out->runs = runs->v.i;
     out->in.min_gap = (int)gap->v.i;
@@ -114,8 +113,7 @@ int men_round_read(kp_arena *a, const kp_value *doc, men_round_problem *out)
     pairs_input *in = &out->in;
     int bad = 0, n_kinds = 0;
     const int *terms = ints(a, key(doc, "terms"), 0, PAIRS_MAX_TERMS, &n_kinds, &bad);
-    if (bad || n_kinds != PAIRS_KINDS || read_scalars(doc, out) != 0 ||
-        read_zones(a, doc, in) != 0)
+    if (bad || n_kinds != PAIRS_KINDS || read_scalars(doc, out) != 0 || read_zones(a, doc, in) != 0)
         return -1;
     memcpy(in->n_terms, terms, sizeof in->n_terms);
     in->mentees = read_side(a, key(doc, "mentees"), &in->n_mentees);

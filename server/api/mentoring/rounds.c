@@ -172,7 +172,8 @@ static void solve(void *data)
     job->rc = pairs_build(in, &out, job->has_pair);
     job->n_eligible = out.n_eligible;
     if (job->rc != 0) return;
-    job->p = (match_problem){in->n_mentees, in->n_mentors, job->capacity, out.n_edges, out.edges, 0};
+    job->p =
+        (match_problem){in->n_mentees, in->n_mentors, job->capacity, out.n_edges, out.edges, 0};
     job->rc = match_greedy(&job->p, job->assign, &job->greedy);
     if (job->rc == 0) job->rc = match_solve(&job->p, job->assign, &job->best);
     for (int k = 0; job->rc == 0 && k < out.n_edges; k++)
@@ -211,8 +212,12 @@ static void solved(http_req *r, void *data)
     }
     kp_arena *a = http_req_arena(r);
     int n = job->prob.in.n_mentees;
-    const char *p[9] = {NULL, job->round, NULL, array_literal(a, job, n, chosen_mentee),
-                        array_literal(a, job, n, chosen_mentor), array_literal(a, job, n, chosen_score),
+    const char *p[9] = {NULL,
+                        job->round,
+                        NULL,
+                        array_literal(a, job, n, chosen_mentee),
+                        array_literal(a, job, n, chosen_mentor),
+                        array_literal(a, job, n, chosen_score),
                         array_literal(a, job, n, reachable)};
     if (job->rc != 0 || !p[3] || !p[4] || !p[5] || !p[6]) {
         api_fail(r, "internal", job->rc ? match_strerror(job->rc) : "out of memory", NULL);
