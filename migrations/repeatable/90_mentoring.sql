@@ -1565,10 +1565,12 @@ $$;
 -- p_scores[i] by the run) each judged and explained by khnet_mentor_pair
 -- as khnet_round_pair_explained does (round mode), eligible NULL for a
 -- pair whose sides are not a live mentee and a mentor of the round.  Each
--- side's row is read once, by id (OFFSET 0 keeps each look-up apart: a
--- plain lateral join let the planner key every profile's topics to
--- hash-join them, 5 s for 20 pairs); a mentor is read once for all of
--- their mentees.
+-- side's row is made once: the mentees' as khnet_mentee_side makes them
+-- (tests/interop/round_pairs_sql.py checks every explanation against
+-- khnet_round_pair_explained's), the mentors' read by id (OFFSET 0 keeps
+-- each look-up apart: a plain lateral join let the planner key every
+-- profile's topics to hash-join them, 5 s for 20 pairs), once for all
+-- of their mentees.
 DROP FUNCTION IF EXISTS khnet_round_judge(bigint, bigint[], bigint[], int[]);
 CREATE FUNCTION khnet_round_judge(p_round bigint, p_mentees bigint[], p_mentors bigint[],
                                   p_scores int[])
@@ -1577,9 +1579,37 @@ CREATE FUNCTION khnet_round_judge(p_round bigint, p_mentees bigint[], p_mentors 
     LANGUAGE sql STABLE
 AS $$
     WITH c AS (SELECT * FROM unnest(p_mentees, p_mentors, p_scores) a(e, m, s)),
+         -- the mentees' rows of khnet_mentee_side, with their topics keyed
+         -- and goals split once per distinct text (the view keys each
+         -- mentee's topics on its own: 0.5 ms a mentee, most of a store)
+         e0 AS MATERIALIZED (
+             SELECT p.account_id AS id, r.mentee_id IS NOT NULL AS saved,
+                    coalesce(r.goals, '') AS goals, coalesce(r.topics, p.expertise) AS topics,
+                    coalesce(r.languages, p.languages) AS languages,
+                    coalesce(r.time_zone, p.time_zone) AS time_zone,
+                    coalesce(r.max_tz_gap, 12) AS max_tz_gap,
+                    coalesce(r.career_stage, 'early_career') AS career_stage,
+                    p.seeking_mentor, p.years_experience AS years, p.country
+               FROM (SELECT DISTINCT e FROM c) d JOIN khnet_profiles p ON p.account_id = d.e
+               JOIN khnet_accounts a ON a.id = p.account_id AND a.erased_at IS NULL
+               LEFT JOIN khnet_mentee_requests r ON r.mentee_id = p.account_id),
+         tk AS MATERIALIZED (SELECT t, khnet_topic_key(t) AS key
+                               FROM (SELECT DISTINCT unnest(topics) FROM e0) d(t)),
+         gw AS MATERIALIZED (SELECT goals, khnet_mentoring_words(goals) AS words
+                               FROM (SELECT DISTINCT goals FROM e0) d),
          es AS MATERIALIZED (
-             SELECT x.* FROM (SELECT DISTINCT e FROM c) d,
-                    LATERAL (SELECT * FROM khnet_mentee_side v WHERE v.id = d.e OFFSET 0) x),
+             SELECT e0.id, e0.saved, e0.goals, e0.topics, e0.languages, e0.time_zone,
+                    e0.max_tz_gap, e0.career_stage, e0.seeking_mentor, e0.years, e0.country,
+                    k.keys, k.key_topics, gw.words AS goal_words,
+                    ARRAY(SELECT ps.sector_id FROM khnet_profile_sectors ps
+                           WHERE ps.profile_id = e0.id) AS sector_ids
+               FROM e0 JOIN gw ON gw.goals = e0.goals
+              CROSS JOIN LATERAL (   -- khnet_topic_keys with tk's keys
+                    SELECT coalesce(array_agg(x.key ORDER BY x.key), '{}') AS keys,
+                           coalesce(array_agg(x.t ORDER BY x.key), '{}') AS key_topics
+                      FROM (SELECT DISTINCT ON (tk.key) tk.key, u.t
+                              FROM unnest(e0.topics) WITH ORDINALITY u(t, o) JOIN tk ON tk.t = u.t
+                             WHERE tk.key <> '' ORDER BY tk.key, u.o) x) k),
          ms AS MATERIALIZED (
              SELECT x.* FROM (SELECT DISTINCT m FROM c) d,
                     LATERAL (SELECT * FROM khnet_mentor_side v WHERE v.id = d.m OFFSET 0) x),

@@ -185,6 +185,29 @@ def t_c_pairs_equal_sql():
     assert c_pairs(flat)[0] != got, "zones change nothing"
 
 
+def t_judge_equals_the_definition():
+    """khnet_round_judge (what a run's store checks and explains the chosen
+    pairs with) gives, for every mentee x mentor of the edge round, the
+    definition's eligibility, score and explanation; the sides swapped are
+    not eligible."""
+    rid = build_round()
+    rows = sql("SELECT a.account_id || ',' || b.account_id FROM khnet_round_participants a"
+               " JOIN khnet_round_participants b ON b.round_id = a.round_id AND b.side = 'mentor'"
+               " WHERE a.round_id = %d AND a.side = 'mentee'" % rid).split()
+    es, ms = ([r.split(",")[k] for r in rows] for k in (0, 1))
+    arg = "'{%s}'::bigint[], '{%s}'::bigint[], '{%s}'::int[]" % (
+        ",".join(es), ",".join(ms), ",".join("0" for _ in rows))
+    diff = sql("SELECT count(*) FROM khnet_round_judge(%d, %s) j"
+               " LEFT JOIN LATERAL khnet_round_pair_explained(%d, j.mentee_id, j.mentor_id) x"
+               "   ON true"
+               " WHERE (j.eligible, j.def_score, j.explanation)"
+               "   IS DISTINCT FROM (x.eligible, x.score, x.explanation)" % (rid, arg, rid))
+    assert diff == "0" and len(rows) == 8 * 7, (diff, len(rows))
+    outside = sql("SELECT coalesce(eligible::text, 'null') FROM khnet_round_judge(%d,"
+                  " ARRAY[%s]::bigint[], ARRAY[%s]::bigint[], '{0}')" % (rid, ms[0], es[0]))
+    assert outside == "false", outside
+
+
 def t_empty_round():
     officer = member("Empty Officer", role="liaison")
     _, _, rnd = call_sql("khnet_round_open", officer, "Empty", "2099-01-01T00:00:00Z", None)
