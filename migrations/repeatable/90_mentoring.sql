@@ -1571,6 +1571,17 @@ $$;
 -- each look-up apart: a plain lateral join let the planner key every
 -- profile's topics to hash-join them, 5 s for 20 pairs), once for all
 -- of their mentees.
+-- The three arrays as rows, for the planner thousands of them (unnest of
+-- parameters is taken for 10 rows: nested loops over the sides, O(n^2)).
+DROP FUNCTION IF EXISTS khnet_round_chosen(bigint[], bigint[], int[]);
+CREATE FUNCTION khnet_round_chosen(p_mentees bigint[], p_mentors bigint[], p_scores int[])
+    RETURNS TABLE (e bigint, m bigint, s int) LANGUAGE plpgsql IMMUTABLE ROWS 5000
+AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM unnest(p_mentees, p_mentors, p_scores);
+END
+$$;
+
 DROP FUNCTION IF EXISTS khnet_round_judge(bigint, bigint[], bigint[], int[]);
 CREATE FUNCTION khnet_round_judge(p_round bigint, p_mentees bigint[], p_mentors bigint[],
                                   p_scores int[])
@@ -1578,7 +1589,7 @@ CREATE FUNCTION khnet_round_judge(p_round bigint, p_mentees bigint[], p_mentors 
                    def_score int, explanation jsonb)
     LANGUAGE sql STABLE
 AS $$
-    WITH c AS (SELECT * FROM unnest(p_mentees, p_mentors, p_scores) a(e, m, s)),
+    WITH c AS MATERIALIZED (SELECT * FROM khnet_round_chosen(p_mentees, p_mentors, p_scores)),
          -- the mentees' rows of khnet_mentee_side, with their topics keyed
          -- and goals split once per distinct text (the view keys each
          -- mentee's topics on its own: 0.5 ms a mentee, most of a store)
