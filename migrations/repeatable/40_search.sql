@@ -916,7 +916,9 @@ BEGIN
         bl := array_fill(0, ARRAY[n + 2]);
         FOR i IN REVERSE n .. 1 LOOP
             bo[i] := bo[i + 1] + CASE WHEN stop[i] THEN 0 ELSE 1 END; bc[i] := bc[i + 1]; bl[i] := 0;
-            IF i = ANY (bi) AND (bo[i + 2], bc[i + 2]) < (bo[i], bc[i]) THEN
+            -- a pair as good as a lone syllable wins: "doanh nghiệp nhỏ" is
+            -- doanh nghiệp · nhỏ, though "nghiệp nhỏ" is in a label too
+            IF i = ANY (bi) AND (bo[i + 2], bc[i + 2]) <= (bo[i], bc[i]) THEN
                 bo[i] := bo[i + 2]; bc[i] := bc[i + 2]; bl[i] := -2;
             END IF;
             FOR len IN REVERSE least(6, n - i + 1) .. 1 LOOP

@@ -177,6 +177,9 @@ def t_vietnamese_syllables_are_read_in_pairs():
         assert [e["term"] for e in j["expanded"]] == ["he thong", "quan trac chat luong nuoc"], \
             (q, j["expanded"])
         assert [c["key"] for c in j["expanded"][1]["concepts"]] == ["water_quality"], j["expanded"]
+    # a pair of a label before a lone syllable: "doanh nghiệp" (a firm) · "nhỏ"
+    j = hits({"q": "chuyển đổi số cho doanh nghiệp nhỏ"})
+    assert [e["term"] for e in j["expanded"]] == ["chuyen doi so", "doanh nghiep", "nho"], j["expanded"]
     # an English query: only capitalised words pair up (a place, a name)
     j = hits({"q": "tourism in Nha Trang"})
     assert [e["term"] for e in j["expanded"]] == ["tourism", "nha trang"], j["expanded"]
