@@ -22,12 +22,13 @@
 
 #include "db/db.h"
 
-enum { S_DOUBLE, S_DIV, S_SLEEP, S_ECHO };
+enum { S_DOUBLE, S_DIV, S_SLEEP, S_ECHO, S_SETTING };
 static const db_stmt stmts[] = {
     [S_DOUBLE] = {"t_double", "SELECT $1::int * 2, pg_backend_pid()", 1},
     [S_DIV] = {"t_div", "SELECT 10 / $1::int", 1},
     [S_SLEEP] = {"t_sleep", "SELECT 1 FROM pg_sleep($1::float8)", 1},
     [S_ECHO] = {"t_echo", "SELECT ($1::text IS NULL)::int, $2::text", 2},
+    [S_SETTING] = {"t_setting", "SELECT 1, current_setting($1)", 1},
 };
 #define NSTMTS (sizeof stmts / sizeof stmts[0])
 
@@ -279,6 +280,25 @@ static void test_statement_timeout(void **state)
     assert_true(q[0].at_ms - t0 < 2000);
     assert_int_equal(q[1].st, DB_OK);
     assert_int_equal(q[1].v, 10);
+    finish(&x);
+}
+
+/* Every session runs with the pool's statement timeout and without JIT
+ * (compiling a plan costed past jit_optimize_above_cost took seconds). */
+static void test_session_settings(void **state)
+{
+    ctx x;
+    db_config cfg = config(db_url(), 1);
+    cfg.statement_timeout_ms = 1500;
+    start(&x, &cfg, 1);
+    query q[2] = {0};
+    submit(&x, &q[0], S_SETTING, "statement_timeout", NULL);
+    submit(&x, &q[1], S_SETTING, "jit", NULL);
+    wait_cbs(&x, 2, 5000);
+    assert_int_equal(q[0].st, DB_OK);
+    assert_string_equal(q[0].text, "1500ms");
+    assert_int_equal(q[1].st, DB_OK);
+    assert_string_equal(q[1].text, "off");
     finish(&x);
 }
 
@@ -667,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_in_order),
         cmocka_unit_test(test_error_isolated),
         cmocka_unit_test(test_statement_timeout),
+        cmocka_unit_test(test_session_settings),
         cmocka_unit_test(test_unreachable_fails_fast),
         cmocka_unit_test(test_params_copied),
         cmocka_unit_test(test_queue_bound),
