@@ -1734,6 +1734,8 @@ DECLARE
     t2n tsquery;               -- t2 and some narrower concept (what t2 but not t1 needs)
     exw tsquery[];             -- per term: as itself in A, B, C (khnet_search_cover)
     extra text := '';          -- more columns of the candidates
+    c1 text;                   -- t1's and t2's conditions on d.pairs (or NULL)
+    c2 text;
     -- what snippets highlight first: the terms as asked, without their
     -- narrower concepts (khnet_search_snippet)
     tso tsquery := CASE WHEN mode = 'terms' THEN khnet_search_any(p_must, p_ex, NULL) ELSE tsq END;
@@ -1800,6 +1802,11 @@ BEGIN
         -- nothing, than in the first).
         SELECT t2 && ('(' || string_agg('(' || p_nar[i]::text || ')', ' | ') || ')')::tsquery INTO t2n
           FROM generate_subscripts(p_nar, 1) i WHERE p_nar[i] IS NOT NULL;
+        -- The first two tiers' tests narrowed by the documents' word pairs
+        -- (41_search_pairs.sql): the index reads the pairs' posting lists,
+        -- and the tsquery, made unindexable by IS TRUE, tests each row.
+        c1 := khnet_search_pairs_cond(p_ex);
+        c2 := khnet_search_pairs_cond(alt);
         conds := conds || format('(d.%I @@ $1 OR d.name_fold = $2)', doc);
         -- the score without its ts_rank part (at most 0.1: below), which
         -- the page adds where it can matter
@@ -1817,9 +1824,12 @@ BEGIN
                        ' SELECT * FROM e UNION ALL SELECT * FROM a1 UNION ALL SELECT * FROM a2'
                        ' UNION ALL SELECT * FROM a3 UNION ALL SELECT * FROM a4',
                        filters,
-                       format(tier, format('d.%I @@ $21', doc)),
+                       format(tier, CASE WHEN c1 IS NULL THEN format('d.%I @@ $21', doc)
+                                         ELSE format('%s AND (d.%I @@ $21) IS TRUE', c1, doc) END),
                        format(tier, CASE WHEN t2::text = t1::text THEN 'false'
-                                         ELSE format('d.%1$I @@ $32 AND NOT d.%1$I @@ $21', doc) END),
+                                         WHEN c2 IS NULL THEN format('d.%1$I @@ $32 AND NOT d.%1$I @@ $21', doc)
+                                         ELSE format('%2$s AND (d.%1$I @@ $32) IS TRUE AND NOT d.%1$I @@ $21',
+                                                     doc, c2) END),
                        format(tier, CASE WHEN t3 IS NULL THEN 'false'
                                          ELSE format('d.%1$I @@ $23 AND NOT d.%1$I @@ $22', doc) END),
                        format(tier, CASE WHEN n = 1 THEN 'false'

@@ -706,6 +706,63 @@ static void test_search_docs_reformatted(void **state)
     free(v);
 }
 
+/* 0026 adds khnet_search_docs.pairs (each document's words and adjacent
+ * word pairs, hashed) to a database that already holds documents: the
+ * column is filled for them, equal to its definition, and holds a phrase's
+ * pair but not two words of separate pieces ("learning shrimp": two
+ * keywords), so narrowing a search by it keeps quoted phrases strict; a
+ * search through it finds the profile.  Shapes without keys get none. */
+static void test_search_pairs_added(void **state)
+{
+    const fixture *f = *state;
+    char err[512] = "", *log = NULL;
+    edited e;
+    edited_init(&e);
+    size_t n = 0;
+    for (size_t i = 0; i <= db_migrations_count; i++) /* with the terminator */
+        if (i == db_migrations_count || strcmp(db_migrations[i].name, "0026_search_pairs.sql") != 0)
+            e.num[n++] = db_migrations[i];
+    assert_int_equal(n, db_migrations_count);
+    e.s.numbered_count = n - 1;
+    assert_int_equal(db_migrate_schema(f->conninfo, &e.s, NULL, err, sizeof err), 0);
+    exec_in(f, "INSERT INTO khnet_accounts (email, password_hash, role) "
+               "VALUES ('pairs@example.org', 'x', 'member')");
+    exec_in(f,
+            "INSERT INTO khnet_profiles (account_id, external_id, full_name, country, expertise, "
+            "languages) SELECT id, 'pairs-1', 'Lê Văn Cặp', 'VN', "
+            "ARRAY['machine learning', 'shrimp farming'], ARRAY['vi'] FROM khnet_accounts");
+
+    assert_int_equal(migrate(f, &log, err, sizeof err), 0);
+    assert_non_null(strstr(log, "applied 0026_search_pairs.sql"));
+    free(log);
+    const char *checks[][2] = {
+        {"SELECT count(*) FROM khnet_search_docs WHERE cardinality(pairs) > 0 AND "
+         "pairs = khnet_search_pairs(doc0, doc1, doc2)",
+         "1"},
+        {"SELECT pairs && khnet_search_pair_keys(phraseto_tsquery('simple', 'machine learning') "
+         "|| phraseto_tsquery('simple', 'deep learning')) FROM khnet_search_docs",
+         "t"},
+        {"SELECT pairs && khnet_search_pair_keys(phraseto_tsquery('simple', 'learning shrimp')) "
+         "FROM khnet_search_docs",
+         "f"},
+        {"SELECT cardinality(khnet_search_pair_keys('machine <-> learning | ml'::tsquery))", "2"},
+        {"SELECT khnet_search_pair_keys('machin:*'::tsquery) IS NULL AND "
+         "khnet_search_pair_keys('machine:A'::tsquery) IS NULL AND "
+         "khnet_search_pair_keys('machine & learning'::tsquery) IS NULL",
+         "t"},
+        {"SELECT body->'hits'->0->>'id' = (SELECT id::text FROM khnet_accounts) FROM "
+         "khnet_search_experts(NULL, NULL, 'machine learning shrimp farming', NULL, NULL, NULL, "
+         "NULL, NULL, NULL, NULL, NULL, 20, NULL, NULL, NULL, NULL)",
+         "t"},
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        char *v = query_one(f, checks[i][0]);
+        assert_string_equal(v, checks[i][1]);
+        free(v);
+    }
+    edited_free(&e);
+}
+
 int main(void)
 {
     const char *url = getenv("KHNET_TEST_DATABASE_URL");
@@ -731,6 +788,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_repeatable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order_applied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_docs_reformatted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_pairs_added, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

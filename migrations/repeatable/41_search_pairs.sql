@@ -1,0 +1,84 @@
+-- 41_search_pairs.sql — word pairs of the search documents, a cheap
+-- necessary condition for their phrase matches (issue 11: search speed).
+--
+-- Why: a coverage search's candidates (khnet_search_run, the tiers) are
+-- documents matching an AND of ORs of phrases ("marine" <-> "biology" |
+-- "sinh" <-> "hoc" <-> "bien" | ...).  The tsvector GIN index answers that
+-- from the posting lists of every word of every phrase, and the common ones
+-- ("hoc", "bien", "marine": tens of thousands of documents each) were most
+-- of the time of a multi-concept query (~3 ms per partition, 8 partitions,
+-- for ~150 matches each).  khnet_search_docs.pairs (0026) holds, hashed,
+-- each word of a document and each pair of words at adjacent positions in
+-- any of its three documents; a phrase's match needs its pairs there, so
+-- the posting list of one pair (rare) stands in for those of its words.
+-- The condition only narrows what the index yields: the tsquery test still
+-- decides each row, so the matches, and their order (the bitmap heap scan
+-- reads in physical order either way), are the same.  A hash collision only
+-- lets a row through to that test.
+
+-- The pairs of a document: hashtext of each word, and of "a b" for a word
+-- b at the position after one of a (what `a <-> b` asks), over the three
+-- documents (a viewer's level picks one; the union serves all three).
+-- 0026 defines it for the generated column; this is its current version.
+CREATE OR REPLACE FUNCTION khnet_search_pairs(d0 tsvector, d1 tsvector, d2 tsvector) RETURNS int[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(array_agg(DISTINCT h ORDER BY h), '{}') FROM (
+        SELECT hashtext(x.lexeme) AS h FROM unnest(d2) x
+        UNION ALL
+        SELECT hashtext(a.w || ' ' || b.w)
+          FROM (SELECT DISTINCT d FROM (VALUES (d0), (d1), (d2)) v(d)) v
+         CROSS JOIN LATERAL (SELECT x.lexeme AS w, unnest(x.positions) AS p FROM unnest(v.d) x) a
+          JOIN LATERAL (SELECT x.lexeme AS w, unnest(x.positions) AS p FROM unnest(v.d) x) b
+            ON b.p = a.p + 1
+    ) s
+$$;
+
+-- One key per alternative of q, an OR of phrases as khnet_search_plan
+-- builds a term ('a' <-> 'b' | 'c'): a document matching q holds one of
+-- them in pairs.  For a phrase, its pair of longest words (likely the
+-- rarest); for a single word, the word.  NULL (no condition) for any other
+-- shape (a prefix, a weight, an AND, a gap): each alternative must read
+-- back as exactly its words joined by <->, or q gets no keys.
+CREATE OR REPLACE FUNCTION khnet_search_pair_keys(q tsquery) RETURNS int[]
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    alt text;
+    ws text[];
+    best text;
+    keys int[] := '{}';
+BEGIN
+    IF q IS NULL OR numnode(q) = 0 OR q::text ~ '[()&!:\\]' THEN
+        RETURN NULL;
+    END IF;
+    FOREACH alt IN ARRAY string_to_array(q::text, ' | ') LOOP
+        ws := ARRAY(SELECT replace(m[1], '''''', '''')
+                      FROM regexp_matches(alt, '''((?:[^'']|'''')*)''', 'g') m);
+        IF cardinality(ws) = 0 OR alt <> (SELECT string_agg(quote_literal(w), ' <-> ' ORDER BY o)
+                                            FROM unnest(ws) WITH ORDINALITY u(w, o)) THEN
+            RETURN NULL;
+        END IF;
+        best := CASE WHEN cardinality(ws) = 1 THEN ws[1] ELSE (
+                    SELECT ws[i] || ' ' || ws[i + 1] FROM generate_series(1, cardinality(ws) - 1) i
+                     ORDER BY length(ws[i]) + length(ws[i + 1]) DESC, i LIMIT 1) END;
+        keys := keys || hashtext(best);
+    END LOOP;
+    RETURN keys;
+END
+$$;
+
+-- The pairs condition for an AND of terms, each matched by qs[i] (an OR
+-- of phrases): `d.pairs && '{keys}'` per term, ANDed; NULL when a term has
+-- no keys.  Then the tsvector index does better: it ANDs the other terms
+-- with that one ("autonomous underwater vehicle navigation", the last a
+-- prefix: the pairs of the first term alone gave ~8,000 rows to test
+-- against none, 24 -> 41 ms).  The keys are integers, written in the
+-- statement.
+CREATE OR REPLACE FUNCTION khnet_search_pairs_cond(qs tsquery[]) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN bool_and(k IS NOT NULL)
+                THEN string_agg(format('d.pairs && %L::int[]', k), ' AND ' ORDER BY i) END
+      FROM generate_subscripts(qs, 1) i, khnet_search_pair_keys(qs[i]) k
+$$;
