@@ -1734,8 +1734,9 @@ DECLARE
     t2n tsquery;               -- t2 and some narrower concept (what t2 but not t1 needs)
     exw tsquery[];             -- per term: as itself in A, B, C (khnet_search_cover)
     extra text := '';          -- more columns of the candidates
-    c1 text;                   -- t1's and t2's conditions on d.pairs (or NULL)
-    c2 text;
+    c1 text;                   -- t1's, t2's and any term's conditions on
+    c2 text;                   -- d.pairs (or NULL)
+    c3 text;
     -- what snippets highlight first: the terms as asked, without their
     -- narrower concepts (khnet_search_snippet)
     tso tsquery := CASE WHEN mode = 'terms' THEN khnet_search_any(p_must, p_ex, NULL) ELSE tsq END;
@@ -1802,11 +1803,13 @@ BEGIN
         -- nothing, than in the first).
         SELECT t2 && ('(' || string_agg('(' || p_nar[i]::text || ')', ' | ') || ')')::tsquery INTO t2n
           FROM generate_subscripts(p_nar, 1) i WHERE p_nar[i] IS NOT NULL;
-        -- The first two tiers' tests narrowed by the documents' word pairs
+        -- Each tier's test narrowed by the documents' word pairs
         -- (41_search_pairs.sql): the index reads the pairs' posting lists,
         -- and the tsquery, made unindexable by IS TRUE, tests each row.
-        c1 := khnet_search_pairs_cond(p_ex);
-        c2 := khnet_search_pairs_cond(alt);
+        -- The last two tiers (all terms but one, any term) by any term's.
+        c1 := khnet_search_pairs_cond(p_ex, false);
+        c2 := khnet_search_pairs_cond(alt, false);
+        c3 := khnet_search_pairs_cond(alt, true);
         conds := conds || format('(d.%I @@ $1 OR d.name_fold = $2)', doc);
         -- the score without its ts_rank part (at most 0.1: below), which
         -- the page adds where it can matter
@@ -1824,17 +1827,17 @@ BEGIN
                        ' SELECT * FROM e UNION ALL SELECT * FROM a1 UNION ALL SELECT * FROM a2'
                        ' UNION ALL SELECT * FROM a3 UNION ALL SELECT * FROM a4',
                        filters,
-                       format(tier, CASE WHEN c1 IS NULL THEN format('d.%I @@ $21', doc)
-                                         ELSE format('%s AND (d.%I @@ $21) IS TRUE', c1, doc) END),
+                       format(tier, khnet_search_narrowed(doc, '$21', c1)),
                        format(tier, CASE WHEN t2::text = t1::text THEN 'false'
-                                         WHEN c2 IS NULL THEN format('d.%1$I @@ $32 AND NOT d.%1$I @@ $21', doc)
-                                         ELSE format('%2$s AND (d.%1$I @@ $32) IS TRUE AND NOT d.%1$I @@ $21',
-                                                     doc, c2) END),
+                                         ELSE khnet_search_narrowed(doc, '$32', c2)
+                                              || format(' AND NOT d.%I @@ $21', doc) END),
                        format(tier, CASE WHEN t3 IS NULL THEN 'false'
-                                         ELSE format('d.%1$I @@ $23 AND NOT d.%1$I @@ $22', doc) END),
+                                         ELSE khnet_search_narrowed(doc, '$23', c3)
+                                              || format(' AND NOT d.%I @@ $22', doc) END),
                        format(tier, CASE WHEN n = 1 THEN 'false'
-                                         ELSE format('d.%1$I @@ $1 AND NOT d.%1$I @@ %2$s', doc,
-                                                     CASE WHEN t3 IS NULL THEN '$22' ELSE '$23' END) END));
+                                         ELSE khnet_search_narrowed(doc, '$1', c3)
+                                              || format(' AND NOT d.%I @@ %s', doc,
+                                                        CASE WHEN t3 IS NULL THEN '$22' ELSE '$23' END) END));
     ELSIF tsq IS NOT NULL THEN
         conds := conds || format('(d.%I @@ $1 OR d.name_fold = $2)', doc);
         score := format('(greatest(ts_rank(''{0.005,0.02,0.04,0.1}'', d.%1$I, $1),'

@@ -69,16 +69,32 @@ END
 $$;
 
 -- The pairs condition for an AND of terms, each matched by qs[i] (an OR
--- of phrases): `d.pairs && '{keys}'` per term, ANDed; NULL when a term has
--- no keys.  Then the tsvector index does better: it ANDs the other terms
--- with that one ("autonomous underwater vehicle navigation", the last a
+-- of phrases): `d.pairs && '{keys}'` per term, ANDed; with anyof, for
+-- any of them: one `&&` with all their keys.  NULL when a term has no
+-- keys: then the tsvector index does better, ANDing the other terms with
+-- that one ("autonomous underwater vehicle navigation", the last a
 -- prefix: the pairs of the first term alone gave ~8,000 rows to test
 -- against none, 24 -> 41 ms).  The keys are integers, written in the
 -- statement.
-CREATE OR REPLACE FUNCTION khnet_search_pairs_cond(qs tsquery[]) RETURNS text
+CREATE OR REPLACE FUNCTION khnet_search_pairs_cond(qs tsquery[], anyof boolean) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT CASE WHEN bool_and(k IS NOT NULL)
-                THEN string_agg(format('d.pairs && %L::int[]', k), ' AND ' ORDER BY i) END
+    SELECT CASE WHEN NOT bool_and(k IS NOT NULL) THEN NULL
+                WHEN anyof THEN format('d.pairs && %L::int[]', (
+                    SELECT array_agg(DISTINCT x ORDER BY x)
+                      FROM generate_subscripts(qs, 1) j, unnest(khnet_search_pair_keys(qs[j])) x))
+                ELSE string_agg(format('d.pairs && %L::int[]', k), ' AND ' ORDER BY i) END
       FROM generate_subscripts(qs, 1) i, khnet_search_pair_keys(qs[i]) k
+$$;
+
+-- A tier's test of the document column doc against the statement's
+-- parameter q (khnet_search_run): narrowed by a pairs condition, the
+-- tsquery made unindexable (IS TRUE: the value is never NULL) so that the
+-- planner reads the pairs index and tests each row it yields; without one,
+-- the plain indexable test.
+CREATE OR REPLACE FUNCTION khnet_search_narrowed(doc text, q text, narrow text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN narrow IS NULL THEN format('d.%I @@ %s', doc, q)
+                ELSE format('%s AND (d.%I @@ %s) IS TRUE', narrow, doc, q) END
 $$;
