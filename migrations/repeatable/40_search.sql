@@ -979,13 +979,11 @@ DECLARE
     n int;
     cand_i int[] := '{}';      -- misspelt words (their index in words) and
     cand_w text[] := '{}';     -- close words that may make them a concept label
-    found boolean;
     typo_w text[] := '{}';     -- words looked up as misspellings, and the closest
     typo_to text[] := '{}';    -- vocabulary word of each (NULL: none)
     known text[];
     knownc text[];             -- labels' terms without their spaces
     spans text[];              -- runs of 1-6 words, as typed and with a candidate
-    c text;
     vi boolean;
     i int;
     len int;
@@ -1000,7 +998,6 @@ DECLARE
     keep boolean[] := '{}';
     sp text;
     spw text[];
-    ci int;
     pass int;
     forms text[];
     nforms text[];
