@@ -181,6 +181,14 @@ BEGIN
 END
 $$;
 
+-- The answer of a one-statement authenticated read (a *_by_token function:
+-- given the token's hash by the kit's api_bearer_hex, it finds its caller
+-- with khnet_session_auth) when the token names no live session: the kit's
+-- 401 unauthenticated, in the one shape, with api_authenticate's message.
+CREATE OR REPLACE FUNCTION khnet_unauthenticated(OUT status text, OUT field text, OUT body jsonb)
+    LANGUAGE sql IMMUTABLE
+AS $$ SELECT * FROM khnet_fail('unauthenticated', NULL, 'the token is unknown, expired or revoked') $$;
+
 -- The caller's live sessions, newest first; `current` marks p_current.
 DROP FUNCTION IF EXISTS khnet_sessions_list(bigint);
 CREATE OR REPLACE FUNCTION khnet_sessions_list(p_account bigint, p_current bigint,

@@ -381,6 +381,34 @@ BEGIN
                                'next_key', CASE WHEN v_n > p_limit THEN v_last END);
 END $$;
 
+-- GET /v1/forum/threads/{id}/posts in one round trip: the caller behind
+-- the bearer token's hash (the kit's api_bearer_hex) by khnet_session_auth
+-- (the one session rule, its last_seen_at refresh included), then
+-- khnet_forum_posts_list as that caller.  p_token_hash NULL:
+-- no Authorization was sent (an anonymous reader).  A token that names no
+-- live session (unknown, expired, revoked, its account erased) answers
+-- 'unauthenticated' and reads nothing: a bad token is never an anonymous
+-- read.  VOLATILE because the session check may write last_seen_at.
+CREATE OR REPLACE FUNCTION khnet_forum_posts_by_token(p_token_hash bytea, p_thread bigint,
+                                                      p_after bigint, p_limit int,
+                                                      OUT status text, OUT field text,
+                                                      OUT body jsonb)
+    LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    v_me bigint;
+    v_role text;
+BEGIN
+    IF p_token_hash IS NOT NULL THEN
+        SELECT s.account_id, s.role INTO v_me, v_role FROM khnet_session_auth(p_token_hash) s;
+        IF NOT FOUND THEN
+            SELECT * INTO status, field, body FROM khnet_unauthenticated();
+            RETURN;
+        END IF;
+    END IF;
+    SELECT * INTO status, field, body
+      FROM khnet_forum_posts_list(v_me, v_role, p_thread, p_after, p_limit);
+END $$;
+
 -- ---- writing ---------------------------------------------------------------------------
 
 -- May p_me write in category c now?  NULL when yes, else the refusal

@@ -1,6 +1,7 @@
 /* domain.c — the forum domain's routes and statements (functions in
  * migrations/repeatable/75_forum.sql, each answering (status, field,
- * body); the caller is always their first two parameters). */
+ * body); the caller is their first two parameters, but for the thread page,
+ * whose function takes the bearer token's hash and finds the caller itself). */
 #include "forum.h"
 
 static const http_route routes[] = {
@@ -52,7 +53,8 @@ const db_stmt forum_stmts[FORUM_NSTMTS] = {
     [FORUM_THREAD_GET] = {"forum_thread_get", ROW "khnet_forum_thread_get($1, $2, $3)", 3},
     [FORUM_THREAD_DELETE] = {"forum_thread_delete", ROW "khnet_forum_thread_delete($1, $2, $3, $4)",
                              4},
-    [FORUM_POSTS_LIST] = {"forum_posts_list", ROW "khnet_forum_posts_list($1, $2, $3, $4, $5)", 5},
+    [FORUM_POSTS_BY_TOKEN] = {"forum_posts_by_token",
+                              ROW "khnet_forum_posts_by_token($1, $2, $3, $4)", 4},
     [FORUM_REPLY] = {"forum_reply",
                      IDEM_ROW "khnet_forum_reply_idem($1, $2, $3::bytea, $4, $5, $6, $7, $8, "
                               "$9, $10, $11::text[], $12)",
