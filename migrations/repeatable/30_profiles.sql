@@ -131,40 +131,27 @@ END
 $$;
 
 -- GET /v1/profiles/{id} in one round trip: authenticates the bearer token's
--- hash and reads the profile as that viewer.  The session rule is
--- khnet_session_auth's (0002: live, unexpired, account not erased;
--- last_seen_at refreshed at most once a minute, never when read-only), written out here because
--- that SQL function is re-planned on every call from PL/pgSQL (2.5x the
--- cost of this whole read); keep the two in step.  p_token_hash NULL = no
--- Authorization sent (anonymous).  One row in the one shape: 'ok' with the
--- profile, 'not_found', or 'unauthenticated' (the token is unknown, expired
--- or revoked: the profile is not read, so a bad token never becomes an
--- anonymous read).
+-- hash by khnet_session_auth (the one session rule, its last_seen_at refresh
+-- included; a PL/pgSQL call whose plans stay cached, measured at no cost
+-- beside a copy of its query written out here) and reads the profile as
+-- that viewer.  p_token_hash NULL = no Authorization sent (anonymous).  One
+-- row in the one shape: 'ok' with the profile, 'not_found', or
+-- khnet_unauthenticated()'s (the token is unknown, expired or revoked: the
+-- profile is not read, so a bad token never becomes an anonymous read).
 SELECT khnet_drop_old_shape('khnet_profile_view_by_token(bytea, bigint)');
 CREATE OR REPLACE FUNCTION khnet_profile_view_by_token(p_token_hash bytea, p_profile bigint,
                                             OUT status text, OUT field text, OUT body jsonb)
     LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    v_session bigint;
     v_account bigint;
     v_role text;
-    v_seen timestamptz;
 BEGIN
     IF p_token_hash IS NOT NULL THEN
-        SELECT s.id, s.account_id, a.role, s.last_seen_at
-          INTO v_session, v_account, v_role, v_seen
-          FROM khnet_sessions s JOIN khnet_accounts a ON a.id = s.account_id
-         WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL
-           AND s.expires_at > now() AND a.erased_at IS NULL;
+        SELECT s.account_id, s.role INTO v_account, v_role FROM khnet_session_auth(p_token_hash) s;
         IF NOT FOUND THEN
-            SELECT f.* INTO status, field, body
-              FROM khnet_fail('unauthenticated', NULL, 'the token is unknown, expired or revoked') f;
+            SELECT * INTO status, field, body FROM khnet_unauthenticated();
             RETURN;
-        END IF;
-        IF v_seen < now() - interval '1 minute'
-           AND current_setting('transaction_read_only') = 'off' THEN
-            UPDATE khnet_sessions SET last_seen_at = now() WHERE id = v_session;
         END IF;
     END IF;
     SELECT v.profile INTO body FROM khnet_profile_view(p_profile, v_account, v_role) v;

@@ -171,8 +171,13 @@ void api_authenticate_optional(http_req *r, api_authed next);
 void api_authenticate_token(http_req *r, const char *token, size_t len, api_authed next);
 /* Replies 401 unauthenticated with WWW-Authenticate: Bearer. */
 void api_unauthenticated(http_req *r, const char *msg);
-/* For handlers whose own statement checks the token (one round trip, e.g.
- * khnet_profile_view_by_token): *hex = the bearer token's SHA-256 as bytea
+/* For handlers whose own statement checks the token: one round trip for
+ * the request instead of the session check's and the statement's.  Such a
+ * statement calls a *_by_token SQL function taking this hash first, which
+ * finds its caller with khnet_session_auth (NULL hash: anonymous) and, when
+ * the token names no live session, answers khnet_unauthenticated()'s row,
+ * the 401 of api_reply_row (khnet_profile_view_by_token,
+ * khnet_forum_posts_by_token).  *hex = the bearer token's SHA-256 as bytea
  * hex text in the request's arena, or NULL when no Authorization was sent;
  * a malformed header or token is replied 401 here and gives -1. */
 int api_bearer_hex(http_req *r, const char **hex);
