@@ -6,7 +6,7 @@ then every backend of the database is terminated so khnetd's pool opens
 fresh connections, which start read-only.  Then:
   writes (register, profile patch, message send) -> 503 db_read_only with
   Retry-After, nothing written; reads (my profile, history, public profile,
-  /v1/info) -> 200 as before; the server stays up.
+  a forum thread page, /v1/info) -> 200 as before; the server stays up.
 Switched off again (and backends recycled): the same writes succeed.
 
 Full disk (SQLSTATE 53100 -> 503 db_full) is not exercised: it needs a
@@ -91,6 +91,11 @@ def setup():
                        CTX["ta"]), 201)["id"]
     CTX["conv"] = conv
     expect(send("ro-0", "trước"), 201)
+    cats = expect(call("GET", "/v1/forum/categories"), 200)["items"]
+    general = [c["id"] for c in cats if c["slug"] == "general"][0]
+    CTX["thread"] = expect(call("POST", "/v1/forum/categories/%d/threads" % general,
+                                {"title": "Chỉ đọc", "markdown": "Bài đầu"}, CTX["ta"]),
+                           201)["thread"]["id"]
     # sessions last seen long ago: a signed-in read would refresh last_seen_at
     # (a write) unless the session check knows the transaction is read-only
     psql("UPDATE khnet_sessions SET last_seen_at = now() - interval '1 hour'")
@@ -130,6 +135,15 @@ def t_2c_read_profile_and_lists():
     expect(call("GET", "/v1/account", token=CTX["ta"]), 200)
     info = expect(call("GET", "/v1/info"), 200)
     assert info["service"] == "khnet", info
+
+
+def t_2d_read_thread_page():
+    # one statement checks the session (no last_seen_at write when
+    # read-only) and reads the page
+    path = "/v1/forum/threads/%d/posts" % CTX["thread"]
+    page = expect(call("GET", path, token=CTX["tb"]), 200)
+    assert [p["markdown"] for p in page["items"]] == ["Bài đầu"], page
+    expect(call("GET", path), 200)
 
 
 def t_3_server_up():
