@@ -2041,13 +2041,15 @@ BEGIN
         ), m AS (SELECT * FROM cand LIMIT $15
         ), page AS (%3$s
         ), hits AS (
-            SELECT pg.id, pg.score, pg.k,
-                   row_number() OVER (ORDER BY %4$s) AS n,
-                   khnet_search_card(p, $14)
+            -- the card and snippet of the page's hits only, not of the
+            -- one after it (read for next_key)
+            SELECT pg.id, pg.score, pg.k, pg.n,
+                   CASE WHEN pg.n <= $11 THEN khnet_search_card(p, $14)
                    || jsonb_build_object('score', round(pg.score::numeric, 4), 'matched', %8$s,
                       'snippet', CASE WHEN $1 IS NOT NULL THEN
-                          khnet_search_snippet(khnet_search_snippet_text(p, $14), $29, $1) END) AS hit
-              FROM page pg JOIN khnet_profiles p ON p.account_id = pg.id
+                          khnet_search_snippet(khnet_search_snippet_text(p, $14), $29, $1) END) END AS hit
+              FROM (SELECT pg.*, row_number() OVER (ORDER BY %4$s) AS n FROM page pg) pg
+              JOIN khnet_profiles p ON p.account_id = pg.id
         )
         SELECT jsonb_build_object(
             'hits', coalesce((SELECT jsonb_agg(h.hit ORDER BY h.n) FROM hits h WHERE h.n <= $11), '[]'),
