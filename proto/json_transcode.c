@@ -7,14 +7,23 @@
  * \u0000, lone surrogates, integer or float overflow, objects of more than
  * MAX_KEYS keys), leaving `out` as it found it; the caller then takes the
  * tree path, which gives the exact answer or error.  Strings without
- * escapes go from the text to the buffer with no copy in between;
- * container headers are reserved at their longest and shrunk on close. */
+ * escapes go from the text to the buffer with no copy in between, headers
+ * and scalars written here as msgpack-c writes them (its shortest forms)
+ * rather than through its packer's callbacks; strings are scanned 16
+ * bytes at a time where SSE2 is there; a key is compared with the
+ * object's earlier keys only when its signature bit is already set; a
+ * container's header is reserved as map16/array16 and fixed on close, so
+ * that a 20-post thread page (17 keys a post) moves only its 2-key top
+ * object's bytes, once. */
 #include "khproto.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 enum { MAX_KEYS = 64 }; /* per object, for the duplicate check */
 
@@ -32,8 +41,53 @@ typedef struct tc {
     uint32_t depth;
 } tc;
 
-static void skip_ws(tc *t)
+/* Room for n more bytes in out: the common case here, growth in kp_buf. */
+static inline bool room(kp_buf *b, size_t n)
 {
+    return b->cap - b->len >= n || kp_buf_reserve(b, n) == 0;
+}
+
+static inline void put_byte(kp_buf *b, uint8_t c)
+{
+    if (room(b, 1)) b->data[b->len++] = c;
+}
+
+/* A msgpack str, header as msgpack_pack_str writes it (fixstr, str8,
+ * str16, str32: the shortest); n < 2^32 (the caller's max_str). */
+static void put_str(kp_buf *b, const char *s, size_t n)
+{
+    if (!room(b, n + 5)) return;
+    uint8_t *d = b->data + b->len;
+    if (n < 32) {
+        *d++ = (uint8_t)(0xa0 | n);
+    } else if (n < 256) {
+        *d++ = 0xd9, *d++ = (uint8_t)n;
+    } else if (n < 65536) {
+        *d++ = 0xda, *d++ = (uint8_t)(n >> 8), *d++ = (uint8_t)n;
+    } else {
+        *d++ = 0xdb, *d++ = (uint8_t)(n >> 24), *d++ = (uint8_t)(n >> 16);
+        *d++ = (uint8_t)(n >> 8), *d++ = (uint8_t)n;
+    }
+    memcpy(d, s, n);
+    b->len = (size_t)(d - b->data) + n;
+}
+
+/* put_str for a string of the text (s[0..n), n < 32, a key most often)
+ * with 16 readable bytes at s: one fixed 16-byte copy or two instead of
+ * a memcpy call; the bytes past n land in out's spare room, unused. */
+static inline void put_short_str(kp_buf *b, const char *s, size_t n)
+{
+    if (!room(b, 33)) return;
+    uint8_t *d = b->data + b->len;
+    *d = (uint8_t)(0xa0 | n);
+    memcpy(d + 1, s, 16);
+    if (n > 16) memcpy(d + 17, s + 16, 16);
+    b->len += 1 + n;
+}
+
+static inline void skip_ws(tc *t)
+{
+    if (t->p < t->end && (unsigned char)*t->p > ' ') return; /* the common case */
     while (t->p < t->end && (*t->p == ' ' || *t->p == '\n' || *t->p == '\r' || *t->p == '\t'))
         t->p++;
 }
@@ -93,6 +147,32 @@ static int unicode_escape(tc *t)
     return 0;
 }
 
+#if defined(__SSE2__)
+/* Past the plain bytes at p, 16 at a time: to the first '"', '\\' or
+ * control byte (< 0x20), or end; *high when a byte >= 0x80 was seen (then
+ * the string's UTF-8 must be checked; a high byte just past the stop, in
+ * the same 16, may set it too, which only costs that check). */
+static const char *plain_run(const char *p, const char *end, bool *high)
+{
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i ctl = _mm_set1_epi8(0x1f);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash));
+        stop = _mm_or_si128(stop, _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x)); /* x <= 0x1f */
+        if (_mm_movemask_epi8(x)) *high = true;
+        unsigned m = (unsigned)_mm_movemask_epi8(stop);
+        if (m) return p + __builtin_ctz(m);
+        p += 16;
+    }
+    for (; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\' || c < 0x20) return p;
+        if (c >= 0x80) *high = true;
+    }
+    return p;
+}
+#else
 /* Any byte of x that needs a look: '"', '\\', a control byte (< 0x20) or
  * one of UTF-8's non-ASCII bytes (>= 0x80).  Exact for "none" (the
  * classic has-zero/has-less word tricks; a hit may also flag its
@@ -120,6 +200,7 @@ static const char *plain_run(const char *p, const char *end, bool *high)
         p++;
     }
 }
+#endif
 
 /* The string at t->p (its opening quote) written to out as a msgpack str;
  * *off gets the offset of its bytes there. */
@@ -134,7 +215,9 @@ static int string(tc *t, uint32_t *off, uint32_t *len)
     if (*t->p == '\\') { /* the slow half: unescape into tmp */
         kp_buf_reset(&t->tmp);
         kp_buf_append(&t->tmp, s, n);
-        high = true; /* an escape may make any code point: check what it made */
+        /* what an escape makes is whole, valid UTF-8 (no surrogate halves,
+         * no NUL: refused above), so only raw high bytes (plain_run's
+         * *high) can make the string invalid */
         while (t->p < t->end && *t->p != '"') {
             unsigned char c = (unsigned char)*t->p;
             if (c < 0x20) return -1;
@@ -161,7 +244,10 @@ static int string(tc *t, uint32_t *off, uint32_t *len)
     t->p++; /* the closing quote */
     /* ASCII without control bytes (the scan stops at those) is valid UTF-8 */
     if (n > t->lim->max_str || (high && !kp_utf8_valid(body, n))) return -1;
-    kp_w_str(t->out, body, n);
+    if (body == s && n < 32 && t->end - s >= 32)
+        put_short_str(t->out, body, n);
+    else
+        put_str(t->out, body, n);
     if (t->out->oom) return -1;
     *off = (uint32_t)(t->out->len - n);
     *len = (uint32_t)n;
@@ -199,7 +285,10 @@ static int number(tc *t)
         for (const char *d = s + neg; d < q; d++)
             v = v * 10 + (*d - '0');
         t->p = q;
-        kp_w_int(t->out, neg ? -v : v);
+        if (!neg && v < 128)
+            put_byte(t->out, (uint8_t)v); /* positive fixint, as msgpack-c */
+        else
+            kp_w_int(t->out, neg ? -v : v);
         return 0;
     }
     char num[64];
@@ -227,34 +316,38 @@ static int literal(tc *t, const char *word, size_t n)
     return 0;
 }
 
-/* Container headers: reserved as map32/array32, written at their shortest
- * (as msgpack-c writes them) on close, the content moved up to meet them. */
+/* Container headers: reserved as map16/array16 (3 bytes), written at
+ * their shortest (as msgpack-c writes them) on close: a fixmap/fixarray
+ * moves the content down 2 bytes to meet it, a map32/array32 up 2. */
+enum { RESERVED = 3 };
+
 static size_t open_header(tc *t)
 {
     size_t at = t->out->len;
-    static const char five[5];
-    kp_buf_append(t->out, five, sizeof five);
+    if (room(t->out, RESERVED)) t->out->len += RESERVED;
     return at;
 }
 
 static void close_header(tc *t, size_t at, uint32_t n, bool map)
 {
-    uint8_t h[5];
-    size_t hn;
+    kp_buf *b = t->out;
+    if (b->oom) return;
+    size_t body = b->len - at - RESERVED;
     if (n < 16) {
-        h[0] = (uint8_t)((map ? 0x80 : 0x90) | n), hn = 1;
+        uint8_t *d = b->data + at;
+        d[0] = (uint8_t)((map ? 0x80 : 0x90) | n);
+        memmove(d + 1, d + RESERVED, body);
+        b->len -= RESERVED - 1;
     } else if (n < 65536) {
-        h[0] = map ? 0xde : 0xdc, h[1] = (uint8_t)(n >> 8), h[2] = (uint8_t)n, hn = 3;
+        uint8_t *d = b->data + at;
+        d[0] = map ? 0xde : 0xdc, d[1] = (uint8_t)(n >> 8), d[2] = (uint8_t)n;
     } else {
-        h[0] = map ? 0xdf : 0xdd, h[1] = (uint8_t)(n >> 24), h[2] = (uint8_t)(n >> 16);
-        h[3] = (uint8_t)(n >> 8), h[4] = (uint8_t)n, hn = 5;
-    }
-    if (t->out->oom) return;
-    uint8_t *d = t->out->data;
-    memcpy(d + at, h, hn);
-    if (hn < 5) {
-        memmove(d + at + hn, d + at + 5, t->out->len - at - 5);
-        t->out->len -= 5 - hn;
+        if (!room(b, 2)) return;
+        uint8_t *d = b->data + at;
+        memmove(d + 5, d + RESERVED, body);
+        d[0] = map ? 0xdf : 0xdd, d[1] = (uint8_t)(n >> 24), d[2] = (uint8_t)(n >> 16);
+        d[3] = (uint8_t)(n >> 8), d[4] = (uint8_t)n;
+        b->len += 2;
     }
 }
 
@@ -263,6 +356,15 @@ static int value(tc *t, const kp_json_top *top);
 static const void *key_bytes(const tc *t, const span *k)
 {
     return k->ptr ? (const void *)k->ptr : (const void *)(t->out->data + k->off);
+}
+
+/* One of 64 bits for a key, from its length and end bytes: equal keys
+ * have equal bits, so a key whose bit is not yet set is new. */
+static uint64_t key_bit(const tc *t, const span *k)
+{
+    const uint8_t *s = key_bytes(t, k);
+    unsigned h = k->len ? k->len * 7u + s[0] + ((unsigned)s[k->len - 1] << 2) : 0;
+    return 1ull << (h & 63);
 }
 
 /* A key of this object equal to an earlier one: jansson refuses it. */
@@ -275,17 +377,41 @@ static bool duplicate(const tc *t, const span *keys, uint32_t n)
     return false;
 }
 
-/* A top-level pair the caller takes: its value decoded alone, the pair
- * (key and value) written by top->put in place of the key just written. */
+/* The valid JSON value s[0..n) as kp_json_decode makes it when it is null
+ * or an integer of at most 18 digits (a cursor key's values): true and *v
+ * set; false for anything else. */
+static bool small_scalar(const char *s, size_t n, kp_value *v)
+{
+    if (n == 4 && !memcmp(s, "null", 4)) {
+        v->type = KP_NIL;
+        return true;
+    }
+    size_t i = s[0] == '-';
+    if (n - i == 0 || n - i > 18) return false;
+    long long x = 0;
+    for (size_t k = i; k < n; k++) {
+        if (s[k] < '0' || s[k] > '9') return false;
+        x = x * 10 + (s[k] - '0');
+    }
+    v->type = KP_INT;
+    v->v.i = i ? -x : x;
+    return true;
+}
+
+/* A top-level pair the caller takes: its value decoded alone (null and
+ * small integers here, anything else by kp_json_decode), the pair (key and
+ * value) written by top->put in place of the key just written. */
 static int top_pair(tc *t, const kp_json_top *top, span *key, size_t key_at)
 {
     const char *vs = t->p;
     key->ptr = kp_arena_strndup(top->arena, (const char *)t->out->data + key->off, key->len);
     if (!key->ptr || value(t, NULL) < 0) return -1;
     t->out->len = key_at; /* drop the key and the value: put writes both */
-    kp_value *v = NULL;
+    kp_value small = {0}, *v = &small;
     kp_err e = {0};
-    if (kp_json_decode(top->arena, vs, (size_t)(t->p - vs), t->lim, &v, &e) != 0) return -1;
+    if (!small_scalar(vs, (size_t)(t->p - vs), &small) &&
+        kp_json_decode(top->arena, vs, (size_t)(t->p - vs), t->lim, &v, &e) != 0)
+        return -1;
     top->put(t->out, key->ptr, key->len, v, top->data);
     return 0;
 }
@@ -294,6 +420,7 @@ static int object(tc *t, const kp_json_top *top)
 {
     span keys[MAX_KEYS];
     uint32_t n = 0;
+    uint64_t seen = 0; /* key_bit of the keys so far */
     size_t at = open_header(t);
     t->p++;
     skip_ws(t);
@@ -308,7 +435,10 @@ static int object(tc *t, const kp_json_top *top)
             return -1;
         size_t key_at = t->out->len;
         keys[n].ptr = NULL;
-        if (string(t, &keys[n].off, &keys[n].len) < 0 || duplicate(t, keys, n)) return -1;
+        if (string(t, &keys[n].off, &keys[n].len) < 0) return -1;
+        uint64_t bit = key_bit(t, &keys[n]);
+        if ((seen & bit) && duplicate(t, keys, n)) return -1;
+        seen |= bit;
         skip_ws(t);
         if (t->p >= t->end || *t->p != ':') return -1;
         t->p++;
@@ -371,13 +501,13 @@ static int value(tc *t, const kp_json_top *top)
     case '"':
         return string(t, &off, &len);
     case 't':
-        kp_w_bool(t->out, true);
+        put_byte(t->out, 0xc3);
         return literal(t, "true", 4);
     case 'f':
-        kp_w_bool(t->out, false);
+        put_byte(t->out, 0xc2);
         return literal(t, "false", 5);
     case 'n':
-        kp_w_nil(t->out);
+        put_byte(t->out, 0xc0);
         return literal(t, "null", 4);
     default:
         return number(t);
@@ -388,7 +518,7 @@ int kp_json_transcode(kp_buf *out, const char *text, size_t len, const kp_limits
                       const kp_json_top *top)
 {
     if (!lim) lim = &kp_default_limits;
-    if (!text || len > lim->max_total || len > UINT32_MAX / 2) return KP_JSON_FALLBACK;
+    if (!text || len > lim->max_total || len > UINT32_MAX / 2 || out->oom) return KP_JSON_FALLBACK;
     size_t start = out->len;
     bool was_oom = out->oom;
     tc t = {.p = text, .end = text + len, .out = out, .lim = lim};

@@ -116,6 +116,19 @@ static void add_allow(char *allow, size_t cap, const char *m)
     snprintf(allow + used, cap - used, "%s%s", used ? ", " : "", m);
 }
 
+/* The methods of the routes matching this path, in route order (HEAD after
+ * a GET): only for a 405 or a preflight, never on a request's hot path. */
+static void fill_allow(const http_router *r, const char **starts, const size_t *lens, int n,
+                       char *allow, size_t allow_cap)
+{
+    for (int i = 0; i < r->n; i++) {
+        const croute *c = &r->routes[i];
+        if (!segs_match(c, starts, lens, n)) continue;
+        add_allow(allow, allow_cap, c->route->method);
+        if (!strcmp(c->route->method, "GET")) add_allow(allow, allow_cap, "HEAD");
+    }
+}
+
 http_match http_router_match(const http_router *r, const char *method, const char *path, size_t len,
                              kp_arena *arena, int *route_index, http_param params[HTTP_MAX_PARAMS],
                              char *allow, size_t allow_cap)
@@ -132,10 +145,6 @@ http_match http_router_match(const http_router *r, const char *method, const cha
         if (!segs_match(c, starts, lens, n)) continue;
         path_known = true;
         const char *rm = c->route->method;
-        if (allow_cap) {
-            add_allow(allow, allow_cap, rm);
-            if (!strcmp(rm, "GET")) add_allow(allow, allow_cap, "HEAD");
-        }
         if (strcmp(rm, method) != 0 && !(head && !strcmp(rm, "GET"))) continue;
         int np = 0;
         for (int s = 0; s < c->nsegs; s++) {
@@ -152,5 +161,7 @@ http_match http_router_match(const http_router *r, const char *method, const cha
         *route_index = i;
         return HTTP_MATCH_OK;
     }
-    return path_known ? HTTP_MATCH_METHOD : HTTP_MATCH_NOT_FOUND;
+    if (!path_known) return HTTP_MATCH_NOT_FOUND;
+    if (allow_cap) fill_allow(r, starts, lens, n, allow, allow_cap);
+    return HTTP_MATCH_METHOD;
 }

@@ -82,6 +82,13 @@ static void test_tokens(void **state)
     auth_sha256("abc", 3, d3);
     auth_digest_hex(d3, hex);
     assert_string_equal(hex, "\\xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    /* the thread's context reused: each digest starts afresh */
+    auth_sha256("", 0, d3);
+    auth_digest_hex(d3, hex);
+    assert_string_equal(hex, "\\xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    auth_sha256("abc", 3, d3);
+    auth_digest_hex(d3, hex);
+    assert_string_equal(hex, "\\xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 static void test_email(void **state)

@@ -155,9 +155,10 @@ static void test_fallbacks(void **state)
     assert_int_equal(same_lim("{\"a\":\"\0\"}", 8, NULL), KP_JSON_FALLBACK);
 }
 
-/* Strings are scanned 8 bytes at a time: every kind of byte that needs a
- * look ('"' and '\\' escaped, a control byte, UTF-8 valid or not, DEL) at
- * every position of strings across word boundaries, short to long. */
+/* Strings are scanned 16 bytes at a time (8 without SSE2): every kind of
+ * byte that needs a look ('"' and '\\' escaped, a control byte, UTF-8 valid
+ * or not, DEL) at every position of strings across block boundaries, short
+ * to long (over two blocks and a tail). */
 static void test_word_scan(void **state)
 {
     (void)state;
@@ -172,17 +173,54 @@ static void test_word_scan(void **state)
     };
     char doc[128];
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-        for (int len = 0; len <= 24; len++)
+        for (int len = 0; len <= 40; len++)
             for (int i = 0; i <= len; i++) {
                 int n = snprintf(doc, sizeof doc, "{\"s\":\"%.*s%s%.*s\",\"t\":1}", i,
-                                 "abcdefghijklmnopqrstuvwxyz", kinds[k].bytes, len - i,
-                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+                                 "abcdefghijklmnopqrstuvwxyz0123456789()[]", kinds[k].bytes,
+                                 len - i, "ABCDEFGHIJKLMNOPQRSTUVWXYZ9876543210<>{}");
                 assert_true(n > 0 && (size_t)n < sizeof doc);
                 if (kinds[k].ok)
                     taken(doc);
                 else
                     refused(doc);
             }
+}
+
+/* A non-ASCII byte just past a string's end (in the same 16 bytes) leaves
+ * the string as it is; one before its end is checked. */
+static void test_high_after_end(void **state)
+{
+    (void)state;
+    taken("{\"s\":\"ab\",\"t\":\"\xC3\xA9\"}");
+    taken("{\"\":\"\",\"\xC3\xA9\":[\"\xE2\x82\xAC\"]}");
+    refused("{\"s\":\"ab\xC3\",\"t\":\"\xA9\"}");
+}
+
+/* Duplicate keys are found wherever they are (the key-bit filter only
+ * skips keys whose bit is new): every pair (i, j) of 40 keys made equal,
+ * keys that share a bit without being equal, the empty key twice. */
+static void test_duplicates(void **state)
+{
+    (void)state;
+    char keys[40][8], doc[1024];
+    for (int i = 0; i < 40; i++) /* same length, same end bytes: one bit for all */
+        snprintf(keys[i], sizeof keys[i], "k%c%cz", 'a' + i % 26, 'A' + i / 26);
+    for (int dup = -1; dup < 40 * 40; dup++) {
+        int a = dup / 40, b = dup % 40;
+        if (dup >= 0 && a >= b) continue;
+        size_t o = (size_t)snprintf(doc, sizeof doc, "{");
+        for (int i = 0; i < 40; i++)
+            o += (size_t)snprintf(doc + o, sizeof doc - o, "%s\"%s\":%d", i ? "," : "",
+                                  keys[dup >= 0 && i == b ? a : i], i);
+        snprintf(doc + o, sizeof doc - o, "}");
+        if (dup < 0)
+            taken(doc);
+        else
+            refused(doc);
+    }
+    taken("{\"ab\":1,\"ba\":2,\"a\":3,\"b\":4,\"\":5,\"aab\":6,\"abb\":7}");
+    refused("{\"\":1,\"x\":2,\"\":3}");
+    refused("{\"x\":{\"a\":1,\"b\":{\"a\":1},\"a\":2}}");
 }
 
 /* top: next_key → next (its value as "c<id>"), anything else untouched. */
@@ -218,6 +256,39 @@ static void test_top_pairs(void **state)
                                    '0',  '4',  '2', 0xa1, 'z', 0x81, 0xa1, 'x',  0x90};
     assert_int_equal(got.len, sizeof want);
     assert_memory_equal(got.data, want, sizeof want);
+    /* its values as kp_json_decode gives them: null, integers (small or
+     * not), anything else */
+    static const char *const vals[] = {"null",
+                                       "0",
+                                       "-0",
+                                       "7",
+                                       "-7",
+                                       "999999999999999999",
+                                       "-999999999999999999",
+                                       "1000000000000000000",
+                                       "9223372036854775807",
+                                       "-9223372036854775808",
+                                       "1.5",
+                                       "\"s\"",
+                                       "true",
+                                       "[1]",
+                                       "{\"a\":null}"};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "{\"next_key\":%s}", vals[i]);
+        kp_value *v = NULL;
+        kp_err e = {0};
+        kp_buf expect;
+        kp_buf_init(&expect);
+        assert_int_equal(kp_json_decode(arena, text, strlen(text), NULL, &v, &e), 0);
+        kp_w_map(&expect, 1);
+        put(&expect, "next_key", 8, &v->v.map.pairs[0].val, &calls);
+        kp_buf_reset(&got);
+        assert_int_equal(kp_json_transcode(&got, text, strlen(text), NULL, &top), 0);
+        assert_int_equal(got.len, expect.len);
+        assert_memory_equal(got.data, expect.data, expect.len);
+        kp_buf_free(&expect);
+    }
     /* a taken key repeated is still a duplicate */
     kp_buf_reset(&got);
     doc = "{\"next_key\":1,\"next_key\":2}";
@@ -232,6 +303,8 @@ int main(void)
         cmocka_unit_test_setup(test_documents, arena_reset),
         cmocka_unit_test_setup(test_fallbacks, arena_reset),
         cmocka_unit_test_setup(test_word_scan, arena_reset),
+        cmocka_unit_test_setup(test_high_after_end, arena_reset),
+        cmocka_unit_test_setup(test_duplicates, arena_reset),
         cmocka_unit_test_setup(test_top_pairs, arena_reset),
     };
     return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
