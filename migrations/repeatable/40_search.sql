@@ -1833,6 +1833,8 @@ DECLARE
     c1 text;                   -- t1's, t2's and any term's conditions on
     c2 text;                   -- d.pairs (or NULL)
     c3 text;
+    pk text[] := '{}';         -- the keys of c1, c2, c3: parameters $33 on
+    k2 text[];
     -- what snippets highlight first: the terms as asked, without their
     -- narrower concepts (khnet_search_snippet)
     tso tsquery := CASE WHEN mode = 'terms' THEN khnet_search_any(p_must, p_ex, NULL) ELSE tsq END;
@@ -1903,19 +1905,29 @@ BEGIN
         -- (41_search_pairs.sql): the index reads the pairs' posting lists,
         -- and the tsquery, made unindexable by IS TRUE, tests each row.
         -- The last two tiers (all terms but one, any term) by any term's.
-        c1 := khnet_search_pairs_cond(p_ex, false);
-        c2 := khnet_search_pairs_cond(alt, false);
-        -- t2n also needs some narrower concept: their keys narrow further
-        -- ("machine learning" by mentors: the tier read every document
-        -- holding a pair of the term or of one of its ~20 narrower
-        -- concepts, ~2,000, to find none).  Only with the terms' keys: on
-        -- their own (a term without keys) they let through every document
-        -- with a narrower concept of any term, where the tsvector index
-        -- ANDs the terms ("autonomous underwater vehicle navigation"
-        -- 39 -> 72 ms).
-        c2 := c2 || ' AND ' || (SELECT khnet_search_pairs_cond(array_agg(x), true)
-                                  FROM unnest(p_nar) x WHERE x IS NOT NULL);
-        c3 := khnet_search_pairs_cond(alt, true);
+        -- Their keys are parameters from $33 on (pk: their values), each
+        -- tier's worked out only when the tier is read.
+        SELECT p.cond, p.keys INTO c1, pk FROM khnet_search_pairs_cond(p_ex, false, 32, pk) p;
+        IF (t2::text = t1::text) IS NOT TRUE THEN   -- the tier is read (below)
+            SELECT p.cond, p.keys INTO c2, k2 FROM khnet_search_pairs_cond(alt, false, 32, pk) p;
+            -- t2n also needs some narrower concept: their keys narrow further
+            -- ("machine learning" by mentors: the tier read every document
+            -- holding a pair of the term or of one of its ~20 narrower
+            -- concepts, ~2,000, to find none).  Only with the terms' keys: on
+            -- their own (a term without keys) they let through every document
+            -- with a narrower concept of any term, where the tsvector index
+            -- ANDs the terms ("autonomous underwater vehicle navigation"
+            -- 39 -> 72 ms).
+            IF c2 IS NOT NULL THEN
+                SELECT c2 || ' AND ' || p.cond, p.keys INTO c2, k2
+                  FROM khnet_search_pairs_cond((SELECT array_agg(x) FROM unnest(p_nar) x WHERE x IS NOT NULL),
+                                               true, 32, k2) p;
+                pk := CASE WHEN c2 IS NOT NULL THEN k2 ELSE pk END;
+            END IF;
+        END IF;
+        IF t3 IS NOT NULL OR n <> 1 THEN
+            SELECT p.cond, p.keys INTO c3, pk FROM khnet_search_pairs_cond(alt, true, 32, pk) p;
+        END IF;
         conds := conds || format('(d.%I @@ $1 OR d.name_fold = $2)', doc);
         -- the score without its ts_rank part (at most 0.1: below), which
         -- the page adds where it can matter
@@ -2083,11 +2095,45 @@ BEGIN
                                              ' WHERE sd.profile_id = pg.id ORDER BY i))', doc)
              ELSE 'NULL::jsonb' END,
         extra);
-    EXECUTE sql INTO result
-        USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
-              page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
-              t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso, eqj,
-              khnet_search_rank_margin(tsq), t2n;
+    -- Planned once per shape and session (42_search_plans.sql): the text
+    -- holds no value of the query, the pairs keys included ($33 on); ~2.6
+    -- of the ~3 ms a one-concept search spent planning, 6.6 ms for six
+    -- concepts.  Only for the relevance order without filters or with the
+    -- mentoring and years ones: planned without the values, the planner
+    -- takes default selectivities, and with a filter on a list (sectors,
+    -- countries, cities...) it left the filter's index out of the
+    -- candidate reads and tested the tsquery first ("du lịch biển" in Nha
+    -- Trang 28 -> 94 ms, "offshore wind" in JP/DE/DK 22 -> 39 ms); with
+    -- the other sorts it sorted every document for a page (no query: 64 ->
+    -- 220 ms).  Those are planned for their values in every run, the keys
+    -- written into the text as literals: as a prepared statement planned
+    -- each time they cost 2-5 ms more (the values' text read back, the
+    -- query tree copied).
+    IF sort_kind = 'relevance' AND sids IS NULL AND countries IS NULL AND degrees IS NULL
+       AND langs IS NULL AND updated_since IS NULL AND cities IS NULL AND affs IS NULL THEN
+        result := khnet_search_prepared(sql,
+            'tsquery, text, text, smallint[], text[], text[], text[], boolean, int, timestamptz,'
+            ' int, text, bigint, int, int, tsquery[], tsquery[], text[], text[], real[],'
+            ' tsquery, tsquery, tsquery, text[], tsquery, text[], int[], tsquery[], tsquery, jsonb,'
+            ' real, tsquery' || repeat(', int[]', cardinality(pk)),
+            ARRAY[tsq::text, qf, qlc, sids::text, countries::text, degrees::text, langs::text,
+                  mentor::text, min_years::text, khnet_search_lit(updated_since),
+                  page_size::text, after_key, after_id::text, level::text, cap::text, p_ex::text,
+                  p_nar::text, cities::text, affs::text, khnet_search_lit(p_w),
+                  t1::text, t2::text, t3::text, p_terms::text, tsx::text, p_eqf::text, p_eqt::text,
+                  exw::text, tso::text, eqj::text,
+                  khnet_search_lit(khnet_search_rank_margin(tsq)), t2n::text] || pk);
+    ELSE
+        -- from the last: $33 would also match the start of $330
+        FOR i IN REVERSE cardinality(pk) .. 1 LOOP
+            sql := replace(sql, '$' || (32 + i), quote_nullable(pk[i]) || '::int[]');
+        END LOOP;
+        EXECUTE sql INTO result
+            USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
+                  page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
+                  t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso, eqj,
+                  khnet_search_rank_margin(tsq), t2n;
+    END IF;
 
     -- Above the cap: the planner's estimate of all matches (never below
     -- what we saw).

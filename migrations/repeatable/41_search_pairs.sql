@@ -83,35 +83,49 @@ END
 $$;
 
 -- The pairs condition for an AND of terms, each matched by qs[i] (an OR
--- of phrases): `d.pairs && '{keys}'` per term, ANDed; with anyof, for
--- any of them: one `&&` with all their keys.  NULL when a term has no
--- keys: then the tsvector index does better, ANDing the other terms with
--- that one ("autonomous underwater vehicle navigation", the last a
--- prefix: the pairs of the first term alone gave ~8,000 rows to test
--- against none, 24 -> 41 ms).  The keys are integers, written in the
--- statement.  PL/pgSQL, each term's keys worked out once: as a SQL
--- function it was planned again in every search (three calls), and for
--- anyof it worked out every term's keys twice.
-CREATE OR REPLACE FUNCTION khnet_search_pairs_cond(qs tsquery[], anyof boolean) RETURNS text
+-- of phrases): `d.pairs && $k` per term, ANDed; with anyof, for any of
+-- them: one `&&` with all their keys.  NULL when a term has no keys: then
+-- the tsvector index does better, ANDing the other terms with that one
+-- ("autonomous underwater vehicle navigation", the last a prefix: the
+-- pairs of the first term alone gave ~8,000 rows to test against none,
+-- 24 -> 41 ms).  The keys are parameters of the statement, numbered after
+-- its base ones: keys holds the values (int[] literals) of those already
+-- given, and comes back with this condition's appended (unchanged when
+-- cond is NULL).  So the statement's text depends on the query's shape
+-- only, not on its words, and a session plans it once per shape
+-- (khnet_search_prepared, 42_search_plans.sql); written into the text as
+-- before, the keys made every search a new statement to plan (~2.6 ms of
+-- the ~3 ms planning a one-concept search).  PL/pgSQL, each term's keys
+-- worked out once: as a SQL function it was planned again in every search
+-- (three calls), and for anyof it worked out every term's keys twice.
+DROP FUNCTION IF EXISTS khnet_search_pairs_cond(tsquery[], boolean);
+CREATE OR REPLACE FUNCTION khnet_search_pairs_cond(qs tsquery[], anyof boolean, base int,
+                                                   INOUT keys text[], OUT cond text)
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
     k int[];
     ks int[] := '{}';
+    own text[] := '{}';
     parts text[] := '{}';
 BEGIN
     FOR i IN coalesce(array_lower(qs, 1), 1) .. coalesce(array_upper(qs, 1), 0) LOOP
         k := khnet_search_pair_keys(qs[i]);
         IF k IS NULL THEN
-            RETURN NULL;
+            RETURN;
         END IF;
         ks := ks || k;
-        parts := parts || format('d.pairs && %L::int[]', k);
+        own := own || k::text;
+        parts := parts || format('d.pairs && $%s', base + cardinality(keys) + cardinality(own));
     END LOOP;
     IF anyof THEN
-        RETURN format('d.pairs && %L::int[]', (SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(ks) x));
+        -- no term at all: NULL keys, a condition that holds for no row
+        keys := keys || (SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(ks) x)::text;
+        cond := format('d.pairs && $%s', base + cardinality(keys));
+    ELSIF cardinality(parts) > 0 THEN
+        keys := keys || own;
+        cond := array_to_string(parts, ' AND ');
     END IF;
-    RETURN CASE WHEN cardinality(parts) > 0 THEN array_to_string(parts, ' AND ') END;
 END
 $$;
 
