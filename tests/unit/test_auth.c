@@ -76,7 +76,14 @@ static void test_tokens(void **state)
     assert_memory_equal(d1, d3, AUTH_DIGEST_LEN);
     assert_memory_not_equal(d1, d2, AUTH_DIGEST_LEN);
     assert_int_equal(auth_token_digest(t1, AUTH_TOKEN_LEN - 1, d3), -1);
-    t1[5] = '+';
+    /* the same token again (the thread's last), another, then the first */
+    assert_int_equal(auth_token_digest(t1, AUTH_TOKEN_LEN, d3), 0);
+    assert_memory_equal(d1, d3, AUTH_DIGEST_LEN);
+    assert_int_equal(auth_token_digest(t2, AUTH_TOKEN_LEN, d3), 0);
+    assert_memory_equal(d2, d3, AUTH_DIGEST_LEN);
+    assert_int_equal(auth_token_digest(t1, AUTH_TOKEN_LEN, d3), 0);
+    assert_memory_equal(d1, d3, AUTH_DIGEST_LEN);
+    t1[5] = '+'; /* one character off the last token: checked, refused */
     assert_int_equal(auth_token_digest(t1, AUTH_TOKEN_LEN, d3), -1);
     char hex[AUTH_DIGEST_HEX];
     auth_sha256("abc", 3, d3);
