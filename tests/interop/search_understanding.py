@@ -326,6 +326,32 @@ def t_city_and_affiliation_filters():
     assert hits({"cities": ['Nha "Trang', "a\\b,c}"]})["total"] == 0
 
 
+def t_sector_filter_exact_whether_or_not_the_terms_belong_to_it():
+    # "aquaculture" is filed under the aquaculture sector: the candidates
+    # test that sector row by row instead of through its index
+    # (khnet_search_run); under marine_economy it keeps the index.  Either
+    # way the filter keeps exactly the experts listing the sector.
+    assert psql("SELECT s.slug FROM khnet_concepts c JOIN khnet_sectors s ON s.id = c.sector_id "
+                "WHERE c.key = 'aquaculture'") == "aquaculture"
+    def walk(body):  # every hit, page by page
+        got, after = [], None
+        while True:
+            j = hits(dict(body, limit=50, **({"after": after} if after else {})))
+            got += ids_of(j)
+            after = j["next"]
+            if not after:
+                return got, j
+    everyone, j = walk({"q": "aquaculture"})
+    assert j["total_exact"] and j["total"] == len(everyone), (j["total"], len(everyone))
+    for sector in ["aquaculture", "marine_economy"]:
+        listing = {int(x) for x in psql(
+            "SELECT string_agg(ps.profile_id::text, ',') FROM khnet_profile_sectors ps "
+            "JOIN khnet_sectors s ON s.id = ps.sector_id WHERE s.slug = %s" % lit(sector)).split(",")}
+        want = [i for i in everyone if i in listing]
+        got, j = walk({"q": "aquaculture", "sectors": [sector]})
+        assert want and got == want and j["total"] == len(want), (sector, got, want)
+
+
 def suggest(q):
     r = call("GET", "/v1/suggest?q=" + q)
     assert r.status == 200, (q, r.json)
