@@ -1840,11 +1840,11 @@ DECLARE
     tso tsquery := CASE WHEN mode = 'terms' THEN khnet_search_any(p_must, p_ex, NULL) ELSE tsq END;
     eqj jsonb := CASE WHEN mode = 'terms' THEN khnet_search_eqj(p_eqf, p_eqt) END;
     tier text;
-    sector_test text := 'd.sector_ids && $4';  -- the sector filter in the candidate reads
+    sector_read text;          -- the sector filter as the candidate reads test it
     result jsonb;
 BEGIN
     IF sids IS NOT NULL THEN
-        conds := conds || 'd.sector_ids && $4'::text;
+        sector_read := 'd.sector_ids && $4';
         -- Every term's concept filed (khnet_concepts.sector_id) under one
         -- of the sectors asked for: the sector says little more than the
         -- terms, as those who list the concept list its sector, and the
@@ -1867,7 +1867,7 @@ BEGIN
                             JOIN khnet_concepts c ON c.id = l.concept_id
                            WHERE u.t = i AND c.sector_id = ANY (sids)))
                  FROM generate_series(1, n) i) THEN
-            sector_test := '(d.sector_ids && $4) IS TRUE';
+            sector_read := '(d.sector_ids && $4) IS TRUE';
         END IF;
     END IF;
     IF countries IS NOT NULL THEN conds := conds || 'd.country = ANY ($5)'::text; END IF;
@@ -1886,8 +1886,11 @@ BEGIN
         conds := conds || 'd.vis_contact <= $14 AND d.city_fold = ANY ($18)'::text;
     END IF;
     IF affs IS NOT NULL THEN conds := conds || 'd.vis_aff <= $14 AND d.aff_fold = ANY ($19)'::text; END IF;
-    filters := CASE WHEN cardinality(conds) = 0 THEN 'true'
-                    ELSE array_to_string(array_replace(conds, 'd.sector_ids && $4', sector_test), ' AND ') END;
+    -- The sector first: in filters as the candidate reads test
+    -- it, in conds (every match's WHERE: the estimate of the total) in its
+    -- indexable form.
+    filters := coalesce(nullif(array_to_string(array_prepend(sector_read, conds), ' AND '), ''), 'true');
+    IF sids IS NOT NULL THEN conds := array_prepend('d.sector_ids && $4', conds); END IF;
 
     -- The candidates: reading them must stop after cap + 1 rows, so no
     -- ORDER BY over all matches (that visits every match in the heap:
