@@ -1342,19 +1342,29 @@ BEGIN
 END
 $$;
 
--- eqf/eqt (khnet_search_plan) for khnet_search_cover: each form to the
--- indexes of its terms, in eqf's order, as the text of an int[].  The two
--- arrays, as a plan makes them (one dimension, side by side), are read in
--- one pass (unnest): eqf[j] walks the array from its start each time, and
--- as a SQL function its statement was planned again in every search (the
--- bench's "long", 95 forms, at 200,000 profiles: 0.90 -> 0.3 ms).
-CREATE OR REPLACE FUNCTION khnet_search_eqj(eqf text[], eqt int[]) RETURNS jsonb
+-- eqf/eqt (khnet_search_plan) for khnet_search_cover: per term i,
+-- eqx[i][1] the JSON array of its forms, each once, and eqx[i][2] a JSON
+-- object whose keys are its narrower concepts' forms (NULL for none).
+-- Whether a candidate's keywords hold one is then one operator on the
+-- keyword array (?|: a scan of the term's few forms per keyword; a binary
+-- search of the object's keys for the narrower ones, ~60 for
+-- aquaculture), with no per-keyword lookup, array to parse or subquery
+-- to run for each candidate (khnet_search_cover_sql).  The two arrays,
+-- as a plan makes them, are read in one pass (unnest): eqf[j] walks the
+-- array from its start each time.
+DROP FUNCTION IF EXISTS khnet_search_eqj(text[], int[]);
+CREATE OR REPLACE FUNCTION khnet_search_eqx(eqf text[], eqt int[], n int) RETURNS jsonb[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 BEGIN
-    RETURN (SELECT jsonb_object_agg(x.f, x.v) FROM (
-                SELECT u.f, array_agg(u.t ORDER BY u.j)::text AS v
-                  FROM unnest(eqf, eqt) WITH ORDINALITY u(f, t, j) WHERE u.f IS NOT NULL GROUP BY u.f) x);
+    RETURN (SELECT array_agg(ARRAY[x.own, x.nar] ORDER BY x.i)
+              FROM (SELECT i.i,
+                           (SELECT jsonb_agg(DISTINCT u.f) FROM unnest(eqf, eqt) u(f, t)
+                             WHERE u.t = i.i AND u.f IS NOT NULL) AS own,
+                           (SELECT jsonb_object_agg(v.f, 1) FROM (
+                                SELECT DISTINCT u.f FROM unnest(eqf, eqt) u(f, t)
+                                 WHERE u.t = -i.i AND u.f IS NOT NULL) v) AS nar
+                      FROM generate_series(1, n) i) x);
 END
 $$;
 
@@ -1386,19 +1396,21 @@ $$;
 -- half weighted coverage (the share of the query's idf weight matched) and
 -- half that coverage times where it matched; so covering every term comes
 -- first, then how well.  kwn: the expertise keywords folded, punctuation
--- as one space; eqf/eqt: every form of every term and its term's index
--- (negative: a narrower concept's form).  A term held by two keywords
--- (an expert who writes it in both languages) adds 0.1: how often a
--- profile says it, as BM25's term frequency; one that is the first
+-- as one space; eqx: per term, its forms and its narrower concepts' forms
+-- (khnet_search_eqx).  A term held by two keywords, two different forms
+-- of it (an expert who writes it in both languages), adds 0.1: how often
+-- a profile says it, as BM25's term frequency (a keyword the thesaurus
+-- holds twice, "logistics" in English and in Vietnamese, or a keyword
+-- listed twice, is one); one that is the first
 -- keyword 0.1 more: members list their main field first (on the judged
 -- directory, where an expert's main concept is written first and a
 -- secondary one after it, nDCG@10 0.958 -> 0.988; "aquaculture" 0.76 ->
 -- 1.0, its secondary holders no longer mixed in).  matched: the indexes of the
--- terms covered.  The keywords holding a form are found by looking each
--- keyword up (eqj below), not by joining every form with every keyword as
--- rows: ~60 forms times the keywords for each of 1,000 candidates was most
--- of a broad query's time (at 200,000 profiles "nuôi trồng thủy sản" 716
--- -> 132 ms, a six-word query 585 -> 275 ms).
+-- terms covered.  The keywords holding a form are found by one jsonb
+-- operator per term on the keyword array (eqx), not by joining every form
+-- with every keyword as rows: ~60 forms times the keywords for each of
+-- 1,000 candidates was most of a broad query's time (at 200,000 profiles
+-- "nuôi trồng thủy sản" 716 -> 132 ms, a six-word query 585 -> 275 ms).
 DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, text[], tsquery[], tsquery[], real[],
                                            text[], int[]);
 DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, text[], tsquery[], tsquery[], tsquery[],
@@ -1411,52 +1423,41 @@ DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, text[], tsquery[]
 -- executor per call, ~0.1 ms of each candidate's 0.13 ms at 200,000
 -- profiles; the loops below do the same arithmetic in the same types.
 -- exw: per term i, its query restricted to the weights A, B and C
--- (khnet_search_weighted) as exw[i][1..3].  eqj: eqf and eqt as one
--- object, each form to the text of the array of its terms' indexes in
--- eqf's order (khnet_search_eqj): a keyword is looked up in it (a binary
--- search of bytes), where comparing it with each of ~150 forms of a broad
--- query (collation-aware text equality) was a third of the time.
+-- (khnet_search_weighted) as exw[i][1..3].  eqx[i][1] and [2]: its forms
+-- and its narrower concepts' forms as JSON (khnet_search_eqx), which
+-- jsonb's key tests compare byte for byte, where comparing each keyword
+-- with each of ~150 forms of a broad query (collation-aware text
+-- equality) was a third of the time.
+DROP FUNCTION IF EXISTS khnet_search_cover(tsvector, tsvector, text[], tsquery[], tsquery[], tsquery[],
+                                           real[], jsonb);
 CREATE OR REPLACE FUNCTION khnet_search_cover(doc tsvector, kw tsvector, kwn text[], ex tsquery[],
-                                              exw tsquery[], nar tsquery[], w real[], eqj jsonb,
+                                              exw tsquery[], nar tsquery[], w real[], eqx jsonb[],
                                               OUT score real, OUT matched int[])
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
-    whole int[] := '{}';        -- terms (negative: narrower) an expertise keyword is
-    each int[] := '{}';         -- the same, positive only, once per keyword
-    first int[] := coalesce((eqj ->> kwn[1])::int[], '{}');  -- the first keyword's
-    k text;
-    t text;
-    js int[];
-    j int;
     c numeric;
     f float8;                   -- the types the SQL version had (real + numeric
     num float8;                 -- is float8, sum(real) is real), so scores and
     den real;                   -- hence the order of ties stay bit for bit
 BEGIN
-    FOREACH k IN ARRAY coalesce(kwn, '{}') LOOP
-        t := eqj ->> k;
-        CONTINUE WHEN t IS NULL;
-        js := t::int[];
-        whole := whole || js;
-        FOREACH j IN ARRAY js LOOP
-            IF j > 0 THEN each := each || j; END IF;
-        END LOOP;
-    END LOOP;
     IF cardinality(ex) IS DISTINCT FROM 0 AND ex IS NOT NULL THEN
     FOR i IN array_lower(ex, 1) .. array_upper(ex, 1) LOOP
         c := CASE WHEN doc @@ ex[i] THEN 1.0 WHEN nar[i] IS NOT NULL AND doc @@ nar[i] THEN 0.6 ELSE 0 END;
         -- where (khnet_search_where, inline: called, it ran as a SQL
-        -- function per term and candidate, a quarter of the time)
-        f := CASE WHEN c = 1 THEN (CASE WHEN i = ANY (whole) THEN 0.55 WHEN kw @@ ex[i] THEN 0.35 ELSE 0 END
+        -- function per term and candidate, a quarter of the time); two
+        -- keywords: two of the term's forms among them (what is left of
+        -- its forms without the keywords is shorter by two)
+        f := CASE WHEN c = 1 THEN (CASE WHEN eqx[i][1] ?| kwn THEN 0.55 WHEN kw @@ ex[i] THEN 0.35 ELSE 0 END
                                    + CASE WHEN doc @@ exw[i][1] THEN 0.2 ELSE 0 END
                                    + CASE WHEN doc @@ exw[i][2] THEN 0.15 ELSE 0 END
                                    + CASE WHEN doc @@ exw[i][3] THEN 0.1 ELSE 0 END)::real
-                                  + CASE WHEN cardinality(array_positions(each, i)) > 1 THEN 0.1 ELSE 0 END
-                                  + CASE WHEN i = ANY (first) THEN 0.1 ELSE 0 END
-                  WHEN c > 0 THEN 0.2 + CASE WHEN -i = ANY (whole) THEN 0.55
+                                  + CASE WHEN eqx[i][1] ?| kwn AND jsonb_array_length(eqx[i][1])
+                                              - jsonb_array_length(eqx[i][1] - kwn) > 1 THEN 0.1 ELSE 0 END
+                                  + CASE WHEN eqx[i][1] ? kwn[1] THEN 0.1 ELSE 0 END
+                  WHEN c > 0 THEN 0.2 + CASE WHEN eqx[i][2] ?| kwn THEN 0.55
                                              WHEN kw @@ nar[i] THEN 0.35 ELSE 0 END
-                                  + CASE WHEN -i = ANY (first) THEN 0.1 ELSE 0 END
+                                  + CASE WHEN eqx[i][2] ? kwn[1] THEN 0.1 ELSE 0 END
                   ELSE 0 END;
         num := CASE WHEN num IS NULL THEN w[i] * (c + c * f) ELSE num + w[i] * (c + c * f) END;
         den := CASE WHEN den IS NULL THEN w[i] ELSE den + w[i] END;
@@ -1471,45 +1472,42 @@ $$;
 -- the statement that scores the candidates (khnet_search_run): a LATERAL
 -- subquery of d (the candidate: the document column `doc`, expertise_tsv
 -- and expertise_terms) giving score and matched, with the plan's arrays as
--- the statement's parameters ($16 ex, $17 nar, $20 w, $26 eqf, $28 exw,
--- $30 eqj).  The function's loops cost more than its tests: called per
+-- the statement's parameters ($16 ex, $17 nar, $20 w, $28 exw, $30
+-- eqx).  The function's loops cost more than its tests: called per
 -- candidate, its statements ran ~10 µs of each candidate's ~15 µs
 -- ("aquaculture", 1,001 candidates at 200,000 profiles: 15 -> 8 ms).
 -- The same tests and the same arithmetic in the same types, in the same
 -- order (num a float8 sum from term 1 up, den a real one; c numeric, f
 -- float8), so score and matched are bit for bit the function's.  Per
 -- term, c<i> (1.0, 0.6 or 0) is computed once, in an inner subquery kept
--- apart by OFFSET 0 (flattened, each use would test the document again);
--- so is wh, the terms of the candidate's keywords (the function's
--- `whole`; `each` is its positive part, and the count of a positive i is
--- the same in both), looked up only when a keyword is one of the forms:
--- a key of eqj (?|, a binary search per keyword; the text[] overlap with
--- eqf compared every keyword with each of the ~120 forms of "aquaculture"
--- through the collation: ~5 % more CPU a search), and unnested in target
--- lists (ProjectSet), not as two function scans joined per candidate,
--- each of which put its rows in a tuplestore first ("aquaculture" 23.1 ->
--- 20.7 ms a search at 200,000 profiles, "vietnamese" 23.3 -> 21.2: same
--- keywords, same order).
+-- apart by OFFSET 0 (flattened, each use would test the document again).
+-- The keywords are tested against a term's forms with jsonb's operators
+-- where the function says so: ?| (any of them a form), ? (the first one),
+-- and the forms left without the keywords (`-`) for two of them, only
+-- when one is.  Each keyword used to be looked up in one object of every
+-- form, its terms' indexes parsed from text and gathered in a subquery
+-- run per candidate (2.2 ms of "aquaculture"'s 1,001 candidates, 0.6 ms
+-- now; a search 19.3 -> 18.0 ms backend CPU at 200,000 profiles, the
+-- bench's queries 0.74 ms less on average).
 CREATE OR REPLACE FUNCTION khnet_search_cover_sql(n int, doc text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT format('(SELECT ((%s) / nullif(2 * (%s), 0))::real AS score,'
                   ' nullif(array_remove(ARRAY[%s], NULL), ''{}'') AS matched'
-                  ' FROM (SELECT %s, CASE WHEN $30 ?| d.expertise_terms THEN (SELECT coalesce(array_agg(j), ''{}'')'
-                  ' FROM (SELECT unnest(($30 ->> k)::int[]) AS j FROM (SELECT unnest(d.expertise_terms) AS k) k) j) ELSE ''{}'' END AS wh,'
-                  ' coalesce(($30 ->> d.expertise_terms[1])::int[], ''{}'') AS wh1'
-                  ' OFFSET 0) z OFFSET 0)',
+                  ' FROM (SELECT %s OFFSET 0) z OFFSET 0)',
                   string_agg(format(
                       '$20[%1$s] * (z.c%1$s + z.c%1$s * (CASE WHEN z.c%1$s = 1'
-                      ' THEN (CASE WHEN %1$s = ANY (z.wh) THEN 0.55 WHEN d.expertise_tsv @@ $16[%1$s] THEN 0.35 ELSE 0 END'
+                      ' THEN (CASE WHEN $30[%1$s][1] ?| d.expertise_terms THEN 0.55'
+                      ' WHEN d.expertise_tsv @@ $16[%1$s] THEN 0.35 ELSE 0 END'
                       ' + CASE WHEN d.%2$I @@ $28[%1$s][1] THEN 0.2 ELSE 0 END'
                       ' + CASE WHEN d.%2$I @@ $28[%1$s][2] THEN 0.15 ELSE 0 END'
                       ' + CASE WHEN d.%2$I @@ $28[%1$s][3] THEN 0.1 ELSE 0 END)::real'
-                      ' + CASE WHEN cardinality(array_positions(z.wh, %1$s)) > 1 THEN 0.1 ELSE 0 END'
-                      ' + CASE WHEN %1$s = ANY (z.wh1) THEN 0.1 ELSE 0 END'
-                      ' WHEN z.c%1$s > 0 THEN 0.2 + CASE WHEN -%1$s = ANY (z.wh) THEN 0.55'
+                      ' + CASE WHEN $30[%1$s][1] ?| d.expertise_terms AND jsonb_array_length($30[%1$s][1])'
+                      ' - jsonb_array_length($30[%1$s][1] - d.expertise_terms) > 1 THEN 0.1 ELSE 0 END'
+                      ' + CASE WHEN $30[%1$s][1] ? d.expertise_terms[1] THEN 0.1 ELSE 0 END'
+                      ' WHEN z.c%1$s > 0 THEN 0.2 + CASE WHEN $30[%1$s][2] ?| d.expertise_terms THEN 0.55'
                       ' WHEN d.expertise_tsv @@ $17[%1$s] THEN 0.35 ELSE 0 END'
-                      ' + CASE WHEN -%1$s = ANY (z.wh1) THEN 0.1 ELSE 0 END ELSE 0 END)::float8)', i, doc),
+                      ' + CASE WHEN $30[%1$s][2] ? d.expertise_terms[1] THEN 0.1 ELSE 0 END ELSE 0 END)::float8)', i, doc),
                       ' + ' ORDER BY i),
                   string_agg(format('$20[%s]', i), ' + ' ORDER BY i),
                   string_agg(format('CASE WHEN z.c%1$s > 0 THEN %1$s END', i), ', ' ORDER BY i),
@@ -1838,7 +1836,7 @@ DECLARE
     -- what snippets highlight first: the terms as asked, without their
     -- narrower concepts (khnet_search_snippet)
     tso tsquery := CASE WHEN mode = 'terms' THEN khnet_search_any(p_must, p_ex, NULL) ELSE tsq END;
-    eqj jsonb := CASE WHEN mode = 'terms' THEN khnet_search_eqj(p_eqf, p_eqt) END;
+    eqx jsonb[] := CASE WHEN mode = 'terms' THEN khnet_search_eqx(p_eqf, p_eqt, n) END;
     tier text;
     sector_read text;          -- the sector filter as the candidate reads test it
     result jsonb;
@@ -2145,14 +2143,14 @@ BEGIN
         result := khnet_search_prepared(sql,
             'tsquery, text, text, smallint[], text[], text[], text[], boolean, int, timestamptz,'
             ' int, text, bigint, int, int, tsquery[], tsquery[], text[], text[], real[],'
-            ' tsquery, tsquery, tsquery, text[], tsquery, text[], int[], tsquery[], tsquery, jsonb,'
+            ' tsquery, tsquery, tsquery, text[], tsquery, text[], int[], tsquery[], tsquery, jsonb[],'
             ' real, tsquery' || repeat(', int[]', cardinality(pk)),
             ARRAY[tsq::text, qf, qlc, sids::text, countries::text, degrees::text, langs::text,
                   mentor::text, min_years::text, khnet_search_lit(updated_since),
                   page_size::text, after_key, after_id::text, level::text, cap::text, p_ex::text,
                   p_nar::text, cities::text, affs::text, khnet_search_lit(p_w),
                   t1::text, t2::text, t3::text, p_terms::text, tsx::text, p_eqf::text, p_eqt::text,
-                  exw::text, tso::text, eqj::text,
+                  exw::text, tso::text, eqx::text,
                   khnet_search_lit(khnet_search_rank_margin(tsq)), t2n::text] || pk);
     ELSE
         -- from the last: $33 would also match the start of $330
@@ -2162,7 +2160,7 @@ BEGIN
         EXECUTE sql INTO result
             USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
                   page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs, p_w,
-                  t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso, eqj,
+                  t1, t2, t3, p_terms, tsx, p_eqf, p_eqt, exw, tso, eqx,
                   khnet_search_rank_margin(tsq), t2n;
     END IF;
 

@@ -47,6 +47,11 @@ HAND = {
                    "Cần Thơ", "Can Tho University"),
     "main_later": ("Đoàn Văn Sạt", ["coastal erosion", "phục hồi rừng ngập mặn"], "environment_climate",
                    "Cần Thơ", "Can Tho University"),
+    # one keyword of a concept that has the same label in both languages
+    # ("logistics", en and vi), and the same with a second label of it
+    "logi_one": ("Châu Văn Vận", ["logistics"], "logistics_seaports", "Quy Nhơn", "Quy Nhon University"),
+    "logi_two": ("Châu Văn Tải", ["logistics", "hậu cần"], "logistics_seaports", "Quy Nhơn",
+                 "Quy Nhon University"),
 }
 
 
@@ -135,6 +140,19 @@ def t_the_first_keyword_is_the_main_field():
     # not by where: a request for the other keyword ranks them the other way
     j = hits({"q": "coastal erosion", "limit": 50, "updated_since": SINCE})
     assert rank(j, "main_later") < rank(j, "main_first"), ids_of(j)
+
+
+def t_two_keywords_are_two_labels():
+    # Two of a profile's keywords that are labels of the term add 0.1 to
+    # where it matched (0.05 to the score); one keyword does not, even when
+    # the thesaurus holds its label twice (once per language).  The score's
+    # ts_rank part differs between the two by at most 0.0211 (the bound of
+    # khnet_search_rank_margin for an OR of forms), so the gap is at least
+    # 0.05 - 0.0211 with the bonus and at most 0.0211 without.
+    j = hits({"q": "logistics", "limit": 50, "updated_since": SINCE})
+    by = {h["id"]: h for h in j["hits"]}
+    one, two = by[IDS["logi_one"]]["score"], by[IDS["logi_two"]]["score"]
+    assert two - one > 0.025, (one, two)
 
 
 def t_rare_terms_weigh_more():
