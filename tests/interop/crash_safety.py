@@ -11,7 +11,12 @@ to the khnetd owning the socket) — with `balance leastconn` the load may
 sit on one instance, and killing the idle one would test nothing.  The
 locks are released 0.2 s after the kill: the dead khnetd's writes commit
 with nobody to answer them, and their retries must find them done, not
-write them again (checked: at least one did).  khnetd stays down 3.5 s —
+write them again (checked: at least one did).  Before the kill the gate
+also queues a table lock behind the waiting writes (Gate.hold_back), so
+no retry can reach a row before the dead session's write on it has
+committed: a retry arriving just after the release would otherwise take
+the row first on a busy machine, write itself and leave nothing to be
+found done.  khnetd stays down 3.5 s —
 longer than HAProxy's three connection retries a second apart, which would
 otherwise hold the requests sent to it until it is back — and is started
 again on its port.
@@ -53,6 +58,7 @@ def kill_in_flight(dep, world):
         gate = Gate(world)
         try:
             waiting = waiting_per_khnetd(dep, gate)
+            gate.hold_back()
             i = 0 if waiting[0] >= waiting[1] else 1
             t = time.monotonic()
             dep.procs[i].kill()

@@ -104,25 +104,65 @@ class Deployment:
         stop_all(self.T, self.procs, self.log)
 
 
+# The tables of the rows Gate locks; every write of the load takes a lock
+# on one of them (RowShareLock: SELECT ... FOR UPDATE) before its row.
+GATED = ("khnet_conversations", "khnet_forum_threads", "khnet_profiles")
+HOLD_BACK = "crashlib hold-back"  # application_name of Gate.hold_back()'s sessions
+
+
+def psql_session(script, appname="crashlib"):
+    """A psql process on KHNET_DATABASE_URL running `script` from its stdin
+    (left open: the caller writes more, then closes it)."""
+    p = subprocess.Popen(["psql", os.environ["KHNET_DATABASE_URL"], "-XAtq",
+                          "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True,
+                         env=dict(os.environ, PGAPPNAME=appname))
+    p.stdin.write(script)
+    p.stdin.flush()
+    return p
+
+
+def end_session(p, what):
+    """Closes a psql_session's stdin; asserts that psql ran it all."""
+    p.stdin.close()
+    rc = p.wait(30)
+    assert rc == 0, "%s: psql exited %d" % (what, rc)
+
+
 class Gate:
     """Holds, in a psql session of its own, the row locks every write of
     the load takes (the conversation, the thread, both profiles): writes
     sent meanwhile wait inside PostgreSQL, received but neither committed
     nor answered.  A khnetd killed then leaves them to commit after
     release() with nobody to answer: acknowledgements lost, writes done —
-    the case a retry must not double."""
+    the case a retry must not double.
+
+    Its retry must come after it, or that case did not happen: a retry
+    that writes first leaves the dead session nothing to do (it finds the
+    client id stored, the key taken or the version stale) and no retry
+    finds its write done.  A retry queued on the row before release()
+    stays behind the dead session (row lockers queue on the row's tuple
+    lock), but one reaching the row after release() committed and before
+    the dead session's backend ran again finds the row unlocked and takes
+    it first — on a busy machine, one CI run in ~15.  hold_back() closes
+    that window: called while the writes wait, it queues LOCK TABLE ... IN
+    EXCLUSIVE MODE on each gated table (a session each).  EXCLUSIVE
+    conflicts with the RowShareLock or RowExclusiveLock every write takes
+    on its table before it touches the row, and a relation lock is granted
+    in queue order, so a write arriving later (any retry) waits behind the
+    LOCK TABLE, which waits until the writes already holding the table —
+    the dead session's among them — have committed.  Those go on: a
+    session holding the table passes a queued conflicting request.  Reads
+    (ACCESS SHARE) are never held back."""
 
     def __init__(self, world):
-        self.p = subprocess.Popen(["psql", os.environ["KHNET_DATABASE_URL"], "-XAtq",
-                                   "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True)
-        self.p.stdin.write(
+        self.holds = []
+        self.p = psql_session(
             "BEGIN;\n"
             "SELECT 1 FROM khnet_conversations WHERE id = %d FOR UPDATE;\n"
             "SELECT 1 FROM khnet_forum_threads WHERE id = %d FOR UPDATE;\n"
             "SELECT 1 FROM khnet_profiles WHERE account_id IN (%d, %d) FOR UPDATE;\n"
             "\\echo locked\n" % (world["conv"], world["thread"], *world["accounts"]))
-        self.p.stdin.flush()
         while True:
             line = self.p.stdout.readline()
             assert line, "psql exited before taking the locks"
@@ -131,15 +171,34 @@ class Gate:
 
     @staticmethod
     def waiting():
-        """Client ports of the sessions waiting for a lock in this database."""
+        """Client ports of the sessions waiting for a lock in this database
+        (hold_back()'s own not counted)."""
         return [int(x) for x in psql("SELECT client_port FROM pg_stat_activity WHERE datname"
-                                     " = current_database() AND wait_event_type = 'Lock'")
-                .split()]
+                                     " = current_database() AND wait_event_type = 'Lock'"
+                                     " AND application_name <> '%s'" % HOLD_BACK).split()]
+
+    def hold_back(self):
+        """Queues the LOCK TABLEs (see the class comment) behind the writes
+        waiting now; returns once all of them wait in PostgreSQL's queues.
+        Writes sent from now on wait until every write that holds a gated
+        table now has committed."""
+        self.holds = [psql_session("BEGIN;\nLOCK TABLE %s IN EXCLUSIVE MODE;\nCOMMIT;\n" % t,
+                                   HOLD_BACK) for t in GATED]
+        deadline = time.monotonic() + 10.0
+        while int(psql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                       " AND application_name = '%s' AND wait_event_type = 'Lock'"
+                       " AND query LIKE 'LOCK TABLE%%'" % HOLD_BACK)) < len(GATED):
+            assert time.monotonic() < deadline, "hold_back: the LOCK TABLEs are not queued"
+            time.sleep(0.01)
 
     def release(self):
+        """Commits the gate, so the waiting writes go on, and returns once
+        the hold-back sessions had their tables (every write that waited
+        has committed) and let them go."""
         self.p.stdin.write("COMMIT;\n")
-        self.p.stdin.close()
-        self.p.wait(30)
+        end_session(self.p, "the gate")
+        for h in self.holds:
+            end_session(h, "hold_back")
 
 
 def member(addr, who):
