@@ -732,14 +732,24 @@ CREATE OR REPLACE FUNCTION khnet_search_freq(labels text[], prefix boolean, mce 
     RETURNS real LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 BEGIN
+    IF prefix THEN
+        RETURN (
+        SELECT CASE WHEN mce IS NOT NULL THEN least(1, max(lf))::real END
+          FROM (SELECT min(coalesce((SELECT nullif(sum(u.f), 0) FROM unnest(mce, mcf) u(e, f)
+                                      WHERE left(u.e, length(x)) = x),
+                                    mcf[cardinality(mce) + 1] / 2)) AS lf
+                  FROM unnest(labels) l, unnest(tsvector_to_array(to_tsvector('simple', l))) x
+                 GROUP BY l) s);
+    END IF;
+    -- a lexeme's frequency by joining the list (mce's lexemes are
+    -- distinct; mcf's three extra values, past mce's end, join nothing):
+    -- array_position compared it with half the list on average, ~190
+    -- collation-aware comparisons ("aquaculture", 44 labels: 0.7 -> 0.3 ms)
     RETURN (
     SELECT CASE WHEN mce IS NOT NULL THEN least(1, max(lf))::real END
-      FROM (SELECT min(coalesce(
-                       CASE WHEN NOT prefix THEN mcf[array_position(mce, x)]
-                            ELSE (SELECT nullif(sum(u.f), 0) FROM unnest(mce, mcf) u(e, f)
-                                   WHERE left(u.e, length(x)) = x) END,
-                       mcf[cardinality(mce) + 1] / 2)) AS lf
-              FROM unnest(labels) l, unnest(tsvector_to_array(to_tsvector('simple', l))) x
+      FROM (SELECT min(coalesce(m.f, mcf[cardinality(mce) + 1] / 2)) AS lf
+              FROM unnest(labels) l CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('simple', l))) x
+              LEFT JOIN unnest(mce, mcf) m(e, f) ON m.e = x
              GROUP BY l) s);
 END
 $$;
