@@ -348,6 +348,19 @@ def t_last_word_whole_name():
     assert ids_of(search({"q": "Giang A Sung"}))[:1] == [hoang]
 
 
+def t_snippet_of_nfd_text_is_nfc():
+    # text stored decomposed (profiles keep what was typed) is cut into an
+    # NFC snippet: khnet_search_snippet normalizes the text it is not NFC
+    aid = add_person("nfd", "Lê Văn Nfd")
+    headline = unicodedata.normalize("NFD", "Chuyên gia zorbulit nuôi tôm ở Cà Mau")
+    psql("UPDATE khnet_profiles SET headline = '%s' WHERE account_id = %d" % (headline, aid))
+    r = search({"q": "zorbulit"})
+    assert ids_of(r) == [aid], ids_of(r)
+    snip = r.json["hits"][0]["snippet"]
+    assert snip == unicodedata.normalize("NFC", snip), ascii(snip)
+    assert "«zorbulit» nuôi tôm ở Cà Mau" in snip, snip
+
+
 def t_sorted_pages_match_sql():
     # the first page by recent / experience, from the candidates (<= 1,000
     # matches) and from every match (more), against the raw tables
