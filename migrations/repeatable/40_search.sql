@@ -1544,10 +1544,10 @@ $$;
 -- of the snippet's time.  txt is made NFC here only when it is not:
 -- stored text is NFC as a rule (all 200,000 seeded profiles), and the
 -- test costs about a third of normalize() on the same text (20,000
--- snippet texts: 206 against 560 ms, a loaded machine); whether q adds anything (two tsqueries written out as text) is
--- asked only when own marked nothing.  Backend CPU per search, 7 bench
--- queries at 200,000 profiles (alt.py): mean -0.33 ms, -0.09 of it the
--- reordered test.
+-- snippet texts: 206 against 560 ms, a loaded machine).  Whether q adds
+-- anything (two tsqueries written out as text) is asked only when own
+-- marked nothing.  Backend CPU per search, 7 bench queries at 200,000
+-- profiles (alt.py): mean -0.33 ms, -0.09 of it the reordered test.
 CREATE OR REPLACE FUNCTION khnet_search_snippet(txt text, own tsquery, q tsquery) RETURNS text
     LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
@@ -1786,8 +1786,8 @@ BEGIN
     SELECT h.inhrelid::regclass, count(*) OVER () INTO part, parts
       FROM pg_inherits h WHERE h.inhparent = 'khnet_search_docs'::regclass
      ORDER BY h.inhrelid LIMIT 1;
-    EXECUTE format('EXPLAIN (FORMAT JSON) SELECT 1 FROM %s d WHERE %s', coalesce(part, 'khnet_search_docs'), cond)
-       INTO plan
+    EXECUTE format('EXPLAIN (FORMAT JSON) SELECT 1 FROM %s d WHERE %s',
+                   coalesce(part, 'khnet_search_docs'), cond) INTO plan
       USING tsq, qf, qlc, sids, countries, degrees, langs, mentor, min_years, updated_since,
             page_size, after_key, after_id, level, cap, p_ex, p_nar, cities, affs;
     RETURN (plan->0->'Plan'->>'Plan Rows')::numeric::bigint * coalesce(parts, 1);
